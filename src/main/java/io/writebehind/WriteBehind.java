@@ -1,0 +1,92 @@
+package io.writebehind;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+import org.hibernate.SessionFactory;
+
+import io.writebehind.internal.WriteBehindRuntime;
+import jakarta.persistence.EntityManagerFactory;
+
+/**
+ * The handle on the write-behind of one persistence unit: flush on demand, figures, failed writes.
+ *
+ * <pre>{@code
+ * WriteBehind writeBehind = WriteBehind.of(entityManagerFactory);
+ * writeBehind.flush();                       // every write committed so far is now in the database
+ * WriteBehindStats stats = writeBehind.stats();
+ * }</pre>
+ *
+ * Handles are cheap; get one whenever you need it. All methods are thread-safe.
+ */
+public final class WriteBehind {
+
+	private final WriteBehindRuntime runtime;
+
+	private WriteBehind(WriteBehindRuntime runtime) {
+		this.runtime = runtime;
+	}
+
+	/**
+	 * The write-behind of an {@code EntityManagerFactory}.
+	 *
+	 * @throws IllegalArgumentException if write-behind is not installed on it (no {@link WriteBehindEntity} entity,
+	 * {@code hibernate.writebehind.enabled=false}, or the factory is closed)
+	 */
+	public static WriteBehind of(EntityManagerFactory entityManagerFactory) {
+		Objects.requireNonNull( entityManagerFactory, "entityManagerFactory" );
+		return of( entityManagerFactory.unwrap( SessionFactory.class ) );
+	}
+
+	/** The write-behind of a Hibernate {@code SessionFactory}; see {@link #of(EntityManagerFactory)}. */
+	public static WriteBehind of(SessionFactory sessionFactory) {
+		Objects.requireNonNull( sessionFactory, "sessionFactory" );
+		WriteBehindRuntime runtime = WriteBehindRuntime.of( sessionFactory );
+		if ( runtime == null ) {
+			throw new IllegalArgumentException( "Write-behind is not active on this EntityManagerFactory: it is closed, "
+					+ "has no @WriteBehindEntity entity, or has " + WriteBehindSettings.ENABLED + "=false. Register "
+					+ "io.writebehind.hibernate.WriteBehindIntegratorProvider as hibernate.integrator_provider "
+					+ "(or keep hibernate-write-behind on the class path for META-INF/services discovery)." );
+		}
+		return new WriteBehind( runtime );
+	}
+
+	/**
+	 * Blocks until every write committed before this call has reached the database or has been handed to failure
+	 * handling ({@link #failedWrites()}). Waits as long as it takes; see {@link #flush(Duration)} for a bounded wait.
+	 */
+	public void flush() {
+		while ( !runtime.flush( Duration.ofDays( 1 ) ) ) {
+			if ( runtime.isClosed() || Thread.currentThread().isInterrupted() ) {
+				throw new IllegalStateException( runtime.logPrefix() + "flush() did not complete: the "
+						+ "EntityManagerFactory was closed or the thread was interrupted" );
+			}
+		}
+	}
+
+	/**
+	 * Like {@link #flush()}, but waits at most {@code timeout}.
+	 *
+	 * @return {@code true} if everything committed before the call was written, {@code false} on timeout
+	 */
+	public boolean flush(Duration timeout) {
+		Objects.requireNonNull( timeout, "timeout" );
+		return runtime.flush( timeout );
+	}
+
+	/** A snapshot of the figures. */
+	public WriteBehindStats stats() {
+		return runtime.stats();
+	}
+
+	/** Writes that failed permanently or conflicted, oldest first (bounded by {@code dead_letter_capacity}). */
+	public List<FailedWrite> failedWrites() {
+		return runtime.failedWrites();
+	}
+
+	/** Forgets the failed writes; returns how many there were. */
+	public int discardFailed() {
+		return runtime.discardFailed();
+	}
+}

@@ -1,0 +1,81 @@
+package io.writebehind;
+
+/**
+ * The configuration keys of hibernate-write-behind, all under {@value #PREFIX}. Set them like any other Hibernate
+ * setting: in {@code persistence.xml}, in the properties map given to {@code Persistence.createEntityManagerFactory},
+ * or in {@code hibernate.properties}. Every value is validated when the {@code EntityManagerFactory} starts; a bad
+ * value fails the start with a message that names the key and the value.
+ */
+public final class WriteBehindSettings {
+
+	/** The prefix of every write-behind setting. */
+	public static final String PREFIX = "hibernate.writebehind.";
+
+	/** Turns write-behind off for a persistence unit without removing the annotations. Default: {@value #DEFAULT_ENABLED}. */
+	public static final String ENABLED = PREFIX + "enabled";
+	public static final boolean DEFAULT_ENABLED = true;
+
+	/**
+	 * Longest time, in milliseconds, a committed write waits before the flusher writes it. {@code 0} means "as soon
+	 * as possible". Default: {@value #DEFAULT_MAX_DELAY_MS}. Per entity: {@link WriteBehindEntity#maxDelayMs()}.
+	 */
+	public static final String MAX_DELAY_MS = PREFIX + "max_delay_ms";
+	public static final long DEFAULT_MAX_DELAY_MS = 1_000;
+
+	/**
+	 * Number of pending writes that starts a flush before {@link #MAX_DELAY_MS} has passed, and the number of writes the
+	 * flusher applies in one database transaction. The JDBC batch size is {@code hibernate.jdbc.batch_size} when that is
+	 * set, this value otherwise. Default: {@value #DEFAULT_BATCH_SIZE}.
+	 */
+	public static final String BATCH_SIZE = PREFIX + "batch_size";
+	public static final int DEFAULT_BATCH_SIZE = 500;
+
+	/**
+	 * Most entity ids that may have a pending write at once (updates to an id that is already pending take no new room).
+	 * A commit that would exceed it waits up to {@link #QUEUE_FULL_TIMEOUT_MS} and then fails with
+	 * {@link WriteBehindQueueFullException}. Default: {@value #DEFAULT_QUEUE_CAPACITY}.
+	 */
+	public static final String QUEUE_CAPACITY = PREFIX + "queue_capacity";
+	public static final int DEFAULT_QUEUE_CAPACITY = 100_000;
+
+	/** How long, in milliseconds, a commit waits for room in a full queue. Default: {@value #DEFAULT_QUEUE_FULL_TIMEOUT_MS}. */
+	public static final String QUEUE_FULL_TIMEOUT_MS = PREFIX + "queue_full_timeout_ms";
+	public static final long DEFAULT_QUEUE_FULL_TIMEOUT_MS = 5_000;
+
+	/**
+	 * Most clean (already written) entities the read cache keeps; entities with a pending write are always kept and do
+	 * not count. Default: {@value #DEFAULT_CACHE_MAXIMUM_SIZE}.
+	 */
+	public static final String CACHE_MAXIMUM_SIZE = PREFIX + "cache.maximum_size";
+	public static final long DEFAULT_CACHE_MAXIMUM_SIZE = 100_000;
+
+	/** Number of flusher threads; writes of one id are always applied by one thread, in commit order. Default: {@value #DEFAULT_FLUSHER_THREADS}. */
+	public static final String FLUSHER_THREADS = PREFIX + "flusher_threads";
+	public static final int DEFAULT_FLUSHER_THREADS = 1;
+
+	/** Whether a JVM shutdown hook flushes pending writes on normal JVM exit. Default: {@value #DEFAULT_FLUSH_ON_SHUTDOWN}. */
+	public static final String FLUSH_ON_SHUTDOWN = PREFIX + "flush_on_shutdown";
+	public static final boolean DEFAULT_FLUSH_ON_SHUTDOWN = true;
+
+	/**
+	 * Longest time, in milliseconds, closing the {@code EntityManagerFactory} or the shutdown hook waits for pending
+	 * writes to reach the database; what is left is logged by entity. Default: {@value #DEFAULT_SHUTDOWN_TIMEOUT_MS}.
+	 */
+	public static final String SHUTDOWN_TIMEOUT_MS = PREFIX + "shutdown_timeout_ms";
+	public static final long DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+
+	/** First wait, in milliseconds, before the flusher retries after a transient database error. Default: {@value #DEFAULT_RETRY_INITIAL_BACKOFF_MS}. */
+	public static final String RETRY_INITIAL_BACKOFF_MS = PREFIX + "retry.initial_backoff_ms";
+	public static final long DEFAULT_RETRY_INITIAL_BACKOFF_MS = 100;
+
+	/** Longest wait, in milliseconds, between two retries after transient database errors. Default: {@value #DEFAULT_RETRY_MAX_BACKOFF_MS}. */
+	public static final String RETRY_MAX_BACKOFF_MS = PREFIX + "retry.max_backoff_ms";
+	public static final long DEFAULT_RETRY_MAX_BACKOFF_MS = 30_000;
+
+	/** Most permanently failed writes and conflicts kept for {@link WriteBehind#failedWrites()}. Default: {@value #DEFAULT_DEAD_LETTER_CAPACITY}. */
+	public static final String DEAD_LETTER_CAPACITY = PREFIX + "dead_letter_capacity";
+	public static final int DEFAULT_DEAD_LETTER_CAPACITY = 10_000;
+
+	private WriteBehindSettings() {
+	}
+}

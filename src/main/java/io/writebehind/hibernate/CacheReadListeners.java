@@ -1,0 +1,152 @@
+package io.writebehind.hibernate;
+
+import java.time.Duration;
+
+import org.hibernate.Hibernate;
+import org.hibernate.HibernateException;
+import org.hibernate.LockMode;
+import org.hibernate.cache.spi.entry.StandardCacheEntryImpl;
+import org.hibernate.engine.spi.EntityEntry;
+import org.hibernate.event.internal.DefaultLoadEventListener;
+import org.hibernate.event.spi.DeleteContext;
+import org.hibernate.event.spi.DeleteEvent;
+import org.hibernate.event.spi.DeleteEventListener;
+import org.hibernate.event.spi.LoadEvent;
+import org.hibernate.event.spi.PostLoadEvent;
+import org.hibernate.event.spi.PostLoadEventListener;
+import org.hibernate.event.spi.RefreshContext;
+import org.hibernate.event.spi.RefreshEvent;
+import org.hibernate.event.spi.RefreshEventListener;
+import org.hibernate.persister.entity.EntityPersister;
+import org.hibernate.proxy.HibernateProxy;
+import org.hibernate.proxy.LazyInitializer;
+
+import io.writebehind.internal.cache.EntitySnapshot;
+import io.writebehind.internal.queue.EntityRegion;
+
+/** The listeners that serve reads of opted-in entities from the write-behind cache. */
+final class CacheReadListeners {
+
+	private CacheReadListeners() {
+	}
+
+	/**
+	 * Hibernate's load listener, except that the "load from the database" step of an opted-in entity is served by the
+	 * cache when it knows the id: the latest committed state with no SQL, or "not found" after a committed remove.
+	 * Everything before that step (persistence context, proxies, natural ids) stays Hibernate's own.
+	 */
+	static final class Load extends DefaultLoadEventListener {
+		private final WriteBehindInstallation installation;
+
+		Load(WriteBehindInstallation installation) {
+			this.installation = installation;
+		}
+
+		@Override
+		protected Object loadFromDatasource(LoadEvent event, EntityPersister persister) {
+			EntityRegion region = installation.regionOf( persister, event.getSession() );
+			if ( region != null ) {
+				if ( event.getLockMode().greaterThan( LockMode.READ ) ) {
+					// a database lock is asked for: the database must first hold what was committed
+					installation.runtime().flush( Duration.ofDays( 1 ) );
+				}
+				else {
+					EntitySnapshot snapshot = region.lookup( event.getEntityId() );
+					if ( snapshot != null ) {
+						return snapshot.isDeleted() ? null : CachedEntityLoader.load( snapshot.entry(),
+								event.getEntityId(), event.getInstanceToLoad(), persister, event.getSession() );
+					}
+				}
+			}
+			return super.loadFromDatasource( event, persister );
+		}
+	}
+
+	/** Caches the state of opted-in entities read from the database (a cache miss, a query). */
+	static final class PostLoad implements PostLoadEventListener {
+		private final WriteBehindInstallation installation;
+
+		PostLoad(WriteBehindInstallation installation) {
+			this.installation = installation;
+		}
+
+		@Override
+		public void onPostLoad(PostLoadEvent event) {
+			EntityPersister persister = event.getPersister();
+			EntityRegion region = installation.regionOf( persister, event.getSession() );
+			if ( region == null || region.lookup( event.getId() ) != null ) {
+				return;
+			}
+			Object entity = event.getEntity();
+			EntityEntry entry = event.getSession().getPersistenceContextInternal().getEntry( entity );
+			if ( entry == null || entry.getLoadedState() == null ) {
+				return;
+			}
+			region.loaded( event.getId(), new EntitySnapshot( new StandardCacheEntryImpl( entry.getLoadedState(),
+					entry.getPersister(), entry.getVersion(), event.getSession(), entity ) ) );
+		}
+	}
+
+	/**
+	 * Removing an uninitialised proxy of an opted-in entity would delete the row at once, without the pre-delete event
+	 * write-behind intercepts; initialise it first (from the cache, usually with no SQL).
+	 */
+	static final class InitializeProxyBeforeDelete implements DeleteEventListener {
+		private final WriteBehindInstallation installation;
+
+		InitializeProxyBeforeDelete(WriteBehindInstallation installation) {
+			this.installation = installation;
+		}
+
+		@Override
+		public void onDelete(DeleteEvent event) throws HibernateException {
+			initialize( event.getObject() );
+		}
+
+		@Override
+		public void onDelete(DeleteEvent event, DeleteContext transientEntities) throws HibernateException {
+			initialize( event.getObject() );
+		}
+
+		private void initialize(Object object) {
+			LazyInitializer lazy = HibernateProxy.extractLazyInitializer( object );
+			if ( lazy != null && lazy.isUninitialized() && installation.regionOf( lazy.getEntityName() ) != null ) {
+				Hibernate.initialize( object );
+			}
+		}
+	}
+
+	/**
+	 * {@code refresh} reads the database: pending writes are flushed first, so it returns the latest committed state
+	 * (and a conflict found by that flush shows as the database's state).
+	 */
+	static final class FlushBeforeRefresh implements RefreshEventListener {
+		private final WriteBehindInstallation installation;
+
+		FlushBeforeRefresh(WriteBehindInstallation installation) {
+			this.installation = installation;
+		}
+
+		@Override
+		public void onRefresh(RefreshEvent event) throws HibernateException {
+			flushIfPending( event );
+		}
+
+		@Override
+		public void onRefresh(RefreshEvent event, RefreshContext refreshedAlready) throws HibernateException {
+			flushIfPending( event );
+		}
+
+		private void flushIfPending(RefreshEvent event) {
+			Object object = event.getObject();
+			EntityEntry entry = event.getSession().getPersistenceContextInternal().getEntry( object );
+			if ( entry == null ) {
+				return;
+			}
+			EntityRegion region = installation.regionOf( entry.getPersister(), event.getSession() );
+			if ( region != null && region.isPending( entry.getId() ) ) {
+				installation.runtime().flush( Duration.ofDays( 1 ) );
+			}
+		}
+	}
+}

@@ -1,0 +1,172 @@
+package io.writebehind.hibernate;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import org.hibernate.StaleObjectStateException;
+import org.hibernate.engine.spi.SharedSessionContractImplementor;
+import org.hibernate.engine.spi.TransactionCompletionCallbacks.AfterCompletionCallback;
+import org.hibernate.engine.spi.TransactionCompletionCallbacks.BeforeCompletionCallback;
+
+import io.writebehind.WriteBehindQueueFullException;
+import io.writebehind.WriteBehindSettings;
+import io.writebehind.internal.WriteBehindRuntime;
+import io.writebehind.internal.cache.EntitySnapshot;
+import io.writebehind.internal.queue.EntityRegion;
+import jakarta.persistence.EntityExistsException;
+
+/**
+ * The opted-in writes of one application transaction, coalesced per id, owned by the thread that runs the session.
+ * Before completion it checks them against the latest committed state (the optimistic version check the database
+ * would have done), reserves their ids and room in the queue; after a successful completion it publishes them to the
+ * write queue, after a rollback it leaves no trace.
+ */
+final class TransactionWrites implements BeforeCompletionCallback, AfterCompletionCallback {
+
+	private static final class Write {
+		final EntityRegion region;
+		final Object id;
+		/** Whether the row existed before this transaction, and the version the transaction read. */
+		final boolean baseExists;
+		final Object baseVersion;
+		EntitySnapshot latest;
+
+		Write(EntityRegion region, Object id, boolean baseExists, Object baseVersion) {
+			this.region = region;
+			this.id = id;
+			this.baseExists = baseExists;
+			this.baseVersion = baseVersion;
+		}
+	}
+
+	private record Key(EntityRegion region, Object id) {
+	}
+
+	private final WriteBehindRuntime runtime;
+	private final WriteCaptureListener owner;
+	private final Map<Key, Write> writes = new LinkedHashMap<>();
+	private final List<Write> reserved = new ArrayList<>();
+	private int permits;
+	private boolean prepared;
+
+	TransactionWrites(WriteBehindRuntime runtime, WriteCaptureListener owner) {
+		this.runtime = runtime;
+		this.owner = owner;
+	}
+
+	void insert(EntityRegion region, Object id, EntitySnapshot state) {
+		writes.computeIfAbsent( new Key( region, id ), k -> new Write( region, id, false, null ) ).latest = state;
+	}
+
+	void update(EntityRegion region, Object id, EntitySnapshot state, Object baseVersion) {
+		writes.computeIfAbsent( new Key( region, id ), k -> new Write( region, id, true, baseVersion ) ).latest = state;
+	}
+
+	void delete(EntityRegion region, Object id, EntitySnapshot deleted, Object baseVersion) {
+		writes.computeIfAbsent( new Key( region, id ), k -> new Write( region, id, true, baseVersion ) ).latest = deleted;
+	}
+
+	@Override
+	public void doBeforeTransactionCompletion(SharedSessionContractImplementor session) {
+		try {
+			for ( Write write : writes.values() ) {
+				// versioned writes and inserts hold their id until published, so that two transactions based on the
+				// same version (or inserting the same id) cannot both pass the check; unversioned updates: last wins
+				if ( write.region.versioned() || !write.baseExists ) {
+					if ( write.region.reserve( write.id, this ) != null ) {
+						throw new StaleObjectStateException( write.latest.entityName(), write.id,
+								"another transaction is committing a write to the same id" );
+					}
+					reserved.add( write );
+				}
+				check( write );
+			}
+			reserveCapacity();
+			prepared = true;
+		}
+		catch (RuntimeException e) {
+			releaseAll();
+			throw e;
+		}
+	}
+
+	private void check(Write write) {
+		EntitySnapshot current = write.region.lookup( write.id );
+		if ( current == null ) {
+			// write-behind knows nothing newer than what the transaction read from the database
+			return;
+		}
+		if ( write.baseExists ) {
+			if ( current.isDeleted() ) {
+				throw new StaleObjectStateException( write.latest.entityName(), write.id,
+						"the entity was removed by a transaction that committed first" );
+			}
+			if ( write.region.versioned() && !write.region.sameVersion( current.version(), write.baseVersion ) ) {
+				throw new StaleObjectStateException( write.latest.entityName(), write.id,
+						"version " + write.baseVersion + " was read, but version " + current.version()
+								+ " was committed first" );
+			}
+		}
+		else if ( !current.isDeleted() && !write.latest.isDeleted() ) {
+			throw new EntityExistsException( "A " + write.latest.entityName() + " with id " + write.id
+					+ " already exists (committed through write-behind)" );
+		}
+	}
+
+	private void reserveCapacity() {
+		int needed = writes.size();
+		boolean ok;
+		try {
+			ok = runtime.queue().reserve( needed, runtime.config().queueFullTimeoutMs );
+		}
+		catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			ok = false;
+		}
+		if ( !ok ) {
+			throw new WriteBehindQueueFullException( runtime.logPrefix() + "The write-behind queue is full ("
+					+ WriteBehindSettings.QUEUE_CAPACITY + "=" + runtime.queue().capacity() + " pending writes) and no "
+					+ "room was freed within " + WriteBehindSettings.QUEUE_FULL_TIMEOUT_MS + "="
+					+ runtime.config().queueFullTimeoutMs + " ms; this transaction was not accepted. The database may "
+					+ "be down or slower than the writers: raise the capacity, or slow the writers down." );
+		}
+		permits = needed;
+	}
+
+	@Override
+	public void doAfterTransactionCompletion(boolean success, SharedSessionContractImplementor session) {
+		owner.completed( session, this );
+		try {
+			if ( success && prepared ) {
+				int created = 0;
+				for ( Write write : writes.values() ) {
+					if ( write.region.publish( write.id, write.latest, write.baseExists, write.baseVersion ) ) {
+						created++;
+					}
+				}
+				permits -= created;
+			}
+		}
+		finally {
+			releaseAll();
+		}
+	}
+
+	private void releaseAll() {
+		for ( Write write : reserved ) {
+			write.region.release( write.id, this );
+		}
+		reserved.clear();
+		runtime.queue().release( permits );
+		permits = 0;
+	}
+
+	@Override
+	public String toString() {
+		return "TransactionWrites" + writes.keySet().stream().map( k -> k.region().entityName() + "#" + k.id() )
+				.map( Objects::toString ).toList();
+	}
+}

@@ -1,0 +1,238 @@
+package io.writebehind.hibernate;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.hibernate.SessionFactory;
+import org.hibernate.SessionFactoryObserver;
+import org.hibernate.boot.Metadata;
+import org.hibernate.boot.spi.BootstrapContext;
+import org.hibernate.cfg.JdbcSettings;
+import org.hibernate.engine.config.spi.ConfigurationService;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.hibernate.event.service.spi.DuplicationStrategy;
+import org.hibernate.event.service.spi.EventListenerRegistry;
+import org.hibernate.event.spi.EventType;
+import org.hibernate.integrator.spi.Integrator;
+import org.hibernate.mapping.PersistentClass;
+import org.hibernate.mapping.Property;
+import org.hibernate.mapping.ToOne;
+import org.hibernate.persister.entity.EntityPersister;
+import org.hibernate.service.spi.SessionFactoryServiceRegistry;
+import org.jboss.logging.Logger;
+
+import io.writebehind.WriteBehindConfigurationException;
+import io.writebehind.WriteBehindEntity;
+import io.writebehind.internal.WriteBehindRuntime;
+import io.writebehind.internal.WriteBehindRuntime.RegionSpec;
+import io.writebehind.internal.config.WriteBehindConfig;
+
+/**
+ * Installs write-behind into a {@code SessionFactory}: finds the {@link WriteBehindEntity} entities, validates the
+ * settings and mappings, registers the event listeners, and starts and stops the runtime with the factory. Listed in
+ * {@code META-INF/services/org.hibernate.integrator.spi.Integrator} and returned by
+ * {@link WriteBehindIntegratorProvider}; instances are equal, so Hibernate installs it once when both are active.
+ */
+public class WriteBehindIntegrator implements Integrator {
+
+	private static final Logger LOG = Logger.getLogger( WriteBehindIntegrator.class );
+
+	@Override
+	public void integrate(Metadata metadata, BootstrapContext bootstrapContext, SessionFactoryImplementor sessionFactory) {
+		Map<String, Object> settings = sessionFactory.getServiceRegistry().requireService( ConfigurationService.class ).getSettings();
+		WriteBehindConfig config = WriteBehindConfig.from( settings );
+		String unitName = unitName( settings, sessionFactory );
+		List<PersistentClass> optedIn = new ArrayList<>();
+		for ( PersistentClass binding : metadata.getEntityBindings() ) {
+			Class<?> mapped = binding.getMappedClass();
+			if ( mapped != null && mapped.isAnnotationPresent( WriteBehindEntity.class ) ) {
+				optedIn.add( binding );
+			}
+		}
+		if ( optedIn.isEmpty() ) {
+			return;
+		}
+		if ( !config.enabled ) {
+			LOG.infof( "[write-behind %s] Disabled by hibernate.writebehind.enabled=false; %d @WriteBehindEntity "
+					+ "entities are written synchronously", unitName, optedIn.size() );
+			return;
+		}
+		List<RegionDraft> drafts = regionsInForeignKeyOrder( metadata, optedIn, config );
+
+		WriteBehindInstallation installation = new WriteBehindInstallation();
+		WriteCaptureListener capture = new WriteCaptureListener( installation );
+		EventListenerRegistry registry = sessionFactory.getServiceRegistry().requireService( EventListenerRegistry.class );
+		registry.appendListeners( EventType.PRE_INSERT, capture );
+		registry.appendListeners( EventType.PRE_UPDATE, capture );
+		registry.appendListeners( EventType.PRE_DELETE, capture );
+		registry.appendListeners( EventType.POST_LOAD, new CacheReadListeners.PostLoad( installation ) );
+		registry.prependListeners( EventType.DELETE, new CacheReadListeners.InitializeProxyBeforeDelete( installation ) );
+		registry.prependListeners( EventType.REFRESH, new CacheReadListeners.FlushBeforeRefresh( installation ) );
+		var loadGroup = registry.getEventListenerGroup( EventType.LOAD );
+		loadGroup.addDuplicationStrategy( new ReplaceDefaultLoadListener() );
+		loadGroup.appendListener( new CacheReadListeners.Load( installation ) );
+
+		sessionFactory.addObserver( new SessionFactoryObserver() {
+			@Override
+			public void sessionFactoryCreated(SessionFactory factory) {
+				start( (SessionFactoryImplementor) factory, unitName, config, drafts, installation, settings );
+			}
+
+			@Override
+			public void sessionFactoryClosing(SessionFactory factory) {
+				WriteBehindRuntime runtime = installation.runtime();
+				if ( runtime != null ) {
+					runtime.close();
+				}
+			}
+		} );
+	}
+
+	private static void start(SessionFactoryImplementor factory, String unitName, WriteBehindConfig config,
+			List<RegionDraft> drafts, WriteBehindInstallation installation, Map<String, Object> settings) {
+		MappingValidator validator = new MappingValidator( factory );
+		List<RegionSpec> specs = new ArrayList<>();
+		int unversioned = 0;
+		for ( RegionDraft draft : drafts ) {
+			EntityPersister root = factory.getMappingMetamodel().getEntityDescriptor( draft.rootEntityName );
+			for ( String name : draft.entityNames ) {
+				validator.validate( factory.getMappingMetamodel().getEntityDescriptor( name ) );
+			}
+			boolean versioned = root.isVersioned();
+			Comparator<Object> comparator = null;
+			if ( versioned ) {
+				@SuppressWarnings("unchecked")
+				Comparator<Object> versionComparator =
+						(Comparator<Object>) root.getVersionMapping().getJavaType().getComparator();
+				comparator = versionComparator;
+			}
+			else {
+				unversioned++;
+				LOG.warnf( "[write-behind %s] Entity %s has no @Version attribute: concurrent writes to one id are "
+						+ "not checked and the last write wins, also against rows changed outside this application. "
+						+ "Add @Version to detect conflicts.", unitName, draft.rootEntityName );
+			}
+			specs.add( new RegionSpec( draft.rootEntityName, draft.entityNames, draft.maxDelayMs, versioned, comparator ) );
+		}
+		validator.throwIfInvalid();
+		WriteBehindRuntime runtime = new WriteBehindRuntime( factory, unitName, config, specs );
+		installation.runtime( runtime );
+		runtime.start();
+		LOG.infof( "%sActive for %s (%d without @Version); %s", runtime.logPrefix(), runtime.describe(), unversioned, config );
+		if ( !Boolean.parseBoolean( String.valueOf( settings.get( JdbcSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT ) ) ) ) {
+			LOG.infof( "%sHint: every transaction acquires a JDBC connection at begin() to switch autocommit off, even "
+					+ "when it only touches write-behind entities. Let the connection pool hand out connections with "
+					+ "autocommit off and set %s=true: such transactions then need no connection and run at memory "
+					+ "speed.", runtime.logPrefix(), JdbcSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT );
+		}
+	}
+
+	private static final class RegionDraft {
+		final String rootEntityName;
+		final List<String> entityNames = new ArrayList<>();
+		final Set<String> references = new LinkedHashSet<>();
+		final long maxDelayMs;
+
+		RegionDraft(String rootEntityName, long maxDelayMs) {
+			this.rootEntityName = rootEntityName;
+			this.maxDelayMs = maxDelayMs;
+		}
+	}
+
+	/** Groups opted-in entities by hierarchy and orders hierarchies so that referenced ones come first. */
+	private static List<RegionDraft> regionsInForeignKeyOrder(Metadata metadata, List<PersistentClass> optedIn,
+			WriteBehindConfig config) {
+		Map<String, RegionDraft> byRoot = new LinkedHashMap<>();
+		List<String> problems = new ArrayList<>();
+		for ( PersistentClass binding : optedIn ) {
+			PersistentClass root = binding.getRootClass();
+			if ( !root.getMappedClass().isAnnotationPresent( WriteBehindEntity.class ) ) {
+				problems.add( binding.getEntityName() + " is annotated @WriteBehindEntity but its hierarchy root "
+						+ root.getEntityName() + " is not: put the annotation on " + root.getEntityName()
+						+ ", it then applies to every subclass" );
+				continue;
+			}
+			RegionDraft draft = byRoot.computeIfAbsent( root.getEntityName(), name -> new RegionDraft( name,
+					config.entityMaxDelayMs( name, root.getMappedClass().getAnnotation( WriteBehindEntity.class ).maxDelayMs() ) ) );
+			draft.entityNames.add( binding.getEntityName() );
+			for ( Property property : binding.getPropertyClosure() ) {
+				if ( property.getValue() instanceof ToOne toOne && toOne.getReferencedEntityName() != null ) {
+					PersistentClass target = metadata.getEntityBinding( toOne.getReferencedEntityName() );
+					if ( target != null ) {
+						draft.references.add( target.getRootClass().getEntityName() );
+					}
+				}
+			}
+		}
+		if ( !problems.isEmpty() ) {
+			throw new WriteBehindConfigurationException( String.join( "; ", problems ) );
+		}
+		List<RegionDraft> ordered = new ArrayList<>();
+		Set<String> visiting = new LinkedHashSet<>();
+		for ( RegionDraft draft : byRoot.values() ) {
+			visit( draft, byRoot, ordered, visiting );
+		}
+		return ordered;
+	}
+
+	private static void visit(RegionDraft draft, Map<String, RegionDraft> byRoot, List<RegionDraft> ordered,
+			Set<String> visiting) {
+		if ( ordered.contains( draft ) || !visiting.add( draft.rootEntityName ) ) {
+			return; // done, or a cycle of references: keep the order found so far
+		}
+		for ( String reference : draft.references ) {
+			RegionDraft target = byRoot.get( reference );
+			if ( target != null && target != draft ) {
+				visit( target, byRoot, ordered, visiting );
+			}
+		}
+		visiting.remove( draft.rootEntityName );
+		ordered.add( draft );
+	}
+
+	private static String unitName(Map<String, Object> settings, SessionFactoryImplementor factory) {
+		Object unit = settings.get( "hibernate.persistenceUnitName" );
+		if ( unit == null ) {
+			unit = settings.get( "hibernate.ejb.persistenceUnitName" );
+		}
+		if ( unit == null ) {
+			unit = factory.getName();
+		}
+		return unit == null ? "default" : unit.toString();
+	}
+
+	@Override
+	public void disintegrate(SessionFactoryImplementor sessionFactory, SessionFactoryServiceRegistry serviceRegistry) {
+		// the runtime is closed by the observer when the factory closes
+	}
+
+	/** One installation per SessionFactory, whether found by the provider, by META-INF/services, or both. */
+	@Override
+	public boolean equals(Object other) {
+		return other != null && other.getClass() == getClass();
+	}
+
+	@Override
+	public int hashCode() {
+		return getClass().hashCode();
+	}
+
+	/** Replaces Hibernate's default load listener by write-behind's subclass of it. */
+	private static final class ReplaceDefaultLoadListener implements DuplicationStrategy {
+		@Override
+		public boolean areMatch(Object listener, Object original) {
+			return listener instanceof CacheReadListeners.Load
+					&& original.getClass() == org.hibernate.event.internal.DefaultLoadEventListener.class;
+		}
+
+		@Override
+		public Action getAction() {
+			return Action.REPLACE_ORIGINAL;
+		}
+	}
+}

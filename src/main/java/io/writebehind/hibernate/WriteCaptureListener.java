@@ -1,0 +1,123 @@
+package io.writebehind.hibernate;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.persistence.TransactionRequiredException;
+
+import org.hibernate.cache.spi.entry.StandardCacheEntryImpl;
+import org.hibernate.engine.spi.EntityEntry;
+import org.hibernate.engine.spi.SharedSessionContractImplementor;
+import org.hibernate.engine.spi.TransactionCompletionCallbacks;
+import org.hibernate.event.spi.EventSource;
+import org.hibernate.event.spi.PreDeleteEvent;
+import org.hibernate.event.spi.PreDeleteEventListener;
+import org.hibernate.event.spi.PreInsertEvent;
+import org.hibernate.event.spi.PreInsertEventListener;
+import org.hibernate.event.spi.PreUpdateEvent;
+import org.hibernate.event.spi.PreUpdateEventListener;
+import org.hibernate.persister.entity.EntityPersister;
+
+import io.writebehind.internal.WriteBehindRuntime;
+import io.writebehind.internal.cache.EntitySnapshot;
+import io.writebehind.internal.queue.EntityRegion;
+
+/**
+ * Captures the inserts, updates and deletes Hibernate is about to execute for opted-in entities and vetoes them: the
+ * state goes to the transaction's {@link TransactionWrites} instead, and the {@link EntityEntry} is updated as if the
+ * statement had run (so the entity is managed, clean and versioned exactly as after a real flush). Writes of the
+ * flusher's own stateless sessions pass through.
+ * <p>
+ * Threads: called on the application thread that runs the session. {@link #transactions} maps each session with
+ * captured writes to its buffer, from the first capture until the transaction completes.
+ */
+final class WriteCaptureListener implements PreInsertEventListener, PreUpdateEventListener, PreDeleteEventListener {
+
+	private final WriteBehindInstallation installation;
+	private final ConcurrentHashMap<SharedSessionContractImplementor, TransactionWrites> transactions = new ConcurrentHashMap<>();
+
+	WriteCaptureListener(WriteBehindInstallation installation) {
+		this.installation = installation;
+	}
+
+	@Override
+	public boolean onPreInsert(PreInsertEvent event) {
+		SharedSessionContractImplementor session = event.getSession();
+		EntityPersister persister = event.getPersister();
+		EntityRegion region = installation.regionOf( persister, session );
+		if ( region == null ) {
+			return false;
+		}
+		Object[] state = event.getState();
+		Object version = persister.isVersioned() ? state[persister.getVersionPropertyIndex()] : null;
+		Object entity = event.getEntity();
+		EntitySnapshot snapshot = new EntitySnapshot( new StandardCacheEntryImpl( state, persister, version, session, entity ) );
+		writes( session ).insert( region, event.getId(), snapshot );
+		entry( session, entity ).postInsert( state );
+		return true;
+	}
+
+	@Override
+	public boolean onPreUpdate(PreUpdateEvent event) {
+		SharedSessionContractImplementor session = event.getSession();
+		EntityPersister persister = event.getPersister();
+		EntityRegion region = installation.regionOf( persister, session );
+		if ( region == null ) {
+			return false;
+		}
+		Object entity = event.getEntity();
+		EntityEntry entry = entry( session, entity );
+		Object[] state = event.getState();
+		Object nextVersion = persister.isVersioned() ? state[persister.getVersionPropertyIndex()] : null;
+		EntitySnapshot snapshot = new EntitySnapshot( new StandardCacheEntryImpl( state, persister, nextVersion, session, entity ) );
+		writes( session ).update( region, event.getId(), snapshot, entry.getVersion() );
+		entry.postUpdate( entity, state, nextVersion );
+		return true;
+	}
+
+	@Override
+	public boolean onPreDelete(PreDeleteEvent event) {
+		SharedSessionContractImplementor session = event.getSession();
+		EntityPersister persister = event.getPersister();
+		EntityRegion region = installation.regionOf( persister, session );
+		if ( region == null ) {
+			return false;
+		}
+		Object baseVersion = entry( session, event.getEntity() ).getVersion();
+		writes( session ).delete( region, event.getId(), EntitySnapshot.deleted( persister.getEntityName() ), baseVersion );
+		return true;
+	}
+
+	private static EntityEntry entry(SharedSessionContractImplementor session, Object entity) {
+		return session.getPersistenceContextInternal().getEntry( entity );
+	}
+
+	private TransactionWrites writes(SharedSessionContractImplementor session) {
+		TransactionWrites writes = transactions.get( session );
+		if ( writes == null ) {
+			if ( !session.isTransactionInProgress() ) {
+				throw new TransactionRequiredException( installation.runtime().logPrefix() + "An opted-in "
+						+ "(@WriteBehindEntity) entity was written outside a transaction; write-behind queues only the "
+						+ "writes of committed transactions: begin a transaction" );
+			}
+			writes = new TransactionWrites( installation.runtime(), this );
+			transactions.put( session, writes );
+			var actionQueue = ( (EventSource) session ).getActionQueue();
+			actionQueue.registerCallback( (TransactionCompletionCallbacks.BeforeCompletionCallback) writes );
+			actionQueue.registerCallback( (TransactionCompletionCallbacks.AfterCompletionCallback) writes );
+		}
+		return writes;
+	}
+
+	void completed(SharedSessionContractImplementor session, TransactionWrites writes) {
+		transactions.remove( session, writes );
+	}
+
+	/** Sessions with captured writes whose transaction has not completed, for tests of leaks. */
+	int openTransactions() {
+		return transactions.size();
+	}
+
+	WriteBehindRuntime runtime() {
+		return installation.runtime();
+	}
+}

@@ -1,0 +1,196 @@
+package io.writebehind.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.hibernate.SessionFactory;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.jboss.logging.Logger;
+
+import io.writebehind.FailedWrite;
+import io.writebehind.WriteBehindStats;
+import io.writebehind.internal.cache.EntityCache;
+import io.writebehind.internal.config.WriteBehindConfig;
+import io.writebehind.internal.flush.DeadLetters;
+import io.writebehind.internal.flush.FlushCounters;
+import io.writebehind.internal.flush.Flusher;
+import io.writebehind.internal.queue.EntityRegion;
+import io.writebehind.internal.queue.Partition;
+import io.writebehind.internal.queue.PendingWrite;
+import io.writebehind.internal.queue.WriteQueue;
+
+/**
+ * Everything write-behind holds for one {@code SessionFactory}: settings, read cache, write queue, flusher threads,
+ * counters and failed writes. Created when the factory has been built, closed when it closes. Thread-safe.
+ */
+public final class WriteBehindRuntime {
+
+	private static final Logger LOG = Logger.getLogger( WriteBehindRuntime.class );
+	private static final Map<SessionFactory, WriteBehindRuntime> RUNTIMES = new ConcurrentHashMap<>();
+
+	/** One opted-in entity hierarchy, in foreign-key order. */
+	public record RegionSpec(String rootEntityName, List<String> entityNames, long maxDelayMs, boolean versioned,
+			java.util.Comparator<Object> versionComparator) {
+	}
+
+	private final SessionFactoryImplementor factory;
+	private final String unitName;
+	private final String logPrefix;
+	private final WriteBehindConfig config;
+	private final EntityCache cache;
+	private final WriteQueue queue;
+	private final Map<String, EntityRegion> regionByEntityName = new HashMap<>();
+	private final FlushCounters counters = new FlushCounters();
+	private final DeadLetters deadLetters;
+	private final Flusher flusher;
+	private Thread shutdownHook;
+	private volatile boolean closed;
+
+	public WriteBehindRuntime(SessionFactoryImplementor factory, String unitName, WriteBehindConfig config,
+			List<RegionSpec> regions) {
+		this.factory = factory;
+		this.unitName = unitName;
+		this.logPrefix = "[write-behind " + unitName + "] ";
+		this.config = config;
+		this.cache = new EntityCache( config.cacheMaximumSize );
+		this.queue = new WriteQueue( config.flusherThreads, regions.size(), config.batchSize, config.queueCapacity, cache );
+		for ( RegionSpec spec : regions ) {
+			EntityRegion region = queue.addRegion( spec.rootEntityName(), spec.maxDelayMs(), spec.versioned(),
+					spec.versionComparator() );
+			for ( String name : spec.entityNames() ) {
+				regionByEntityName.put( name, region );
+			}
+		}
+		this.deadLetters = new DeadLetters( config.deadLetterCapacity, logPrefix );
+		this.flusher = new Flusher( factory, config, queue, counters, deadLetters, logPrefix,
+				"write-behind-flusher-" + unitName );
+	}
+
+	public static WriteBehindRuntime of(SessionFactory factory) {
+		return RUNTIMES.get( factory );
+	}
+
+	public void start() {
+		RUNTIMES.put( factory, this );
+		flusher.start();
+		if ( config.flushOnShutdown ) {
+			shutdownHook = new Thread( this::flushOnJvmExit, "write-behind-shutdown-" + unitName );
+			Runtime.getRuntime().addShutdownHook( shutdownHook );
+		}
+	}
+
+	public String logPrefix() {
+		return logPrefix;
+	}
+
+	public WriteBehindConfig config() {
+		return config;
+	}
+
+	/** The region of an opted-in entity name (root or subclass), or {@code null} for an entity that is not opted in. */
+	public EntityRegion regionOf(String entityName) {
+		return regionByEntityName.get( entityName );
+	}
+
+	public List<EntityRegion> regions() {
+		return queue.regions();
+	}
+
+	public WriteQueue queue() {
+		return queue;
+	}
+
+	/** Blocks until every write committed before the call reached the database or failure handling. */
+	public boolean flush(Duration timeout) {
+		long deadline = System.nanoTime() + Math.min( timeout.toNanos(), Long.MAX_VALUE / 4 );
+		for ( Partition partition : queue.partitions() ) {
+			partition.retryNow();
+		}
+		try {
+			return queue.awaitFlushed( deadline );
+		}
+		catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+	public WriteBehindStats stats() {
+		return new WriteBehindStats( queue.pending(), counters.flushed(), queue.coalesced(), counters.failed(),
+				counters.conflicts(), counters.batches(), counters.retries(), cache.size() );
+	}
+
+	public List<FailedWrite> failedWrites() {
+		return deadLetters.snapshot();
+	}
+
+	public int discardFailed() {
+		return deadLetters.discardAll();
+	}
+
+	public boolean isClosed() {
+		return closed;
+	}
+
+	/** Drains the queue (up to {@code shutdown_timeout_ms}), stops the flusher and forgets the factory. */
+	public synchronized void close() {
+		if ( closed ) {
+			return;
+		}
+		drainAndReport( "closing the EntityManagerFactory" );
+		closed = true;
+		flusher.stop( 5_000 );
+		RUNTIMES.remove( factory );
+		if ( shutdownHook != null ) {
+			try {
+				Runtime.getRuntime().removeShutdownHook( shutdownHook );
+			}
+			catch (IllegalStateException alreadyShuttingDown) {
+				// the hook is running or has run
+			}
+		}
+	}
+
+	private void flushOnJvmExit() {
+		synchronized ( this ) {
+			if ( closed ) {
+				return;
+			}
+			drainAndReport( "JVM shutdown" );
+		}
+	}
+
+	private void drainAndReport(String why) {
+		long pending = queue.pending();
+		if ( pending == 0 ) {
+			return;
+		}
+		LOG.infof( "%sFlushing %d pending write(s) on %s (up to %d ms)", logPrefix, pending, why, config.shutdownTimeoutMs );
+		if ( !flush( Duration.ofMillis( config.shutdownTimeoutMs ) ) ) {
+			Map<String, Integer> left = new TreeMap<>();
+			for ( Partition partition : queue.partitions() ) {
+				for ( PendingWrite write : partition.queuedWrites() ) {
+					left.merge( write.region().entityName(), 1, Integer::sum );
+				}
+			}
+			LOG.errorf( "%s%d write(s) did NOT reach the database before %s ran out of time "
+					+ "(hibernate.writebehind.shutdown_timeout_ms=%d): %s", logPrefix, queue.pending(), why,
+					config.shutdownTimeoutMs, left );
+		}
+	}
+
+	/** Entity names per region, for the boot summary. */
+	public Map<String, List<String>> describe() {
+		Map<String, List<String>> result = new TreeMap<>();
+		regionByEntityName.forEach( (name, region) ->
+				result.computeIfAbsent( region.entityName(), k -> new ArrayList<>() ).add( name ) );
+		result.values().forEach( Collections::sort );
+		return result;
+	}
+}

@@ -1,0 +1,80 @@
+package io.writebehind.internal.cache;
+
+import java.util.Comparator;
+import java.util.Objects;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+/**
+ * The read cache of clean entities: state that is known to be in the database. Entities with a pending write are not
+ * here (the write queue holds them and they are never evicted); only clean entries count against
+ * {@code cache.maximum_size}. Thread-safe; shared by application threads (reads, loads) and flusher threads (writes
+ * reaching the database).
+ */
+public final class EntityCache {
+
+	private final Cache<Key, EntitySnapshot> cache;
+
+	public EntityCache(long maximumSize) {
+		this.cache = Caffeine.newBuilder().maximumSize( maximumSize ).recordStats().build();
+	}
+
+	public EntitySnapshot get(Object region, Object id) {
+		return cache.getIfPresent( new Key( region, id ) );
+	}
+
+	/** Stores state the flusher has just written: it is the newest the database has. */
+	public void put(Object region, Object id, EntitySnapshot snapshot) {
+		cache.put( new Key( region, id ), snapshot );
+	}
+
+	/**
+	 * Stores state just read from the database unless the cache already holds a state at least as new; for an
+	 * unversioned entity (null comparator) only if the cache holds none.
+	 */
+	public void putLoaded(Object region, Object id, EntitySnapshot loaded, Comparator<Object> versionComparator) {
+		cache.asMap().compute( new Key( region, id ), (key, existing) -> {
+			if ( existing == null ) {
+				return loaded;
+			}
+			if ( versionComparator == null || existing.version() == null || loaded.version() == null ) {
+				return existing;
+			}
+			return versionComparator.compare( loaded.version(), existing.version() ) > 0 ? loaded : existing;
+		} );
+	}
+
+	public void invalidate(Object region, Object id) {
+		cache.invalidate( new Key( region, id ) );
+	}
+
+	public void invalidateRegion(Object region) {
+		cache.asMap().keySet().removeIf( key -> key.region == region );
+	}
+
+	public long size() {
+		return cache.estimatedSize();
+	}
+
+	public void clear() {
+		cache.invalidateAll();
+	}
+
+	private record Key(Object region, Object id) {
+		@Override
+		public boolean equals(Object o) {
+			return o instanceof Key k && k.region == region && k.id.equals( id );
+		}
+
+		@Override
+		public int hashCode() {
+			return 31 * System.identityHashCode( region ) + id.hashCode();
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "EntityCache[size=" + size() + ", " + Objects.toString( cache.stats() ) + "]";
+	}
+}

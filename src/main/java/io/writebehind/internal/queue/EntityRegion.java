@@ -1,0 +1,238 @@
+package io.writebehind.internal.queue;
+
+import java.util.Comparator;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.writebehind.FailedWrite.Operation;
+import io.writebehind.internal.cache.EntityCache;
+import io.writebehind.internal.cache.EntitySnapshot;
+
+/**
+ * The write-behind state of one opted-in entity hierarchy: the pending write of each id (coalescing all commits to
+ * that id until the flusher writes it), the version reservations of transactions that are committing, and the view of
+ * the read cache for this hierarchy.
+ * <p>
+ * Threads: {@link #pending} is a {@link ConcurrentHashMap} and every change to a {@link PendingWrite} happens inside
+ * {@code pending.compute(id, ...)}, so all writers of one id (committing application threads, the id's flusher thread)
+ * are serialised by the map itself. Readers use {@code pending.get(id)} and the write's volatile latest state.
+ */
+public final class EntityRegion {
+
+	private final String entityName;
+	private final int index;
+	private final long maxDelayNanos;
+	private final WriteQueue queue;
+	private final EntityCache cache;
+	private final ConcurrentHashMap<Object, PendingWrite> pending = new ConcurrentHashMap<>();
+	private final ConcurrentHashMap<Object, Object> reservations = new ConcurrentHashMap<>();
+	private final boolean versioned;
+	private final Comparator<Object> versionComparator;
+
+	EntityRegion(String entityName, int index, long maxDelayMs, boolean versioned,
+			Comparator<Object> versionComparator, WriteQueue queue, EntityCache cache) {
+		this.entityName = entityName;
+		this.index = index;
+		this.maxDelayNanos = maxDelayMs * 1_000_000L;
+		this.versioned = versioned;
+		this.versionComparator = versionComparator;
+		this.queue = queue;
+		this.cache = cache;
+	}
+
+	/** The root entity name of the hierarchy. */
+	public String entityName() {
+		return entityName;
+	}
+
+	/** Position in foreign-key order: a region only references regions with a smaller index. */
+	public int index() {
+		return index;
+	}
+
+	public long maxDelayNanos() {
+		return maxDelayNanos;
+	}
+
+	public boolean versioned() {
+		return versioned;
+	}
+
+	// ---------------------------------------------------------------- application threads
+
+	/**
+	 * The latest committed state of an id: its pending write, else the clean cache entry; a deleted snapshot
+	 * after a committed remove; {@code null} when write-behind knows nothing of the id (the database decides).
+	 */
+	public EntitySnapshot lookup(Object id) {
+		PendingWrite write = pending.get( id );
+		return write != null ? write.latest : cache.get( this, id );
+	}
+
+	/** State read from the database (a cache miss): cached unless a newer committed state is known. */
+	public void loaded(Object id, EntitySnapshot snapshot) {
+		if ( !pending.containsKey( id ) ) {
+			cache.putLoaded( this, id, snapshot, versioned ? versionComparator : null );
+		}
+	}
+
+	/** Reserves an id for a committing transaction; returns {@code null} on success, else the other owner. */
+	public Object reserve(Object id, Object owner) {
+		Object previous = reservations.putIfAbsent( id, owner );
+		return previous == null || previous == owner ? null : previous;
+	}
+
+	public void release(Object id, Object owner) {
+		reservations.remove( id, owner );
+	}
+
+	/**
+	 * Applies a committed write of a transaction to the pending write of its id (creating it if needed).
+	 *
+	 * @param baseExists whether the row existed before the transaction, as the transaction saw it
+	 * @param baseVersion the version the transaction read (for an update or delete)
+	 * @return whether a new pending write was created (and so took a unit of the queue's capacity)
+	 */
+	public boolean publish(Object id, EntitySnapshot snapshot, boolean baseExists, Object baseVersion) {
+		boolean[] created = new boolean[1];
+		pending.compute( id, (key, write) -> {
+			if ( write == null ) {
+				EntitySnapshot clean = cache.get( this, id );
+				boolean exists = clean != null ? !clean.isDeleted() : baseExists;
+				Object dbVersion = clean != null ? clean.version() : baseVersion;
+				cache.invalidate( this, id );
+				if ( snapshot.isDeleted() && !exists ) {
+					queue.countCoalesced();
+					return null;
+				}
+				write = new PendingWrite( this, id, queue.partitionOf( id ), exists, dbVersion );
+				write.latest = snapshot;
+				write.seq = 1;
+				write.partition.enqueue( write );
+				created[0] = true;
+				return write;
+			}
+			write.latest = snapshot;
+			write.seq++;
+			if ( write.queuedTicket == 0 ) {
+				write.partition.enqueue( write );
+			}
+			else {
+				queue.countCoalesced();
+			}
+			return write;
+		} );
+		return created[0];
+	}
+
+	// ---------------------------------------------------------------- flusher thread of the write's partition
+
+	/** Starts writing the latest state of a queued write; {@code null} when there is nothing to write. */
+	FlushItem beginWrite(QueueNode node) {
+		FlushItem[] item = new FlushItem[1];
+		pending.computeIfPresent( node.write.id, (key, write) -> {
+			if ( write != node.write ) {
+				return write;
+			}
+			EntitySnapshot snapshot = write.latest;
+			Operation operation = snapshot.isDeleted()
+					? ( write.dbExists ? Operation.DELETE : null )
+					: ( write.dbExists ? Operation.UPDATE : Operation.INSERT );
+			if ( write.seq == write.writtenSeq || operation == null ) {
+				// nothing the database lacks (persist then remove, or a second node for state already written)
+				if ( operation == null && write.seq != write.writtenSeq ) {
+					queue.countCoalesced();
+				}
+				write.writtenSeq = write.seq;
+				return write.queuedTicket == 0 ? removeClean( write, snapshot ) : write;
+			}
+			write.inFlight = true;
+			write.attempts++;
+			item[0] = new FlushItem( write, snapshot, write.seq, write.dbVersion, operation, node.ticket );
+			return write;
+		} );
+		return item[0];
+	}
+
+	/** The item reached the database (committed); the row now has {@code newDbVersion}. */
+	public void written(FlushItem item, Object newDbVersion) {
+		pending.computeIfPresent( item.id(), (key, write) -> {
+			if ( write != item.write ) {
+				return write;
+			}
+			write.inFlight = false;
+			write.writtenSeq = item.seq;
+			write.attempts = 0;
+			write.dbExists = !item.snapshot.isDeleted();
+			write.dbVersion = newDbVersion;
+			return write.seq == item.seq && write.queuedTicket == 0 ? removeClean( write, item.snapshot ) : write;
+		} );
+	}
+
+	/** The item's flush failed transiently; it stays pending and will be retried. */
+	public void retryLater(FlushItem item) {
+		pending.computeIfPresent( item.id(), (key, write) -> {
+			if ( write == item.write ) {
+				write.inFlight = false;
+			}
+			return write;
+		} );
+	}
+
+	/**
+	 * The item can never be written as it is (conflict or permanent failure): removes the pending write, with any
+	 * commits made to it since, and invalidates the cache so reads go to the database. Returns the latest state dropped.
+	 */
+	public EntitySnapshot drop(FlushItem item) {
+		EntitySnapshot[] dropped = new EntitySnapshot[1];
+		pending.computeIfPresent( item.id(), (key, write) -> {
+			if ( write != item.write ) {
+				return write;
+			}
+			dropped[0] = write.latest;
+			write.removed = true;
+			write.inFlight = false;
+			queue.release( 1 );
+			cache.invalidate( this, key );
+			return null;
+		} );
+		return dropped[0];
+	}
+
+	public int attempts(FlushItem item) {
+		return item.write.attempts;
+	}
+
+	private PendingWrite removeClean(PendingWrite write, EntitySnapshot snapshot) {
+		if ( !snapshot.isDeleted() ) {
+			cache.put( this, write.id, snapshot );
+		}
+		write.removed = true;
+		queue.release( 1 );
+		return null;
+	}
+
+	// ---------------------------------------------------------------- any thread
+
+	public int pendingCount() {
+		return pending.size();
+	}
+
+	/** Whether the id has a write that has not reached the database. */
+	public boolean isPending(Object id) {
+		return pending.containsKey( id );
+	}
+
+	public void invalidate(Object id) {
+		cache.invalidate( this, id );
+	}
+
+	public boolean sameVersion(Object a, Object b) {
+		return versionComparator == null ? Objects.equals( a, b ) : a != null && b != null && versionComparator.compare( a, b ) == 0;
+	}
+
+	@Override
+	public String toString() {
+		return "EntityRegion[" + entityName + ", pending=" + pending.size() + "]";
+	}
+}

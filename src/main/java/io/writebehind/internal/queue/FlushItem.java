@@ -1,0 +1,41 @@
+package io.writebehind.internal.queue;
+
+import io.writebehind.FailedWrite.Operation;
+import io.writebehind.internal.cache.EntitySnapshot;
+
+/**
+ * One write the flusher applies in a cycle: an immutable picture of a {@link PendingWrite} taken when the cycle
+ * started. Owned by the flusher thread of the write's partition.
+ */
+public final class FlushItem {
+
+	public final PendingWrite write;
+	public final EntitySnapshot snapshot;
+	final long seq;
+	/** The version the row has in the database now (the {@code where version = ?} value), or null. */
+	public final Object dbVersion;
+	public final Operation operation;
+	public final long ticket;
+
+	FlushItem(PendingWrite write, EntitySnapshot snapshot, long seq, Object dbVersion, Operation operation, long ticket) {
+		this.write = write;
+		this.snapshot = snapshot;
+		this.seq = seq;
+		this.dbVersion = dbVersion;
+		this.operation = operation;
+		this.ticket = ticket;
+	}
+
+	public EntityRegion region() {
+		return write.region;
+	}
+
+	public Object id() {
+		return write.id;
+	}
+
+	@Override
+	public String toString() {
+		return operation + " " + write;
+	}
+}

@@ -1,0 +1,206 @@
+package io.writebehind.internal.queue;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One flusher thread's share of the queue: every entity id maps to exactly one partition, so the writes of an id are
+ * applied by one thread, one at a time, in commit order. Holds one FIFO per region (sorted by ticket), the tickets that
+ * let {@code flush()} wait for "everything committed before the call", and the flusher's wake-up logic.
+ * <p>
+ * Threads: all fields are guarded by this object's monitor. Committing application threads enqueue; the partition's
+ * flusher thread takes due writes and reports cycles done; {@code flush()} callers wait for tickets.
+ */
+public final class Partition {
+
+	private final int index;
+	private final int batchSize;
+	private final ArrayDeque<QueueNode>[] queues;
+	private EntityRegion[] regions;
+
+	private long ticketCounter;
+	private int queued;
+	private long forceThrough;
+	private long completedThrough;
+	private boolean cycleRunning;
+	private boolean stopped;
+	private long notBeforeNanos;
+	private long waitingUntilNanos = Long.MAX_VALUE;
+
+	@SuppressWarnings("unchecked")
+	Partition(int index, int regionCount, int batchSize) {
+		this.index = index;
+		this.batchSize = batchSize;
+		this.queues = new ArrayDeque[regionCount];
+		for ( int i = 0; i < regionCount; i++ ) {
+			queues[i] = new ArrayDeque<>();
+		}
+	}
+
+	void regions(EntityRegion[] regionsInOrder) {
+		this.regions = regionsInOrder;
+	}
+
+	public int index() {
+		return index;
+	}
+
+	/** Called by a committing thread, inside the write's compute. */
+	synchronized void enqueue(PendingWrite write) {
+		long now = System.nanoTime();
+		long ticket = ++ticketCounter;
+		write.queuedTicket = ticket;
+		ArrayDeque<QueueNode> queue = queues[write.region.index()];
+		queue.addLast( new QueueNode( write, ticket, now ) );
+		queued++;
+		long deadline = now + write.region.maxDelayNanos();
+		if ( queued >= batchSize || waitingUntilNanos == Long.MAX_VALUE || deadline - waitingUntilNanos < 0 ) {
+			notifyAll();
+		}
+	}
+
+	/**
+	 * Called by the flusher thread: waits until writes are due (their delay passed, {@code batch_size} writes are
+	 * queued, or a flush asked for them) and takes up to {@code max} of them, oldest first, regions in foreign-key
+	 * order. Returns {@code null} once the partition is stopped.
+	 */
+	public synchronized List<QueueNode> awaitDue(int max) throws InterruptedException {
+		while ( true ) {
+			if ( stopped ) {
+				return null;
+			}
+			long now = System.nanoTime();
+			long nextDeadline = Long.MAX_VALUE;
+			if ( now - notBeforeNanos < 0 ) {
+				nextDeadline = notBeforeNanos;
+			}
+			else {
+				List<QueueNode> due = new ArrayList<>();
+				boolean all = queued >= batchSize;
+				for ( EntityRegion region : regions ) {
+					ArrayDeque<QueueNode> queue = queues[region.index()];
+					QueueNode node;
+					while ( due.size() < max && ( node = queue.peekFirst() ) != null ) {
+						if ( node.write.queuedTicket != node.ticket ) {
+							queue.pollFirst();
+							queued--;
+							continue;
+						}
+						long deadline = node.enqueuedNanos + region.maxDelayNanos();
+						if ( !all && node.ticket > forceThrough && now - deadline < 0 ) {
+							nextDeadline = Math.min( nextDeadline, deadline );
+							break;
+						}
+						queue.pollFirst();
+						queued--;
+						node.write.queuedTicket = 0;
+						due.add( node );
+					}
+				}
+				if ( !due.isEmpty() ) {
+					cycleRunning = true;
+					waitingUntilNanos = Long.MAX_VALUE;
+					return due;
+				}
+			}
+			waitingUntilNanos = nextDeadline;
+			if ( nextDeadline == Long.MAX_VALUE ) {
+				wait();
+			}
+			else {
+				long waitNanos = nextDeadline - now;
+				if ( waitNanos > 0 ) {
+					TimeUnit.NANOSECONDS.timedWait( this, waitNanos );
+				}
+			}
+		}
+	}
+
+	/** Called by the flusher thread after a transient failure: the cycle's writes go back to the front, in order. */
+	public synchronized void requeueFront(List<QueueNode> nodes, long retryAfterNanos) {
+		for ( int i = nodes.size() - 1; i >= 0; i-- ) {
+			QueueNode node = nodes.get( i );
+			if ( !node.write.isRemovedForFlusher() ) {
+				node.write.queuedTicket = node.ticket;
+				queues[node.write.region.index()].addFirst( node );
+				queued++;
+			}
+		}
+		notBeforeNanos = System.nanoTime() + retryAfterNanos;
+	}
+
+	/** Called by the flusher thread when a cycle has ended. */
+	public synchronized void cycleDone() {
+		cycleRunning = false;
+		updateCompleted();
+		notifyAll();
+	}
+
+	private void updateCompleted() {
+		if ( cycleRunning ) {
+			return;
+		}
+		long oldest = Long.MAX_VALUE;
+		for ( ArrayDeque<QueueNode> queue : queues ) {
+			QueueNode node;
+			while ( ( node = queue.peekFirst() ) != null && node.write.queuedTicket != node.ticket ) {
+				queue.pollFirst();
+				queued--;
+			}
+			if ( node != null ) {
+				oldest = Math.min( oldest, node.ticket );
+			}
+		}
+		completedThrough = oldest == Long.MAX_VALUE ? ticketCounter : oldest - 1;
+	}
+
+	/** Makes every write queued now due at once; returns the ticket a caller of flush() waits for. */
+	public synchronized long requestForce() {
+		forceThrough = Math.max( forceThrough, ticketCounter );
+		updateCompleted();
+		notifyAll();
+		return ticketCounter;
+	}
+
+	/** Waits until every write with a ticket up to {@code target} has been written or handed to failure handling. */
+	public synchronized boolean awaitCompleted(long target, long deadlineNanos) throws InterruptedException {
+		while ( completedThrough < target ) {
+			long left = deadlineNanos - System.nanoTime();
+			if ( left <= 0 || stopped ) {
+				return completedThrough >= target;
+			}
+			TimeUnit.NANOSECONDS.timedWait( this, left );
+		}
+		return true;
+	}
+
+	/** Ends waiting in the past retry backoff, for a flush on close that should try at once. */
+	public synchronized void retryNow() {
+		notBeforeNanos = System.nanoTime();
+		notifyAll();
+	}
+
+	public synchronized void stop() {
+		stopped = true;
+		notifyAll();
+	}
+
+	public synchronized int queued() {
+		return queued;
+	}
+
+	/** The writes still queued, for the log line of a shutdown that ran out of time. */
+	public synchronized List<PendingWrite> queuedWrites() {
+		List<PendingWrite> result = new ArrayList<>();
+		for ( ArrayDeque<QueueNode> queue : queues ) {
+			for ( QueueNode node : queue ) {
+				if ( node.write.queuedTicket == node.ticket ) {
+					result.add( node.write );
+				}
+			}
+		}
+		return result;
+	}
+}

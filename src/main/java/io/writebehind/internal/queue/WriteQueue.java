@@ -1,0 +1,109 @@
+package io.writebehind.internal.queue;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.writebehind.internal.cache.EntityCache;
+
+/**
+ * The per-entity-id write queue of one persistence unit: the regions (one per opted-in hierarchy), the partitions (one
+ * per flusher thread) and the capacity bound. Thread-safe.
+ */
+public final class WriteQueue {
+
+	private final Partition[] partitions;
+	private final List<EntityRegion> regions = new ArrayList<>();
+	private final Semaphore capacity;
+	private final int queueCapacity;
+	private final EntityCache cache;
+	private final LongAdder coalesced = new LongAdder();
+
+	public WriteQueue(int partitionCount, int regionCount, int batchSize, int queueCapacity, EntityCache cache) {
+		this.partitions = new Partition[partitionCount];
+		for ( int i = 0; i < partitionCount; i++ ) {
+			partitions[i] = new Partition( i, regionCount, batchSize );
+		}
+		this.capacity = new Semaphore( queueCapacity );
+		this.queueCapacity = queueCapacity;
+		this.cache = cache;
+	}
+
+	/** Adds the region at the next foreign-key position; call in that order, before any write. */
+	public EntityRegion addRegion(String entityName, long maxDelayMs, boolean versioned, Comparator<Object> versionComparator) {
+		EntityRegion region = new EntityRegion( entityName, regions.size(), maxDelayMs, versioned, versionComparator, this, cache );
+		regions.add( region );
+		EntityRegion[] ordered = regions.toArray( new EntityRegion[0] );
+		for ( Partition partition : partitions ) {
+			partition.regions( ordered );
+		}
+		return region;
+	}
+
+	public List<EntityRegion> regions() {
+		return regions;
+	}
+
+	public Partition[] partitions() {
+		return partitions;
+	}
+
+	Partition partitionOf(Object id) {
+		if ( partitions.length == 1 ) {
+			return partitions[0];
+		}
+		int h = id.hashCode();
+		h ^= h >>> 16;
+		return partitions[Math.floorMod( h, partitions.length )];
+	}
+
+	/** Takes room for {@code n} new pending writes, waiting up to the timeout; false if there was none. */
+	public boolean reserve(int n, long timeoutMs) throws InterruptedException {
+		return capacity.tryAcquire( n, timeoutMs, TimeUnit.MILLISECONDS );
+	}
+
+	public void release(int n) {
+		if ( n > 0 ) {
+			capacity.release( n );
+		}
+	}
+
+	public int capacity() {
+		return queueCapacity;
+	}
+
+	void countCoalesced() {
+		coalesced.increment();
+	}
+
+	public long coalesced() {
+		return coalesced.sum();
+	}
+
+	public long pending() {
+		long sum = 0;
+		for ( EntityRegion region : regions ) {
+			sum += region.pendingCount();
+		}
+		return sum;
+	}
+
+	/**
+	 * Blocks until every write committed before the call has been written or handed to failure handling, or the
+	 * deadline passes; returns whether everything was done.
+	 */
+	public boolean awaitFlushed(long deadlineNanos) throws InterruptedException {
+		long[] targets = new long[partitions.length];
+		for ( int i = 0; i < partitions.length; i++ ) {
+			targets[i] = partitions[i].requestForce();
+		}
+		boolean done = true;
+		for ( int i = 0; i < partitions.length; i++ ) {
+			done &= partitions[i].awaitCompleted( targets[i], deadlineNanos );
+		}
+		return done;
+	}
+}
