@@ -17,7 +17,9 @@ public final class EntityCache {
 	private final Cache<Key, EntitySnapshot> cache;
 
 	public EntityCache(long maximumSize) {
-		this.cache = Caffeine.newBuilder().maximumSize( maximumSize ).recordStats().build();
+		// maintenance (eviction) runs on the thread that writes, mostly the flusher, not on the common pool: the size
+		// bound then holds as soon as a put returns
+		this.cache = Caffeine.newBuilder().maximumSize( maximumSize ).executor( Runnable::run ).recordStats().build();
 	}
 
 	public EntitySnapshot get(Object region, Object id) {
