@@ -20,6 +20,7 @@ class UnversionedEntityTest extends WriteBehindTestBase {
 	public static class Setting {
 		@Id
 		String name;
+		@jakarta.persistence.Column(name = "setting_value")
 		String value;
 
 		protected Setting() {
@@ -52,12 +53,12 @@ class UnversionedEntityTest extends WriteBehindTestBase {
 		second.close();
 		assertEquals( "second", fromTransaction( em -> em.find( Setting.class, "mode" ) ).value );
 		writeBehind().flush();
-		assertEquals( 1, count( "select count(*) from wb_setting where name = 'mode' and value = 'second'" ) );
+		assertEquals( 1, count( "select count(*) from wb_setting where name = 'mode' and setting_value = 'second'" ) );
 		// a change behind our back is overwritten: that is what "last write wins" means without a version
-		update( "update wb_setting set value = 'outside' where name = 'mode'" );
+		update( "update wb_setting set setting_value = 'outside' where name = 'mode'" );
 		inTransaction( em -> em.find( Setting.class, "mode" ).value = "ours" );
 		writeBehind().flush();
-		assertEquals( 1, count( "select count(*) from wb_setting where value = 'ours'" ) );
+		assertEquals( 1, count( "select count(*) from wb_setting where setting_value = 'ours'" ) );
 		assertEquals( 0, writeBehind().stats().conflicts() );
 	}
 }
