@@ -235,7 +235,14 @@ public final class Flusher {
 			Transaction tx = session.beginTransaction();
 			try {
 				SharedSessionContractImplementor implementor = (SharedSessionContractImplementor) session;
+				boolean unbatchedChecks = jdbcBatchSize > 1 && !batchRowCountsReliable( session );
 				for ( FlushItem item : items ) {
+					if ( unbatchedChecks && item.operation != Operation.INSERT && item.region().versioned() ) {
+						// from here on (updates, then deletes) every versioned statement runs alone, with a real count
+						implementor.getJdbcCoordinator().executeBatch();
+						session.setJdbcBatchSize( 1 );
+						unbatchedChecks = false;
+					}
 					writer.write( item, implementor );
 				}
 				tx.commit();
@@ -253,6 +260,31 @@ public final class Flusher {
 			}
 		}
 	}
+
+	/**
+	 * Whether the driver reports real row counts for batched statements. With MariaDB's {@code useBulkStmts} or a
+	 * {@code rewriteBatchedStatements} option, a batch reports SUCCESS_NO_INFO (-2), which Hibernate takes as success:
+	 * a versioned update that matched no row would pass unnoticed. Versioned updates and deletes are then sent one by
+	 * one. Decided once, from the JDBC URL, on the first flush.
+	 */
+	private boolean batchRowCountsReliable(StatelessSession session) {
+		Boolean known = rowCountsReliable;
+		if ( known == null ) {
+			String url = session.doReturningWork( connection -> connection.getMetaData().getURL() );
+			String lower = url == null ? "" : url.toLowerCase( java.util.Locale.ROOT );
+			known = !( lower.contains( "usebulkstmts=true" ) || lower.contains( "rewritebatchedstatements=true" ) );
+			if ( !known ) {
+				LOG.warnf( "%sThe JDBC URL enables batch rewriting (useBulkStmts / rewriteBatchedStatements), with which "
+						+ "the driver reports no row counts for batched statements; versioned updates and deletes are "
+						+ "sent one by one so that every version check sees a real row count (inserts stay batched)",
+						logPrefix );
+			}
+			rowCountsReliable = known;
+		}
+		return known;
+	}
+
+	private volatile Boolean rowCountsReliable;
 
 	/** Inserts (parents first), then updates, then deletes (children first). */
 	private static final Comparator<FlushItem> STATEMENT_ORDER = Comparator
