@@ -18,6 +18,7 @@ import io.writebehind.testing.CountingConnectionProvider;
 import io.writebehind.testing.SqlLog;
 import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.EntityManagerFactory;
+import jakarta.persistence.SharedCacheMode;
 
 /**
  * Helpers of the mapping tests: plain-JDBC row reads, SQL assertions, and factories built for other entity lists (for
@@ -98,7 +99,12 @@ abstract class MappingTestBase extends WriteBehindTestBase {
 		for ( Class<?> entity : entities ) {
 			configuration.managedClass( entity );
 		}
-		properties.forEach( configuration::property );
+		properties.forEach( (key, value) -> {
+			if ( key.equals( "jakarta.persistence.sharedCache.mode" ) ) {
+				configuration.sharedCacheMode( SharedCacheMode.valueOf( value.toString() ) );
+			}
+			configuration.property( key, value );
+		} );
 		return configuration.createEntityManagerFactory();
 	}
 
@@ -124,6 +130,7 @@ abstract class MappingTestBase extends WriteBehindTestBase {
 				fail( "no WriteBehindConfigurationException in the cause chain", thrown );
 			}
 			String message = refusal.getMessage();
+			System.out.println( "Refused as expected: " + message );
 			for ( String fragment : fragments ) {
 				assertTrue( message.contains( fragment ), () -> "the message does not contain '" + fragment + "': " + message );
 			}
