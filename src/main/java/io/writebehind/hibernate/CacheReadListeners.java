@@ -5,7 +5,6 @@ import java.time.Duration;
 import org.hibernate.Hibernate;
 import org.hibernate.HibernateException;
 import org.hibernate.LockMode;
-import org.hibernate.cache.spi.entry.StandardCacheEntryImpl;
 import org.hibernate.engine.spi.EntityEntry;
 import org.hibernate.event.internal.DefaultLoadEventListener;
 import org.hibernate.event.spi.DeleteContext;
@@ -22,6 +21,7 @@ import org.hibernate.proxy.HibernateProxy;
 import org.hibernate.proxy.LazyInitializer;
 
 import io.writebehind.internal.cache.EntitySnapshot;
+import io.writebehind.internal.cache.EntityState;
 import io.writebehind.internal.queue.EntityRegion;
 
 /** The listeners that serve reads of opted-in entities from the write-behind cache. */
@@ -82,7 +82,7 @@ final class CacheReadListeners {
 			if ( entry == null || entry.getLoadedState() == null ) {
 				return;
 			}
-			region.loaded( event.getId(), new EntitySnapshot( new StandardCacheEntryImpl( entry.getLoadedState(),
+			region.loaded( event.getId(), new EntitySnapshot( EntityState.capture( entry.getLoadedState(),
 					entry.getPersister(), entry.getVersion(), event.getSession(), entity ) ) );
 		}
 	}

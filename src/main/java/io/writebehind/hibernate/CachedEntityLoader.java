@@ -3,8 +3,6 @@ package io.writebehind.hibernate;
 import static org.hibernate.proxy.HibernateProxy.extractLazyInitializer;
 
 import org.hibernate.LockMode;
-import org.hibernate.cache.spi.entry.CacheEntry;
-import org.hibernate.cache.spi.entry.StandardCacheEntryImpl;
 import org.hibernate.engine.spi.EntityKey;
 import org.hibernate.event.spi.EventSource;
 import org.hibernate.engine.spi.Status;
@@ -13,8 +11,10 @@ import org.hibernate.event.spi.PostLoadEventListener;
 import org.hibernate.persister.entity.EntityPersister;
 import org.hibernate.type.TypeHelper;
 
+import io.writebehind.internal.cache.EntityState;
+
 /**
- * Turns a cached {@link CacheEntry} into a managed entity of a session with no SQL: the same steps Hibernate takes for
+ * Turns a cached {@link EntityState} into a managed entity of a session with no SQL: the same steps Hibernate takes for
  * a second-level cache hit ({@code CacheLoadHelper.convertCacheEntryToEntity}, which is private), followed by the
  * post-load event, so JPA {@code @PostLoad} callbacks run as for a database load.
  */
@@ -23,7 +23,7 @@ final class CachedEntityLoader {
 	private CachedEntityLoader() {
 	}
 
-	static Object load(CacheEntry entry, Object id, Object instanceToLoad, EntityPersister persister, EventSource session) {
+	static Object load(EntityState entry, Object id, Object instanceToLoad, EntityPersister persister, EventSource session) {
 		var subclassPersister = session.getFactory().getMappingMetamodel().getEntityDescriptor( entry.getSubclass() );
 		var persistenceContext = session.getPersistenceContextInternal();
 		EntityKey entityKey = session.generateEntityKey( id, persister );
@@ -55,8 +55,7 @@ final class CachedEntityLoader {
 		holder.setEntityEntry( persistenceContext.addEntry( entity, Status.LOADING, null, null, id, entry.getVersion(),
 				LockMode.NONE, true, persister, false ) );
 
-		StandardCacheEntryImpl standardEntry = (StandardCacheEntryImpl) entry;
-		Object[] values = standardEntry.assemble( entity, id, subclassPersister, session.getInterceptor(), session );
+		Object[] values = entry.assemble( entity, id, subclassPersister, session );
 		TypeHelper.deepCopy( values, subclassPersister.getPropertyTypes(), subclassPersister.getPropertyUpdateability(),
 				values, session );
 		Object version = subclassPersister.isVersioned() ? values[subclassPersister.getVersionPropertyIndex()] : null;

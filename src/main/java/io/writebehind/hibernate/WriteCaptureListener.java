@@ -4,7 +4,6 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.persistence.TransactionRequiredException;
 
-import org.hibernate.cache.spi.entry.StandardCacheEntryImpl;
 import org.hibernate.engine.spi.EntityEntry;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import org.hibernate.engine.spi.TransactionCompletionCallbacks;
@@ -19,6 +18,7 @@ import org.hibernate.persister.entity.EntityPersister;
 
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.cache.EntitySnapshot;
+import io.writebehind.internal.cache.EntityState;
 import io.writebehind.internal.queue.EntityRegion;
 
 /**
@@ -50,7 +50,7 @@ final class WriteCaptureListener implements PreInsertEventListener, PreUpdateEve
 		Object[] state = event.getState();
 		Object version = persister.isVersioned() ? state[persister.getVersionPropertyIndex()] : null;
 		Object entity = event.getEntity();
-		EntitySnapshot snapshot = new EntitySnapshot( new StandardCacheEntryImpl( state, persister, version, session, entity ) );
+		EntitySnapshot snapshot = new EntitySnapshot( EntityState.capture( state, persister, version, session, entity ) );
 		writes( session ).insert( region, event.getId(), snapshot );
 		entry( session, entity ).postInsert( state );
 		return true;
@@ -68,7 +68,7 @@ final class WriteCaptureListener implements PreInsertEventListener, PreUpdateEve
 		EntityEntry entry = entry( session, entity );
 		Object[] state = event.getState();
 		Object nextVersion = persister.isVersioned() ? state[persister.getVersionPropertyIndex()] : null;
-		EntitySnapshot snapshot = new EntitySnapshot( new StandardCacheEntryImpl( state, persister, nextVersion, session, entity ) );
+		EntitySnapshot snapshot = new EntitySnapshot( EntityState.capture( state, persister, nextVersion, session, entity ) );
 		writes( session ).update( region, event.getId(), snapshot, entry.getVersion() );
 		entry.postUpdate( entity, state, nextVersion );
 		return true;

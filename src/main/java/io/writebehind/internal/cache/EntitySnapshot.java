@@ -1,18 +1,15 @@
 package io.writebehind.internal.cache;
 
-import org.hibernate.cache.spi.entry.CacheEntry;
-
 /**
- * The committed state of one entity id, immutable and shared between threads: Hibernate's disassembled
- * {@link CacheEntry} (the same form the second-level cache stores: associations as ids, values deep-copied), or a
+ * The committed state of one entity id, immutable and shared between threads: an {@link EntityState}, or a
  * {@linkplain #deleted(String) deleted} marker.
  */
 public final class EntitySnapshot {
 
-	private final CacheEntry entry;
+	private final EntityState entry;
 	private final String deletedEntityName;
 
-	public EntitySnapshot(CacheEntry entry) {
+	public EntitySnapshot(EntityState entry) {
 		this.entry = entry;
 		this.deletedEntityName = null;
 	}
@@ -32,7 +29,7 @@ public final class EntitySnapshot {
 	}
 
 	/** The disassembled state; {@code null} when deleted. */
-	public CacheEntry entry() {
+	public EntityState entry() {
 		return entry;
 	}
 
