@@ -23,7 +23,15 @@ final class CachedEntityLoader {
 	private CachedEntityLoader() {
 	}
 
+	/**
+	 * The managed entity built from the cached state, or {@code null} when the cached entity is not an instance of
+	 * the requested entity type (a sibling subclass of the same hierarchy: {@code find(Truck.class, id)} of a Car), as
+	 * the database would answer, with nothing added to the persistence context.
+	 */
 	static Object load(EntityState entry, Object id, Object instanceToLoad, EntityPersister persister, EventSource session) {
+		if ( !persister.isSubclassEntityName( entry.getSubclass() ) ) {
+			return null;
+		}
 		var subclassPersister = session.getFactory().getMappingMetamodel().getEntityDescriptor( entry.getSubclass() );
 		var persistenceContext = session.getPersistenceContextInternal();
 		EntityKey entityKey = session.generateEntityKey( id, persister );
