@@ -89,4 +89,30 @@ public final class WriteBehind {
 	public int discardFailed() {
 		return runtime.discardFailed();
 	}
+
+	/**
+	 * Queues every write of {@link #failedWrites()} again, to be written over whatever the database holds when the
+	 * flusher reaches it (the row is read first; the write gets the row's next version: last write wins). A write whose
+	 * id was committed again since stays out, as the newer state wins; so does one that finds the queue full. Returns
+	 * how many were queued; those leave the list.
+	 */
+	public int retryFailed() {
+		return runtime.retryFailed();
+	}
+
+	/**
+	 * Replaces the {@link WriteFailureHandler} (the one set by {@code hibernate.writebehind.failure_handler});
+	 * {@code null} restores the default handler, which logs and keeps failed writes in {@link #failedWrites()}.
+	 */
+	public void failureHandler(WriteFailureHandler handler) {
+		runtime.failureHandler( handler );
+	}
+
+	/**
+	 * Keeps a failed write in {@link #failedWrites()}, as the default handler does; for custom handlers that want the
+	 * list too. Called from the handler, the write can be {@linkplain #retryFailed() replayed}.
+	 */
+	public void keepFailed(FailedWrite write) {
+		runtime.keepFailed( write );
+	}
 }

@@ -36,4 +36,17 @@ public @interface WriteBehindEntity {
 	 * uses the global setting. Must be {@code >= 0} otherwise.
 	 */
 	long maxDelayMs() default USE_GLOBAL;
+
+	/**
+	 * What the flusher does when a write of this entity finds its row changed behind write-behind's back. Overrides
+	 * {@link WriteBehindSettings#CONFLICT_POLICY}; {@link ConflictPolicy#USE_GLOBAL} (the default) uses the global
+	 * setting. Ignored when {@link #conflictResolver()} is set.
+	 */
+	ConflictPolicy conflictPolicy() default ConflictPolicy.USE_GLOBAL;
+
+	/**
+	 * A {@link ConflictResolver} class (public, with a public no-argument constructor) that decides this entity's
+	 * conflicts case by case. The default, {@code ConflictResolver.class} itself, means "none".
+	 */
+	Class<? extends ConflictResolver> conflictResolver() default ConflictResolver.class;
 }

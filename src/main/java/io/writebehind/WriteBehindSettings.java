@@ -76,6 +76,20 @@ public final class WriteBehindSettings {
 	public static final String DEAD_LETTER_CAPACITY = PREFIX + "dead_letter_capacity";
 	public static final int DEFAULT_DEAD_LETTER_CAPACITY = 10_000;
 
+	/**
+	 * The conflict policy of entities whose annotation does not set one: {@code FAIL}, {@code DATABASE_WINS},
+	 * {@code LAST_WRITE_WINS} (see {@link ConflictPolicy}), or the class name of a {@link ConflictResolver}.
+	 * Default: {@code FAIL}.
+	 */
+	public static final String CONFLICT_POLICY = PREFIX + "conflict_policy";
+	public static final ConflictPolicy DEFAULT_CONFLICT_POLICY = ConflictPolicy.FAIL;
+
+	/**
+	 * The {@link WriteFailureHandler}: a class name (public no-argument constructor), a {@code Class}, or an instance.
+	 * Default: log at ERROR and keep the write in {@link WriteBehind#failedWrites()}.
+	 */
+	public static final String FAILURE_HANDLER = PREFIX + "failure_handler";
+
 	private WriteBehindSettings() {
 	}
 }

@@ -26,6 +26,8 @@ import org.hibernate.persister.entity.EntityPersister;
 import org.hibernate.service.spi.SessionFactoryServiceRegistry;
 import org.jboss.logging.Logger;
 
+import io.writebehind.ConflictPolicy;
+import io.writebehind.ConflictResolver;
 import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.WriteBehindEntity;
 import io.writebehind.internal.WriteBehindRuntime;
@@ -45,7 +47,9 @@ public class WriteBehindIntegrator implements Integrator {
 	@Override
 	public void integrate(Metadata metadata, BootstrapContext bootstrapContext, SessionFactoryImplementor sessionFactory) {
 		Map<String, Object> settings = sessionFactory.getServiceRegistry().requireService( ConfigurationService.class ).getSettings();
-		WriteBehindConfig config = WriteBehindConfig.from( settings );
+		var classLoaderService = sessionFactory.getServiceRegistry().requireService(
+				org.hibernate.boot.registry.classloading.spi.ClassLoaderService.class );
+		WriteBehindConfig config = WriteBehindConfig.from( settings, classLoaderService::classForName );
 		String unitName = unitName( settings, sessionFactory );
 		List<PersistentClass> optedIn = new ArrayList<>();
 		for ( PersistentClass binding : metadata.getEntityBindings() ) {
@@ -117,7 +121,8 @@ public class WriteBehindIntegrator implements Integrator {
 						+ "not checked and the last write wins, also against rows changed outside this application. "
 						+ "Add @Version to detect conflicts.", unitName, draft.rootEntityName );
 			}
-			specs.add( new RegionSpec( draft.rootEntityName, draft.entityNames, draft.maxDelayMs, versioned, comparator ) );
+			specs.add( new RegionSpec( draft.rootEntityName, draft.entityNames, draft.maxDelayMs, versioned, comparator,
+					draft.conflictPolicy, draft.conflictResolver ) );
 		}
 		validator.throwIfInvalid();
 		WriteBehindRuntime runtime = new WriteBehindRuntime( factory, unitName, config, specs );
@@ -137,10 +142,25 @@ public class WriteBehindIntegrator implements Integrator {
 		final List<String> entityNames = new ArrayList<>();
 		final Set<String> references = new LinkedHashSet<>();
 		final long maxDelayMs;
+		final ConflictPolicy conflictPolicy;
+		final ConflictResolver conflictResolver;
 
-		RegionDraft(String rootEntityName, long maxDelayMs) {
+		RegionDraft(String rootEntityName, WriteBehindEntity annotation, WriteBehindConfig config) {
 			this.rootEntityName = rootEntityName;
-			this.maxDelayMs = maxDelayMs;
+			this.maxDelayMs = config.entityMaxDelayMs( rootEntityName, annotation.maxDelayMs() );
+			if ( annotation.conflictResolver() != ConflictResolver.class ) {
+				conflictResolver = WriteBehindConfig.instantiate( "@WriteBehindEntity(conflictResolver) of entity "
+						+ rootEntityName, annotation.conflictResolver(), ConflictResolver.class );
+				conflictPolicy = null;
+			}
+			else if ( annotation.conflictPolicy() != ConflictPolicy.USE_GLOBAL ) {
+				conflictPolicy = annotation.conflictPolicy();
+				conflictResolver = null;
+			}
+			else {
+				conflictPolicy = config.conflictPolicy;
+				conflictResolver = config.conflictResolver;
+			}
 		}
 	}
 
@@ -158,7 +178,7 @@ public class WriteBehindIntegrator implements Integrator {
 				continue;
 			}
 			RegionDraft draft = byRoot.computeIfAbsent( root.getEntityName(), name -> new RegionDraft( name,
-					config.entityMaxDelayMs( name, root.getMappedClass().getAnnotation( WriteBehindEntity.class ).maxDelayMs() ) ) );
+					root.getMappedClass().getAnnotation( WriteBehindEntity.class ), config ) );
 			draft.entityNames.add( binding.getEntityName() );
 			for ( Property property : binding.getPropertyClosure() ) {
 				if ( property.getValue() instanceof ToOne toOne && toOne.getReferencedEntityName() != null ) {

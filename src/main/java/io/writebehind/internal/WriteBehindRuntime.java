@@ -13,11 +13,14 @@ import org.hibernate.SessionFactory;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.jboss.logging.Logger;
 
+import io.writebehind.ConflictPolicy;
+import io.writebehind.ConflictResolver;
 import io.writebehind.FailedWrite;
+import io.writebehind.WriteFailureHandler;
 import io.writebehind.WriteBehindStats;
 import io.writebehind.internal.cache.EntityCache;
 import io.writebehind.internal.config.WriteBehindConfig;
-import io.writebehind.internal.flush.DeadLetters;
+import io.writebehind.internal.flush.FailureHandling;
 import io.writebehind.internal.flush.FlushCounters;
 import io.writebehind.internal.flush.Flusher;
 import io.writebehind.internal.queue.EntityRegion;
@@ -36,7 +39,7 @@ public final class WriteBehindRuntime {
 
 	/** One opted-in entity hierarchy, in foreign-key order. */
 	public record RegionSpec(String rootEntityName, List<String> entityNames, long maxDelayMs, boolean versioned,
-			java.util.Comparator<Object> versionComparator) {
+			java.util.Comparator<Object> versionComparator, ConflictPolicy conflictPolicy, ConflictResolver conflictResolver) {
 	}
 
 	private final SessionFactoryImplementor factory;
@@ -47,7 +50,7 @@ public final class WriteBehindRuntime {
 	private final WriteQueue queue;
 	private final Map<String, EntityRegion> regionByEntityName = new HashMap<>();
 	private final FlushCounters counters = new FlushCounters();
-	private final DeadLetters deadLetters;
+	private final FailureHandling failures;
 	private final Flusher flusher;
 	private Thread shutdownHook;
 	private volatile boolean closed;
@@ -62,13 +65,13 @@ public final class WriteBehindRuntime {
 		this.queue = new WriteQueue( config.flusherThreads, regions.size(), config.batchSize, config.queueCapacity, cache );
 		for ( RegionSpec spec : regions ) {
 			EntityRegion region = queue.addRegion( spec.rootEntityName(), spec.maxDelayMs(), spec.versioned(),
-					spec.versionComparator() );
+					spec.versionComparator(), spec.conflictPolicy(), spec.conflictResolver() );
 			for ( String name : spec.entityNames() ) {
 				regionByEntityName.put( name, region );
 			}
 		}
-		this.deadLetters = new DeadLetters( config.deadLetterCapacity, logPrefix );
-		this.flusher = new Flusher( factory, config, queue, counters, deadLetters, logPrefix,
+		this.failures = new FailureHandling( config.deadLetterCapacity, logPrefix, config.failureHandler );
+		this.flusher = new Flusher( factory, config, queue, counters, failures, logPrefix,
 				"write-behind-flusher-" + unitName );
 	}
 
@@ -127,11 +130,23 @@ public final class WriteBehindRuntime {
 	}
 
 	public List<FailedWrite> failedWrites() {
-		return deadLetters.snapshot();
+		return failures.failedWrites();
 	}
 
 	public int discardFailed() {
-		return deadLetters.discardAll();
+		return failures.discardAll();
+	}
+
+	public int retryFailed() {
+		return failures.replayAll();
+	}
+
+	public void keepFailed(FailedWrite write) {
+		failures.keep( write );
+	}
+
+	public void failureHandler(WriteFailureHandler handler) {
+		failures.handler( handler );
 	}
 
 	public boolean isClosed() {

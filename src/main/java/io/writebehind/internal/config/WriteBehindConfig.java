@@ -7,7 +7,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import java.util.function.Function;
+
+import io.writebehind.ConflictPolicy;
+import io.writebehind.ConflictResolver;
 import io.writebehind.WriteBehindConfigurationException;
+import io.writebehind.WriteFailureHandler;
 
 /**
  * The validated, immutable {@code hibernate.writebehind.*} settings of one persistence unit. The only place that reads
@@ -17,7 +22,7 @@ public final class WriteBehindConfig {
 
 	private static final Set<String> KNOWN = Set.of( ENABLED, MAX_DELAY_MS, BATCH_SIZE, QUEUE_CAPACITY,
 			QUEUE_FULL_TIMEOUT_MS, CACHE_MAXIMUM_SIZE, FLUSHER_THREADS, FLUSH_ON_SHUTDOWN, SHUTDOWN_TIMEOUT_MS,
-			RETRY_INITIAL_BACKOFF_MS, RETRY_MAX_BACKOFF_MS, DEAD_LETTER_CAPACITY );
+			RETRY_INITIAL_BACKOFF_MS, RETRY_MAX_BACKOFF_MS, DEAD_LETTER_CAPACITY, CONFLICT_POLICY, FAILURE_HANDLER );
 
 	/** Hibernate's own JDBC batch size setting, honoured by the flusher. */
 	static final String HIBERNATE_JDBC_BATCH_SIZE = "hibernate.jdbc.batch_size";
@@ -35,8 +40,16 @@ public final class WriteBehindConfig {
 	public final long retryInitialBackoffMs;
 	public final long retryMaxBackoffMs;
 	public final int deadLetterCapacity;
+	/** The global conflict policy; {@code null} when {@link #conflictResolver} is set instead. */
+	public final ConflictPolicy conflictPolicy;
+	public final ConflictResolver conflictResolver;
+	/** {@code null}: the default handler. */
+	public final WriteFailureHandler failureHandler;
 
-	private WriteBehindConfig(Map<String, ?> settings) {
+	private final Function<String, Class<?>> classLoader;
+
+	private WriteBehindConfig(Map<String, ?> settings, Function<String, Class<?>> classLoader) {
+		this.classLoader = classLoader;
 		rejectUnknownKeys( settings );
 		enabled = bool( settings, ENABLED, DEFAULT_ENABLED );
 		maxDelayMs = longValue( settings, MAX_DELAY_MS, DEFAULT_MAX_DELAY_MS, 0, Long.MAX_VALUE / 2_000_000 );
@@ -56,11 +69,90 @@ public final class WriteBehindConfig {
 					+ ", must be >= " + RETRY_INITIAL_BACKOFF_MS + " (" + retryInitialBackoffMs + ")" );
 		}
 		deadLetterCapacity = (int) longValue( settings, DEAD_LETTER_CAPACITY, DEFAULT_DEAD_LETTER_CAPACITY, 0, Integer.MAX_VALUE );
+		Object policy = settings.get( CONFLICT_POLICY );
+		ConflictPolicy parsedPolicy = DEFAULT_CONFLICT_POLICY;
+		ConflictResolver parsedResolver = null;
+		if ( policy instanceof ConflictPolicy p ) {
+			parsedPolicy = p;
+		}
+		else if ( policy instanceof ConflictResolver r ) {
+			parsedResolver = r;
+		}
+		else if ( policy != null ) {
+			String text = policy instanceof Class<?> c ? c.getName() : policy.toString().trim();
+			try {
+				parsedPolicy = ConflictPolicy.valueOf( text.toUpperCase( Locale.ROOT ) );
+			}
+			catch (IllegalArgumentException notAPolicy) {
+				if ( !text.contains( "." ) ) {
+					throw new WriteBehindConfigurationException( CONFLICT_POLICY + " was '" + policy + "', must be FAIL, "
+							+ "DATABASE_WINS, LAST_WRITE_WINS or the class name of a " + ConflictResolver.class.getName() );
+				}
+				parsedResolver = instantiate( CONFLICT_POLICY, text, ConflictResolver.class );
+			}
+			if ( parsedPolicy == ConflictPolicy.USE_GLOBAL ) {
+				throw new WriteBehindConfigurationException( CONFLICT_POLICY + " was '" + policy + "', must be FAIL, "
+						+ "DATABASE_WINS, LAST_WRITE_WINS or the class name of a " + ConflictResolver.class.getName() );
+			}
+		}
+		conflictPolicy = parsedResolver == null ? parsedPolicy : null;
+		conflictResolver = parsedResolver;
+		Object handler = settings.get( FAILURE_HANDLER );
+		if ( handler == null ) {
+			failureHandler = null;
+		}
+		else if ( handler instanceof WriteFailureHandler h ) {
+			failureHandler = h;
+		}
+		else {
+			failureHandler = instantiate( FAILURE_HANDLER,
+					handler instanceof Class<?> c ? c.getName() : handler.toString().trim(), WriteFailureHandler.class );
+		}
 	}
 
 	/** Reads and validates the settings; throws {@link WriteBehindConfigurationException} naming the first bad one. */
 	public static WriteBehindConfig from(Map<String, ?> settings) {
-		return new WriteBehindConfig( settings );
+		return from( settings, WriteBehindConfig::loadClass );
+	}
+
+	/** As {@link #from(Map)}, loading class names given in settings through {@code classLoader}. */
+	public static WriteBehindConfig from(Map<String, ?> settings, Function<String, Class<?>> classLoader) {
+		return new WriteBehindConfig( settings, classLoader );
+	}
+
+	private static Class<?> loadClass(String name) {
+		try {
+			return Class.forName( name, true, Thread.currentThread().getContextClassLoader() );
+		}
+		catch (ClassNotFoundException e) {
+			throw new IllegalArgumentException( e );
+		}
+	}
+
+	/** Creates an instance of a class named by a setting (or an annotation), with a message naming it on failure. */
+	public <T> T instantiate(String where, String className, Class<T> type) {
+		Class<?> loaded;
+		try {
+			loaded = classLoader.apply( className );
+		}
+		catch (RuntimeException e) {
+			throw new WriteBehindConfigurationException( where + " was '" + className + "': no such class on the class path" );
+		}
+		return instantiate( where, loaded, type );
+	}
+
+	public static <T> T instantiate(String where, Class<?> loaded, Class<T> type) {
+		if ( !type.isAssignableFrom( loaded ) ) {
+			throw new WriteBehindConfigurationException( where + " was '" + loaded.getName() + "', which does not implement "
+					+ type.getName() );
+		}
+		try {
+			return type.cast( loaded.getDeclaredConstructor().newInstance() );
+		}
+		catch (ReflectiveOperationException | RuntimeException e) {
+			throw new WriteBehindConfigurationException( where + " was '" + loaded.getName() + "', which could not be "
+					+ "created with a public no-argument constructor: " + e );
+		}
 	}
 
 	/** Validates a per-entity override of the maximum delay given by the annotation. */
@@ -139,6 +231,8 @@ public final class WriteBehindConfig {
 				+ ", cache.maximum_size=" + cacheMaximumSize + ", flusher_threads=" + flusherThreads
 				+ ", flush_on_shutdown=" + flushOnShutdown + ", shutdown_timeout_ms=" + shutdownTimeoutMs
 				+ ", retry.initial_backoff_ms=" + retryInitialBackoffMs + ", retry.max_backoff_ms=" + retryMaxBackoffMs
-				+ ", dead_letter_capacity=" + deadLetterCapacity;
+				+ ", dead_letter_capacity=" + deadLetterCapacity
+				+ ", conflict_policy=" + ( conflictResolver != null ? conflictResolver.getClass().getName() : conflictPolicy )
+				+ ", failure_handler=" + ( failureHandler == null ? "default" : failureHandler.getClass().getName() );
 	}
 }

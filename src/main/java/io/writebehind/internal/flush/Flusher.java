@@ -2,22 +2,33 @@ package io.writebehind.internal.flush;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.hibernate.StatelessSession;
 import org.hibernate.Transaction;
+import org.hibernate.engine.internal.Versioning;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
+import org.hibernate.persister.entity.EntityPersister;
 import org.jboss.logging.Logger;
 
+import io.writebehind.ConflictPolicy;
+import io.writebehind.ConflictResolver;
 import io.writebehind.FailedWrite;
 import io.writebehind.FailedWrite.Operation;
 import io.writebehind.FailedWrite.Reason;
+import io.writebehind.WriteConflict;
+import io.writebehind.internal.cache.EntitySnapshot;
+import io.writebehind.internal.cache.EntityState;
 import io.writebehind.internal.config.WriteBehindConfig;
+import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.internal.queue.FlushItem;
 import io.writebehind.internal.queue.Partition;
 import io.writebehind.internal.queue.QueueNode;
@@ -25,10 +36,18 @@ import io.writebehind.internal.queue.WriteQueue;
 
 /**
  * The flusher threads of one persistence unit, one per partition. Each thread owns its partition's writes while it
- * writes them: it takes due writes, applies them in one database transaction through its own stateless session with
- * JDBC batching (inserts in foreign-key order, then updates, then deletes in reverse order), and then marks them
- * written. A batch that fails for a transient reason is retried whole after a backoff; any other failure is isolated
- * row by row so that one bad write never holds back the others.
+ * writes them: it takes due writes, applies them in one database transaction through a stateless session of its own
+ * with JDBC batching (inserts in foreign-key order, then updates, then deletes in reverse order), and marks them
+ * written.
+ * <ul>
+ * <li>A transient failure (connection, deadlock, timeout) keeps the writes queued; they are retried whole after an
+ * exponential backoff with jitter, logged once per outage. When the failure came from the commit itself, the writes
+ * may have reached the database: they are marked uncertain, and a later "conflict" or duplicate key of such a write is
+ * first checked against the row (if the row holds our write, it applied).</li>
+ * <li>Any other failure rolls the whole transaction back and splits the batch in halves, each in its own transaction,
+ * down to the single bad write; every good write lands once. The bad write is a conflict (a versioned statement
+ * matched no row: handled by the entity's conflict policy) or a permanent failure (to failure handling).</li>
+ * </ul>
  */
 public final class Flusher {
 
@@ -38,18 +57,19 @@ public final class Flusher {
 	private final WriteBehindConfig config;
 	private final WriteQueue queue;
 	private final FlushCounters counters;
-	private final DeadLetters deadLetters;
+	private final FailureHandling failures;
 	private final String logPrefix;
 	private final EntityWriter writer;
 	private final List<Thread> threads = new ArrayList<>();
+	private volatile Boolean rowCountsReliable;
 
 	public Flusher(SessionFactoryImplementor factory, WriteBehindConfig config, WriteQueue queue,
-			FlushCounters counters, DeadLetters deadLetters, String logPrefix, String threadName) {
+			FlushCounters counters, FailureHandling failures, String logPrefix, String threadName) {
 		this.factory = factory;
 		this.config = config;
 		this.queue = queue;
 		this.counters = counters;
-		this.deadLetters = deadLetters;
+		this.failures = failures;
 		this.logPrefix = logPrefix;
 		this.writer = new EntityWriter( factory );
 		for ( Partition partition : queue.partitions() ) {
@@ -79,6 +99,23 @@ public final class Flusher {
 		}
 	}
 
+	/** A failure of the flush transaction's commit: whether it took effect is unknown. */
+	private static final class CommitOutcomeUnknown extends RuntimeException {
+		CommitOutcomeUnknown(RuntimeException cause) {
+			super( cause );
+		}
+	}
+
+	/** Stops a bisection: the database became unavailable while the bad write was being looked for. */
+	private static final class TransientFailure extends RuntimeException {
+		final boolean uncertain;
+
+		TransientFailure(RuntimeException cause) {
+			super( cause );
+			this.uncertain = cause instanceof CommitOutcomeUnknown;
+		}
+	}
+
 	private final class Worker implements Runnable {
 		private final Partition partition;
 		private int failedAttempts;
@@ -105,7 +142,7 @@ public final class Flusher {
 					cycle( nodes );
 				}
 				catch (Throwable t) {
-					LOG.errorf( t, "%sUnexpected error in the flusher; the writes of this cycle will be retried", logPrefix );
+					LOG.errorf( t, "%sUnexpected error in the flusher", logPrefix );
 				}
 				finally {
 					partition.cycleDone();
@@ -118,53 +155,105 @@ public final class Flusher {
 			Map<FlushItem, QueueNode> nodeOf = new IdentityHashMap<>();
 			for ( QueueNode node : nodes ) {
 				FlushItem item = node.beginWrite();
-				if ( item != null ) {
-					items.add( item );
-					nodeOf.put( item, node );
+				if ( item == null ) {
+					continue;
 				}
+				if ( item.needsRebase ) {
+					replay( item, nodeOf, node );
+					continue;
+				}
+				items.add( item );
+				nodeOf.put( item, node );
 			}
 			if ( items.isEmpty() ) {
 				return;
 			}
 			items.sort( STATEMENT_ORDER );
+			Set<FlushItem> settled = Collections.newSetFromMap( new IdentityHashMap<>() );
 			try {
-				writeInOneTransaction( items, config.jdbcBatchSize );
-				written( items );
-			}
-			catch (RuntimeException e) {
-				if ( FlushErrors.isTransient( e ) ) {
-					retryLater( items, nodeOf, e );
-				}
-				else {
-					isolate( items, nodeOf );
-				}
-			}
-		}
-
-		/** Writes each item of a failed batch in its own transaction: the good ones land, the bad one is isolated. */
-		private void isolate(List<FlushItem> items, Map<FlushItem, QueueNode> nodeOf) {
-			for ( int i = 0; i < items.size(); i++ ) {
-				FlushItem item = items.get( i );
 				try {
-					writeInOneTransaction( List.of( item ), 1 );
-					written( List.of( item ) );
+					writeInOneTransaction( items, config.jdbcBatchSize );
+					written( items, settled );
 				}
 				catch (RuntimeException e) {
 					if ( FlushErrors.isTransient( e ) ) {
-						retryLater( items.subList( i, items.size() ), nodeOf, e );
-						return;
+						throw new TransientFailure( e );
 					}
-					fail( item, FlushErrors.isConflict( e ) ? Reason.CONFLICT : Reason.FAILED, e );
+					bisect( items, settled );
+				}
+				outageOver();
+			}
+			catch (TransientFailure e) {
+				List<FlushItem> unsettled = new ArrayList<>();
+				for ( FlushItem item : items ) {
+					if ( !settled.contains( item ) ) {
+						unsettled.add( item );
+					}
+				}
+				retryLater( unsettled, nodeOf, e );
+			}
+		}
+
+		/** Splits a failed batch in halves, each in its own transaction, down to the writes that fail alone. */
+		private void bisect(List<FlushItem> items, Set<FlushItem> settled) {
+			if ( items.size() == 1 ) {
+				FlushItem item = items.get( 0 );
+				try {
+					writeInOneTransaction( items, 1 );
+					written( items, settled );
+				}
+				catch (RuntimeException e) {
+					if ( FlushErrors.isTransient( e ) ) {
+						throw new TransientFailure( e );
+					}
+					settle( item, e );
+					settled.add( item );
+				}
+				return;
+			}
+			int middle = items.size() / 2;
+			for ( List<FlushItem> half : List.of( items.subList( 0, middle ), items.subList( middle, items.size() ) ) ) {
+				try {
+					writeInOneTransaction( half, config.jdbcBatchSize );
+					written( half, settled );
+				}
+				catch (RuntimeException e) {
+					if ( FlushErrors.isTransient( e ) ) {
+						throw new TransientFailure( e );
+					}
+					bisect( half, settled );
 				}
 			}
 		}
 
-		private void written(List<FlushItem> items) {
+		/** A write that fails alone: applied after all (uncertain commit), a conflict, or a permanent failure. */
+		private void settle(FlushItem item, RuntimeException e) {
+			if ( item.uncertain && alreadyApplied( item ) ) {
+				LOG.infof( "%s%s was found in the database: the commit whose outcome was unknown had applied it",
+						logPrefix, item );
+				written( List.of( item ), null );
+				return;
+			}
+			if ( FlushErrors.isConflict( e ) ) {
+				conflict( item, e );
+			}
+			else {
+				fail( item, Reason.FAILED, e );
+			}
+		}
+
+		private void written(List<FlushItem> items, Set<FlushItem> settled) {
 			for ( FlushItem item : items ) {
 				item.region().written( item, EntityWriter.versionAfter( item ) );
+				if ( settled != null ) {
+					settled.add( item );
+				}
 			}
 			counters.flushed.add( items.size() );
 			counters.batches.increment();
+		}
+
+		private void outageOver() {
 			if ( failedAttempts > 0 ) {
 				LOG.infof( "%sThe database accepts writes again after %d failed attempt(s) in %d ms", logPrefix,
 						failedAttempts, ( System.nanoTime() - outageStartNanos ) / 1_000_000 );
@@ -172,22 +261,38 @@ public final class Flusher {
 			}
 		}
 
-		private void retryLater(List<FlushItem> items, Map<FlushItem, QueueNode> nodeOf, RuntimeException e) {
+		private void retryLater(List<FlushItem> items, Map<FlushItem, QueueNode> nodeOf, TransientFailure failure) {
 			List<QueueNode> nodes = new ArrayList<>( items.size() );
 			for ( FlushItem item : items ) {
-				item.region().retryLater( item );
+				item.region().retryLater( item, failure.uncertain );
 				nodes.add( nodeOf.get( item ) );
 			}
+			Throwable cause = failure.getCause() instanceof CommitOutcomeUnknown unknown ? unknown.getCause() : failure.getCause();
 			if ( failedAttempts++ == 0 ) {
 				outageStartNanos = System.nanoTime();
-				LOG.warnf( e, "%sThe database refused a flush for a transient reason; %d pending write(s) stay queued "
-						+ "and are retried with backoff (logged once per outage)", logPrefix, queue.pending() );
+				LOG.warnf( "%sThe database refused a flush for a transient reason (%s); %d pending write(s) stay queued "
+						+ "and are retried with backoff; logged once per outage", logPrefix, cause, queue.pending() );
 			}
 			else {
-				LOG.debugf( "%sFlush attempt %d failed: %s", logPrefix, failedAttempts, e );
+				LOG.debugf( "%sFlush attempt %d failed: %s", logPrefix, failedAttempts, cause );
 			}
 			counters.retries.increment();
 			partition.requeueFront( nodes, backoffNanos( failedAttempts ) );
+		}
+
+		/** A replayed failed write: read the row, then queue the write over it (last write wins). */
+		private void replay(FlushItem item, Map<FlushItem, QueueNode> nodeOf, QueueNode node) {
+			try {
+				rebaseOverCurrentRow( item, item.snapshot );
+			}
+			catch (RuntimeException e) {
+				if ( !FlushErrors.isTransient( e ) ) {
+					fail( item, Reason.FAILED, e );
+					return;
+				}
+				nodeOf.put( item, node );
+				retryLater( List.of( item ), nodeOf, new TransientFailure( e ) );
+			}
 		}
 
 		private long backoffNanos(int attempt) {
@@ -202,32 +307,133 @@ public final class Flusher {
 		}
 	}
 
-	private void fail(FlushItem item, Reason reason, RuntimeException cause) {
-		Object entity = null;
-		try ( StatelessSession session = factory.openStatelessSession() ) {
-			entity = writer.detachedInstance( item, (SharedSessionContractImplementor) session );
+	// ------------------------------------------------------------------------------------------------ conflicts
+
+	private void conflict(FlushItem item, RuntimeException cause) {
+		counters.conflicts.increment();
+		EntityRegion region = item.region();
+		ConflictResolver resolver = region.conflictResolver();
+		ConflictPolicy policy = region.conflictPolicy();
+		try {
+			if ( resolver != null ) {
+				resolveWith( resolver, item );
+			}
+			else if ( policy == ConflictPolicy.DATABASE_WINS ) {
+				region.drop( item );
+				LOG.warnf( "%sConflict on %s %s#%s (the row was changed behind write-behind's back): the database wins, "
+						+ "our write was discarded and the cache refreshed", logPrefix, item.operation,
+						item.snapshot.entityName(), item.id() );
+			}
+			else if ( policy == ConflictPolicy.LAST_WRITE_WINS ) {
+				LOG.warnf( "%sConflict on %s %s#%s (the row was changed behind write-behind's back): last write wins, "
+						+ "our state is written over the row's current version", logPrefix, item.operation,
+						item.snapshot.entityName(), item.id() );
+				rebaseOverCurrentRow( item, item.snapshot );
+			}
+			else {
+				fail( item, Reason.CONFLICT, cause );
+			}
 		}
 		catch (RuntimeException e) {
-			LOG.debugf( e, "%sCould not rebuild the entity of failed write %s", logPrefix, item );
+			if ( FlushErrors.isTransient( e ) ) {
+				throw new TransientFailure( e );
+			}
+			fail( item, Reason.CONFLICT, e );
 		}
-		int attempts = item.region().attempts( item );
-		item.region().drop( item );
-		if ( reason == Reason.CONFLICT ) {
-			counters.conflicts.increment();
-			LOG.errorf( "%sConflict: %s %s#%s found the row changed or removed behind write-behind's back "
-					+ "(expected version %s); the write is in WriteBehind.failedWrites() and the cache entry was "
-					+ "invalidated, so reads show the database's state", logPrefix, item.operation,
-					item.snapshot.entityName(), item.id(), item.dbVersion );
-		}
-		else {
-			counters.failed.increment();
-			LOG.errorf( cause, "%sThe database refused %s %s#%s; the write is in WriteBehind.failedWrites() and the "
-					+ "cache entry was invalidated", logPrefix, item.operation, item.snapshot.entityName(), item.id() );
-		}
-		deadLetters.add( new FailedWrite( item.snapshot.entityName(), item.id(), item.operation, reason, entity, attempts,
-				reason == Reason.CONFLICT && cause instanceof org.hibernate.StaleStateException ? null : cause,
-				Instant.now() ) );
 	}
+
+	private void resolveWith(ConflictResolver resolver, FlushItem item) {
+		Object ours = detachedInstance( item );
+		Object theirs;
+		try ( StatelessSession session = factory.openStatelessSession() ) {
+			theirs = session.get( item.snapshot.entityName(), item.id() );
+		}
+		Object decision = resolver.resolve( new WriteConflict( item.snapshot.entityName(), item.id(), item.operation,
+				ours, theirs ) );
+		if ( decision == null ) {
+			item.region().drop( item );
+			LOG.infof( "%sConflict on %s %s#%s resolved by %s: the database's row stays", logPrefix, item.operation,
+					item.snapshot.entityName(), item.id(), resolver.getClass().getName() );
+			return;
+		}
+		EntitySnapshot resolved;
+		try ( StatelessSession session = factory.openStatelessSession() ) {
+			EntityPersister persister = factory.getMappingMetamodel().getEntityDescriptor( decision.getClass() );
+			Object[] values = persister.getValues( decision );
+			Object version = persister.isVersioned() ? values[persister.getVersionPropertyIndex()] : null;
+			resolved = new EntitySnapshot( EntityState.capture( values, persister, version,
+					(SharedSessionContractImplementor) session, decision ) );
+		}
+		LOG.infof( "%sConflict on %s %s#%s resolved by %s: its state is written over the row", logPrefix,
+				item.operation, item.snapshot.entityName(), item.id(), resolver.getClass().getName() );
+		rebaseOverCurrentRow( item, resolved );
+	}
+
+	/** Queues {@code desired} to be written over the row the database holds now, with the row's next version. */
+	private void rebaseOverCurrentRow(FlushItem item, EntitySnapshot desired) {
+		try ( StatelessSession session = factory.openStatelessSession() ) {
+			SharedSessionContractImplementor implementor = (SharedSessionContractImplementor) session;
+			EntityPersister root = factory.getMappingMetamodel().getEntityDescriptor( item.region().entityName() );
+			Object row = session.get( item.region().entityName(), item.id() );
+			boolean exists = row != null;
+			Object dbVersion = exists && root.isVersioned() ? root.getVersion( row ) : null;
+			EntitySnapshot toWrite = desired;
+			Object nextVersion = null;
+			int versionIndex = root.isVersioned() ? root.getVersionPropertyIndex() : -1;
+			if ( root.isVersioned() ) {
+				nextVersion = exists
+						? Versioning.increment( dbVersion, root.getVersionMapping(), implementor )
+						: desired.isDeleted() ? null : desired.version();
+				if ( exists && !desired.isDeleted() ) {
+					toWrite = new EntitySnapshot( desired.entry().withVersion( nextVersion, versionIndex ) );
+				}
+			}
+			item.region().rebase( item, toWrite, exists, dbVersion, nextVersion, versionIndex );
+		}
+	}
+
+	/** After a commit whose outcome was unknown: whether the row already holds this write. */
+	private boolean alreadyApplied(FlushItem item) {
+		try ( StatelessSession session = factory.openStatelessSession() ) {
+			Object row = session.get( item.region().entityName(), item.id() );
+			if ( item.operation == Operation.DELETE ) {
+				return row == null;
+			}
+			if ( row == null ) {
+				return false;
+			}
+			EntityPersister persister = factory.getMappingMetamodel().getEntityDescriptor( item.region().entityName() );
+			return !persister.isVersioned() || item.region().sameVersion( persister.getVersion( row ), item.snapshot.version() );
+		}
+		catch (RuntimeException e) {
+			LOG.debugf( e, "%sCould not read %s back", logPrefix, item );
+			return false;
+		}
+	}
+
+	private void fail(FlushItem item, Reason reason, RuntimeException cause) {
+		Object entity = detachedInstance( item );
+		int attempts = item.region().attempts( item );
+		EntitySnapshot dropped = item.region().drop( item );
+		if ( reason == Reason.FAILED ) {
+			counters.failed.increment();
+		}
+		FailedWrite failed = new FailedWrite( item.snapshot.entityName(), item.id(), item.operation, reason, entity,
+				attempts, reason == Reason.CONFLICT && FlushErrors.isConflict( cause ) ? null : cause, Instant.now() );
+		failures.handle( failed, item.region(), dropped == null ? item.snapshot : dropped );
+	}
+
+	private Object detachedInstance(FlushItem item) {
+		try ( StatelessSession session = factory.openStatelessSession() ) {
+			return writer.detachedInstance( item, (SharedSessionContractImplementor) session );
+		}
+		catch (RuntimeException e) {
+			LOG.debugf( e, "%sCould not rebuild the entity of %s", logPrefix, item );
+			return null;
+		}
+	}
+
+	// ------------------------------------------------------------------------------------------------ writing
 
 	private void writeInOneTransaction(List<FlushItem> items, int jdbcBatchSize) {
 		try ( StatelessSession session = factory.openStatelessSession() ) {
@@ -245,19 +451,31 @@ public final class Flusher {
 					}
 					writer.write( item, implementor );
 				}
+			}
+			catch (RuntimeException e) {
+				rollbackQuietly( tx, e );
+				throw e;
+			}
+			try {
 				tx.commit();
 			}
 			catch (RuntimeException e) {
-				try {
-					if ( tx.isActive() ) {
-						tx.rollback();
-					}
-				}
-				catch (RuntimeException rollbackFailure) {
-					e.addSuppressed( rollbackFailure );
-				}
-				throw e;
+				rollbackQuietly( tx, e );
+				// a pending batch executes at commit: its errors are not about the commit's own outcome
+				boolean commitItself = FlushErrors.isTransient( e ) && !FlushErrors.isConflict( e );
+				throw commitItself ? new CommitOutcomeUnknown( e ) : e;
 			}
+		}
+	}
+
+	private static void rollbackQuietly(Transaction tx, RuntimeException failure) {
+		try {
+			if ( tx.isActive() ) {
+				tx.rollback();
+			}
+		}
+		catch (RuntimeException rollbackFailure) {
+			failure.addSuppressed( rollbackFailure );
 		}
 	}
 
@@ -271,7 +489,7 @@ public final class Flusher {
 		Boolean known = rowCountsReliable;
 		if ( known == null ) {
 			String url = session.doReturningWork( connection -> connection.getMetaData().getURL() );
-			String lower = url == null ? "" : url.toLowerCase( java.util.Locale.ROOT );
+			String lower = url == null ? "" : url.toLowerCase( Locale.ROOT );
 			known = !( lower.contains( "usebulkstmts=true" ) || lower.contains( "rewritebatchedstatements=true" ) );
 			if ( !known ) {
 				LOG.warnf( "%sThe JDBC URL enables batch rewriting (useBulkStmts / rewriteBatchedStatements), with which "
@@ -283,8 +501,6 @@ public final class Flusher {
 		}
 		return known;
 	}
-
-	private volatile Boolean rowCountsReliable;
 
 	/** Inserts (parents first), then updates, then deletes (children first). */
 	private static final Comparator<FlushItem> STATEMENT_ORDER = Comparator

@@ -4,6 +4,8 @@ import java.util.Comparator;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.writebehind.ConflictPolicy;
+import io.writebehind.ConflictResolver;
 import io.writebehind.FailedWrite.Operation;
 import io.writebehind.internal.cache.EntityCache;
 import io.writebehind.internal.cache.EntitySnapshot;
@@ -28,10 +30,15 @@ public final class EntityRegion {
 	private final ConcurrentHashMap<Object, Object> reservations = new ConcurrentHashMap<>();
 	private final boolean versioned;
 	private final Comparator<Object> versionComparator;
+	private final ConflictPolicy conflictPolicy;
+	private final ConflictResolver conflictResolver;
 
 	EntityRegion(String entityName, int index, long maxDelayMs, boolean versioned,
-			Comparator<Object> versionComparator, WriteQueue queue, EntityCache cache) {
+			Comparator<Object> versionComparator, ConflictPolicy conflictPolicy, ConflictResolver conflictResolver,
+			WriteQueue queue, EntityCache cache) {
 		this.entityName = entityName;
+		this.conflictPolicy = conflictPolicy;
+		this.conflictResolver = conflictResolver;
 		this.index = index;
 		this.maxDelayNanos = maxDelayMs * 1_000_000L;
 		this.versioned = versioned;
@@ -56,6 +63,15 @@ public final class EntityRegion {
 
 	public boolean versioned() {
 		return versioned;
+	}
+
+	/** The conflict policy; {@code null} when a {@link #conflictResolver()} decides. */
+	public ConflictPolicy conflictPolicy() {
+		return conflictPolicy;
+	}
+
+	public ConflictResolver conflictResolver() {
+		return conflictResolver;
 	}
 
 	// ---------------------------------------------------------------- application threads
@@ -138,6 +154,12 @@ public final class EntityRegion {
 			Operation operation = snapshot.isDeleted()
 					? ( write.dbExists ? Operation.DELETE : null )
 					: ( write.dbExists ? Operation.UPDATE : Operation.INSERT );
+			if ( write.needsRebase ) {
+				write.inFlight = true;
+				item[0] = new FlushItem( write, snapshot, write.seq, write.dbVersion, Operation.UPDATE, node.ticket,
+						false, true );
+				return write;
+			}
 			if ( write.seq == write.writtenSeq || operation == null ) {
 				// nothing the database lacks (persist then remove, or a second node for state already written)
 				if ( operation == null && write.seq != write.writtenSeq ) {
@@ -148,7 +170,8 @@ public final class EntityRegion {
 			}
 			write.inFlight = true;
 			write.attempts++;
-			item[0] = new FlushItem( write, snapshot, write.seq, write.dbVersion, operation, node.ticket );
+			item[0] = new FlushItem( write, snapshot, write.seq, write.dbVersion, operation, node.ticket,
+					write.uncertain, false );
 			return write;
 		} );
 		return item[0];
@@ -163,20 +186,82 @@ public final class EntityRegion {
 			write.inFlight = false;
 			write.writtenSeq = item.seq;
 			write.attempts = 0;
+			write.uncertain = false;
 			write.dbExists = !item.snapshot.isDeleted();
 			write.dbVersion = newDbVersion;
 			return write.seq == item.seq && write.queuedTicket == 0 ? removeClean( write, item.snapshot ) : write;
 		} );
 	}
 
-	/** The item's flush failed transiently; it stays pending and will be retried. */
-	public void retryLater(FlushItem item) {
+	/**
+	 * The item's flush failed transiently; it stays pending and will be retried. {@code uncertain}: the failure came
+	 * from the commit, so the write may have reached the database.
+	 */
+	public void retryLater(FlushItem item, boolean uncertain) {
 		pending.computeIfPresent( item.id(), (key, write) -> {
 			if ( write == item.write ) {
 				write.inFlight = false;
+				write.uncertain |= uncertain;
 			}
 			return write;
 		} );
+	}
+
+	/**
+	 * Re-bases a write on the row the database holds now (after a conflict resolved by writing, or for a replayed
+	 * failed write): the next write checks {@code dbVersion} and writes {@code snapshot}, unless the application
+	 * committed newer state meanwhile, which then wins (moved past {@code nextVersion} if it is not newer than the row).
+	 */
+	public void rebase(FlushItem item, EntitySnapshot snapshot, boolean dbExists, Object dbVersion, Object nextVersion,
+			int versionIndex) {
+		pending.computeIfPresent( item.id(), (key, write) -> {
+			if ( write != item.write ) {
+				return write;
+			}
+			write.inFlight = false;
+			write.needsRebase = false;
+			write.uncertain = false;
+			write.dbExists = dbExists;
+			write.dbVersion = dbVersion;
+			if ( write.seq == item.seq ) {
+				write.latest = snapshot;
+			}
+			else if ( versioned && !write.latest.isDeleted() && dbVersion != null
+					&& versionComparator.compare( write.latest.version(), dbVersion ) <= 0 ) {
+				write.latest = new EntitySnapshot( write.latest.entry().withVersion( nextVersion, versionIndex ) );
+			}
+			write.seq++;
+			if ( write.queuedTicket == 0 ) {
+				write.partition.enqueue( write );
+			}
+			return write;
+		} );
+	}
+
+	/**
+	 * Queues a failed write again, to be written over whatever the database holds then (its row is read first).
+	 * Returns false when the application committed a newer state of the id meanwhile (that state wins) or there was
+	 * no room in the queue.
+	 */
+	public boolean replay(Object id, EntitySnapshot snapshot) {
+		if ( !queue.tryReserveNow() ) {
+			return false;
+		}
+		boolean[] queued = new boolean[1];
+		pending.computeIfAbsent( id, key -> {
+			PendingWrite write = new PendingWrite( this, id, queue.partitionOf( id ), false, null );
+			write.latest = snapshot;
+			write.seq = 1;
+			write.needsRebase = true;
+			cache.invalidate( this, id );
+			write.partition.enqueue( write );
+			queued[0] = true;
+			return write;
+		} );
+		if ( !queued[0] ) {
+			queue.release( 1 );
+		}
+		return queued[0];
 	}
 
 	/**

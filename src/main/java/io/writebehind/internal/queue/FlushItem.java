@@ -16,14 +16,21 @@ public final class FlushItem {
 	public final Object dbVersion;
 	public final Operation operation;
 	public final long ticket;
+	/** An earlier flush of this write failed while committing: it may already be in the database. */
+	public final boolean uncertain;
+	/** The row must be read first: the write is replayed over whatever the database holds now. */
+	public final boolean needsRebase;
 
-	FlushItem(PendingWrite write, EntitySnapshot snapshot, long seq, Object dbVersion, Operation operation, long ticket) {
+	FlushItem(PendingWrite write, EntitySnapshot snapshot, long seq, Object dbVersion, Operation operation, long ticket,
+			boolean uncertain, boolean needsRebase) {
 		this.write = write;
 		this.snapshot = snapshot;
 		this.seq = seq;
 		this.dbVersion = dbVersion;
 		this.operation = operation;
 		this.ticket = ticket;
+		this.uncertain = uncertain;
+		this.needsRebase = needsRebase;
 	}
 
 	public EntityRegion region() {

@@ -28,6 +28,10 @@ public final class PendingWrite {
 	boolean inFlight;
 	boolean removed;
 	int attempts;
+	/** A flush of this write failed while committing: it may have reached the database. */
+	boolean uncertain;
+	/** The database state is unknown (a replayed failed write): read the row before writing. */
+	boolean needsRebase;
 
 	/** Ticket of the queue node that stands for this write, 0 when it is not queued. */
 	volatile long queuedTicket;

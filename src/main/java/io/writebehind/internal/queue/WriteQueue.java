@@ -7,6 +7,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.writebehind.ConflictPolicy;
+import io.writebehind.ConflictResolver;
 import io.writebehind.internal.cache.EntityCache;
 
 /**
@@ -33,8 +35,10 @@ public final class WriteQueue {
 	}
 
 	/** Adds the region at the next foreign-key position; call in that order, before any write. */
-	public EntityRegion addRegion(String entityName, long maxDelayMs, boolean versioned, Comparator<Object> versionComparator) {
-		EntityRegion region = new EntityRegion( entityName, regions.size(), maxDelayMs, versioned, versionComparator, this, cache );
+	public EntityRegion addRegion(String entityName, long maxDelayMs, boolean versioned, Comparator<Object> versionComparator,
+			ConflictPolicy conflictPolicy, ConflictResolver conflictResolver) {
+		EntityRegion region = new EntityRegion( entityName, regions.size(), maxDelayMs, versioned, versionComparator,
+				conflictPolicy, conflictResolver, this, cache );
 		regions.add( region );
 		EntityRegion[] ordered = regions.toArray( new EntityRegion[0] );
 		for ( Partition partition : partitions ) {
@@ -63,6 +67,11 @@ public final class WriteQueue {
 	/** Takes room for {@code n} new pending writes, waiting up to the timeout; false if there was none. */
 	public boolean reserve(int n, long timeoutMs) throws InterruptedException {
 		return capacity.tryAcquire( n, timeoutMs, TimeUnit.MILLISECONDS );
+	}
+
+	/** Takes room for one write if there is some now, without waiting. */
+	boolean tryReserveNow() {
+		return capacity.tryAcquire();
 	}
 
 	public void release(int n) {
