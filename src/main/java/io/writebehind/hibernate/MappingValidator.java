@@ -1,5 +1,6 @@
 package io.writebehind.hibernate;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.Objects;
 import org.hibernate.engine.OptimisticLockStyle;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.metamodel.mapping.AttributeMapping;
+import org.hibernate.metamodel.mapping.BasicValuedModelPart;
 import org.hibernate.metamodel.mapping.internal.DiscriminatedAssociationAttributeMapping;
 import org.hibernate.metamodel.mapping.EmbeddableMappingType;
 import org.hibernate.metamodel.mapping.PluralAttributeMapping;
@@ -17,6 +19,8 @@ import org.hibernate.persister.collection.AbstractCollectionPersister;
 import org.hibernate.persister.collection.CollectionPersister;
 import org.hibernate.persister.entity.EntityPersister;
 import org.hibernate.type.EntityType;
+import org.hibernate.type.descriptor.converter.internal.AttributeConverterMutabilityPlan;
+import org.hibernate.type.descriptor.java.MutabilityPlan;
 import org.hibernate.type.ManyToOneType;
 import org.hibernate.type.Type;
 
@@ -107,6 +111,9 @@ final class MappingValidator {
 		else if ( attribute instanceof EmbeddedAttributeMapping embedded ) {
 			validateEmbeddable( where, embedded.getEmbeddableTypeDescriptor(), removeOptIn );
 		}
+		else if ( attribute instanceof BasicValuedModelPart ) {
+			validateBasic( where, attribute, removeOptIn );
+		}
 		else if ( attribute instanceof DiscriminatedAssociationAttributeMapping || type.isAnyType() ) {
 			problem( where + " is an @Any association: write-behind writes associations from the target's id without "
 					+ "loading the target, which it cannot do for @Any. Map it as a @ManyToOne to one entity, "
@@ -172,11 +179,32 @@ final class MappingValidator {
 			if ( nested instanceof EmbeddedAttributeMapping inner ) {
 				validateEmbeddable( path, inner.getEmbeddableTypeDescriptor(), removeOptIn );
 			}
+			else if ( nested instanceof BasicValuedModelPart ) {
+				validateBasic( path, nested, removeOptIn );
+			}
 			else if ( nested instanceof ToOneAttributeMapping || nested instanceof PluralAttributeMapping
 					|| nested instanceof DiscriminatedAssociationAttributeMapping ) {
 				problem( path + " is an association or collection inside an embeddable, which write-behind does not "
 						+ "support yet. Move it from the embeddable to the entity, " + removeOptIn );
 			}
+		}
+	}
+
+	/**
+	 * The committed state is kept in Hibernate's disassembled (second-level cache) form, in which a value whose
+	 * mutability plan keeps it as it is must be {@link Serializable}: otherwise every commit that writes the entity
+	 * fails with a {@code ClassCastException}. A converter of a mutable value disassembles to the column value instead.
+	 */
+	private void validateBasic(String where, AttributeMapping attribute, String removeOptIn) {
+		Class<?> javaClass = attribute.getJavaType().getJavaTypeClass();
+		MutabilityPlan<?> plan = attribute.getAttributeMetadata().getMutabilityPlan();
+		boolean disassemblesToColumnValue = plan instanceof AttributeConverterMutabilityPlan && plan.isMutable();
+		if ( javaClass != null && !javaClass.isPrimitive() && !Serializable.class.isAssignableFrom( javaClass )
+				&& !disassemblesToColumnValue ) {
+			problem( where + " has the type " + javaClass.getName() + ", which is not java.io.Serializable: "
+					+ "write-behind keeps committed state in Hibernate's disassembled (second-level cache) form, which "
+					+ "holds such a value as it is, so every commit writing it would fail. Make " + javaClass.getSimpleName()
+					+ " implement java.io.Serializable, " + removeOptIn );
 		}
 	}
 

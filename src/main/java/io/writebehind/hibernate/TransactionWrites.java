@@ -10,6 +10,7 @@ import org.hibernate.StaleObjectStateException;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import org.hibernate.engine.spi.TransactionCompletionCallbacks.AfterCompletionCallback;
 import org.hibernate.engine.spi.TransactionCompletionCallbacks.BeforeCompletionCallback;
+import org.hibernate.persister.entity.EntityPersister;
 
 import io.writebehind.WriteBehindQueueFullException;
 import io.writebehind.WriteBehindSettings;
@@ -30,9 +31,14 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		final EntityRegion region;
 		final Object id;
 		/** Whether the row existed before this transaction, and the version the transaction read. */
-		final boolean baseExists;
-		final Object baseVersion;
+		boolean baseExists;
+		Object baseVersion;
 		EntitySnapshot latest;
+		/** For a new entity: what is needed to insert it in this transaction after all. */
+		Object entity;
+		EntityPersister persister;
+		/** The state inserted by this transaction itself, if it had to (see {@link #writeNowIfNew}). */
+		EntitySnapshot writtenInTransaction;
 
 		Write(EntityRegion region, Object id, boolean baseExists, Object baseVersion) {
 			this.region = region;
@@ -57,8 +63,33 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		this.owner = owner;
 	}
 
-	void insert(EntityRegion region, Object id, EntitySnapshot state) {
-		writes.computeIfAbsent( new Key( region, id ), k -> new Write( region, id, false, null ) ).latest = state;
+	void insert(EntityRegion region, Object id, EntitySnapshot state, EntityPersister persister, Object entity) {
+		Write write = writes.computeIfAbsent( new Key( region, id ), k -> new Write( region, id, false, null ) );
+		write.latest = state;
+		if ( !write.baseExists ) {
+			write.persister = persister;
+			write.entity = entity;
+		}
+	}
+
+	/**
+	 * Inserts a new opted-in entity of this transaction right now, in this transaction, because an entity that is not
+	 * opted in references it and is about to be written (its foreign key must hold). Returns false when the id is not a
+	 * new entity of this transaction.
+	 */
+	boolean writeNowIfNew(EntityRegion region, Object id, SharedSessionContractImplementor session) {
+		Write write = writes.get( new Key( region, id ) );
+		if ( write == null || write.baseExists || write.latest.isDeleted() || write.entity == null ) {
+			return false;
+		}
+		var entry = session.getPersistenceContextInternal().getEntry( write.entity );
+		Object[] state = entry.getLoadedState();
+		write.persister.getInsertCoordinator().insert( write.entity, id, state, session );
+		write.writtenInTransaction = write.latest;
+		write.baseExists = true;
+		write.baseVersion = write.latest.version();
+		write.entity = null;
+		return true;
 	}
 
 	void update(EntityRegion region, Object id, EntitySnapshot state, Object baseVersion) {
@@ -110,7 +141,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 								+ " was committed first" );
 			}
 		}
-		else if ( !current.isDeleted() && !write.latest.isDeleted() ) {
+		else if ( !current.isDeleted() && !write.latest.isDeleted() && write.writtenInTransaction == null ) {
 			throw new EntityExistsException( "A " + write.latest.entityName() + " with id " + write.id
 					+ " already exists (committed through write-behind)" );
 		}
@@ -143,7 +174,10 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 			if ( success && prepared ) {
 				int created = 0;
 				for ( Write write : writes.values() ) {
-					if ( write.region.publish( write.id, write.latest, write.baseExists, write.baseVersion ) ) {
+					if ( write.latest == write.writtenInTransaction ) {
+						write.region.publishWritten( write.id, write.latest );
+					}
+					else if ( write.region.publish( write.id, write.latest, write.baseExists, write.baseVersion ) ) {
 						created++;
 					}
 				}

@@ -35,8 +35,16 @@ final class WriteCaptureListener implements PreInsertEventListener, PreUpdateEve
 	private final WriteBehindInstallation installation;
 	private final ConcurrentHashMap<SharedSessionContractImplementor, TransactionWrites> transactions = new ConcurrentHashMap<>();
 
+	private final ReferencedRows referencedRows;
+
 	WriteCaptureListener(WriteBehindInstallation installation) {
 		this.installation = installation;
+		this.referencedRows = new ReferencedRows( installation, this );
+	}
+
+	/** The writes captured so far by the session's current transaction, or null. */
+	TransactionWrites current(SharedSessionContractImplementor session) {
+		return transactions.get( session );
 	}
 
 	@Override
@@ -45,13 +53,14 @@ final class WriteCaptureListener implements PreInsertEventListener, PreUpdateEve
 		EntityPersister persister = event.getPersister();
 		EntityRegion region = installation.regionOf( persister, session );
 		if ( region == null ) {
+			referencedRows.ensureWritten( persister, event.getState(), session );
 			return false;
 		}
 		Object[] state = event.getState();
 		Object version = persister.isVersioned() ? state[persister.getVersionPropertyIndex()] : null;
 		Object entity = event.getEntity();
 		EntitySnapshot snapshot = new EntitySnapshot( EntityState.capture( state, persister, version, session, entity ) );
-		writes( session ).insert( region, event.getId(), snapshot );
+		writes( session ).insert( region, event.getId(), snapshot, persister, entity );
 		entry( session, entity ).postInsert( state );
 		return true;
 	}
@@ -62,6 +71,7 @@ final class WriteCaptureListener implements PreInsertEventListener, PreUpdateEve
 		EntityPersister persister = event.getPersister();
 		EntityRegion region = installation.regionOf( persister, session );
 		if ( region == null ) {
+			referencedRows.ensureWritten( persister, event.getState(), session );
 			return false;
 		}
 		Object entity = event.getEntity();

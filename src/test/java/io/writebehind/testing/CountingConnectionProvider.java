@@ -30,6 +30,7 @@ public final class CountingConnectionProvider implements ConnectionProvider {
 	private final Map<Thread, AtomicInteger> acquiredByThread = new ConcurrentHashMap<>();
 	private final SqlLog sql = new SqlLog();
 	private volatile boolean down;
+	private final AtomicInteger commitsToLose = new AtomicInteger();
 
 	public CountingConnectionProvider(TestDatabase.Schema schema, boolean autocommitOff) {
 		this.schema = schema;
@@ -55,6 +56,18 @@ public final class CountingConnectionProvider implements ConnectionProvider {
 	public void down(boolean down) {
 		this.down = down;
 	}
+
+	/**
+	 * The next {@code n} commits issued by threads whose name starts with {@code threadPrefix} reach the database and
+	 * then fail with a connection error (SQLState 08006), as when the connection drops while the commit's answer is
+	 * on its way: the caller cannot know the outcome.
+	 */
+	public void loseCommitAnswers(int n, String threadPrefix) {
+		this.threadPrefix = threadPrefix;
+		commitsToLose.set( n );
+	}
+
+	private volatile String threadPrefix = "";
 
 	@Override
 	public Connection getConnection() throws SQLException {
@@ -128,6 +141,11 @@ public final class CountingConnectionProvider implements ConnectionProvider {
 						}
 						if ( method.getName().equals( "commit" ) ) {
 							checkUp();
+							if ( Thread.currentThread().getName().startsWith( threadPrefix )
+									&& commitsToLose.getAndUpdate( n -> n > 0 ? n - 1 : 0 ) > 0 ) {
+								physical.commit();
+								throw new java.sql.SQLRecoverableException( "Connection reset while committing (test)", "08006" );
+							}
 						}
 						Object result = call( physical, method, args );
 						if ( result instanceof PreparedStatement ps && method.getName().equals( "prepareStatement" ) ) {

@@ -62,6 +62,8 @@ public final class Flusher {
 	private final EntityWriter writer;
 	private final List<Thread> threads = new ArrayList<>();
 	private volatile Boolean rowCountsReliable;
+	/** Items re-based in the current cycle of this flusher thread, to requeue at their old place. */
+	private final ThreadLocal<List<FlushItem>> rebased = ThreadLocal.withInitial( ArrayList::new );
 
 	public Flusher(SessionFactoryImplementor factory, WriteBehindConfig config, WriteQueue queue,
 			FlushCounters counters, FailureHandling failures, String logPrefix, String threadName) {
@@ -165,6 +167,29 @@ public final class Flusher {
 				items.add( item );
 				nodeOf.put( item, node );
 			}
+			try {
+				write( items, nodeOf );
+			}
+			finally {
+				requeueRebased( nodeOf );
+			}
+		}
+
+		/** Writes that were re-based on the database's row go back to the front of the queue, with their old tickets. */
+		private void requeueRebased(Map<FlushItem, QueueNode> nodeOf) {
+			List<FlushItem> items = rebased.get();
+			if ( items.isEmpty() ) {
+				return;
+			}
+			List<QueueNode> nodes = new ArrayList<>( items.size() );
+			for ( FlushItem item : items ) {
+				nodes.add( nodeOf.get( item ) );
+			}
+			items.clear();
+			partition.requeueFront( nodes, 0 );
+		}
+
+		private void write(List<FlushItem> items, Map<FlushItem, QueueNode> nodeOf) {
 			if ( items.isEmpty() ) {
 				return;
 			}
@@ -282,6 +307,7 @@ public final class Flusher {
 
 		/** A replayed failed write: read the row, then queue the write over it (last write wins). */
 		private void replay(FlushItem item, Map<FlushItem, QueueNode> nodeOf, QueueNode node) {
+			nodeOf.put( item, node );
 			try {
 				rebaseOverCurrentRow( item, item.snapshot );
 			}
@@ -290,7 +316,6 @@ public final class Flusher {
 					fail( item, Reason.FAILED, e );
 					return;
 				}
-				nodeOf.put( item, node );
 				retryLater( List.of( item ), nodeOf, new TransientFailure( e ) );
 			}
 		}
@@ -389,6 +414,7 @@ public final class Flusher {
 				}
 			}
 			item.region().rebase( item, toWrite, exists, dbVersion, nextVersion, versionIndex );
+			rebased.get().add( item );
 		}
 	}
 

@@ -211,6 +211,7 @@ public final class EntityRegion {
 	 * Re-bases a write on the row the database holds now (after a conflict resolved by writing, or for a replayed
 	 * failed write): the next write checks {@code dbVersion} and writes {@code snapshot}, unless the application
 	 * committed newer state meanwhile, which then wins (moved past {@code nextVersion} if it is not newer than the row).
+	 * The caller (the flusher) puts the write back in the queue at its old place.
 	 */
 	public void rebase(FlushItem item, EntitySnapshot snapshot, boolean dbExists, Object dbVersion, Object nextVersion,
 			int versionIndex) {
@@ -231,9 +232,6 @@ public final class EntityRegion {
 				write.latest = new EntitySnapshot( write.latest.entry().withVersion( nextVersion, versionIndex ) );
 			}
 			write.seq++;
-			if ( write.queuedTicket == 0 ) {
-				write.partition.enqueue( write );
-			}
 			return write;
 		} );
 	}
@@ -301,6 +299,34 @@ public final class EntityRegion {
 
 	public int pendingCount() {
 		return pending.size();
+	}
+
+	/** Whether the id has a pending write that must INSERT its row: the row is not in the database yet. */
+	public boolean isPendingInsert(Object id) {
+		PendingWrite write = pending.get( id );
+		return write != null && !write.latest.isDeleted() && !write.dbExists;
+	}
+
+	/**
+	 * A committed write that the application's own transaction already wrote to the database (to satisfy a foreign key
+	 * of an entity that is not opted in): cached as clean, unless a newer write of the id is pending.
+	 */
+	public void publishWritten(Object id, EntitySnapshot snapshot) {
+		pending.compute( id, (key, write) -> {
+			if ( write == null ) {
+				cache.put( this, id, snapshot );
+			}
+			else {
+				write.latest = snapshot;
+				write.seq++;
+				write.dbExists = true;
+				write.dbVersion = snapshot.version();
+				if ( write.queuedTicket == 0 ) {
+					write.partition.enqueue( write );
+				}
+			}
+			return write;
+		} );
 	}
 
 	/** Whether the id has a write that has not reached the database. */

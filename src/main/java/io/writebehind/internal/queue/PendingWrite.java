@@ -23,7 +23,8 @@ public final class PendingWrite {
 	long seq;
 	long writtenSeq;
 	/** Whether the row exists in the database, and its version there, as of the last write (or the first commit). */
-	boolean dbExists;
+	/** Volatile for {@code EntityRegion.isPendingInsert}, which reads it without the lock. */
+	volatile boolean dbExists;
 	Object dbVersion;
 	boolean inFlight;
 	boolean removed;
