@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
+import org.hibernate.SharedSessionContract;
 import org.hibernate.engine.OptimisticLockStyle;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.metamodel.mapping.AttributeMapping;
@@ -20,7 +21,9 @@ import org.hibernate.persister.collection.CollectionPersister;
 import org.hibernate.persister.entity.EntityPersister;
 import org.hibernate.type.EntityType;
 import org.hibernate.type.descriptor.converter.internal.AttributeConverterMutabilityPlan;
+import org.hibernate.type.descriptor.java.ImmutableMutabilityPlan;
 import org.hibernate.type.descriptor.java.MutabilityPlan;
+import org.hibernate.type.descriptor.java.MutableMutabilityPlan;
 import org.hibernate.type.ManyToOneType;
 import org.hibernate.type.Type;
 
@@ -198,13 +201,28 @@ final class MappingValidator {
 	private void validateBasic(String where, AttributeMapping attribute, String removeOptIn) {
 		Class<?> javaClass = attribute.getJavaType().getJavaTypeClass();
 		MutabilityPlan<?> plan = attribute.getAttributeMetadata().getMutabilityPlan();
-		boolean disassemblesToColumnValue = plan instanceof AttributeConverterMutabilityPlan && plan.isMutable();
 		if ( javaClass != null && !javaClass.isPrimitive() && !Serializable.class.isAssignableFrom( javaClass )
-				&& !disassemblesToColumnValue ) {
+				&& disassemblesByCast( plan ) ) {
 			problem( where + " has the type " + javaClass.getName() + ", which is not java.io.Serializable: "
 					+ "write-behind keeps committed state in Hibernate's disassembled (second-level cache) form, which "
 					+ "holds such a value as it is, so every commit writing it would fail. Make " + javaClass.getSimpleName()
 					+ " implement java.io.Serializable, " + removeOptIn );
+		}
+	}
+
+	/** Whether the plan's disassemble casts the value itself to Serializable (as the two stock plans do). */
+	private static boolean disassemblesByCast(MutabilityPlan<?> plan) {
+		if ( plan == null || plan instanceof AttributeConverterMutabilityPlan<?, ?> && plan.isMutable() ) {
+			return false; // no plan known, or a converter that disassembles to the column value
+		}
+		try {
+			Class<?> declaring = plan.getClass().getMethod( "disassemble", Object.class, SharedSessionContract.class )
+					.getDeclaringClass();
+			return declaring == ImmutableMutabilityPlan.class || declaring == MutableMutabilityPlan.class
+					|| declaring == AttributeConverterMutabilityPlan.class;
+		}
+		catch (NoSuchMethodException e) {
+			return false;
 		}
 	}
 

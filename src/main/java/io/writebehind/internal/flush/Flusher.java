@@ -196,15 +196,28 @@ public final class Flusher {
 			items.sort( STATEMENT_ORDER );
 			Set<FlushItem> settled = Collections.newSetFromMap( new IdentityHashMap<>() );
 			try {
+				// after a commit whose outcome was unknown: what did reach the database is not written again
+				List<FlushItem> toWrite = items;
+				if ( items.stream().anyMatch( item -> item.uncertain ) ) {
+					toWrite = new ArrayList<>( items.size() );
+					for ( FlushItem item : items ) {
+						if ( item.uncertain && alreadyApplied( item ) ) {
+							written( List.of( item ), settled );
+						}
+						else {
+							toWrite.add( item );
+						}
+					}
+				}
 				try {
-					writeInOneTransaction( items, config.jdbcBatchSize );
-					written( items, settled );
+					writeInOneTransaction( toWrite, config.jdbcBatchSize );
+					written( toWrite, settled );
 				}
 				catch (RuntimeException e) {
 					if ( FlushErrors.isTransient( e ) ) {
 						throw new TransientFailure( e );
 					}
-					bisect( items, settled );
+					bisect( toWrite, settled );
 				}
 				outageOver();
 			}
@@ -268,6 +281,9 @@ public final class Flusher {
 		}
 
 		private void written(List<FlushItem> items, Set<FlushItem> settled) {
+			if ( items.isEmpty() ) {
+				return;
+			}
 			for ( FlushItem item : items ) {
 				item.region().written( item, EntityWriter.versionAfter( item ) );
 				if ( settled != null ) {
