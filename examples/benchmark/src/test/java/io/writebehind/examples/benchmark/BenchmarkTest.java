@@ -1,0 +1,68 @@
+package io.writebehind.examples.benchmark;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs every scenario at a tiny size on embedded H2: each scenario checks the database with JDBC and throws when it
+ * does not hold what was committed, so this is a behaviour test of the harness. No timing assertions.
+ */
+class BenchmarkTest {
+
+	private static final Mode TINY = new Mode( "tiny", 2, 0.1, 0.2, 50, 2_000, 50, 1_000, 200, 2_000, 1.0, 500, 10 );
+
+	@Test
+	void everyScenarioRunsAndVerifiesTheDatabase() throws Exception {
+		Benchmark.Options o = new Benchmark.Options();
+		o.mode = TINY;
+		o.progress = false;
+		o.target = Paths.get( "target", "benchmark-test" );
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		Path json = Benchmark.run( o, new PrintStream( bytes, true, StandardCharsets.UTF_8 ) );
+		String printed = bytes.toString( StandardCharsets.UTF_8 );
+
+		assertEquals( "benchmark-h2.json", json.getFileName().toString() );
+		String text = Files.readString( json );
+		for ( String scenario : Benchmark.SCENARIOS ) {
+			assertTrue( text.contains( "\"" + scenario + "\": {" ), scenario + " missing in " + text );
+		}
+		for ( String table : new String[] { "1. insert-heavy", "2. hot-key updates", "3. drain rate",
+				"4. read after write", "5. memory", "6. sustained overload" } ) {
+			assertTrue( printed.contains( table ), printed );
+		}
+		assertTrue( text.contains( "\"cores\": " ), text );
+		assertTrue( text.contains( "\"product\": \"H2\"" ), text );
+		// the hot-key and overload scenarios compare the database with what the writers know they committed
+		assertEquals( 3, count( text, "\"verification\": \"ok\"" ), text );
+		assertTrue( printed.contains( "accepted entities" ), printed );
+		assertTrue( text.contains( "\"sqlStatementsPerFind\": 0" ), "write-behind finds issued SQL: " + text );
+	}
+
+	@Test
+	void optionsAreParsed() {
+		Benchmark.Options o = Benchmark.parse( new String[] { "--full", "--url", "jdbc:postgresql://127.0.0.1:5432/test",
+				"--user", "postgres", "--scenarios", "drain,memory", "--no-progress" } );
+		assertSame( Mode.FULL, o.mode );
+		assertEquals( "postgres", o.user );
+		assertEquals( java.util.List.of( "drain", "memory" ), java.util.List.copyOf( o.scenarios ) );
+		assertFalse( o.progress );
+		assertThrows( IllegalArgumentException.class, () -> Benchmark.parse( new String[] { "--scenarios", "nope" } ) );
+		assertNull( Benchmark.parse( new String[] { "--help" } ) );
+	}
+
+	private static int count(String text, String needle) {
+		int n = 0;
+		for ( int at = text.indexOf( needle ); at >= 0; at = text.indexOf( needle, at + 1 ) ) {
+			n++;
+		}
+		return n;
+	}
+}
