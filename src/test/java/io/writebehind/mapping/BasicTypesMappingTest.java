@@ -13,7 +13,11 @@ import org.junit.jupiter.api.Test;
 
 import io.writebehind.WriteBehindEntity;
 import io.writebehind.testing.CountingConnectionProvider;
+import jakarta.persistence.AttributeConverter;
 import jakarta.persistence.AttributeOverride;
+import jakarta.persistence.Convert;
+import jakarta.persistence.Converter;
+import jakarta.persistence.Lob;
 import jakarta.persistence.AttributeOverrides;
 import jakarta.persistence.Column;
 import jakarta.persistence.Embeddable;
@@ -120,9 +124,46 @@ class BasicTypesMappingTest extends MappingTestBase {
 		}
 	}
 
+	/** A value class stored through an AttributeConverter (Serializable, as a cached value must be). */
+	record Temperature(double celsius) implements java.io.Serializable {
+	}
+
+	@Converter
+	static class TemperatureConverter implements AttributeConverter<Temperature, Double> {
+		@Override
+		public Double convertToDatabaseColumn(Temperature attribute) {
+			return attribute == null ? null : attribute.celsius() * 9 / 5 + 32;
+		}
+
+		@Override
+		public Temperature convertToEntityAttribute(Double fahrenheit) {
+			return fahrenheit == null ? null : new Temperature( ( fahrenheit - 32 ) * 5 / 9 );
+		}
+	}
+
+	/** Large objects and converted values. */
+	@Entity(name = "WbmNote")
+	@Table(name = "wbm_note_lob")
+	@WriteBehindEntity
+	static class Note {
+		@Id
+		Long id;
+		@Version
+		int version;
+		@Lob
+		@Column(name = "body", length = 1_000_000)
+		String body;
+		@Lob
+		@Column(name = "attachment", length = 1_000_000)
+		byte[] attachment;
+		@Convert(converter = TemperatureConverter.class)
+		@Column(name = "fahrenheit")
+		Temperature temperature;
+	}
+
 	@Override
 	protected Class<?>[] entities() {
-		return new Class<?>[] { Basic.class };
+		return new Class<?>[] { Basic.class, Note.class };
 	}
 
 	private static Basic full(long id) {
@@ -358,6 +399,61 @@ class BasicTypesMappingTest extends MappingTestBase {
 			Basic read = fromTransaction( other, em -> em.find( Basic.class, expected.id ) );
 			assertSameState( expected, read );
 			assertEquals( 1, provider.sql().executions( "select", "wbm_basic" ) );
+		}
+		finally {
+			other.close();
+			provider.closeAll();
+		}
+	}
+
+	@Test
+	void largeObjectsAndConvertedValues() {
+		String body = "x".repeat( 100_000 );
+		byte[] attachment = new byte[50_000];
+		for ( int i = 0; i < attachment.length; i++ ) {
+			attachment[i] = (byte) i;
+		}
+		inTransaction( em -> {
+			Note note = new Note();
+			note.id = 1L;
+			note.body = body;
+			note.attachment = attachment.clone();
+			note.temperature = new Temperature( 100 );
+			em.persist( note );
+		} );
+		Note cached = fromTransaction( em -> em.find( Note.class, 1L ) );
+		assertEquals( body, cached.body );
+		assertArrayEquals( attachment, cached.attachment );
+		assertEquals( new Temperature( 100 ), cached.temperature );
+		assertNoSqlOn( "wbm_note_lob" );
+		flushWithoutSelect();
+		assertEquals( 212.0, ( (Number) row( "select fahrenheit from wbm_note_lob where id = 1" ).get( "fahrenheit" ) ).doubleValue() );
+		assertNoteReadsBack( body, attachment, new Temperature( 100 ), 0 );
+		inTransaction( em -> {
+			Note note = em.find( Note.class, 1L );
+			note.body = "short";
+			note.attachment[0] = 42;
+			note.temperature = new Temperature( -40 );
+		} );
+		flushWithoutSelect();
+		byte[] changed = attachment.clone();
+		changed[0] = 42;
+		assertEquals( -40.0, ( (Number) row( "select fahrenheit from wbm_note_lob where id = 1" ).get( "fahrenheit" ) ).doubleValue() );
+		assertNoteReadsBack( "short", changed, new Temperature( -40 ), 1 );
+	}
+
+	/** A second factory (an empty cache) reads the large objects the flusher wrote. */
+	private void assertNoteReadsBack(String body, byte[] attachment, Temperature temperature, int version) {
+		CountingConnectionProvider provider = new CountingConnectionProvider( schema, true );
+		EntityManagerFactory other = buildFactory( provider, Map.of( "hibernate.hbm2ddl.auto", "none" ) );
+		try {
+			inTransaction( other, em -> {
+				Note read = em.find( Note.class, 1L );
+				assertEquals( body, read.body );
+				assertArrayEquals( attachment, read.attachment );
+				assertEquals( temperature, read.temperature );
+				assertEquals( version, read.version );
+			} );
 		}
 		finally {
 			other.close();

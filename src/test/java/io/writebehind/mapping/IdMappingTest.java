@@ -22,6 +22,9 @@ import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
+import jakarta.persistence.JoinColumn;
+import jakarta.persistence.ManyToOne;
+import jakarta.persistence.FetchType;
 import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
@@ -141,9 +144,27 @@ class IdMappingTest extends MappingTestBase {
 		String destination;
 	}
 
+	/** To-one associations to entities with composite ids: foreign keys of two columns. */
+	@Entity(name = "WbmTrackingEvent")
+	@Table(name = "wbm_tracking_event")
+	@WriteBehindEntity
+	static class TrackingEvent {
+		@Id
+		Long id;
+		@ManyToOne(fetch = FetchType.LAZY)
+		@JoinColumn(name = "shipment_carrier", referencedColumnName = "carrier")
+		@JoinColumn(name = "shipment_number", referencedColumnName = "number")
+		Shipment shipment;
+		@ManyToOne(fetch = FetchType.LAZY)
+		@JoinColumn(name = "line_order_no", referencedColumnName = "orderNo")
+		@JoinColumn(name = "line_no", referencedColumnName = "line")
+		OrderLine line;
+	}
+
 	@Override
 	protected Class<?>[] entities() {
-		return new Class<?>[] { Country.class, Token.class, Ticket.class, OrderLine.class, Shipment.class };
+		return new Class<?>[] { Country.class, Token.class, Ticket.class, OrderLine.class, Shipment.class,
+				TrackingEvent.class };
 	}
 
 	@Test
@@ -277,6 +298,48 @@ class IdMappingTest extends MappingTestBase {
 		assertEquals( 1L, longValue( row, "version" ) );
 		inTransaction( em -> em.remove( em.find( Shipment.class, new ShipmentKey( "DHL", 42L ) ) ) );
 		flushWithoutSelect();
+		assertEquals( 0, count( "select count(*) from wbm_shipment" ) );
+	}
+
+	@Test
+	void toOneAssociationsToCompositeIds() {
+		inTransaction( em -> {
+			Shipment shipment = new Shipment();
+			shipment.carrier = "UPS";
+			shipment.number = 7L;
+			shipment.destination = "Rome";
+			em.persist( shipment );
+			OrderLine line = new OrderLine();
+			line.id = new LineId( 900L, 3 );
+			line.quantity = 5;
+			em.persist( line );
+			TrackingEvent event = new TrackingEvent();
+			event.id = 1L;
+			event.shipment = shipment;
+			event.line = line;
+			em.persist( event );
+		} );
+		sql().clear();
+		inTransaction( em -> {
+			TrackingEvent event = em.find( TrackingEvent.class, 1L );
+			assertEquals( new ShipmentKey( "UPS", 7L ), emf.getPersistenceUnitUtil().getIdentifier( event.shipment ) );
+			assertEquals( "Rome", ( (Shipment) org.hibernate.Hibernate.unproxy( event.shipment ) ).destination );
+			assertEquals( 5, ( (OrderLine) org.hibernate.Hibernate.unproxy( event.line ) ).quantity );
+		} );
+		assertNoSqlOn( "wbm_tracking_event", "wbm_shipment", "wbm_order_line" );
+		flushWithoutSelect();
+		Map<String, Object> row = row( "select * from wbm_tracking_event where id = 1" );
+		assertEquals( "UPS", string( row, "shipment_carrier" ) );
+		assertEquals( 7L, longValue( row, "shipment_number" ) );
+		assertEquals( 900L, longValue( row, "line_order_no" ) );
+		assertEquals( 3L, longValue( row, "line_no" ) );
+		inTransaction( em -> {
+			em.remove( em.find( TrackingEvent.class, 1L ) );
+			em.remove( em.find( Shipment.class, new ShipmentKey( "UPS", 7L ) ) );
+			em.remove( em.find( OrderLine.class, new LineId( 900L, 3 ) ) );
+		} );
+		flushWithoutSelect();
+		assertEquals( 0, count( "select count(*) from wbm_tracking_event" ) );
 		assertEquals( 0, count( "select count(*) from wbm_shipment" ) );
 	}
 }

@@ -17,8 +17,11 @@ import org.hibernate.annotations.OptimisticLocking;
 import org.junit.jupiter.api.Test;
 
 import io.writebehind.WriteBehindEntity;
+import jakarta.persistence.AttributeConverter;
 import jakarta.persistence.Cacheable;
 import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
+import jakarta.persistence.Converter;
 import jakarta.persistence.ElementCollection;
 import jakarta.persistence.Embeddable;
 import jakarta.persistence.Embedded;
@@ -253,6 +256,42 @@ class RefusedMappingsTest extends MappingTestBase {
 		Long id;
 	}
 
+	/** A value class that is not Serializable, stored through a converter. */
+	record Celsius(double degrees) {
+	}
+
+	@Converter
+	static class CelsiusConverter implements AttributeConverter<Celsius, Double> {
+		@Override
+		public Double convertToDatabaseColumn(Celsius attribute) {
+			return attribute == null ? null : attribute.degrees();
+		}
+
+		@Override
+		public Celsius convertToEntityAttribute(Double degrees) {
+			return degrees == null ? null : new Celsius( degrees );
+		}
+	}
+
+	@Embeddable
+	static class Reading {
+		@Convert(converter = CelsiusConverter.class)
+		@Column(name = "reading_temperature")
+		Celsius temperature;
+	}
+
+	@Entity(name = "WbmWithUnserializableValue")
+	@Table(name = "wbm_with_unserializable_value")
+	@WriteBehindEntity
+	static class WithUnserializableValue {
+		@Id
+		Long id;
+		@Convert(converter = CelsiusConverter.class)
+		Celsius temperature;
+		@Embedded
+		Reading reading;
+	}
+
 	@Override
 	protected Class<?>[] entities() {
 		return new Class<?>[] { Valid.class, Tag.class };
@@ -380,6 +419,15 @@ class RefusedMappingsTest extends MappingTestBase {
 		String message = refused( Folder.class, Document.class );
 		assertTrue( message.contains( "Folder.documents" ), message );
 		assertTrue( message.contains( "Document" ), message );
+	}
+
+	@Test
+	void valueThatIsNotSerializable() {
+		String message = refused( WithUnserializableValue.class );
+		assertTrue( message.contains( "WithUnserializableValue.temperature" ), message );
+		assertTrue( message.contains( "WithUnserializableValue.reading.temperature" ), message );
+		assertTrue( message.contains( "not java.io.Serializable" ), message );
+		assertTrue( message.contains( "Make Celsius implement java.io.Serializable" ), message );
 	}
 
 	@Test
