@@ -2,6 +2,11 @@ package io.writebehind.hibernate;
 
 import static org.hibernate.proxy.HibernateProxy.extractLazyInitializer;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
 import org.hibernate.LockMode;
 import org.hibernate.engine.spi.EntityKey;
 import org.hibernate.event.spi.EventSource;
@@ -9,9 +14,15 @@ import org.hibernate.engine.spi.Status;
 import org.hibernate.event.spi.PostLoadEvent;
 import org.hibernate.event.spi.PostLoadEventListener;
 import org.hibernate.persister.entity.EntityPersister;
+import org.hibernate.type.OneToOneType;
+import org.hibernate.type.Type;
 import org.hibernate.type.TypeHelper;
 
+import io.writebehind.WriteBehindSettings;
+import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.cache.EntityState;
+import io.writebehind.internal.queue.EntityRegion;
+import jakarta.persistence.PersistenceException;
 
 /**
  * Turns a cached {@link EntityState} into a managed entity of a session with no SQL: the same steps Hibernate takes for
@@ -20,7 +31,51 @@ import io.writebehind.internal.cache.EntityState;
  */
 final class CachedEntityLoader {
 
+	/** Per entity: the opted-in entities that own the inverse ({@code mappedBy}) one-to-ones it has. */
+	private static final ConcurrentHashMap<EntityPersister, List<String>> INVERSE_ONE_TO_ONE_OWNERS = new ConcurrentHashMap<>();
+
 	private CachedEntityLoader() {
+	}
+
+	/**
+	 * Hibernate resolves the inverse side of a one-to-one ({@code @OneToOne(mappedBy = ...)}) while it assembles the
+	 * entity, with a query on the owner's table by the owner's foreign key: the cache cannot answer it. When the owner
+	 * is opted in and has writes the database does not have yet, that query would find a removed owner or miss a new
+	 * one, so the pending writes are flushed first (bounded by {@code shutdown_timeout_ms}; a read never returns a
+	 * stale owner).
+	 */
+	private static void flushOwnersOfInverseOneToOnes(EntityPersister persister, EventSource session) {
+		List<String> owners = INVERSE_ONE_TO_ONE_OWNERS.computeIfAbsent( persister, CachedEntityLoader::inverseOneToOneOwners );
+		if ( owners.isEmpty() ) {
+			return;
+		}
+		WriteBehindRuntime runtime = WriteBehindRuntime.of( session.getFactory() );
+		if ( runtime == null ) {
+			return;
+		}
+		for ( String owner : owners ) {
+			EntityRegion region = runtime.regionOf( owner );
+			if ( region != null && region.pendingCount() > 0 ) {
+				long timeout = runtime.config().shutdownTimeoutMs;
+				if ( !runtime.flush( Duration.ofMillis( timeout ) ) ) {
+					throw new PersistenceException( runtime.logPrefix() + "Loading " + persister.getEntityName()
+							+ " resolves the inverse side of a one-to-one owned by " + owner + ", which has writes "
+							+ "the database does not have yet, and they could not be flushed within "
+							+ WriteBehindSettings.SHUTDOWN_TIMEOUT_MS + "=" + timeout + " ms" );
+				}
+				return;
+			}
+		}
+	}
+
+	private static List<String> inverseOneToOneOwners(EntityPersister persister) {
+		List<String> owners = new ArrayList<>();
+		for ( Type type : persister.getPropertyTypes() ) {
+			if ( type instanceof OneToOneType oneToOne && !oneToOne.isReferenceToPrimaryKey() ) {
+				owners.add( oneToOne.getAssociatedEntityName() );
+			}
+		}
+		return owners.isEmpty() ? List.of() : List.copyOf( owners );
 	}
 
 	/**
@@ -33,6 +88,7 @@ final class CachedEntityLoader {
 			return null;
 		}
 		var subclassPersister = session.getFactory().getMappingMetamodel().getEntityDescriptor( entry.getSubclass() );
+		flushOwnersOfInverseOneToOnes( subclassPersister, session );
 		var persistenceContext = session.getPersistenceContextInternal();
 		EntityKey entityKey = session.generateEntityKey( id, persister );
 		var oldHolder = persistenceContext.getEntityHolder( entityKey );

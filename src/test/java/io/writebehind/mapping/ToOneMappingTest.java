@@ -327,6 +327,22 @@ class ToOneMappingTest extends MappingTestBase {
 			return invoice.purchase == null ? null : invoice.purchase.id;
 		} );
 		assertEquals( 1000L, after );
-		assertNull( fromTransaction( em -> em.find( Purchase.class, 1000L ).invoice.purchase == null ? "x" : null ) );
+		inTransaction( em -> {
+			Purchase purchase = em.find( Purchase.class, 1000L );
+			Invoice invoice = (Invoice) Hibernate.unproxy( purchase.invoice );
+			assertSame( purchase, invoice.purchase, "both sides are the same managed instances" );
+		} );
+		// the owner removed (committed, not flushed): the inverse side is empty
+		inTransaction( em -> em.remove( em.find( Purchase.class, 1000L ) ) );
+		assertEquals( 1, count( "select count(*) from wbm_purchase" ) );
+		assertNull( fromTransaction( em -> em.find( Invoice.class, 100L ).purchase ) );
+		// and a new owner is found
+		inTransaction( em -> {
+			Purchase other = new Purchase( 1001L, "other" );
+			other.invoice = em.find( Invoice.class, 100L );
+			em.persist( other );
+		} );
+		assertEquals( 1001L, (long) fromTransaction( em -> em.find( Invoice.class, 100L ).purchase.id ) );
+		assertEquals( 0, writeBehind().stats().pending(), "read through a flush" );
 	}
 }
