@@ -52,10 +52,10 @@ public final class Demo {
 		public int updates = 200_000;
 		public int hotIds = 1_000;
 		/** The share of the workload the plain-Hibernate side runs (it is much slower; per-operation figures compare). */
-		public double plainFraction = 0.2;
+		public double plainFraction = 0.1;
 		public boolean progress = true;
 		/** Rows each side warms the JVM up with (inserted, updated twice over, removed) before it is measured. */
-		public int warmUp = 2_000;
+		public int warmUp = 1_000;
 		/** Where the H2 database and the JSON results go. */
 		public Path target = Paths.get( System.getProperty( "demo.target", "target" ) );
 	}
@@ -106,8 +106,8 @@ public final class Demo {
 				  --inserts N           write-behind inserts (default 50,000)
 				  --updates N           write-behind read-modify-write updates (default 200,000)
 				  --hot-ids N           the updates go to ids 1..N (default 1,000)
-				  --plain-fraction F    share of that workload the plain-Hibernate side runs (default 0.2)
-				  --warm-up N           rows each side warms up with before it is measured (default 2,000; 0: none)
+				  --plain-fraction F    share of that workload the plain-Hibernate side runs (default 0.1)
+				  --warm-up N           rows each side warms up with before it is measured (default 1,000; 0: none)
 				  --no-progress         no progress bar on stderr""";
 	}
 
