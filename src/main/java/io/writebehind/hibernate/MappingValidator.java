@@ -14,6 +14,7 @@ import org.hibernate.metamodel.mapping.BasicValuedModelPart;
 import org.hibernate.metamodel.mapping.internal.DiscriminatedAssociationAttributeMapping;
 import org.hibernate.metamodel.mapping.EmbeddableMappingType;
 import org.hibernate.metamodel.mapping.PluralAttributeMapping;
+import org.hibernate.metamodel.mapping.SelectableMapping;
 import org.hibernate.metamodel.mapping.internal.EmbeddedAttributeMapping;
 import org.hibernate.metamodel.mapping.internal.ToOneAttributeMapping;
 import org.hibernate.persister.collection.AbstractCollectionPersister;
@@ -199,6 +200,13 @@ final class MappingValidator {
 	 * fails with a {@code ClassCastException}. A converter of a mutable value disassembles to the column value instead.
 	 */
 	private void validateBasic(String where, AttributeMapping attribute, String removeOptIn) {
+		if ( attribute instanceof SelectableMapping selectable && selectable.isFormula() ) {
+			problem( where + " is a @Formula: the database computes its value when it reads the row, but write-behind "
+					+ "serves reads from the state the application committed, in which the value is unknown, so "
+					+ "find() would return null or a stale value. Compute it in Java (a @Transient getter), "
+					+ removeOptIn );
+			return;
+		}
 		Class<?> javaClass = attribute.getJavaType().getJavaTypeClass();
 		MutabilityPlan<?> plan = attribute.getAttributeMetadata().getMutabilityPlan();
 		if ( javaClass != null && !javaClass.isPrimitive() && !Serializable.class.isAssignableFrom( javaClass )

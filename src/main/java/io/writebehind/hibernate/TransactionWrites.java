@@ -92,12 +92,16 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		return true;
 	}
 
-	void update(EntityRegion region, Object id, EntitySnapshot state, Object baseVersion) {
-		writes.computeIfAbsent( new Key( region, id ), k -> new Write( region, id, true, baseVersion ) ).latest = state;
+	void update(EntityRegion region, Object id, EntitySnapshot state, Object baseVersion, EntityPersister persister) {
+		Write write = writes.computeIfAbsent( new Key( region, id ), k -> new Write( region, id, true, baseVersion ) );
+		write.latest = state;
+		write.persister = persister;
 	}
 
-	void delete(EntityRegion region, Object id, EntitySnapshot deleted, Object baseVersion) {
-		writes.computeIfAbsent( new Key( region, id ), k -> new Write( region, id, true, baseVersion ) ).latest = deleted;
+	void delete(EntityRegion region, Object id, EntitySnapshot deleted, Object baseVersion, EntityPersister persister) {
+		Write write = writes.computeIfAbsent( new Key( region, id ), k -> new Write( region, id, true, baseVersion ) );
+		write.latest = deleted;
+		write.persister = persister;
 	}
 
 	@Override
@@ -113,7 +117,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 					}
 					reserved.add( write );
 				}
-				check( write );
+				check( write, session );
 			}
 			reserveCapacity();
 			prepared = true;
@@ -124,10 +128,20 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		}
 	}
 
-	private void check(Write write) {
+	private void check(Write write, SharedSessionContractImplementor session) {
 		EntitySnapshot current = write.region.lookup( write.id );
 		if ( current == null ) {
-			// write-behind knows nothing newer than what the transaction read from the database
+			if ( write.baseExists && write.region.versioned() && write.persister != null
+					&& write.writtenInTransaction == null ) {
+				// the cache no longer knows the id (evicted since the transaction read it): ask the database, as the
+				// UPDATE's version check would have done
+				Object databaseVersion = write.persister.getCurrentVersion( write.id, session );
+				if ( databaseVersion == null || !write.region.sameVersion( databaseVersion, write.baseVersion ) ) {
+					throw new StaleObjectStateException( write.latest.entityName(), write.id,
+							"version " + write.baseVersion + " was read, but the database holds "
+									+ ( databaseVersion == null ? "no row" : "version " + databaseVersion ) );
+				}
+			}
 			return;
 		}
 		if ( write.baseExists ) {
@@ -141,7 +155,9 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 								+ " was committed first" );
 			}
 		}
-		else if ( !current.isDeleted() && !write.latest.isDeleted() && write.writtenInTransaction == null ) {
+		else if ( !current.isDeleted() && write.writtenInTransaction == null ) {
+			// an INSERT of this transaction, also one it removed again afterwards (as the database would have refused
+			// the INSERT at the flush in between)
 			throw new EntityExistsException( "A " + write.latest.entityName() + " with id " + write.id
 					+ " already exists (committed through write-behind)" );
 		}
@@ -174,6 +190,9 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 			if ( success && prepared ) {
 				int created = 0;
 				for ( Write write : writes.values() ) {
+					if ( !write.baseExists && write.latest.isDeleted() ) {
+						continue; // created and removed by this transaction: nothing happened
+					}
 					if ( write.latest == write.writtenInTransaction ) {
 						write.region.publishWritten( write.id, write.latest );
 					}

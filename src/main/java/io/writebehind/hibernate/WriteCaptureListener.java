@@ -79,7 +79,7 @@ final class WriteCaptureListener implements PreInsertEventListener, PreUpdateEve
 		Object[] state = event.getState();
 		Object nextVersion = persister.isVersioned() ? state[persister.getVersionPropertyIndex()] : null;
 		EntitySnapshot snapshot = new EntitySnapshot( EntityState.capture( state, persister, nextVersion, session, entity ) );
-		writes( session ).update( region, event.getId(), snapshot, entry.getVersion() );
+		writes( session ).update( region, event.getId(), snapshot, entry.getVersion(), persister );
 		entry.postUpdate( entity, state, nextVersion );
 		return true;
 	}
@@ -93,7 +93,8 @@ final class WriteCaptureListener implements PreInsertEventListener, PreUpdateEve
 			return false;
 		}
 		Object baseVersion = entry( session, event.getEntity() ).getVersion();
-		writes( session ).delete( region, event.getId(), EntitySnapshot.deleted( persister.getEntityName() ), baseVersion );
+		writes( session ).delete( region, event.getId(), EntitySnapshot.deleted( persister.getEntityName() ), baseVersion,
+				persister );
 		return true;
 	}
 

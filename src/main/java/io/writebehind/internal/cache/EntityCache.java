@@ -40,6 +40,10 @@ public final class EntityCache {
 			if ( existing == null ) {
 				return loaded;
 			}
+			if ( existing.isDeleted() ) {
+				// removed through write-behind after the reader read the row
+				return existing;
+			}
 			if ( versionComparator == null || existing.version() == null || loaded.version() == null ) {
 				return existing;
 			}

@@ -287,9 +287,9 @@ public final class EntityRegion {
 	}
 
 	private PendingWrite removeClean(PendingWrite write, EntitySnapshot snapshot) {
-		if ( !snapshot.isDeleted() ) {
-			cache.put( this, write.id, snapshot );
-		}
+		// a removed id stays in the cache as a deleted marker: find answers "not found" with no SQL, and a reader that
+		// read the row just before the delete cannot put it back (EntityCache.putLoaded keeps the marker)
+		cache.put( this, write.id, snapshot );
 		write.removed = true;
 		queue.release( 1 );
 		return null;

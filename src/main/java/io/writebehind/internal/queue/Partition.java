@@ -118,10 +118,16 @@ public final class Partition {
 		}
 	}
 
-	/** Called by the flusher thread after a transient failure: the cycle's writes go back to the front, in order. */
+	/**
+	 * Called by the flusher thread after a transient failure (or a re-based write): the cycle's writes go back to the
+	 * front of their regions' queues, in ticket order, whatever order the cycle wrote them in.
+	 */
 	public synchronized void requeueFront(List<QueueNode> nodes, long retryAfterNanos) {
-		for ( int i = nodes.size() - 1; i >= 0; i-- ) {
-			QueueNode node = nodes.get( i );
+		// the cycle took the oldest nodes of each region; put back in ticket order, they stay sorted before the rest
+		List<QueueNode> byTicket = new ArrayList<>( nodes );
+		byTicket.sort( ( a, b ) -> Long.compare( a.ticket, b.ticket ) );
+		for ( int i = byTicket.size() - 1; i >= 0; i-- ) {
+			QueueNode node = byTicket.get( i );
 			if ( !node.write.isRemovedForFlusher() ) {
 				node.write.queuedTicket = node.ticket;
 				queues[node.write.region.index()].addFirst( node );
