@@ -12,6 +12,7 @@ import org.hibernate.annotations.Any;
 import org.hibernate.annotations.AnyDiscriminatorValue;
 import org.hibernate.annotations.AnyKeyJavaClass;
 import org.hibernate.annotations.DynamicUpdate;
+import org.hibernate.annotations.Formula;
 import org.hibernate.annotations.OptimisticLockType;
 import org.hibernate.annotations.OptimisticLocking;
 import org.junit.jupiter.api.Test;
@@ -292,6 +293,17 @@ class RefusedMappingsTest extends MappingTestBase {
 		Reading reading;
 	}
 
+	@Entity(name = "WbmWithFormula")
+	@Table(name = "wbm_with_formula")
+	@WriteBehindEntity
+	static class WithFormula {
+		@Id
+		Long id;
+		int price;
+		@Formula("price * 2")
+		int doublePrice;
+	}
+
 	@Override
 	protected Class<?>[] entities() {
 		return new Class<?>[] { Valid.class, Tag.class };
@@ -428,6 +440,14 @@ class RefusedMappingsTest extends MappingTestBase {
 		assertTrue( message.contains( "WithUnserializableValue.reading.temperature" ), message );
 		assertTrue( message.contains( "not java.io.Serializable" ), message );
 		assertTrue( message.contains( "Make Celsius implement java.io.Serializable" ), message );
+	}
+
+	@Test
+	void formula() {
+		String message = refused( WithFormula.class );
+		assertTrue( message.contains( "WithFormula.doublePrice" ), message );
+		assertTrue( message.contains( "@Formula" ), message );
+		assertTrue( message.contains( "@Transient" ), message );
 	}
 
 	@Test
