@@ -42,9 +42,9 @@ final class CachedEntityLoader {
 	 * entity, with a query on the owner's table by the owner's foreign key: the cache cannot answer it. When the owner
 	 * is opted in and has writes the database does not have yet, that query would find a removed owner or miss a new
 	 * one, so the pending writes are flushed first (bounded by {@code shutdown_timeout_ms}; a read never returns a
-	 * stale owner).
+	 * stale owner). Package-private so that a load from the database (a cache miss) can do the same first.
 	 */
-	private static void flushOwnersOfInverseOneToOnes(EntityPersister persister, EventSource session) {
+	static void flushOwnersOfInverseOneToOnes(EntityPersister persister, EventSource session) {
 		List<String> owners = INVERSE_ONE_TO_ONE_OWNERS.computeIfAbsent( persister, CachedEntityLoader::inverseOneToOneOwners );
 		if ( owners.isEmpty() ) {
 			return;

@@ -72,7 +72,7 @@ public final class WriteBehindRuntime {
 		}
 		this.failures = new FailureHandling( config.deadLetterCapacity, logPrefix, config.failureHandler );
 		this.flusher = new Flusher( factory, config, queue, counters, failures, logPrefix,
-				"write-behind-flusher-" + unitName );
+				"write-behind-flusher-" + unitName, regionByEntityName::get );
 	}
 
 	public static WriteBehindRuntime of(SessionFactory factory) {

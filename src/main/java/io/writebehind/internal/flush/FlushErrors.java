@@ -26,6 +26,24 @@ final class FlushErrors {
 		return false;
 	}
 
+	/** A foreign key refused the write: the referenced row is missing, or a row still references the deleted one. */
+	static boolean isForeignKeyViolation(Throwable e) {
+		for ( Throwable t = e; t != null; t = t.getCause() ) {
+			if ( t instanceof org.hibernate.exception.ConstraintViolationException cve
+					&& cve.getKind() == org.hibernate.exception.ConstraintViolationException.ConstraintKind.FOREIGN_KEY ) {
+				return true;
+			}
+			if ( t instanceof SQLException sql ) {
+				String state = sql.getSQLState();
+				int code = sql.getErrorCode();
+				if ( "23503".equals( state ) || "23506".equals( state ) || code == 1451 || code == 1452 ) {
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
 	/**
 	 * Connection, resource, serialization/deadlock and lock-timeout errors: the same write may succeed later. SQLState
 	 * classes 08 (connection), 40 (transaction rollback: serialization failure, deadlock), 53 (insufficient resources),

@@ -65,8 +65,15 @@ public final class Flusher {
 	/** Items re-based in the current cycle of this flusher thread, to requeue at their old place. */
 	private final ThreadLocal<List<FlushItem>> rebased = ThreadLocal.withInitial( ArrayList::new );
 
+	private final ForeignKeyGuard foreignKeys;
+
+	/** How often a write that fails on a foreign key is tried again before it goes to failure handling. */
+	private static final int FOREIGN_KEY_ATTEMPTS = 20;
+
 	public Flusher(SessionFactoryImplementor factory, WriteBehindConfig config, WriteQueue queue,
-			FlushCounters counters, FailureHandling failures, String logPrefix, String threadName) {
+			FlushCounters counters, FailureHandling failures, String logPrefix, String threadName,
+			java.util.function.Function<String, EntityRegion> regions) {
+		this.foreignKeys = new ForeignKeyGuard( factory, regions );
 		this.factory = factory;
 		this.config = config;
 		this.queue = queue;
@@ -120,6 +127,7 @@ public final class Flusher {
 
 	private final class Worker implements Runnable {
 		private final Partition partition;
+		private final List<FlushItem> deferredForForeignKey = new ArrayList<>();
 		private int failedAttempts;
 		private long outageStartNanos;
 
@@ -172,6 +180,11 @@ public final class Flusher {
 			}
 			finally {
 				requeueRebased( nodeOf );
+				if ( !deferredForForeignKey.isEmpty() ) {
+					int attempts = deferredForForeignKey.get( 0 ).region().attempts( deferredForForeignKey.get( 0 ) );
+					defer( deferredForForeignKey, nodeOf, Math.min( 500, 10L * attempts ) );
+					deferredForForeignKey.clear();
+				}
 			}
 		}
 
@@ -189,7 +202,15 @@ public final class Flusher {
 			partition.requeueFront( nodes, 0 );
 		}
 
-		private void write(List<FlushItem> items, Map<FlushItem, QueueNode> nodeOf) {
+		private void write(List<FlushItem> all, Map<FlushItem, QueueNode> nodeOf) {
+			if ( all.isEmpty() ) {
+				return;
+			}
+			List<FlushItem> held = new ArrayList<>();
+			List<FlushItem> items = foreignKeys.ready( all, held );
+			if ( !held.isEmpty() ) {
+				defer( held, nodeOf, 5 );
+			}
 			if ( items.isEmpty() ) {
 				return;
 			}
@@ -264,8 +285,23 @@ public final class Flusher {
 			}
 		}
 
+		/** Puts writes back to wait a little, without holding back the rest of the partition. */
+		private void defer(List<FlushItem> items, Map<FlushItem, QueueNode> nodeOf, long millis) {
+			List<QueueNode> nodes = new ArrayList<>( items.size() );
+			for ( FlushItem item : items ) {
+				item.region().retryLater( item, false );
+				nodes.add( nodeOf.get( item ) );
+			}
+			partition.defer( nodes, millis * 1_000_000L );
+		}
+
 		/** A write that fails alone: applied after all (uncertain commit), a conflict, or a permanent failure. */
 		private void settle(FlushItem item, RuntimeException e) {
+			if ( FlushErrors.isForeignKeyViolation( e ) && item.region().attempts( item ) < FOREIGN_KEY_ATTEMPTS ) {
+				// the row it references (or that references it) may be written by another flusher thread right now
+				deferredForForeignKey.add( item );
+				return;
+			}
 			if ( item.uncertain && alreadyApplied( item ) ) {
 				LOG.infof( "%s%s was found in the database: the commit whose outcome was unknown had applied it",
 						logPrefix, item );

@@ -89,6 +89,10 @@ public final class Partition {
 							continue;
 						}
 						long deadline = node.enqueuedNanos + region.maxDelayNanos();
+						if ( node.notBeforeNanos != 0 && now - node.notBeforeNanos < 0 ) {
+							nextDeadline = Math.min( nextDeadline, node.notBeforeNanos );
+							break;
+						}
 						if ( !all && node.ticket > forceThrough && now - deadline < 0 ) {
 							nextDeadline = Math.min( nextDeadline, deadline );
 							break;
@@ -123,6 +127,20 @@ public final class Partition {
 	 * front of their regions' queues, in ticket order, whatever order the cycle wrote them in.
 	 */
 	public synchronized void requeueFront(List<QueueNode> nodes, long retryAfterNanos) {
+		putBack( nodes, 0 );
+		notBeforeNanos = System.nanoTime() + retryAfterNanos;
+	}
+
+	/**
+	 * Called by the flusher thread: these writes wait until {@code delayNanos} from now (a row they reference, or that
+	 * references them, is written by another flusher thread); the partition goes on with other writes meanwhile.
+	 */
+	public synchronized void defer(List<QueueNode> nodes, long delayNanos) {
+		putBack( nodes, System.nanoTime() + delayNanos );
+		notifyAll();
+	}
+
+	private void putBack(List<QueueNode> nodes, long notBefore) {
 		// the cycle took the oldest nodes of each region; put back in ticket order, they stay sorted before the rest
 		List<QueueNode> byTicket = new ArrayList<>( nodes );
 		byTicket.sort( ( a, b ) -> Long.compare( a.ticket, b.ticket ) );
@@ -130,11 +148,11 @@ public final class Partition {
 			QueueNode node = byTicket.get( i );
 			if ( !node.write.isRemovedForFlusher() ) {
 				node.write.queuedTicket = node.ticket;
+				node.notBeforeNanos = notBefore;
 				queues[node.write.region.index()].addFirst( node );
 				queued++;
 			}
 		}
-		notBeforeNanos = System.nanoTime() + retryAfterNanos;
 	}
 
 	/** Called by the flusher thread when a cycle has ended. */

@@ -8,6 +8,8 @@ public final class QueueNode {
 	final PendingWrite write;
 	final long ticket;
 	final long enqueuedNanos;
+	/** Not to be written before this time (a write deferred until a row it references is written); 0 for none. */
+	long notBeforeNanos;
 
 	QueueNode(PendingWrite write, long ticket, long enqueuedNanos) {
 		this.write = write;
