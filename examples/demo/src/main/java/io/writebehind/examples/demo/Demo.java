@@ -2,7 +2,6 @@ package io.writebehind.examples.demo;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -143,6 +142,10 @@ public final class Demo {
 			catch (NumberFormatException e) {
 				throw new IllegalArgumentException( arg + " needs a number, got '" + value + "'" );
 			}
+		}
+		if ( o.threads < 1 || o.inserts < 1 || o.updates < 0 || o.hotIds < 1 || o.hotIds > o.inserts || o.warmUp < 0 ) {
+			throw new IllegalArgumentException( "need --threads >= 1, --inserts >= 1, --updates >= 0, "
+					+ "1 <= --hot-ids <= --inserts and --warm-up >= 0" );
 		}
 		if ( !( o.plainFraction > 0 && o.plainFraction <= 1 ) ) {
 			throw new IllegalArgumentException( "--plain-fraction must be in (0, 1], got " + o.plainFraction );
@@ -401,7 +404,7 @@ public final class Demo {
 	/** Hibernate's INFO messages would drown the table: warnings and errors only. */
 	private static void quietLogging() {
 		System.setProperty( "org.jboss.logging.provider", "jdk" );
-		for ( String name : List.of( "org.hibernate", "io.writebehind", "com.zaxxer", "org.mariadb" ) ) {
+		for ( String name : List.of( "org.hibernate", "io.writebehind", "org.mariadb" ) ) {
 			Logger logger = Logger.getLogger( name );
 			logger.setLevel( Level.WARNING );
 			QUIET.add( logger );
@@ -440,10 +443,5 @@ public final class Demo {
 				Files.delete( p );
 			}
 		}
-	}
-
-	@SuppressWarnings("unused")
-	private static long usedHeap() {
-		return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
 	}
 }

@@ -69,4 +69,18 @@ class DemoTest {
 		assertTrue( all.contains( "id 7:" ), all );
 		assertTrue( all.contains( "id 8 is missing" ), all );
 	}
+
+	@Test
+	void optionsAreParsedAndChecked() {
+		Demo.Options o = Demo.parse( new String[] { "--url", "jdbc:postgresql://127.0.0.1:5432/test", "--user", "postgres",
+				"--threads", "2", "--inserts", "1_000", "--hot-ids", "10", "--no-progress" } );
+		assertEquals( "jdbc:postgresql://127.0.0.1:5432/test", o.url );
+		assertEquals( "postgres", o.user );
+		assertEquals( 2, o.threads );
+		assertEquals( 1_000, o.inserts );
+		assertFalse( o.progress );
+		assertThrows( IllegalArgumentException.class, () -> Demo.parse( new String[] { "--hot-ids", "9", "--inserts", "5" } ) );
+		assertThrows( IllegalArgumentException.class, () -> Demo.parse( new String[] { "--bogus", "1" } ) );
+		assertNull( Demo.parse( new String[] { "--help" } ) );
+	}
 }
