@@ -152,7 +152,14 @@ final class Overload {
 			table.row( "database after flush()", verification.equals( "ok" )
 					? "exactly the " + Table.n( acceptedEntities ) + " accepted entities" : verification );
 			table.print( out );
+			boolean saturated = maxPending.get() >= mode.overloadQueueCapacity();
+			out.println( saturated
+					? "  the queue reached its capacity: the writers were held to the database's pace (a full queue makes "
+							+ "a commit wait up to queue_full_timeout_ms), and commits that waited longer were rejected "
+							+ "whole; the heap stays bounded by the queue"
+					: "  the queue never filled: the database kept up with the writers on this machine" );
 
+			json.put( "queueReachedCapacity", saturated );
 			json.put( "commitsAttempted", r.operations() );
 			json.put( "commitsRejected", rejectedTotal );
 			json.put( "commitsAccepted", r.operations() - rejectedTotal );
