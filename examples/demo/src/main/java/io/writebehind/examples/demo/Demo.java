@@ -294,6 +294,8 @@ public final class Demo {
 				count( wb.flushedRows() ) + " / " + count( wb.flushBatches() ) );
 		out.printf( ROW, "all writes in the database after (s)", seconds( plain.secondsUntilWritten() ),
 				seconds( wb.secondsUntilWritten() ) + " *" );
+		out.printf( ROW, "  per 1,000 transactions (s)", seconds( plain.secondsUntilWritten() * 1000 / plainTx ),
+				seconds( wb.secondsUntilWritten() * 1000 / wbTx ) );
 		out.println( "latency: from begin() to the return of commit(), one EntityManager per transaction, incl. retries" );
 		out.println( "* write-behind: until WriteBehind.flush() returned; the flusher writes while the phases run" );
 	}
@@ -320,7 +322,7 @@ public final class Demo {
 	}
 
 	private static String seconds(double s) {
-		return String.format( Locale.ROOT, "%.2f", s );
+		return String.format( Locale.ROOT, s < 0.1 ? "%.3f" : "%.2f", s );
 	}
 
 	private static String percent(double fraction) {
