@@ -30,15 +30,15 @@ final class HotKeyUpdates {
 		Table table = new Table( "2. hot-key updates: " + Table.n( mode.hotUpdates() ) + " read-modify-write "
 				+ "transactions over " + Table.n( mode.hotIds() ) + " ids, " + mode.threads() + " threads, "
 				+ "max_delay_ms=" + WriteBehindSettings.DEFAULT_MAX_DELAY_MS,
-				"settings", "updates/s", "p50 us", "p99 us", "retries", "db writes", "writes/update",
-				"flush cycles", "writes/id/interval" );
+				"settings", "updates/s", "p50 us", "p99 us", "retries", "s until flushed", "db writes",
+				"writes/update", "flush cycles", "writes/id/interval" );
 		List<Map<String, Object>> variants = new ArrayList<>();
 		variants.add( variant( env, mode, progress, "defaults (batch_size=500)", Map.of(), table ) );
 		variants.add( variant( env, mode, progress, "batch_size=100000",
 				Map.of( WriteBehindSettings.BATCH_SIZE, "100000" ), table ) );
 		table.print( out );
 		out.println( "  db writes = rows the flusher wrote (WriteBehind.stats().flushed()); interval = max_delay_ms; "
-				+ "writes/id/interval = db writes / ids / (seconds / max delay)" );
+				+ "writes/id/interval = db writes / ids / (seconds until flushed / max delay)" );
 		out.println( "  with the defaults a flush also starts as soon as batch_size (500) distinct ids are pending, so "
 				+ "hot ids are written more often than once per max delay" );
 		json.put( "variants", variants );
@@ -78,7 +78,8 @@ final class HotKeyUpdates {
 			double perIdPerInterval = writes / (double) ids / intervals;
 			String check = verify( db, expected, versions );
 			table.row( label, Table.rate( r.throughput() ), Table.us( r.latency().p50() ), Table.us( r.latency().p99() ),
-					Table.n( r.retries() ), Table.n( writes ), Table.f( (double) writes / r.operations(), 4 ),
+					Table.n( r.retries() ), Table.f( seconds, 2 ), Table.n( writes ),
+					Table.f( (double) writes / r.operations(), 4 ),
 					Table.n( cycles ), Table.f( perIdPerInterval, 2 ) );
 			json.put( "updatesCommitted", r.operations() );
 			json.put( "updatesPerSecond", r.throughput() );

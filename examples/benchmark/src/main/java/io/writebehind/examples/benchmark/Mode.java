@@ -8,7 +8,7 @@ public record Mode(String name, int threads, double warmUpSeconds, double latenc
 		long hotUpdates, int hotIds, int drainRows, int reads, int pendingWrites, double overloadSeconds,
 		int overloadQueueCapacity, int overloadEntitiesPerCommit) {
 
-	public static final Mode QUICK = new Mode( "quick", 4, 0.5, 1.5, 1_000, 100_000, 1_000, 30_000, 3_000, 100_000,
+	public static final Mode QUICK = new Mode( "quick", 4, 0.5, 1.5, 1_000, 200_000, 1_000, 30_000, 3_000, 100_000,
 			10, 10_000, 20 );
 	public static final Mode FULL = new Mode( "full", 4, 3, 10, 1_000, 1_000_000, 1_000, 200_000, 20_000, 1_000_000,
 			60, 10_000, 20 );
