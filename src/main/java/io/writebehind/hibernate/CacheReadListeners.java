@@ -11,8 +11,6 @@ import org.hibernate.event.spi.DeleteContext;
 import org.hibernate.event.spi.DeleteEvent;
 import org.hibernate.event.spi.DeleteEventListener;
 import org.hibernate.event.spi.LoadEvent;
-import org.hibernate.event.spi.PostLoadEvent;
-import org.hibernate.event.spi.PostLoadEventListener;
 import org.hibernate.event.spi.RefreshContext;
 import org.hibernate.event.spi.RefreshEvent;
 import org.hibernate.event.spi.RefreshEventListener;
@@ -51,39 +49,28 @@ final class CacheReadListeners {
 					installation.runtime().flush( Duration.ofDays( 1 ) );
 				}
 				else {
-					EntitySnapshot snapshot = region.lookup( event.getEntityId() );
+					Object id = event.getEntityId();
+					EntitySnapshot snapshot = region.lookup( id );
 					if ( snapshot != null ) {
 						return snapshot.isDeleted() ? null : CachedEntityLoader.load( snapshot.entry(),
-								event.getEntityId(), event.getInstanceToLoad(), persister, event.getSession() );
+								id, event.getInstanceToLoad(), persister, event.getSession() );
 					}
+					// a miss: read the database, and cache what was read unless a write of the id reached the
+					// database meanwhile (the row read may then be older than what the cache knew)
+					CachedEntityLoader.flushOwnersOfInverseOneToOnes( persister, event.getSession() );
+					long stamp = region.stamp( id );
+					Object entity = super.loadFromDatasource( event, persister );
+					if ( entity != null ) {
+						EntityEntry entry = event.getSession().getPersistenceContextInternal().getEntry( entity );
+						if ( entry != null && entry.getLoadedState() != null ) {
+							region.loaded( id, new EntitySnapshot( EntityState.capture( entry.getLoadedState(),
+									entry.getPersister(), entry.getVersion(), event.getSession(), entity ) ), stamp );
+						}
+					}
+					return entity;
 				}
 			}
 			return super.loadFromDatasource( event, persister );
-		}
-	}
-
-	/** Caches the state of opted-in entities read from the database (a cache miss, a query). */
-	static final class PostLoad implements PostLoadEventListener {
-		private final WriteBehindInstallation installation;
-
-		PostLoad(WriteBehindInstallation installation) {
-			this.installation = installation;
-		}
-
-		@Override
-		public void onPostLoad(PostLoadEvent event) {
-			EntityPersister persister = event.getPersister();
-			EntityRegion region = installation.regionOf( persister, event.getSession() );
-			if ( region == null || region.lookup( event.getId() ) != null ) {
-				return;
-			}
-			Object entity = event.getEntity();
-			EntityEntry entry = event.getSession().getPersistenceContextInternal().getEntry( entity );
-			if ( entry == null || entry.getLoadedState() == null ) {
-				return;
-			}
-			region.loaded( event.getId(), new EntitySnapshot( EntityState.capture( entry.getLoadedState(),
-					entry.getPersister(), entry.getVersion(), event.getSession(), entity ) ) );
 		}
 	}
 
@@ -146,6 +133,35 @@ final class CacheReadListeners {
 			EntityRegion region = installation.regionOf( entry.getPersister(), event.getSession() );
 			if ( region != null && region.isPending( entry.getId() ) ) {
 				installation.runtime().flush( Duration.ofDays( 1 ) );
+			}
+		}
+	}
+
+	/**
+	 * An inverse collection whose elements are opted in is read with a query on their table, which lags behind the
+	 * committed writes: flush those first.
+	 */
+	static final class FlushBeforeCollectionLoad implements org.hibernate.event.spi.InitializeCollectionEventListener {
+		private final WriteBehindInstallation installation;
+
+		FlushBeforeCollectionLoad(WriteBehindInstallation installation) {
+			this.installation = installation;
+		}
+
+		@Override
+		public void onInitializeCollection(org.hibernate.event.spi.InitializeCollectionEvent event) {
+			var collection = event.getCollection();
+			if ( collection.wasInitialized() ) {
+				return;
+			}
+			var entry = event.getSession().getPersistenceContextInternal().getCollectionEntry( collection );
+			var persister = entry == null ? null : entry.getLoadedPersister();
+			if ( persister == null || persister.getElementPersister() == null ) {
+				return;
+			}
+			EntityRegion region = installation.regionOf( persister.getElementPersister(), event.getSession() );
+			if ( region != null && region.pendingCount() > 0 ) {
+				installation.runtime().flush( java.util.List.of( region ), Duration.ofDays( 1 ) );
 			}
 		}
 	}

@@ -164,7 +164,16 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	}
 
 	private void reserveCapacity() {
-		int needed = writes.size();
+		// an id that already has a pending write takes no new room (its commits coalesce)
+		int needed = 0;
+		for ( Write write : writes.values() ) {
+			if ( !write.region.isPending( write.id ) ) {
+				needed++;
+			}
+		}
+		if ( needed == 0 ) {
+			return;
+		}
 		boolean ok;
 		try {
 			ok = runtime.queue().reserve( needed, runtime.config().queueFullTimeoutMs );
@@ -200,7 +209,15 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 						created++;
 					}
 				}
-				permits -= created;
+				if ( created > permits ) {
+					// ids whose pending write was flushed between the check and now: accepted writes are never dropped,
+					// so the queue holds a few more than its capacity until the flusher catches up
+					runtime.queue().overdraw( created - permits );
+					permits = 0;
+				}
+				else {
+					permits -= created;
+				}
 			}
 		}
 		finally {

@@ -74,9 +74,9 @@ public class WriteBehindIntegrator implements Integrator {
 		registry.appendListeners( EventType.PRE_INSERT, capture );
 		registry.appendListeners( EventType.PRE_UPDATE, capture );
 		registry.appendListeners( EventType.PRE_DELETE, capture );
-		registry.appendListeners( EventType.POST_LOAD, new CacheReadListeners.PostLoad( installation ) );
 		registry.prependListeners( EventType.DELETE, new CacheReadListeners.InitializeProxyBeforeDelete( installation ) );
 		registry.prependListeners( EventType.REFRESH, new CacheReadListeners.FlushBeforeRefresh( installation ) );
+		registry.prependListeners( EventType.INIT_COLLECTION, new CacheReadListeners.FlushBeforeCollectionLoad( installation ) );
 		var loadGroup = registry.getEventListenerGroup( EventType.LOAD );
 		loadGroup.addDuplicationStrategy( new ReplaceDefaultLoadListener() );
 		loadGroup.appendListener( new CacheReadListeners.Load( installation ) );

@@ -111,12 +111,17 @@ public final class WriteBehindRuntime {
 
 	/** Blocks until every write committed before the call reached the database or failure handling. */
 	public boolean flush(Duration timeout) {
+		return flush( null, timeout );
+	}
+
+	/** As {@link #flush(Duration)}, for the writes of some regions only ({@code null}: all). */
+	public boolean flush(java.util.Collection<EntityRegion> only, Duration timeout) {
 		long deadline = System.nanoTime() + Math.min( timeout.toNanos(), Long.MAX_VALUE / 4 );
 		for ( Partition partition : queue.partitions() ) {
 			partition.retryNow();
 		}
 		try {
-			return queue.awaitFlushed( deadline );
+			return queue.awaitFlushed( only, deadline );
 		}
 		catch (InterruptedException e) {
 			Thread.currentThread().interrupt();

@@ -28,6 +28,9 @@ public final class EntityRegion {
 	private final EntityCache cache;
 	private final ConcurrentHashMap<Object, PendingWrite> pending = new ConcurrentHashMap<>();
 	private final ConcurrentHashMap<Object, Object> reservations = new ConcurrentHashMap<>();
+	private static final int STRIPES = 1024;
+	/** Per stripe of ids: bumped when a write leaves the queue (see {@link #stamp}). */
+	private final java.util.concurrent.atomic.AtomicLongArray stamps = new java.util.concurrent.atomic.AtomicLongArray( STRIPES );
 	private final boolean versioned;
 	private final Comparator<Object> versionComparator;
 	private final ConflictPolicy conflictPolicy;
@@ -85,11 +88,32 @@ public final class EntityRegion {
 		return write != null ? write.latest : cache.get( this, id );
 	}
 
-	/** State read from the database (a cache miss): cached unless a newer committed state is known. */
-	public void loaded(Object id, EntitySnapshot snapshot) {
-		if ( !pending.containsKey( id ) ) {
+	/**
+	 * A stamp to take before reading an id from the database, for {@link #loaded}: it changes whenever a write of an
+	 * id of the same stripe reaches the database or leaves the queue.
+	 */
+	public long stamp(Object id) {
+		return stamps.get( stripe( id ) );
+	}
+
+	/**
+	 * State read from the database (a cache miss): cached unless a write of the id is pending, or one reached the
+	 * database since {@code stamp} was taken (the row read may be older than it; with the entry evicted since, nothing
+	 * else would tell).
+	 */
+	public void loaded(Object id, EntitySnapshot snapshot, long stamp) {
+		if ( !pending.containsKey( id ) && stamps.get( stripe( id ) ) == stamp ) {
 			cache.putLoaded( this, id, snapshot, versioned ? versionComparator : null );
 		}
+	}
+
+	private void bumpStamp(Object id) {
+		stamps.incrementAndGet( stripe( id ) );
+	}
+
+	private static int stripe(Object id) {
+		int h = id.hashCode();
+		return ( h ^ ( h >>> 16 ) ) & ( STRIPES - 1 );
 	}
 
 	/** Reserves an id for a committing transaction; returns {@code null} on success, else the other owner. */
@@ -273,6 +297,7 @@ public final class EntityRegion {
 				return write;
 			}
 			dropped[0] = write.latest;
+			bumpStamp( key );
 			write.removed = true;
 			write.inFlight = false;
 			queue.release( 1 );
@@ -290,6 +315,7 @@ public final class EntityRegion {
 		// a removed id stays in the cache as a deleted marker: find answers "not found" with no SQL, and a reader that
 		// read the row just before the delete cannot put it back (EntityCache.putLoaded keeps the marker)
 		cache.put( this, write.id, snapshot );
+		bumpStamp( write.id );
 		write.removed = true;
 		queue.release( 1 );
 		return null;
@@ -315,6 +341,7 @@ public final class EntityRegion {
 		pending.compute( id, (key, write) -> {
 			if ( write == null ) {
 				cache.put( this, id, snapshot );
+				bumpStamp( id );
 			}
 			else {
 				write.latest = snapshot;

@@ -22,8 +22,11 @@ public final class Partition {
 
 	private long ticketCounter;
 	private int queued;
-	private long forceThrough;
-	private long completedThrough;
+	/** Per region: the last ticket enqueued, the ticket up to which a flush asked for writes at once, and the ticket up
+	 * to which every write has been written or handed to failure handling. */
+	private final long[] lastTicket;
+	private final long[] forceThrough;
+	private final long[] completedThrough;
 	private boolean cycleRunning;
 	private boolean stopped;
 	private long notBeforeNanos;
@@ -34,6 +37,9 @@ public final class Partition {
 		this.index = index;
 		this.batchSize = batchSize;
 		this.queues = new ArrayDeque[regionCount];
+		this.lastTicket = new long[regionCount];
+		this.forceThrough = new long[regionCount];
+		this.completedThrough = new long[regionCount];
 		for ( int i = 0; i < regionCount; i++ ) {
 			queues[i] = new ArrayDeque<>();
 		}
@@ -52,6 +58,7 @@ public final class Partition {
 		long now = System.nanoTime();
 		long ticket = ++ticketCounter;
 		write.queuedTicket = ticket;
+		lastTicket[write.region.index()] = ticket;
 		ArrayDeque<QueueNode> queue = queues[write.region.index()];
 		queue.addLast( new QueueNode( write, ticket, now ) );
 		queued++;
@@ -93,7 +100,7 @@ public final class Partition {
 							nextDeadline = Math.min( nextDeadline, node.notBeforeNanos );
 							break;
 						}
-						if ( !all && node.ticket > forceThrough && now - deadline < 0 ) {
+						if ( !all && node.ticket > forceThrough[region.index()] && now - deadline < 0 ) {
 							nextDeadline = Math.min( nextDeadline, deadline );
 							break;
 						}
@@ -166,36 +173,54 @@ public final class Partition {
 		if ( cycleRunning ) {
 			return;
 		}
-		long oldest = Long.MAX_VALUE;
-		for ( ArrayDeque<QueueNode> queue : queues ) {
+		for ( int r = 0; r < queues.length; r++ ) {
+			ArrayDeque<QueueNode> queue = queues[r];
 			QueueNode node;
 			while ( ( node = queue.peekFirst() ) != null && node.write.queuedTicket != node.ticket ) {
 				queue.pollFirst();
 				queued--;
 			}
-			if ( node != null ) {
-				oldest = Math.min( oldest, node.ticket );
+			completedThrough[r] = node == null ? ticketCounter : node.ticket - 1;
+		}
+	}
+
+	/**
+	 * Makes every write of the given regions (all regions for {@code null}) queued now due at once; returns per region
+	 * the ticket a caller of flush() waits for ({@code -1} for regions not asked for).
+	 */
+	public synchronized long[] requestForce(boolean[] regionsAskedFor) {
+		long[] targets = new long[queues.length];
+		for ( int r = 0; r < queues.length; r++ ) {
+			if ( regionsAskedFor == null || regionsAskedFor[r] ) {
+				targets[r] = lastTicket[r];
+				forceThrough[r] = Math.max( forceThrough[r], lastTicket[r] );
+			}
+			else {
+				targets[r] = -1;
 			}
 		}
-		completedThrough = oldest == Long.MAX_VALUE ? ticketCounter : oldest - 1;
-	}
-
-	/** Makes every write queued now due at once; returns the ticket a caller of flush() waits for. */
-	public synchronized long requestForce() {
-		forceThrough = Math.max( forceThrough, ticketCounter );
 		updateCompleted();
 		notifyAll();
-		return ticketCounter;
+		return targets;
 	}
 
-	/** Waits until every write with a ticket up to {@code target} has been written or handed to failure handling. */
-	public synchronized boolean awaitCompleted(long target, long deadlineNanos) throws InterruptedException {
-		while ( completedThrough < target ) {
+	/** Waits until every write up to the target tickets has been written or handed to failure handling. */
+	public synchronized boolean awaitCompleted(long[] targets, long deadlineNanos) throws InterruptedException {
+		while ( !completed( targets ) ) {
 			long left = deadlineNanos - System.nanoTime();
 			if ( left <= 0 || stopped ) {
-				return completedThrough >= target;
+				return completed( targets );
 			}
 			TimeUnit.NANOSECONDS.timedWait( this, left );
+		}
+		return true;
+	}
+
+	private boolean completed(long[] targets) {
+		for ( int r = 0; r < targets.length; r++ ) {
+			if ( completedThrough[r] < targets[r] ) {
+				return false;
+			}
 		}
 		return true;
 	}

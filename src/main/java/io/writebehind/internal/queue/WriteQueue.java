@@ -19,7 +19,18 @@ public final class WriteQueue {
 
 	private final Partition[] partitions;
 	private final List<EntityRegion> regions = new ArrayList<>();
-	private final Semaphore capacity;
+	private final Capacity capacity;
+
+	/** A semaphore whose permits may go below zero: room taken by accepted writes that had not reserved it. */
+	private static final class Capacity extends Semaphore {
+		Capacity(int permits) {
+			super( permits );
+		}
+
+		void overdraw(int n) {
+			reducePermits( n );
+		}
+	}
 	private final int queueCapacity;
 	private final EntityCache cache;
 	private final LongAdder coalesced = new LongAdder();
@@ -29,7 +40,7 @@ public final class WriteQueue {
 		for ( int i = 0; i < partitionCount; i++ ) {
 			partitions[i] = new Partition( i, regionCount, batchSize );
 		}
-		this.capacity = new Semaphore( queueCapacity );
+		this.capacity = new Capacity( queueCapacity );
 		this.queueCapacity = queueCapacity;
 		this.cache = cache;
 	}
@@ -74,6 +85,11 @@ public final class WriteQueue {
 		return capacity.tryAcquire();
 	}
 
+	/** Takes room for {@code n} writes that were accepted without a reservation; never blocks. */
+	public void overdraw(int n) {
+		capacity.overdraw( n );
+	}
+
 	public void release(int n) {
 		if ( n > 0 ) {
 			capacity.release( n );
@@ -101,13 +117,20 @@ public final class WriteQueue {
 	}
 
 	/**
-	 * Blocks until every write committed before the call has been written or handed to failure handling, or the
-	 * deadline passes; returns whether everything was done.
+	 * Blocks until every write of the given regions ({@code null}: all) committed before the call has been written or
+	 * handed to failure handling, or the deadline passes; returns whether everything was done.
 	 */
-	public boolean awaitFlushed(long deadlineNanos) throws InterruptedException {
-		long[] targets = new long[partitions.length];
+	public boolean awaitFlushed(java.util.Collection<EntityRegion> only, long deadlineNanos) throws InterruptedException {
+		boolean[] asked = null;
+		if ( only != null ) {
+			asked = new boolean[regions.size()];
+			for ( EntityRegion region : only ) {
+				asked[region.index()] = true;
+			}
+		}
+		long[][] targets = new long[partitions.length][];
 		for ( int i = 0; i < partitions.length; i++ ) {
-			targets[i] = partitions[i].requestForce();
+			targets[i] = partitions[i].requestForce( asked );
 		}
 		boolean done = true;
 		for ( int i = 0; i < partitions.length; i++ ) {
