@@ -156,6 +156,10 @@ public final class EntityRegion {
 			write.seq++;
 			if ( write.queuedTicket == 0 ) {
 				write.partition.enqueue( write );
+				if ( !write.inFlight ) {
+					// taken by the flusher but not started: this commit rides along (the new node finds nothing to do)
+					queue.countCoalesced();
+				}
 			}
 			else {
 				queue.countCoalesced();
@@ -170,6 +174,7 @@ public final class EntityRegion {
 	/** Starts writing the latest state of a queued write; {@code null} when there is nothing to write. */
 	FlushItem beginWrite(QueueNode node) {
 		FlushItem[] item = new FlushItem[1];
+		int[] removedNow = new int[1];
 		pending.computeIfPresent( node.write.id, (key, write) -> {
 			if ( write != node.write ) {
 				return write;
@@ -190,7 +195,7 @@ public final class EntityRegion {
 					queue.countCoalesced();
 				}
 				write.writtenSeq = write.seq;
-				return write.queuedTicket == 0 ? removeClean( write, snapshot ) : write;
+				return write.queuedTicket == 0 ? removeClean( write, snapshot, removedNow ) : write;
 			}
 			write.inFlight = true;
 			write.attempts++;
@@ -198,11 +203,13 @@ public final class EntityRegion {
 					write.uncertain, false );
 			return write;
 		} );
+		releaseRemoved( removedNow );
 		return item[0];
 	}
 
 	/** The item reached the database (committed); the row now has {@code newDbVersion}. */
 	public void written(FlushItem item, Object newDbVersion) {
+		int[] removedNow = new int[1];
 		pending.computeIfPresent( item.id(), (key, write) -> {
 			if ( write != item.write ) {
 				return write;
@@ -213,8 +220,9 @@ public final class EntityRegion {
 			write.uncertain = false;
 			write.dbExists = !item.snapshot.isDeleted();
 			write.dbVersion = newDbVersion;
-			return write.seq == item.seq && write.queuedTicket == 0 ? removeClean( write, item.snapshot ) : write;
+			return write.seq == item.seq && write.queuedTicket == 0 ? removeClean( write, item.snapshot, removedNow ) : write;
 		} );
+		releaseRemoved( removedNow );
 	}
 
 	/**
@@ -292,6 +300,7 @@ public final class EntityRegion {
 	 */
 	public EntitySnapshot drop(FlushItem item) {
 		EntitySnapshot[] dropped = new EntitySnapshot[1];
+		int[] removedNow = new int[1];
 		pending.computeIfPresent( item.id(), (key, write) -> {
 			if ( write != item.write ) {
 				return write;
@@ -300,10 +309,11 @@ public final class EntityRegion {
 			bumpStamp( key );
 			write.removed = true;
 			write.inFlight = false;
-			queue.release( 1 );
 			cache.invalidate( this, key );
+			removedNow[0]++;
 			return null;
 		} );
+		releaseRemoved( removedNow );
 		return dropped[0];
 	}
 
@@ -311,13 +321,23 @@ public final class EntityRegion {
 		return item.write.attempts;
 	}
 
-	private PendingWrite removeClean(PendingWrite write, EntitySnapshot snapshot) {
+	/**
+	 * Gives back the room of writes that left the pending map in the compute just finished (after it, so that the
+	 * pending count never exceeds the capacity).
+	 */
+	private void releaseRemoved(int[] removedNow) {
+		if ( removedNow[0] > 0 ) {
+			queue.release( removedNow[0] );
+		}
+	}
+
+	private PendingWrite removeClean(PendingWrite write, EntitySnapshot snapshot, int[] removedNow) {
+		removedNow[0]++;
 		// a removed id stays in the cache as a deleted marker: find answers "not found" with no SQL, and a reader that
 		// read the row just before the delete cannot put it back (EntityCache.putLoaded keeps the marker)
 		cache.put( this, write.id, snapshot );
 		bumpStamp( write.id );
 		write.removed = true;
-		queue.release( 1 );
 		return null;
 	}
 
