@@ -49,4 +49,10 @@ public @interface WriteBehindEntity {
 	 * conflicts case by case. The default, {@code ConflictResolver.class} itself, means "none".
 	 */
 	Class<? extends ConflictResolver> conflictResolver() default ConflictResolver.class;
+
+	/**
+	 * What queries see of this entity's pending writes. Overrides {@link WriteBehindSettings#QUERY_CONSISTENCY};
+	 * {@link QueryConsistency#USE_GLOBAL} (the default) uses the global setting.
+	 */
+	QueryConsistency queryConsistency() default QueryConsistency.USE_GLOBAL;
 }

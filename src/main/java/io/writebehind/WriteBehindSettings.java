@@ -90,6 +90,13 @@ public final class WriteBehindSettings {
 	 */
 	public static final String FAILURE_HANDLER = PREFIX + "failure_handler";
 
+	/**
+	 * What queries see of pending writes: {@code FLUSH} (flush the pending writes of the queried entities first) or
+	 * {@code EVENTUAL} (read the database as it is); see {@link QueryConsistency}. Default: {@code FLUSH}.
+	 */
+	public static final String QUERY_CONSISTENCY = PREFIX + "query_consistency";
+	public static final QueryConsistency DEFAULT_QUERY_CONSISTENCY = QueryConsistency.FLUSH;
+
 	private WriteBehindSettings() {
 	}
 }

@@ -11,6 +11,7 @@ import java.util.function.Function;
 
 import io.writebehind.ConflictPolicy;
 import io.writebehind.ConflictResolver;
+import io.writebehind.QueryConsistency;
 import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.WriteFailureHandler;
 
@@ -22,7 +23,7 @@ public final class WriteBehindConfig {
 
 	private static final Set<String> KNOWN = Set.of( ENABLED, MAX_DELAY_MS, BATCH_SIZE, QUEUE_CAPACITY,
 			QUEUE_FULL_TIMEOUT_MS, CACHE_MAXIMUM_SIZE, FLUSHER_THREADS, FLUSH_ON_SHUTDOWN, SHUTDOWN_TIMEOUT_MS,
-			RETRY_INITIAL_BACKOFF_MS, RETRY_MAX_BACKOFF_MS, DEAD_LETTER_CAPACITY, CONFLICT_POLICY, FAILURE_HANDLER );
+			RETRY_INITIAL_BACKOFF_MS, RETRY_MAX_BACKOFF_MS, DEAD_LETTER_CAPACITY, CONFLICT_POLICY, FAILURE_HANDLER, QUERY_CONSISTENCY );
 
 	/** Hibernate's own JDBC batch size setting, honoured by the flusher. */
 	static final String HIBERNATE_JDBC_BATCH_SIZE = "hibernate.jdbc.batch_size";
@@ -45,6 +46,7 @@ public final class WriteBehindConfig {
 	public final ConflictResolver conflictResolver;
 	/** {@code null}: the default handler. */
 	public final WriteFailureHandler failureHandler;
+	public final QueryConsistency queryConsistency;
 
 	private final Function<String, Class<?>> classLoader;
 
@@ -97,6 +99,21 @@ public final class WriteBehindConfig {
 		}
 		conflictPolicy = parsedResolver == null ? parsedPolicy : null;
 		conflictResolver = parsedResolver;
+		Object consistency = settings.get( QUERY_CONSISTENCY );
+		if ( consistency == null ) {
+			queryConsistency = DEFAULT_QUERY_CONSISTENCY;
+		}
+		else if ( consistency instanceof QueryConsistency q && q != QueryConsistency.USE_GLOBAL ) {
+			queryConsistency = q;
+		}
+		else {
+			String text = consistency.toString().trim().toUpperCase( Locale.ROOT );
+			if ( !text.equals( "FLUSH" ) && !text.equals( "EVENTUAL" ) ) {
+				throw new WriteBehindConfigurationException( QUERY_CONSISTENCY + " was '" + consistency
+						+ "', must be FLUSH or EVENTUAL" );
+			}
+			queryConsistency = QueryConsistency.valueOf( text );
+		}
 		Object handler = settings.get( FAILURE_HANDLER );
 		if ( handler == null ) {
 			failureHandler = null;
@@ -233,6 +250,7 @@ public final class WriteBehindConfig {
 				+ ", retry.initial_backoff_ms=" + retryInitialBackoffMs + ", retry.max_backoff_ms=" + retryMaxBackoffMs
 				+ ", dead_letter_capacity=" + deadLetterCapacity
 				+ ", conflict_policy=" + ( conflictResolver != null ? conflictResolver.getClass().getName() : conflictPolicy )
-				+ ", failure_handler=" + ( failureHandler == null ? "default" : failureHandler.getClass().getName() );
+				+ ", failure_handler=" + ( failureHandler == null ? "default" : failureHandler.getClass().getName() )
+				+ ", query_consistency=" + queryConsistency;
 	}
 }
