@@ -55,6 +55,9 @@ public final class WriteBehind {
 	/**
 	 * Blocks until every write committed before this call has reached the database or has been handed to failure
 	 * handling ({@link #failedWrites()}). Waits as long as it takes; see {@link #flush(Duration)} for a bounded wait.
+	 *
+	 * @throws IllegalStateException while flushing is {@linkplain #pause() paused} and writes are pending (they cannot
+	 * reach the database until {@link #resume()}), also when {@link #pause()} is called during the wait
 	 */
 	public void flush() {
 		while ( !runtime.flush( Duration.ofDays( 1 ) ) ) {
@@ -68,11 +71,53 @@ public final class WriteBehind {
 	/**
 	 * Like {@link #flush()}, but waits at most {@code timeout}.
 	 *
-	 * @return {@code true} if everything committed before the call was written, {@code false} on timeout
+	 * @return {@code true} if everything committed before the call was written, {@code false} on timeout; while
+	 * flushing is {@linkplain #pause() paused}, {@code false} at once (or when paused during the wait) unless nothing is
+	 * pending
 	 */
 	public boolean flush(Duration timeout) {
 		Objects.requireNonNull( timeout, "timeout" );
-		return runtime.flush( timeout );
+		try {
+			return runtime.flush( timeout );
+		}
+		catch (WriteBehindRuntime.PausedException paused) {
+			return false;
+		}
+	}
+
+	/**
+	 * Pauses flushing, for a database maintenance window: nothing is written to the database until {@link #resume()}.
+	 * Commits keep being accepted into the cache and the queue up to {@code queue_capacity}, then wait and fail with
+	 * {@link WriteBehindQueueFullException} as usual. A flush transaction already running completes. While paused,
+	 * {@link #flush()} throws {@link IllegalStateException} and {@link #flush(Duration)} returns {@code false} at once;
+	 * so do operations that need the pending writes in the database first (a refresh, a pessimistic lock). Closing the
+	 * {@code EntityManagerFactory} (or the JVM shutdown hook) resumes and drains the queue. Idempotent.
+	 */
+	public void pause() {
+		runtime.pause();
+	}
+
+	/** Resumes flushing after {@link #pause()}: everything queued meanwhile is due at once, written at full speed. */
+	public void resume() {
+		runtime.resume();
+	}
+
+	/** Whether flushing is {@linkplain #pause() paused}. */
+	public boolean isPaused() {
+		return runtime.isPaused();
+	}
+
+	/**
+	 * Adds a listener told of batches flushed, conflicts, failures and retries (in addition to those of
+	 * {@code hibernate.writebehind.listeners}); see {@link WriteBehindListener}.
+	 */
+	public void addListener(WriteBehindListener listener) {
+		runtime.addListener( listener );
+	}
+
+	/** Removes a listener added before; returns whether it was there. */
+	public boolean removeListener(WriteBehindListener listener) {
+		return runtime.removeListener( listener );
 	}
 
 	/** A snapshot of the figures. */

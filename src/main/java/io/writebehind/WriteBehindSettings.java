@@ -91,6 +91,21 @@ public final class WriteBehindSettings {
 	public static final String FAILURE_HANDLER = PREFIX + "failure_handler";
 
 	/**
+	 * {@link WriteBehindListener}s told of batches flushed, conflicts, failures and retries: comma-separated class
+	 * names (public no-argument constructor), or a {@code Class}, an instance, or a collection of those. More can be
+	 * added with {@link WriteBehind#addListener(WriteBehindListener)}. Default: none.
+	 */
+	public static final String LISTENERS = PREFIX + "listeners";
+
+	/**
+	 * Whether each persistence unit registers an MBean ({@code io.writebehind:type=WriteBehind,unit="<unit>"}) with
+	 * the platform MBean server, with the figures of {@link WriteBehindStats} and the operations flush, retryFailed,
+	 * discardFailed, pause and resume. Default: {@value #DEFAULT_JMX_ENABLED}.
+	 */
+	public static final String JMX_ENABLED = PREFIX + "jmx.enabled";
+	public static final boolean DEFAULT_JMX_ENABLED = true;
+
+	/**
 	 * What queries see of pending writes: {@code FLUSH} (flush the pending writes of the queried entities first) or
 	 * {@code EVENTUAL} (read the database as it is); see {@link QueryConsistency}. Default: {@code FLUSH}.
 	 */

@@ -1,5 +1,8 @@
 package io.writebehind;
 
+import java.time.Duration;
+import java.util.Map;
+
 /**
  * An immutable snapshot of one persistence unit's write-behind figures, taken by {@link WriteBehind#stats()}. Counters
  * count since the {@code EntityManagerFactory} started.
@@ -14,10 +17,48 @@ public final class WriteBehindStats {
 	private final long batches;
 	private final long retries;
 	private final long cacheSize;
+	private final Duration lag;
+	private final long queueFullRejections;
+	private final long cacheHits;
+	private final long cacheMisses;
+	private final Duration flushTime;
+	private final boolean paused;
+	private final Map<String, EntityStats> entities;
+
+	/**
+	 * The figures of one opted-in entity hierarchy (named by its root entity), as in {@link WriteBehindStats}.
+	 *
+	 * @param pending entity ids with a write that has not reached the database
+	 * @param lag age of the oldest write that has not reached the database ({@link Duration#ZERO} when none)
+	 * @param flushed rows written
+	 * @param coalesced commits merged into a pending write of the same id
+	 * @param failed writes refused by the database for good (not conflicts)
+	 * @param conflicts writes whose version check failed at flush
+	 * @param retries writes put back in the queue after a transient failure of their flush (one per write and attempt)
+	 * @param queueFullRejections commits with writes of this entity refused because the queue was full
+	 */
+	public record EntityStats(long pending, Duration lag, long flushed, long coalesced, long failed, long conflicts,
+			long retries, long queueFullRejections) {
+	}
 
 	/** For the library's own use. */
 	public WriteBehindStats(long pending, long flushed, long coalesced, long failed, long conflicts, long batches,
 			long retries, long cacheSize) {
+		this( pending, flushed, coalesced, failed, conflicts, batches, retries, cacheSize, Duration.ZERO, 0, 0, 0,
+				Duration.ZERO, false, Map.of() );
+	}
+
+	/** For the library's own use. */
+	public WriteBehindStats(long pending, long flushed, long coalesced, long failed, long conflicts, long batches,
+			long retries, long cacheSize, Duration lag, long queueFullRejections, long cacheHits, long cacheMisses,
+			Duration flushTime, boolean paused, Map<String, EntityStats> entities) {
+		this.lag = lag;
+		this.queueFullRejections = queueFullRejections;
+		this.cacheHits = cacheHits;
+		this.cacheMisses = cacheMisses;
+		this.flushTime = flushTime;
+		this.paused = paused;
+		this.entities = Map.copyOf( entities );
 		this.pending = pending;
 		this.flushed = flushed;
 		this.coalesced = coalesced;
@@ -68,10 +109,50 @@ public final class WriteBehindStats {
 		return cacheSize;
 	}
 
+	/**
+	 * Age of the oldest committed write that has not reached the database yet: how far the database is behind
+	 * ({@link Duration#ZERO} when nothing is pending).
+	 */
+	public Duration lag() {
+		return lag;
+	}
+
+	/** Commits refused with {@link WriteBehindQueueFullException} because the queue stayed full. */
+	public long queueFullRejections() {
+		return queueFullRejections;
+	}
+
+	/** Reads of the read cache that found an entry (Caffeine's hit count; pending writes are not counted). */
+	public long cacheHits() {
+		return cacheHits;
+	}
+
+	/** Reads of the read cache that found no entry (Caffeine's miss count). */
+	public long cacheMisses() {
+		return cacheMisses;
+	}
+
+	/** Total time spent in flush transactions that committed. */
+	public Duration flushTime() {
+		return flushTime;
+	}
+
+	/** Whether flushing is paused ({@link WriteBehind#pause()}). */
+	public boolean paused() {
+		return paused;
+	}
+
+	/** The figures per opted-in entity hierarchy, by root entity name; immutable. */
+	public Map<String, EntityStats> entities() {
+		return entities;
+	}
+
 	@Override
 	public String toString() {
-		return "WriteBehindStats[pending=" + pending + ", flushed=" + flushed + ", coalesced=" + coalesced
-				+ ", failed=" + failed + ", conflicts=" + conflicts + ", batches=" + batches + ", retries=" + retries
-				+ ", cacheSize=" + cacheSize + "]";
+		return "WriteBehindStats[pending=" + pending + ", lag=" + lag.toMillis() + "ms, flushed=" + flushed
+				+ ", coalesced=" + coalesced + ", failed=" + failed + ", conflicts=" + conflicts + ", batches=" + batches
+				+ ", retries=" + retries + ", queueFullRejections=" + queueFullRejections + ", cacheSize=" + cacheSize
+				+ ", cacheHits=" + cacheHits + ", cacheMisses=" + cacheMisses + ", flushTime=" + flushTime.toMillis()
+				+ "ms, paused=" + paused + ", entities=" + entities + "]";
 	}
 }

@@ -183,6 +183,11 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 			ok = false;
 		}
 		if ( !ok ) {
+			java.util.Set<EntityRegion> regions = new java.util.LinkedHashSet<>();
+			for ( Write write : writes.values() ) {
+				regions.add( write.region );
+			}
+			runtime.queueFull( regions );
 			throw new WriteBehindQueueFullException( runtime.logPrefix() + "The write-behind queue is full ("
 					+ WriteBehindSettings.QUEUE_CAPACITY + "=" + runtime.queue().capacity() + " pending writes) and no "
 					+ "room was freed within " + WriteBehindSettings.QUEUE_FULL_TIMEOUT_MS + "="

@@ -24,12 +24,12 @@ import org.hibernate.mapping.Property;
 import org.hibernate.mapping.ToOne;
 import org.hibernate.persister.entity.EntityPersister;
 import org.hibernate.service.spi.SessionFactoryServiceRegistry;
-import org.jboss.logging.Logger;
 
 import io.writebehind.ConflictPolicy;
 import io.writebehind.ConflictResolver;
 import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.WriteBehindEntity;
+import io.writebehind.internal.WriteBehindLogger;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.WriteBehindRuntime.RegionSpec;
 import io.writebehind.internal.config.WriteBehindConfig;
@@ -42,7 +42,7 @@ import io.writebehind.internal.config.WriteBehindConfig;
  */
 public class WriteBehindIntegrator implements Integrator {
 
-	private static final Logger LOG = Logger.getLogger( WriteBehindIntegrator.class );
+	private static final WriteBehindLogger LOG = WriteBehindLogger.of( WriteBehindIntegrator.class );
 
 	@Override
 	public void integrate(Metadata metadata, BootstrapContext bootstrapContext, SessionFactoryImplementor sessionFactory) {
@@ -62,8 +62,7 @@ public class WriteBehindIntegrator implements Integrator {
 			return;
 		}
 		if ( !config.enabled ) {
-			LOG.infof( "[write-behind %s] Disabled by hibernate.writebehind.enabled=false; %d @WriteBehindEntity "
-					+ "entities are written synchronously", unitName, optedIn.size() );
+			LOG.disabled( "[write-behind " + unitName + "] ", optedIn.size() );
 			return;
 		}
 		List<RegionDraft> drafts = regionsInForeignKeyOrder( metadata, optedIn, config );
@@ -117,9 +116,7 @@ public class WriteBehindIntegrator implements Integrator {
 			}
 			else {
 				unversioned++;
-				LOG.warnf( "[write-behind %s] Entity %s has no @Version attribute: concurrent writes to one id are "
-						+ "not checked and the last write wins, also against rows changed outside this application. "
-						+ "Add @Version to detect conflicts.", unitName, draft.rootEntityName );
+				LOG.unversioned( "[write-behind " + unitName + "] ", draft.rootEntityName );
 			}
 			specs.add( new RegionSpec( draft.rootEntityName, draft.entityNames, draft.maxDelayMs, versioned, comparator,
 					draft.conflictPolicy, draft.conflictResolver ) );
@@ -128,12 +125,9 @@ public class WriteBehindIntegrator implements Integrator {
 		WriteBehindRuntime runtime = new WriteBehindRuntime( factory, unitName, config, specs );
 		installation.runtime( runtime );
 		runtime.start();
-		LOG.infof( "%sActive for %s (%d without @Version); %s", runtime.logPrefix(), runtime.describe(), unversioned, config );
+		LOG.active( runtime.logPrefix(), runtime.describe(), unversioned, config );
 		if ( !Boolean.parseBoolean( String.valueOf( settings.get( JdbcSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT ) ) ) ) {
-			LOG.infof( "%sHint: every transaction acquires a JDBC connection at begin() to switch autocommit off, even "
-					+ "when it only touches write-behind entities. Let the connection pool hand out connections with "
-					+ "autocommit off and set %s=true: such transactions then need no connection and run at memory "
-					+ "speed.", runtime.logPrefix(), JdbcSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT );
+			LOG.autocommitHint( runtime.logPrefix(), JdbcSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT );
 		}
 	}
 

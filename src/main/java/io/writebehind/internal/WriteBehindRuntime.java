@@ -11,17 +11,18 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.hibernate.SessionFactory;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
-import org.jboss.logging.Logger;
 
 import io.writebehind.ConflictPolicy;
 import io.writebehind.ConflictResolver;
 import io.writebehind.FailedWrite;
 import io.writebehind.WriteFailureHandler;
+import io.writebehind.WriteBehindListener;
 import io.writebehind.WriteBehindStats;
 import io.writebehind.internal.cache.EntityCache;
 import io.writebehind.internal.config.WriteBehindConfig;
 import io.writebehind.internal.flush.FailureHandling;
 import io.writebehind.internal.flush.FlushCounters;
+import io.writebehind.internal.flush.FlushListeners;
 import io.writebehind.internal.flush.Flusher;
 import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.internal.queue.Partition;
@@ -34,7 +35,7 @@ import io.writebehind.internal.queue.WriteQueue;
  */
 public final class WriteBehindRuntime {
 
-	private static final Logger LOG = Logger.getLogger( WriteBehindRuntime.class );
+	private static final WriteBehindLogger LOG = WriteBehindLogger.of( WriteBehindRuntime.class );
 	private static final Map<SessionFactory, WriteBehindRuntime> RUNTIMES = new ConcurrentHashMap<>();
 
 	/** One opted-in entity hierarchy, in foreign-key order. */
@@ -52,6 +53,8 @@ public final class WriteBehindRuntime {
 	private final FlushCounters counters = new FlushCounters();
 	private final FailureHandling failures;
 	private final Flusher flusher;
+	private final FlushListeners listeners;
+	private javax.management.ObjectName mbeanName;
 	private Thread shutdownHook;
 	private volatile boolean closed;
 
@@ -71,7 +74,8 @@ public final class WriteBehindRuntime {
 			}
 		}
 		this.failures = new FailureHandling( config.deadLetterCapacity, logPrefix, config.failureHandler );
-		this.flusher = new Flusher( factory, config, queue, counters, failures, logPrefix,
+		this.listeners = new FlushListeners( unitName, logPrefix, config.listeners );
+		this.flusher = new Flusher( factory, config, queue, counters, failures, listeners, logPrefix,
 				"write-behind-flusher-" + unitName, regionByEntityName::get );
 	}
 
@@ -82,6 +86,9 @@ public final class WriteBehindRuntime {
 	public void start() {
 		RUNTIMES.put( factory, this );
 		flusher.start();
+		if ( config.jmxEnabled ) {
+			mbeanName = JmxRegistration.register( this );
+		}
 		if ( config.flushOnShutdown ) {
 			shutdownHook = new Thread( this::flushOnJvmExit, "write-behind-shutdown-" + unitName );
 			Runtime.getRuntime().addShutdownHook( shutdownHook );
@@ -90,6 +97,57 @@ public final class WriteBehindRuntime {
 
 	public String logPrefix() {
 		return logPrefix;
+	}
+
+	/** The persistence unit's name. */
+	public String unitName() {
+		return unitName;
+	}
+
+	/** The name this unit's MBean is registered under; {@code null} when JMX is off or failed. */
+	public javax.management.ObjectName mbeanName() {
+		return mbeanName;
+	}
+
+	public void addListener(WriteBehindListener listener) {
+		listeners.add( listener );
+	}
+
+	public boolean removeListener(WriteBehindListener listener) {
+		return listeners.remove( listener );
+	}
+
+	/** Stops writing to the database; commits keep being accepted up to the queue's capacity. */
+	public synchronized void pause() {
+		if ( !closed && !queue.isPaused() ) {
+			queue.pause();
+			LOG.paused( logPrefix, queue.pending() );
+		}
+	}
+
+	/** Writes again; what was queued meanwhile is due at once. */
+	public synchronized void resume() {
+		if ( queue.isPaused() ) {
+			queue.resume();
+			LOG.resumed( logPrefix, queue.pending() );
+		}
+	}
+
+	public boolean isPaused() {
+		return queue.isPaused();
+	}
+
+	/** A commit was refused because the queue stayed full. */
+	public void queueFull(java.util.Collection<EntityRegion> regionsOfTheCommit) {
+		queue.countQueueFull( regionsOfTheCommit );
+	}
+
+	public EntityCache cache() {
+		return cache;
+	}
+
+	public FlushCounters counters() {
+		return counters;
 	}
 
 	public WriteBehindConfig config() {
@@ -120,18 +178,47 @@ public final class WriteBehindRuntime {
 		for ( Partition partition : queue.partitions() ) {
 			partition.retryNow();
 		}
+		boolean done;
 		try {
-			return queue.awaitFlushed( only, deadline );
+			done = queue.awaitFlushed( only, queue.isPaused() ? System.nanoTime() : deadline );
 		}
 		catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 			return false;
 		}
+		if ( !done && queue.isPaused() ) {
+			throw new PausedException( logPrefix + "Flushing is paused (WriteBehind.pause()): the pending writes "
+					+ "cannot reach the database until WriteBehind.resume()" );
+		}
+		return done;
+	}
+
+	/** A flush was asked for while flushing is paused and there were writes to wait for. */
+	public static final class PausedException extends IllegalStateException {
+		private static final long serialVersionUID = 1L;
+
+		PausedException(String message) {
+			super( message );
+		}
 	}
 
 	public WriteBehindStats stats() {
+		Map<String, WriteBehindStats.EntityStats> entities = new TreeMap<>();
+		for ( EntityRegion region : queue.regions() ) {
+			entities.put( region.entityName(), entityStats( region ) );
+		}
 		return new WriteBehindStats( queue.pending(), counters.flushed(), queue.coalesced(), counters.failed(),
-				counters.conflicts(), counters.batches(), counters.retries(), cache.size() );
+				counters.conflicts(), counters.batches(), counters.retries(), cache.size(),
+				Duration.ofNanos( queue.lagNanos() ), queue.queueFullRejections(), cache.hits(), cache.misses(),
+				Duration.ofNanos( counters.flushNanos() ), queue.isPaused(), entities );
+	}
+
+	/** The figures of one region. */
+	public WriteBehindStats.EntityStats entityStats(EntityRegion region) {
+		var c = region.counters();
+		return new WriteBehindStats.EntityStats( region.pendingCount(), Duration.ofNanos( queue.lagNanos( region ) ),
+				c.flushed.sum(), c.coalesced.sum(), c.failed.sum(), c.conflicts.sum(), c.retries.sum(),
+				c.queueFullRejections.sum() );
 	}
 
 	public List<FailedWrite> failedWrites() {
@@ -163,10 +250,19 @@ public final class WriteBehindRuntime {
 		if ( closed ) {
 			return;
 		}
+		if ( queue.isPaused() ) {
+			// closing while paused: the pending writes would be lost, so they are written first
+			LOG.resumedToClose( logPrefix, queue.pending() );
+			queue.resume();
+		}
 		drainAndReport( "closing the EntityManagerFactory" );
 		closed = true;
 		flusher.stop( 5_000 );
 		RUNTIMES.remove( factory );
+		if ( mbeanName != null ) {
+			JmxRegistration.unregister( mbeanName, logPrefix );
+			mbeanName = null;
+		}
 		if ( shutdownHook != null ) {
 			try {
 				Runtime.getRuntime().removeShutdownHook( shutdownHook );
@@ -182,6 +278,10 @@ public final class WriteBehindRuntime {
 			if ( closed ) {
 				return;
 			}
+			if ( queue.isPaused() ) {
+				LOG.resumedToClose( logPrefix, queue.pending() );
+				queue.resume();
+			}
 			drainAndReport( "JVM shutdown" );
 		}
 	}
@@ -191,7 +291,7 @@ public final class WriteBehindRuntime {
 		if ( pending == 0 ) {
 			return;
 		}
-		LOG.infof( "%sFlushing %d pending write(s) on %s (up to %d ms)", logPrefix, pending, why, config.shutdownTimeoutMs );
+		LOG.drainingOnClose( logPrefix, pending, why, config.shutdownTimeoutMs );
 		if ( !flush( Duration.ofMillis( config.shutdownTimeoutMs ) ) ) {
 			Map<String, Integer> left = new TreeMap<>();
 			for ( Partition partition : queue.partitions() ) {
@@ -199,9 +299,7 @@ public final class WriteBehindRuntime {
 					left.merge( write.region().entityName(), 1, Integer::sum );
 				}
 			}
-			LOG.errorf( "%s%d write(s) did NOT reach the database before %s ran out of time "
-					+ "(hibernate.writebehind.shutdown_timeout_ms=%d): %s", logPrefix, queue.pending(), why,
-					config.shutdownTimeoutMs, left );
+			LOG.writesLeftOnClose( logPrefix, queue.pending(), why, config.shutdownTimeoutMs, left );
 		}
 	}
 

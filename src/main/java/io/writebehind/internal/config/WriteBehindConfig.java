@@ -23,7 +23,8 @@ public final class WriteBehindConfig {
 
 	private static final Set<String> KNOWN = Set.of( ENABLED, MAX_DELAY_MS, BATCH_SIZE, QUEUE_CAPACITY,
 			QUEUE_FULL_TIMEOUT_MS, CACHE_MAXIMUM_SIZE, FLUSHER_THREADS, FLUSH_ON_SHUTDOWN, SHUTDOWN_TIMEOUT_MS,
-			RETRY_INITIAL_BACKOFF_MS, RETRY_MAX_BACKOFF_MS, DEAD_LETTER_CAPACITY, CONFLICT_POLICY, FAILURE_HANDLER, QUERY_CONSISTENCY );
+			RETRY_INITIAL_BACKOFF_MS, RETRY_MAX_BACKOFF_MS, DEAD_LETTER_CAPACITY, CONFLICT_POLICY, FAILURE_HANDLER, QUERY_CONSISTENCY,
+			LISTENERS, JMX_ENABLED );
 
 	/** Hibernate's own JDBC batch size setting, honoured by the flusher. */
 	static final String HIBERNATE_JDBC_BATCH_SIZE = "hibernate.jdbc.batch_size";
@@ -46,6 +47,9 @@ public final class WriteBehindConfig {
 	public final ConflictResolver conflictResolver;
 	/** {@code null}: the default handler. */
 	public final WriteFailureHandler failureHandler;
+	/** The listeners of {@code hibernate.writebehind.listeners}, created; empty for none. */
+	public final java.util.List<io.writebehind.WriteBehindListener> listeners;
+	public final boolean jmxEnabled;
 	public final QueryConsistency queryConsistency;
 
 	private final Function<String, Class<?>> classLoader;
@@ -114,6 +118,8 @@ public final class WriteBehindConfig {
 			}
 			queryConsistency = QueryConsistency.valueOf( text );
 		}
+		listeners = listeners( settings.get( LISTENERS ) );
+		jmxEnabled = bool( settings, JMX_ENABLED, DEFAULT_JMX_ENABLED );
 		Object handler = settings.get( FAILURE_HANDLER );
 		if ( handler == null ) {
 			failureHandler = null;
@@ -125,6 +131,36 @@ public final class WriteBehindConfig {
 			failureHandler = instantiate( FAILURE_HANDLER,
 					handler instanceof Class<?> c ? c.getName() : handler.toString().trim(), WriteFailureHandler.class );
 		}
+	}
+
+	private java.util.List<io.writebehind.WriteBehindListener> listeners(Object value) {
+		java.util.List<io.writebehind.WriteBehindListener> result = new java.util.ArrayList<>();
+		java.util.List<Object> items = new java.util.ArrayList<>();
+		if ( value instanceof java.util.Collection<?> collection ) {
+			items.addAll( collection );
+		}
+		else if ( value instanceof Object[] array ) {
+			items.addAll( java.util.Arrays.asList( array ) );
+		}
+		else if ( value != null ) {
+			items.add( value );
+		}
+		for ( Object item : items ) {
+			if ( item instanceof io.writebehind.WriteBehindListener listener ) {
+				result.add( listener );
+			}
+			else if ( item instanceof Class<?> c ) {
+				result.add( instantiate( LISTENERS, c, io.writebehind.WriteBehindListener.class ) );
+			}
+			else if ( item != null ) {
+				for ( String name : item.toString().split( "," ) ) {
+					if ( !name.isBlank() ) {
+						result.add( instantiate( LISTENERS, name.trim(), io.writebehind.WriteBehindListener.class ) );
+					}
+				}
+			}
+		}
+		return java.util.List.copyOf( result );
 	}
 
 	/** Reads and validates the settings; throws {@link WriteBehindConfigurationException} naming the first bad one. */
@@ -251,6 +287,8 @@ public final class WriteBehindConfig {
 				+ ", dead_letter_capacity=" + deadLetterCapacity
 				+ ", conflict_policy=" + ( conflictResolver != null ? conflictResolver.getClass().getName() : conflictPolicy )
 				+ ", failure_handler=" + ( failureHandler == null ? "default" : failureHandler.getClass().getName() )
-				+ ", query_consistency=" + queryConsistency;
+				+ ", query_consistency=" + queryConsistency
+				+ ", listeners=" + listeners.stream().map( l -> l.getClass().getName() ).toList()
+				+ ", jmx.enabled=" + jmxEnabled;
 	}
 }

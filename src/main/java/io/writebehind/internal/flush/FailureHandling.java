@@ -3,10 +3,9 @@ package io.writebehind.internal.flush;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.jboss.logging.Logger;
-
 import io.writebehind.FailedWrite;
 import io.writebehind.WriteFailureHandler;
+import io.writebehind.internal.WriteBehindLogger;
 import io.writebehind.internal.cache.EntitySnapshot;
 import io.writebehind.internal.queue.EntityRegion;
 
@@ -18,7 +17,7 @@ import io.writebehind.internal.queue.EntityRegion;
  */
 public final class FailureHandling {
 
-	private static final Logger LOG = Logger.getLogger( FailureHandling.class );
+	private static final WriteBehindLogger LOG = WriteBehindLogger.of( FailureHandling.class );
 
 	private record Kept(FailedWrite write, EntityRegion region, EntitySnapshot snapshot) {
 	}
@@ -48,8 +47,7 @@ public final class FailureHandling {
 		try {
 			WriteFailureHandler custom = handler;
 			if ( custom == null ) {
-				LOG.errorf( write.cause(), "%s%s; kept in WriteBehind.failedWrites(), to replay with retryFailed() or "
-						+ "drop with discardFailed()", logPrefix, write );
+				LOG.writeFailed( logPrefix, write );
 				keep( context );
 			}
 			else {
@@ -57,8 +55,7 @@ public final class FailureHandling {
 			}
 		}
 		catch (RuntimeException | Error e) {
-			LOG.errorf( e, "%sThe WriteFailureHandler %s threw on %s; the write is kept in failedWrites()", logPrefix,
-					handler, write );
+			LOG.failureHandlerFailed( logPrefix, handler, write, e );
 			keep( context );
 		}
 		finally {
@@ -83,8 +80,7 @@ public final class FailureHandling {
 		}
 		if ( kept.size() >= capacity ) {
 			Kept oldest = kept.remove( 0 );
-			LOG.errorf( "%sThe failed-write list is full (hibernate.writebehind.dead_letter_capacity=%d): %s leaves it; "
-					+ "it was reported when it failed", logPrefix, capacity, oldest.write() );
+			LOG.deadLetterFull( logPrefix, capacity, oldest.write() );
 		}
 		kept.add( context );
 	}
@@ -113,15 +109,14 @@ public final class FailureHandling {
 		List<Kept> done = new ArrayList<>();
 		for ( Kept k : snapshot ) {
 			if ( k.region() == null || k.snapshot() == null ) {
-				LOG.warnf( "%sCannot replay %s: it was kept without its state (keepFailed outside its handler call)",
-						logPrefix, k.write() );
+				LOG.cannotReplayWithoutState( logPrefix, k.write() );
 			}
 			else if ( k.region().replay( k.write().id(), k.snapshot() ) ) {
 				replayed++;
 				done.add( k );
 			}
 			else {
-				LOG.warnf( "%sDid not replay %s: the id has a newer pending write, or the queue is full", logPrefix, k.write() );
+				LOG.notReplayed( logPrefix, k.write() );
 			}
 		}
 		synchronized ( this ) {

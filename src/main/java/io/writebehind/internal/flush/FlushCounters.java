@@ -9,6 +9,7 @@ public final class FlushCounters {
 	final LongAdder conflicts = new LongAdder();
 	final LongAdder batches = new LongAdder();
 	final LongAdder retries = new LongAdder();
+	final LongAdder flushNanos = new LongAdder();
 
 	public long flushed() {
 		return flushed.sum();
@@ -28,5 +29,10 @@ public final class FlushCounters {
 
 	public long retries() {
 		return retries.sum();
+	}
+
+	/** Total time spent in flush transactions that committed, in nanoseconds. */
+	public long flushNanos() {
+		return flushNanos.sum();
 	}
 }

@@ -17,7 +17,6 @@ import org.hibernate.engine.internal.Versioning;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import org.hibernate.persister.entity.EntityPersister;
-import org.jboss.logging.Logger;
 
 import io.writebehind.ConflictPolicy;
 import io.writebehind.ConflictResolver;
@@ -25,6 +24,7 @@ import io.writebehind.FailedWrite;
 import io.writebehind.FailedWrite.Operation;
 import io.writebehind.FailedWrite.Reason;
 import io.writebehind.WriteConflict;
+import io.writebehind.internal.WriteBehindLogger;
 import io.writebehind.internal.cache.EntitySnapshot;
 import io.writebehind.internal.cache.EntityState;
 import io.writebehind.internal.config.WriteBehindConfig;
@@ -51,13 +51,14 @@ import io.writebehind.internal.queue.WriteQueue;
  */
 public final class Flusher {
 
-	private static final Logger LOG = Logger.getLogger( Flusher.class );
+	private static final WriteBehindLogger LOG = WriteBehindLogger.of( Flusher.class );
 
 	private final SessionFactoryImplementor factory;
 	private final WriteBehindConfig config;
 	private final WriteQueue queue;
 	private final FlushCounters counters;
 	private final FailureHandling failures;
+	private final FlushListeners listeners;
 	private final String logPrefix;
 	private final EntityWriter writer;
 	private final List<Thread> threads = new ArrayList<>();
@@ -71,8 +72,9 @@ public final class Flusher {
 	private static final int FOREIGN_KEY_ATTEMPTS = 20;
 
 	public Flusher(SessionFactoryImplementor factory, WriteBehindConfig config, WriteQueue queue,
-			FlushCounters counters, FailureHandling failures, String logPrefix, String threadName,
-			java.util.function.Function<String, EntityRegion> regions) {
+			FlushCounters counters, FailureHandling failures, FlushListeners listeners, String logPrefix,
+			String threadName, java.util.function.Function<String, EntityRegion> regions) {
+		this.listeners = listeners;
 		this.foreignKeys = new ForeignKeyGuard( factory, regions );
 		this.factory = factory;
 		this.config = config;
@@ -152,7 +154,7 @@ public final class Flusher {
 					cycle( nodes );
 				}
 				catch (Throwable t) {
-					LOG.errorf( t, "%sUnexpected error in the flusher", logPrefix );
+					LOG.unexpectedFlusherError( logPrefix, t );
 				}
 				finally {
 					partition.cycleDone();
@@ -223,7 +225,7 @@ public final class Flusher {
 					toWrite = new ArrayList<>( items.size() );
 					for ( FlushItem item : items ) {
 						if ( item.uncertain && alreadyApplied( item ) ) {
-							written( List.of( item ), settled );
+							written( List.of( item ), settled, -1 );
 						}
 						else {
 							toWrite.add( item );
@@ -231,8 +233,8 @@ public final class Flusher {
 					}
 				}
 				try {
-					writeInOneTransaction( toWrite, config.jdbcBatchSize );
-					written( toWrite, settled );
+					long nanos = writeInOneTransaction( toWrite, config.jdbcBatchSize );
+					written( toWrite, settled, nanos );
 				}
 				catch (RuntimeException e) {
 					if ( FlushErrors.isTransient( e ) ) {
@@ -258,8 +260,8 @@ public final class Flusher {
 			if ( items.size() == 1 ) {
 				FlushItem item = items.get( 0 );
 				try {
-					writeInOneTransaction( items, 1 );
-					written( items, settled );
+					long nanos = writeInOneTransaction( items, 1 );
+					written( items, settled, nanos );
 				}
 				catch (RuntimeException e) {
 					if ( FlushErrors.isTransient( e ) ) {
@@ -273,8 +275,8 @@ public final class Flusher {
 			int middle = items.size() / 2;
 			for ( List<FlushItem> half : List.of( items.subList( 0, middle ), items.subList( middle, items.size() ) ) ) {
 				try {
-					writeInOneTransaction( half, config.jdbcBatchSize );
-					written( half, settled );
+					long nanos = writeInOneTransaction( half, config.jdbcBatchSize );
+					written( half, settled, nanos );
 				}
 				catch (RuntimeException e) {
 					if ( FlushErrors.isTransient( e ) ) {
@@ -303,9 +305,8 @@ public final class Flusher {
 				return;
 			}
 			if ( item.uncertain && alreadyApplied( item ) ) {
-				LOG.infof( "%s%s was found in the database: the commit whose outcome was unknown had applied it",
-						logPrefix, item );
-				written( List.of( item ), null );
+				LOG.uncertainCommitApplied( logPrefix, item );
+				written( List.of( item ), null, -1 );
 				return;
 			}
 			if ( FlushErrors.isConflict( e ) ) {
@@ -316,24 +317,29 @@ public final class Flusher {
 			}
 		}
 
-		private void written(List<FlushItem> items, Set<FlushItem> settled) {
+		/** {@code nanos}: how long the flush transaction took; -1 when no transaction wrote them (found applied). */
+		private void written(List<FlushItem> items, Set<FlushItem> settled, long nanos) {
 			if ( items.isEmpty() ) {
 				return;
 			}
 			for ( FlushItem item : items ) {
 				item.region().written( item, EntityWriter.versionAfter( item ) );
+				item.region().counters().flushed.increment();
 				if ( settled != null ) {
 					settled.add( item );
 				}
 			}
 			counters.flushed.add( items.size() );
 			counters.batches.increment();
+			if ( nanos >= 0 ) {
+				counters.flushNanos.add( nanos );
+				listeners.batchFlushed( items.size(), nanos );
+			}
 		}
 
 		private void outageOver() {
 			if ( failedAttempts > 0 ) {
-				LOG.infof( "%sThe database accepts writes again after %d failed attempt(s) in %d ms", logPrefix,
-						failedAttempts, ( System.nanoTime() - outageStartNanos ) / 1_000_000 );
+				LOG.outageOver( logPrefix, failedAttempts, ( System.nanoTime() - outageStartNanos ) / 1_000_000 );
 				failedAttempts = 0;
 			}
 		}
@@ -342,19 +348,21 @@ public final class Flusher {
 			List<QueueNode> nodes = new ArrayList<>( items.size() );
 			for ( FlushItem item : items ) {
 				item.region().retryLater( item, failure.uncertain );
+				item.region().counters().retries.increment();
 				nodes.add( nodeOf.get( item ) );
 			}
 			Throwable cause = failure.getCause() instanceof CommitOutcomeUnknown unknown ? unknown.getCause() : failure.getCause();
 			if ( failedAttempts++ == 0 ) {
 				outageStartNanos = System.nanoTime();
-				LOG.warnf( "%sThe database refused a flush for a transient reason (%s); %d pending write(s) stay queued "
-						+ "and are retried with backoff; logged once per outage", logPrefix, cause, queue.pending() );
+				LOG.outageStarted( logPrefix, cause, queue.pending() );
 			}
 			else {
-				LOG.debugf( "%sFlush attempt %d failed: %s", logPrefix, failedAttempts, cause );
+				LOG.flushAttemptFailed( logPrefix, failedAttempts, cause );
 			}
 			counters.retries.increment();
-			partition.requeueFront( nodes, backoffNanos( failedAttempts ) );
+			long backoff = backoffNanos( failedAttempts );
+			partition.requeueFront( nodes, backoff );
+			listeners.retry( items.size(), failedAttempts, backoff, cause );
 		}
 
 		/** A replayed failed write: read the row, then queue the write over it (last write wins). */
@@ -389,6 +397,10 @@ public final class Flusher {
 	private void conflict(FlushItem item, RuntimeException cause) {
 		counters.conflicts.increment();
 		EntityRegion region = item.region();
+		region.counters().conflicts.increment();
+		if ( !listeners.isEmpty() ) {
+			listeners.conflict( item.snapshot.entityName(), item.id(), item.operation );
+		}
 		ConflictResolver resolver = region.conflictResolver();
 		ConflictPolicy policy = region.conflictPolicy();
 		try {
@@ -397,14 +409,10 @@ public final class Flusher {
 			}
 			else if ( policy == ConflictPolicy.DATABASE_WINS ) {
 				region.drop( item );
-				LOG.warnf( "%sConflict on %s %s#%s (the row was changed behind write-behind's back): the database wins, "
-						+ "our write was discarded and the cache refreshed", logPrefix, item.operation,
-						item.snapshot.entityName(), item.id() );
+				LOG.conflictDatabaseWins( logPrefix, item.operation, item.snapshot.entityName(), item.id() );
 			}
 			else if ( policy == ConflictPolicy.LAST_WRITE_WINS ) {
-				LOG.warnf( "%sConflict on %s %s#%s (the row was changed behind write-behind's back): last write wins, "
-						+ "our state is written over the row's current version", logPrefix, item.operation,
-						item.snapshot.entityName(), item.id() );
+				LOG.conflictLastWriteWins( logPrefix, item.operation, item.snapshot.entityName(), item.id() );
 				rebaseOverCurrentRow( item, item.snapshot );
 			}
 			else {
@@ -429,8 +437,8 @@ public final class Flusher {
 				ours, theirs ) );
 		if ( decision == null ) {
 			item.region().drop( item );
-			LOG.infof( "%sConflict on %s %s#%s resolved by %s: the database's row stays", logPrefix, item.operation,
-					item.snapshot.entityName(), item.id(), resolver.getClass().getName() );
+			LOG.conflictResolvedKeepRow( logPrefix, item.operation, item.snapshot.entityName(), item.id(),
+					resolver.getClass().getName() );
 			return;
 		}
 		EntitySnapshot resolved;
@@ -441,8 +449,8 @@ public final class Flusher {
 			resolved = new EntitySnapshot( EntityState.capture( values, persister, version,
 					(SharedSessionContractImplementor) session, decision ) );
 		}
-		LOG.infof( "%sConflict on %s %s#%s resolved by %s: its state is written over the row", logPrefix,
-				item.operation, item.snapshot.entityName(), item.id(), resolver.getClass().getName() );
+		LOG.conflictResolvedWrite( logPrefix, item.operation, item.snapshot.entityName(), item.id(),
+				resolver.getClass().getName() );
 		rebaseOverCurrentRow( item, resolved );
 	}
 
@@ -484,7 +492,7 @@ public final class Flusher {
 			return !persister.isVersioned() || item.region().sameVersion( persister.getVersion( row ), item.snapshot.version() );
 		}
 		catch (RuntimeException e) {
-			LOG.debugf( e, "%sCould not read %s back", logPrefix, item );
+			LOG.couldNotReadBack( logPrefix, item, e );
 			return false;
 		}
 	}
@@ -495,9 +503,13 @@ public final class Flusher {
 		EntitySnapshot dropped = item.region().drop( item );
 		if ( reason == Reason.FAILED ) {
 			counters.failed.increment();
+			item.region().counters().failed.increment();
 		}
 		FailedWrite failed = new FailedWrite( item.snapshot.entityName(), item.id(), item.operation, reason, entity,
 				attempts, reason == Reason.CONFLICT && FlushErrors.isConflict( cause ) ? null : cause, Instant.now() );
+		if ( !listeners.isEmpty() ) {
+			listeners.writeFailed( failed );
+		}
 		failures.handle( failed, item.region(), dropped == null ? item.snapshot : dropped );
 	}
 
@@ -506,14 +518,16 @@ public final class Flusher {
 			return writer.detachedInstance( item, (SharedSessionContractImplementor) session );
 		}
 		catch (RuntimeException e) {
-			LOG.debugf( e, "%sCould not rebuild the entity of %s", logPrefix, item );
+			LOG.couldNotRebuild( logPrefix, item, e );
 			return null;
 		}
 	}
 
 	// ------------------------------------------------------------------------------------------------ writing
 
-	private void writeInOneTransaction(List<FlushItem> items, int jdbcBatchSize) {
+	/** Returns how long it took, in nanoseconds. */
+	private long writeInOneTransaction(List<FlushItem> items, int jdbcBatchSize) {
+		long start = System.nanoTime();
 		try ( StatelessSession session = factory.openStatelessSession() ) {
 			session.setJdbcBatchSize( jdbcBatchSize );
 			Transaction tx = session.beginTransaction();
@@ -544,6 +558,7 @@ public final class Flusher {
 				throw commitItself ? new CommitOutcomeUnknown( e ) : e;
 			}
 		}
+		return System.nanoTime() - start;
 	}
 
 	private static void rollbackQuietly(Transaction tx, RuntimeException failure) {
@@ -570,10 +585,7 @@ public final class Flusher {
 			String lower = url == null ? "" : url.toLowerCase( Locale.ROOT );
 			known = !( lower.contains( "usebulkstmts=true" ) || lower.contains( "rewritebatchedstatements=true" ) );
 			if ( !known ) {
-				LOG.warnf( "%sThe JDBC URL enables batch rewriting (useBulkStmts / rewriteBatchedStatements), with which "
-						+ "the driver reports no row counts for batched statements; versioned updates and deletes are "
-						+ "sent one by one so that every version check sees a real row count (inserts stay batched)",
-						logPrefix );
+				LOG.batchRewritingUrl( logPrefix );
 			}
 			rowCountsReliable = known;
 		}

@@ -35,6 +35,7 @@ public final class EntityRegion {
 	private final Comparator<Object> versionComparator;
 	private final ConflictPolicy conflictPolicy;
 	private final ConflictResolver conflictResolver;
+	private final RegionCounters counters = new RegionCounters();
 
 	EntityRegion(String entityName, int index, long maxDelayMs, boolean versioned,
 			Comparator<Object> versionComparator, ConflictPolicy conflictPolicy, ConflictResolver conflictResolver,
@@ -75,6 +76,16 @@ public final class EntityRegion {
 
 	public ConflictResolver conflictResolver() {
 		return conflictResolver;
+	}
+
+	/** This hierarchy's figures. */
+	public RegionCounters counters() {
+		return counters;
+	}
+
+	private void countCoalesced() {
+		counters.coalesced.increment();
+		queue.countCoalesced();
 	}
 
 	// ---------------------------------------------------------------- application threads
@@ -142,7 +153,7 @@ public final class EntityRegion {
 				Object dbVersion = clean != null ? clean.version() : baseVersion;
 				cache.invalidate( this, id );
 				if ( snapshot.isDeleted() && !exists ) {
-					queue.countCoalesced();
+					countCoalesced();
 					return null;
 				}
 				write = new PendingWrite( this, id, queue.partitionOf( id ), exists, dbVersion );
@@ -158,11 +169,11 @@ public final class EntityRegion {
 				write.partition.enqueue( write );
 				if ( !write.inFlight ) {
 					// taken by the flusher but not started: this commit rides along (the new node finds nothing to do)
-					queue.countCoalesced();
+					countCoalesced();
 				}
 			}
 			else {
-				queue.countCoalesced();
+				countCoalesced();
 			}
 			return write;
 		} );
@@ -192,7 +203,7 @@ public final class EntityRegion {
 			if ( write.seq == write.writtenSeq || operation == null ) {
 				// nothing the database lacks (persist then remove, or a second node for state already written)
 				if ( operation == null && write.seq != write.writtenSeq ) {
-					queue.countCoalesced();
+					countCoalesced();
 				}
 				write.writtenSeq = write.seq;
 				return write.queuedTicket == 0 ? removeClean( write, snapshot, removedNow ) : write;

@@ -29,6 +29,10 @@ public final class Partition {
 	private final long[] completedThrough;
 	private boolean cycleRunning;
 	private boolean stopped;
+	/** While paused, {@link #awaitDue} hands out nothing; commits keep being queued. */
+	private boolean paused;
+	/** Per region: the oldest enqueue time of the writes the running cycle took (0: none), for the lag figure. */
+	private final long[] cycleOldestNanos;
 	private long notBeforeNanos;
 	private long waitingUntilNanos = Long.MAX_VALUE;
 
@@ -40,6 +44,7 @@ public final class Partition {
 		this.lastTicket = new long[regionCount];
 		this.forceThrough = new long[regionCount];
 		this.completedThrough = new long[regionCount];
+		this.cycleOldestNanos = new long[regionCount];
 		for ( int i = 0; i < regionCount; i++ ) {
 			queues[i] = new ArrayDeque<>();
 		}
@@ -78,6 +83,11 @@ public final class Partition {
 			if ( stopped ) {
 				return null;
 			}
+			if ( paused ) {
+				waitingUntilNanos = Long.MAX_VALUE;
+				wait();
+				continue;
+			}
 			long now = System.nanoTime();
 			long nextDeadline = Long.MAX_VALUE;
 			if ( now - notBeforeNanos < 0 ) {
@@ -108,6 +118,10 @@ public final class Partition {
 						queued--;
 						node.write.queuedTicket = 0;
 						due.add( node );
+						long oldest = cycleOldestNanos[region.index()];
+						if ( oldest == 0 || node.enqueuedNanos - oldest < 0 ) {
+							cycleOldestNanos[region.index()] = node.enqueuedNanos;
+						}
 					}
 				}
 				if ( !due.isEmpty() ) {
@@ -165,6 +179,7 @@ public final class Partition {
 	/** Called by the flusher thread when a cycle has ended. */
 	public synchronized void cycleDone() {
 		cycleRunning = false;
+		java.util.Arrays.fill( cycleOldestNanos, 0 );
 		updateCompleted();
 		notifyAll();
 	}
@@ -211,6 +226,10 @@ public final class Partition {
 			if ( left <= 0 || stopped ) {
 				return completed( targets );
 			}
+			if ( paused ) {
+				// paused: nothing is written until resume(); the caller decides what to say
+				return completed( targets );
+			}
 			TimeUnit.NANOSECONDS.timedWait( this, left );
 		}
 		return true;
@@ -229,6 +248,50 @@ public final class Partition {
 	public synchronized void retryNow() {
 		notBeforeNanos = System.nanoTime();
 		notifyAll();
+	}
+
+	/** Stops handing out writes (commits keep being queued); a flush waiting on this partition returns. */
+	public synchronized void pause() {
+		paused = true;
+		notifyAll();
+	}
+
+	/** Hands out writes again; everything queued now is due at once (drained at full speed), backoff ends. */
+	public synchronized void resume() {
+		if ( !paused ) {
+			return;
+		}
+		paused = false;
+		for ( int r = 0; r < queues.length; r++ ) {
+			forceThrough[r] = Math.max( forceThrough[r], lastTicket[r] );
+		}
+		notBeforeNanos = System.nanoTime();
+		notifyAll();
+	}
+
+	public synchronized boolean isPaused() {
+		return paused;
+	}
+
+	/**
+	 * The enqueue time ({@code System.nanoTime()}) of the oldest write of a region that has not reached the database:
+	 * queued or being written by the running cycle; {@code Long.MAX_VALUE} when there is none.
+	 */
+	public synchronized long oldestEnqueuedNanos(int region) {
+		long oldest = Long.MAX_VALUE;
+		long inCycle = cycleOldestNanos[region];
+		if ( inCycle != 0 ) {
+			oldest = inCycle;
+		}
+		for ( QueueNode node : queues[region] ) {
+			if ( node.write.queuedTicket == node.ticket ) {
+				if ( oldest == Long.MAX_VALUE || node.enqueuedNanos - oldest < 0 ) {
+					oldest = node.enqueuedNanos;
+				}
+				break;
+			}
+		}
+		return oldest;
 	}
 
 	public synchronized void stop() {

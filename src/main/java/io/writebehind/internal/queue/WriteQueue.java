@@ -34,6 +34,8 @@ public final class WriteQueue {
 	private final int queueCapacity;
 	private final EntityCache cache;
 	private final LongAdder coalesced = new LongAdder();
+	private final LongAdder queueFullRejections = new LongAdder();
+	private volatile boolean paused;
 
 	public WriteQueue(int partitionCount, int regionCount, int batchSize, int queueCapacity, EntityCache cache) {
 		this.partitions = new Partition[partitionCount];
@@ -106,6 +108,64 @@ public final class WriteQueue {
 
 	public long coalesced() {
 		return coalesced.sum();
+	}
+
+	/** A commit found no room within {@code queue_full_timeout_ms}; counted for it and for the regions it wrote. */
+	public void countQueueFull(java.util.Collection<EntityRegion> regionsOfTheCommit) {
+		queueFullRejections.increment();
+		for ( EntityRegion region : regionsOfTheCommit ) {
+			region.counters().queueFullRejections.increment();
+		}
+	}
+
+	public long queueFullRejections() {
+		return queueFullRejections.sum();
+	}
+
+	/** Room left for new pending ids (negative when accepted writes overdrew it). */
+	public int remainingCapacity() {
+		return capacity.availablePermits();
+	}
+
+	/** Stops the flusher threads from taking writes; commits keep being queued up to the capacity. */
+	public void pause() {
+		paused = true;
+		for ( Partition partition : partitions ) {
+			partition.pause();
+		}
+	}
+
+	/** Lets the flusher threads go on; everything queued is due at once. */
+	public void resume() {
+		paused = false;
+		for ( Partition partition : partitions ) {
+			partition.resume();
+		}
+	}
+
+	public boolean isPaused() {
+		return paused;
+	}
+
+	/** Age, in nanoseconds, of the oldest write of the region that has not reached the database; 0 when none. */
+	public long lagNanos(EntityRegion region) {
+		long oldest = Long.MAX_VALUE;
+		for ( Partition partition : partitions ) {
+			long candidate = partition.oldestEnqueuedNanos( region.index() );
+			if ( candidate != Long.MAX_VALUE && ( oldest == Long.MAX_VALUE || candidate - oldest < 0 ) ) {
+				oldest = candidate;
+			}
+		}
+		return oldest == Long.MAX_VALUE ? 0 : Math.max( 0, System.nanoTime() - oldest );
+	}
+
+	/** The largest {@link #lagNanos(EntityRegion)} of all regions. */
+	public long lagNanos() {
+		long max = 0;
+		for ( EntityRegion region : regions ) {
+			max = Math.max( max, lagNanos( region ) );
+		}
+		return max;
 	}
 
 	public long pending() {

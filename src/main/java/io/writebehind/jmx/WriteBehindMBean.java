@@ -1,0 +1,78 @@
+package io.writebehind.jmx;
+
+import java.util.Map;
+
+/**
+ * The management interface of one persistence unit's write-behind, registered with the platform MBean server at boot
+ * as {@code io.writebehind:type=WriteBehind,unit="<persistence unit>"} (with {@code ,id=<n>} added when another unit
+ * of the same name is registered already) and unregistered when the {@code EntityManagerFactory} closes. Turned off by
+ * {@code hibernate.writebehind.jmx.enabled=false}. The attributes are those of {@link io.writebehind.WriteBehindStats};
+ * the operations those of {@link io.writebehind.WriteBehind}.
+ */
+public interface WriteBehindMBean {
+
+	/** The persistence unit's name. */
+	String getPersistenceUnit();
+
+	/** Entity ids whose latest committed write has not reached the database yet. */
+	long getPending();
+
+	/** Age, in milliseconds, of the oldest committed write that has not reached the database (0 when none). */
+	long getLagMillis();
+
+	long getFlushed();
+
+	long getCoalesced();
+
+	long getFailed();
+
+	long getConflicts();
+
+	/** Flush attempts that failed with a transient error and were retried. */
+	long getRetries();
+
+	long getBatches();
+
+	/** Total time spent in flush transactions that committed, in milliseconds. */
+	long getFlushTimeMillis();
+
+	long getQueueFullRejections();
+
+	/** Room left in the queue ({@code queue_capacity} minus the ids with a pending write). */
+	long getQueueRemainingCapacity();
+
+	long getCacheHits();
+
+	long getCacheMisses();
+
+	long getCacheSize();
+
+	/** Writes kept in {@code WriteBehind.failedWrites()}. */
+	int getFailedWriteCount();
+
+	boolean isPaused();
+
+	/** Pending writes per opted-in entity (root entity name). */
+	Map<String, Long> getPendingByEntity();
+
+	/** Lag in milliseconds per opted-in entity (root entity name). */
+	Map<String, Long> getLagMillisByEntity();
+
+	/**
+	 * Waits up to {@code timeoutMillis} for every write committed before the call to reach the database; returns
+	 * whether it did ({@code false} at once while paused).
+	 */
+	boolean flush(long timeoutMillis);
+
+	/** Queues the failed writes again (see {@code WriteBehind.retryFailed()}); returns how many. */
+	int retryFailed();
+
+	/** Forgets the failed writes; returns how many there were. */
+	int discardFailed();
+
+	/** Stops writing to the database; commits are still accepted up to {@code queue_capacity}. */
+	void pause();
+
+	/** Writes again, everything queued meanwhile at once. */
+	void resume();
+}

@@ -1,0 +1,141 @@
+package io.writebehind.metrics;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+import org.hibernate.SessionFactory;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.writebehind.WriteBehind;
+import io.writebehind.WriteBehindListener;
+import io.writebehind.internal.WriteBehindRuntime;
+import io.writebehind.internal.queue.EntityRegion;
+import io.writebehind.internal.queue.RegionCounters;
+import jakarta.persistence.EntityManagerFactory;
+
+/**
+ * Micrometer meters for the write-behind of one persistence unit, in Micrometer's dotted style under
+ * {@code writebehind.}, tagged {@code unit} (the persistence unit) and, for per-entity figures, {@code entity} (the
+ * root entity name of an opted-in hierarchy). The README lists every meter.
+ *
+ * <pre>{@code
+ * WriteBehindMetrics.monitor( registry, entityManagerFactory, Tags.of( "app", "shop" ) );
+ * }</pre>
+ *
+ * Micrometer ({@code io.micrometer:micrometer-core}) is an optional dependency of hibernate-write-behind: only this
+ * class uses it, so an application that does not call it needs no Micrometer on its class path. Bind after the
+ * factory has started and while it is open; the meters read the live figures (gauges and function counters), and the
+ * {@code writebehind.flush} timer is fed by a {@link WriteBehindListener} this binder adds.
+ */
+public final class WriteBehindMetrics implements MeterBinder {
+
+	private static final String PREFIX = "writebehind.";
+
+	private final WriteBehindRuntime runtime;
+	private final Iterable<Tag> tags;
+
+	/**
+	 * @throws IllegalArgumentException if write-behind is not active on the factory (see {@link WriteBehind#of})
+	 */
+	public WriteBehindMetrics(EntityManagerFactory entityManagerFactory, Iterable<Tag> tags) {
+		Objects.requireNonNull( entityManagerFactory, "entityManagerFactory" );
+		WriteBehind.of( entityManagerFactory ); // the check and its message
+		this.runtime = WriteBehindRuntime.of( entityManagerFactory.unwrap( SessionFactory.class ) );
+		this.tags = tags == null ? Tags.empty() : tags;
+	}
+
+	/** Binds the meters of the factory's write-behind to the registry, with extra tags. */
+	public static void monitor(MeterRegistry registry, EntityManagerFactory entityManagerFactory, Iterable<Tag> tags) {
+		new WriteBehindMetrics( entityManagerFactory, tags ).bindTo( registry );
+	}
+
+	/** Binds the meters of the factory's write-behind to the registry; {@code tags}: key/value pairs. */
+	public static void monitor(MeterRegistry registry, EntityManagerFactory entityManagerFactory, String... tags) {
+		monitor( registry, entityManagerFactory, Tags.of( tags ) );
+	}
+
+	@Override
+	public void bindTo(MeterRegistry registry) {
+		WriteBehindRuntime rt = runtime;
+		Tags unit = Tags.concat( tags, "unit", rt.unitName() );
+
+		for ( EntityRegion region : rt.regions() ) {
+			Tags entity = unit.and( "entity", region.entityName() );
+			RegionCounters c = region.counters();
+			Gauge.builder( PREFIX + "pending", region, EntityRegion::pendingCount ).tags( entity ).baseUnit( "writes" )
+					.description( "Entity ids whose latest committed write has not reached the database" )
+					.register( registry );
+			TimeGauge.builder( PREFIX + "lag", region, TimeUnit.NANOSECONDS, r -> rt.queue().lagNanos( r ) )
+					.tags( entity ).description( "Age of the oldest committed write that has not reached the database" )
+					.register( registry );
+			counter( registry, "flushed", entity, c, x -> x.flushed.sum(), "Rows written to the database" );
+			counter( registry, "coalesced", entity, c, x -> x.coalesced.sum(),
+					"Commits merged into a pending write of the same id (no statement of their own)" );
+			counter( registry, "failed", entity, c, x -> x.failed.sum(),
+					"Writes the database refused for good (to failure handling)" );
+			counter( registry, "conflicts", entity, c, x -> x.conflicts.sum(),
+					"Writes whose version check failed at flush (row changed behind write-behind's back)" );
+			counter( registry, "retries", entity, c, x -> x.retries.sum(),
+					"Writes put back in the queue after a transient failure of their flush" );
+			counter( registry, "queue.rejections", entity, c, x -> x.queueFullRejections.sum(),
+					"Commits with writes of this entity refused because the queue was full" );
+		}
+
+		FunctionCounter.builder( PREFIX + "batches", rt, r -> r.counters().batches() ).tags( unit )
+				.description( "Flush transactions committed" ).register( registry );
+		FunctionCounter.builder( PREFIX + "flush.failures", rt, r -> r.counters().retries() ).tags( unit )
+				.description( "Flush transactions that failed for a transient reason and were retried" )
+				.register( registry );
+		Gauge.builder( PREFIX + "queue.remaining", rt, r -> r.queue().remainingCapacity() ).tags( unit )
+				.baseUnit( "writes" ).description( "Room left in the queue (queue_capacity minus pending ids)" )
+				.register( registry );
+		Gauge.builder( PREFIX + "paused", rt, r -> r.isPaused() ? 1 : 0 ).tags( unit )
+				.description( "1 while flushing is paused, else 0" ).register( registry );
+		FunctionCounter.builder( PREFIX + "cache.hits", rt, r -> r.cache().hits() ).tags( unit )
+				.description( "Read cache lookups that found an entry" ).register( registry );
+		FunctionCounter.builder( PREFIX + "cache.misses", rt, r -> r.cache().misses() ).tags( unit )
+				.description( "Read cache lookups that found none" ).register( registry );
+		Gauge.builder( PREFIX + "cache.size", rt, r -> r.cache().size() ).tags( unit ).baseUnit( "entities" )
+				.description( "Clean entities held by the read cache" ).register( registry );
+
+		Timer flush = Timer.builder( PREFIX + "flush" ).tags( unit )
+				.description( "Duration of the flush transactions that committed" )
+				.publishPercentiles( 0.5, 0.95, 0.99 ).publishPercentileHistogram()
+				.register( registry );
+		rt.addListener( new TimerListener( flush ) );
+	}
+
+	private static void counter(MeterRegistry registry, String name, Tags tags, RegionCounters counters,
+			ToDoubleFunction<RegionCounters> value, String description) {
+		FunctionCounter.builder( PREFIX + name, counters, value ).tags( tags ).description( description )
+				.register( registry );
+	}
+
+	/** Feeds the flush timer. */
+	private static final class TimerListener implements WriteBehindListener {
+		private final Timer timer;
+
+		TimerListener(Timer timer) {
+			this.timer = timer;
+		}
+
+		@Override
+		public void batchFlushed(String persistenceUnit, int writes, Duration duration) {
+			timer.record( duration );
+		}
+
+		@Override
+		public String toString() {
+			return "WriteBehindMetrics[" + timer.getId() + "]";
+		}
+	}
+}
