@@ -28,6 +28,11 @@ public final class WriteBehindLogger {
 		return log.isDebugEnabled();
 	}
 
+	/** A DEBUG line without a message id (diagnostics, not meant for operators). */
+	public void debugf(String format, Object... parameters) {
+		log.debugf( format, parameters );
+	}
+
 	// ------------------------------------------------------------------------------------------------ boot and close
 
 	/** The boot summary: opted-in entities and effective settings. */

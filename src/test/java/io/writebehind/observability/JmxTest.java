@@ -1,0 +1,121 @@
+package io.writebehind.observability;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.lang.management.ManagementFactory;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+
+import org.junit.jupiter.api.Test;
+
+import io.writebehind.WriteBehindSettings;
+import io.writebehind.model.Counter;
+import io.writebehind.testing.WriteBehindTestBase;
+import jakarta.persistence.EntityManagerFactory;
+
+/** Issue 8: one MBean per persistence unit, its attributes and operations, no collisions, unregistered on close. */
+class JmxTest extends WriteBehindTestBase {
+
+	private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+
+	@Override
+	protected Class<?>[] entities() {
+		return new Class<?>[] { Counter.class };
+	}
+
+	private Set<ObjectName> names() throws Exception {
+		return server.queryNames( new ObjectName( "io.writebehind:type=WriteBehind,*" ), null );
+	}
+
+	private ObjectName only() throws Exception {
+		Set<ObjectName> names = names();
+		assertEquals( 1, names.size(), names.toString() );
+		return names.iterator().next();
+	}
+
+	@Test
+	void attributesAndOperations() throws Exception {
+		ObjectName name = only();
+		assertEquals( ObjectName.quote( "wb-test" ), name.getKeyProperty( "unit" ) );
+		assertEquals( "WriteBehind", name.getKeyProperty( "type" ) );
+		assertEquals( "wb-test", server.getAttribute( name, "PersistenceUnit" ) );
+
+		for ( long id = 1; id <= 3; id++ ) {
+			long value = id;
+			inTransaction( em -> em.persist( new Counter( value, "c", value ) ) );
+		}
+		inTransaction( em -> em.find( Counter.class, 1L ).increment() );
+		assertEquals( 3L, server.getAttribute( name, "Pending" ) );
+		assertEquals( 1L, server.getAttribute( name, "Coalesced" ) );
+		assertEquals( Map.of( Counter.class.getName(), 3L ), server.getAttribute( name, "PendingByEntity" ) );
+
+		server.invoke( name, "pause", null, null );
+		assertEquals( true, server.getAttribute( name, "Paused" ) );
+		assertTrue( writeBehind().isPaused() );
+		assertEquals( false, server.invoke( name, "flush", new Object[] { 10_000L }, new String[] { "long" } ) );
+		assertEquals( 0, count( "select count(*) from wb_counter" ) );
+		server.invoke( name, "resume", null, null );
+		assertEquals( false, server.getAttribute( name, "Paused" ) );
+		assertEquals( true, server.invoke( name, "flush", new Object[] { 10_000L }, new String[] { "long" } ) );
+		assertEquals( 3, count( "select count(*) from wb_counter" ) );
+		assertEquals( 3L, server.getAttribute( name, "Flushed" ) );
+		assertEquals( 1L, server.getAttribute( name, "Batches" ) );
+		assertEquals( 0L, server.getAttribute( name, "Pending" ) );
+		assertEquals( 0L, server.getAttribute( name, "LagMillis" ) );
+
+		// a failed write, retried and discarded through JMX
+		inTransaction( em -> em.find( Counter.class, 2L ).setName( "x".repeat( 300 ) ) );
+		writeBehind().flush();
+		assertEquals( 1L, server.getAttribute( name, "Failed" ) );
+		assertEquals( 1, server.getAttribute( name, "FailedWriteCount" ) );
+		assertEquals( 1, server.invoke( name, "retryFailed", null, null ) );
+		writeBehind().flush();
+		assertEquals( 1, server.getAttribute( name, "FailedWriteCount" ) );
+		assertEquals( 1, server.invoke( name, "discardFailed", null, null ) );
+		assertEquals( 0, server.getAttribute( name, "FailedWriteCount" ) );
+		assertTrue( (Long) server.getAttribute( name, "CacheSize" ) >= 0 );
+		assertTrue( (Long) server.getAttribute( name, "QueueRemainingCapacity" ) > 0 );
+
+		emf.close();
+		assertFalse( server.isRegistered( name ) );
+	}
+
+	@Test
+	void twoFactoriesWithTheSameUnitNameBothRegisterAndUnregisterOnClose() throws Exception {
+		ObjectName first = only();
+		EntityManagerFactory second = buildFactory( connections, Map.of() );
+		Set<ObjectName> both;
+		try {
+			both = names();
+			assertEquals( 2, both.size(), both.toString() );
+			for ( ObjectName name : both ) {
+				assertEquals( "wb-test", server.getAttribute( name, "PersistenceUnit" ) );
+			}
+			inTransaction( second, em -> em.persist( new Counter( 1L, "c", 1 ) ) );
+			Set<ObjectName> others = new HashSet<>( both );
+			others.remove( first );
+			ObjectName secondName = others.iterator().next();
+			assertEquals( 1L, server.getAttribute( secondName, "Pending" ) );
+			assertEquals( 0L, server.getAttribute( first, "Pending" ) );
+		}
+		finally {
+			second.close();
+		}
+		assertEquals( Set.of( first ), names() );
+		emf.close();
+		assertEquals( Set.of(), names() );
+	}
+
+	@Test
+	void jmxCanBeTurnedOff() throws Exception {
+		emf.close();
+		assertEquals( Set.of(), names() );
+		emf = buildFactory( connections, Map.of( WriteBehindSettings.JMX_ENABLED, "false" ) );
+		assertEquals( Set.of(), names() );
+		writeBehind().flush();
+	}
+}
