@@ -213,6 +213,7 @@ public final class Demo {
 			List<String> failed = WriteBehind.of( emf ).failedWrites().stream().map( Object::toString ).toList();
 
 			printTable( out, plain, wb );
+			printStats( out, WriteBehind.of( emf ).stats() );
 			Path json = o.target.resolve( "demo-results.json" );
 			report = new Report( plain, wb, plainCheck, wbCheck, failed, json );
 			Files.writeString( json, Json.write( json( report, o, database, redact( url ) ) ), StandardCharsets.UTF_8 );
@@ -265,6 +266,29 @@ public final class Demo {
 	// ------------------------------------------------------------------------------------------------ output
 
 	private static final String ROW = "%-46s %16s %16s%n";
+
+	/** The figures an operator sees (also as Micrometer meters and through JMX), at the end of the run. */
+	private static void printStats(PrintStream out, io.writebehind.WriteBehindStats stats) {
+		out.println();
+		out.println( "write-behind figures at the end of the run (WriteBehind.stats(); the same as the writebehind.* "
+				+ "meters and the JMX MBean)" );
+		String row = "  %-40s %16s%n";
+		out.printf( row, "pending writes", count( stats.pending() ) );
+		out.printf( row, "lag (oldest pending write, ms)", count( stats.lag().toMillis() ) );
+		out.printf( row, "rows flushed", count( stats.flushed() ) );
+		out.printf( row, "commits coalesced", count( stats.coalesced() ) );
+		out.printf( row, "flush transactions (batches)", count( stats.batches() ) );
+		out.printf( row, "time in flush transactions (ms)", count( stats.flushTime().toMillis() ) );
+		out.printf( row, "failed / conflicts / retried flushes", stats.failed() + " / " + stats.conflicts() + " / "
+				+ stats.retries() );
+		out.printf( row, "queue-full rejections", count( stats.queueFullRejections() ) );
+		out.printf( row, "cache hits / misses / size", count( stats.cacheHits() ) + " / "
+				+ count( stats.cacheMisses() ) + " / " + count( stats.cacheSize() ) );
+		out.printf( row, "paused", stats.paused() ? "yes" : "no" );
+		stats.entities().forEach( (entity, e) -> out.printf( "  %s: pending %d, flushed %d, coalesced %d, failed %d, "
+				+ "conflicts %d, retried %d%n", entity.substring( entity.lastIndexOf( '.' ) + 1 ), e.pending(),
+				e.flushed(), e.coalesced(), e.failed(), e.conflicts(), e.retries() ) );
+	}
 
 	private static void printTable(PrintStream out, Workload.Result plain, Workload.Result wb) {
 		out.println();

@@ -41,6 +41,8 @@ class DemoTest {
 		assertEquals( 300, report.writeBehindCheck().rows() );
 		assertEquals( 300, report.plainCheck().rows() );
 		assertTrue( printed.contains( "verified 300 rows" ), printed );
+		assertTrue( printed.contains( "write-behind figures at the end of the run" ), printed );
+		assertTrue( printed.contains( "queue-full rejections" ), printed );
 		assertEquals( 2_000, report.writeBehind().updates().operations() );
 		// every insert reached the database, and no commit cost more than one row write
 		assertTrue( report.writeBehind().flushedRows() >= 300, printed );
