@@ -112,6 +112,36 @@ public final class WriteBehindSettings {
 	public static final String QUERY_CONSISTENCY = PREFIX + "query_consistency";
 	public static final QueryConsistency DEFAULT_QUERY_CONSISTENCY = QueryConsistency.FLUSH;
 
+	/**
+	 * Turns the crash-durability journal on: a directory (created if missing) where every committed write is appended
+	 * before the commit returns, replayed at start-up and deleted once written to the database. See the README,
+	 * "Durability (journal)". Default: none (off; a process crash loses the pending writes).
+	 */
+	public static final String JOURNAL_DIR = PREFIX + "journal.dir";
+
+	/**
+	 * When the journal is forced to disk: {@code ALWAYS} (the commit returns after its record is on disk; concurrent
+	 * commits share one fsync), {@code INTERVAL} (every {@link #JOURNAL_FSYNC_INTERVAL_MS}) or {@code NEVER} (left to
+	 * the operating system). All three survive a process crash; they differ on a power cut. Default: {@value #DEFAULT_JOURNAL_FSYNC}.
+	 */
+	public static final String JOURNAL_FSYNC = PREFIX + "journal.fsync";
+	public static final String DEFAULT_JOURNAL_FSYNC = "ALWAYS";
+
+	/** With {@code journal.fsync=INTERVAL}: milliseconds between two forces. Default: {@value #DEFAULT_JOURNAL_FSYNC_INTERVAL_MS}. */
+	public static final String JOURNAL_FSYNC_INTERVAL_MS = PREFIX + "journal.fsync_interval_ms";
+	public static final long DEFAULT_JOURNAL_FSYNC_INTERVAL_MS = 100;
+
+	/** Size, in bytes, at which the journal starts a new segment file. Default: {@value #DEFAULT_JOURNAL_SEGMENT_BYTES} (64 MiB). */
+	public static final String JOURNAL_SEGMENT_BYTES = PREFIX + "journal.segment_bytes";
+	public static final long DEFAULT_JOURNAL_SEGMENT_BYTES = 64L * 1024 * 1024;
+
+	/**
+	 * Milliseconds between two checkpoints, which delete the journal segments whose writes all reached the database.
+	 * Default: {@value #DEFAULT_JOURNAL_CHECKPOINT_INTERVAL_MS}.
+	 */
+	public static final String JOURNAL_CHECKPOINT_INTERVAL_MS = PREFIX + "journal.checkpoint_interval_ms";
+	public static final long DEFAULT_JOURNAL_CHECKPOINT_INTERVAL_MS = 1_000;
+
 	private WriteBehindSettings() {
 	}
 }

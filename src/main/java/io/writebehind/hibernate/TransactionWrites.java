@@ -202,6 +202,8 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		owner.completed( session, this );
 		try {
 			if ( success && prepared ) {
+				// the journal first: the application's commit() has not returned yet
+				long journalSeq = appendToJournal( session );
 				int created = 0;
 				for ( Write write : writes.values() ) {
 					if ( !write.baseExists && write.latest.isDeleted() ) {
@@ -214,6 +216,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 						created++;
 					}
 				}
+				journaled( journalSeq );
 				if ( created > permits ) {
 					// ids whose pending write was flushed between the check and now: accepted writes are never dropped,
 					// so the queue holds a few more than its capacity until the flusher catches up
@@ -228,6 +231,51 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		finally {
 			releaseAll();
 		}
+	}
+
+	/**
+	 * Appends the writes to the journal (when it is on) and, with {@code journal.fsync=ALWAYS}, waits until they are on
+	 * disk; returns the record's sequence, 0 when nothing was journaled.
+	 */
+	private long appendToJournal(SharedSessionContractImplementor session) {
+		io.writebehind.internal.journal.JournalSupport journal = runtime.journal();
+		if ( journal == null ) {
+			return 0;
+		}
+		List<io.writebehind.internal.journal.StateCodec.JournalWrite> entries = new ArrayList<>();
+		for ( Write write : writes.values() ) {
+			if ( !write.baseExists && write.latest.isDeleted() ) {
+				continue;
+			}
+			var low = write.latest == write.writtenInTransaction
+					? new io.writebehind.internal.queue.PendingWrite.JournalBase( true, write.latest.version(), null )
+					: write.region.journalLow( write.id, write.baseExists, write.baseVersion );
+			entries.add( io.writebehind.internal.journal.JournalSupport.write( write.latest.entityName(), write.id,
+					write.latest, low.lowExists(), low.lowVersion(), write.latest.isDeleted() ? write.baseVersion : null ) );
+		}
+		if ( entries.isEmpty() ) {
+			return 0;
+		}
+		try {
+			return journal.append( entries, session );
+		}
+		catch (RuntimeException e) {
+			org.jboss.logging.Logger.getLogger( TransactionWrites.class ).errorf( e, "%sThe writes of a committed "
+					+ "transaction could NOT be appended to the journal (%s): they are queued, but a crash before they "
+					+ "reach the database loses them", runtime.logPrefix(), this );
+			return 0;
+		}
+	}
+
+	/** The writes are published: the journal's checkpoint may pass their record once they are written. */
+	private void journaled(long journalSeq) {
+		if ( journalSeq == 0 ) {
+			return;
+		}
+		for ( Write write : writes.values() ) {
+			write.region.journaled( write.id, journalSeq );
+		}
+		runtime.journal().published( journalSeq );
 	}
 
 	private void releaseAll() {

@@ -85,6 +85,11 @@ public final class WriteBehindRuntime {
 
 	public void start() {
 		RUNTIMES.put( factory, this );
+		if ( config.journal.enabled() ) {
+			// before the factory serves any session: the journal's writes are pending again, and read from the cache
+			journal = io.writebehind.internal.journal.JournalSupport.start( factory, config.journal, logPrefix, unitName,
+					regionByEntityName::get, queue::regions );
+		}
 		flusher.start();
 		if ( config.jmxEnabled ) {
 			mbeanName = JmxRegistration.register( this );
@@ -94,6 +99,13 @@ public final class WriteBehindRuntime {
 			Runtime.getRuntime().addShutdownHook( shutdownHook );
 		}
 	}
+
+	/** The journal, or {@code null} when {@code journal.dir} is not set. */
+	public io.writebehind.internal.journal.JournalSupport journal() {
+		return journal;
+	}
+
+	private volatile io.writebehind.internal.journal.JournalSupport journal;
 
 	public String logPrefix() {
 		return logPrefix;
@@ -258,6 +270,9 @@ public final class WriteBehindRuntime {
 		drainAndReport( "closing the EntityManagerFactory" );
 		closed = true;
 		flusher.stop( 5_000 );
+		if ( journal != null ) {
+			journal.close();
+		}
 		RUNTIMES.remove( factory );
 		if ( mbeanName != null ) {
 			JmxRegistration.unregister( mbeanName, logPrefix );

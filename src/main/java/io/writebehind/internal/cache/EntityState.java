@@ -42,6 +42,11 @@ public final class EntityState implements CacheEntry {
 		return new EntityState( disassembled, persister.getEntityName(), version );
 	}
 
+	/** State read back from the journal (already in disassembled form). */
+	public static EntityState restore(Serializable[] disassembled, String entityName, Object version) {
+		return new EntityState( disassembled, entityName, version );
+	}
+
 	/**
 	 * Assembles the state into a new array for {@code instance} in {@code session} (associations are resolved through
 	 * the session), fires the pre-load event and sets the values on the instance, as a second-level cache hit does.

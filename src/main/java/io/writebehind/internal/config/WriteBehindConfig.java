@@ -52,11 +52,15 @@ public final class WriteBehindConfig {
 	public final boolean jmxEnabled;
 	public final QueryConsistency queryConsistency;
 
+	/** The {@code journal.*} settings: crash durability. */
+	public final io.writebehind.internal.journal.JournalConfig journal;
+
 	private final Function<String, Class<?>> classLoader;
 
 	private WriteBehindConfig(Map<String, ?> settings, Function<String, Class<?>> classLoader) {
 		this.classLoader = classLoader;
 		rejectUnknownKeys( settings );
+		journal = io.writebehind.internal.journal.JournalConfig.from( settings );
 		enabled = bool( settings, ENABLED, DEFAULT_ENABLED );
 		maxDelayMs = longValue( settings, MAX_DELAY_MS, DEFAULT_MAX_DELAY_MS, 0, Long.MAX_VALUE / 2_000_000 );
 		batchSize = (int) longValue( settings, BATCH_SIZE, DEFAULT_BATCH_SIZE, 1, 1_000_000 );
@@ -223,7 +227,8 @@ public final class WriteBehindConfig {
 	private static void rejectUnknownKeys(Map<String, ?> settings) {
 		Set<String> unknown = new TreeSet<>();
 		for ( String key : settings.keySet() ) {
-			if ( key.startsWith( PREFIX ) && !KNOWN.contains( key ) ) {
+			if ( key.startsWith( PREFIX ) && !KNOWN.contains( key )
+					&& !io.writebehind.internal.journal.JournalConfig.KEYS.contains( key ) ) {
 				unknown.add( key );
 			}
 		}

@@ -170,6 +170,10 @@ public final class Flusher {
 				if ( item == null ) {
 					continue;
 				}
+				if ( item.needsRebase && item.journalBase != null ) {
+					replayJournal( item, nodeOf, node );
+					continue;
+				}
 				if ( item.needsRebase ) {
 					replay( item, nodeOf, node );
 					continue;
@@ -380,6 +384,35 @@ public final class Flusher {
 			}
 		}
 
+		/**
+		 * A write replayed from the journal at start-up: its row is read first. The row holds our version: it applied
+		 * before the crash (nothing is written twice). The row is missing or holds a version of this write's chain:
+		 * written normally. Anything else (the row changed meanwhile): a conflict, for the entity's policy.
+		 */
+		private void replayJournal(FlushItem item, Map<FlushItem, QueueNode> nodeOf, QueueNode node) {
+			nodeOf.put( item, node );
+			try {
+				String conflict = checkJournaled( item );
+				if ( conflict != null ) {
+					conflict( item, new org.hibernate.StaleObjectStateException( item.snapshot.entityName(), item.id(),
+							"replayed from the journal, but " + conflict ) );
+				}
+				else {
+					rebased.get().add( item );
+				}
+			}
+			catch (TransientFailure e) {
+				retryLater( List.of( item ), nodeOf, e );
+			}
+			catch (RuntimeException e) {
+				if ( !FlushErrors.isTransient( e ) ) {
+					fail( item, Reason.FAILED, e );
+					return;
+				}
+				retryLater( List.of( item ), nodeOf, new TransientFailure( e ) );
+			}
+		}
+
 		private long backoffNanos(int attempt) {
 			long max = config.retryMaxBackoffMs;
 			long backoff = config.retryInitialBackoffMs << Math.min( attempt - 1, 30 );
@@ -476,6 +509,72 @@ public final class Flusher {
 			item.region().rebase( item, toWrite, exists, dbVersion, nextVersion, versionIndex );
 			rebased.get().add( item );
 		}
+	}
+
+	/**
+	 * Reads the row of a write replayed from the journal and tells the region what it found; returns {@code null}, or
+	 * why the write conflicts with the row.
+	 */
+	private String checkJournaled(FlushItem item) {
+		EntityRegion region = item.region();
+		var base = item.journalBase;
+		try ( StatelessSession session = factory.openStatelessSession() ) {
+			EntityPersister root = factory.getMappingMetamodel().getEntityDescriptor( region.entityName() );
+			Object row = session.get( region.entityName(), item.id() );
+			boolean exists = row != null;
+			Object rowVersion = exists && root.isVersioned() ? root.getVersion( row ) : null;
+			if ( !region.versioned() ) {
+				// last write wins: written again over whatever the row holds
+				region.journalChecked( item, exists, null, false );
+				return null;
+			}
+			if ( item.snapshot.isDeleted() ) {
+				if ( !exists ) {
+					region.journalChecked( item, false, null, true );
+					return null;
+				}
+				if ( ourChain( region, rowVersion, base, base.deleteBaseVersion(), true ) ) {
+					region.journalChecked( item, true, rowVersion, false );
+					return null;
+				}
+				return "the row holds version " + rowVersion + ", which this remove did not read";
+			}
+			Object version = item.snapshot.version();
+			if ( exists && region.sameVersion( rowVersion, version ) ) {
+				region.journalChecked( item, true, rowVersion, true );
+				return null;
+			}
+			if ( !exists ) {
+				if ( !base.lowExists() ) {
+					region.journalChecked( item, false, null, false );
+					return null;
+				}
+				return "the row was deleted";
+			}
+			if ( ourChain( region, rowVersion, base, version, false ) ) {
+				region.journalChecked( item, true, rowVersion, false );
+				return null;
+			}
+			return "the row holds version " + rowVersion + ", not one this write was based on";
+		}
+	}
+
+	/** Whether the row's version is one this node's commits went through before reaching {@code upper}. */
+	private static boolean ourChain(EntityRegion region, Object rowVersion, io.writebehind.internal.queue.PendingWrite.JournalBase base,
+			Object upper, boolean upperIncluded) {
+		if ( base.lowExists() && base.lowVersion() != null ) {
+			if ( region.sameVersion( rowVersion, base.lowVersion() ) ) {
+				return true;
+			}
+			if ( region.compareVersions( rowVersion, base.lowVersion() ) < 0 ) {
+				return false;
+			}
+		}
+		if ( upper == null ) {
+			return true;
+		}
+		int c = region.compareVersions( rowVersion, upper );
+		return c < 0 || upperIncluded && c == 0;
 	}
 
 	/** After a commit whose outcome was unknown: whether the row already holds this write. */

@@ -198,6 +198,7 @@ public final class EntityRegion {
 				write.inFlight = true;
 				item[0] = new FlushItem( write, snapshot, write.seq, write.dbVersion, Operation.UPDATE, node.ticket,
 						false, true );
+				item[0].journalBase = write.journalBase;
 				return write;
 			}
 			if ( write.seq == write.writtenSeq || operation == null ) {
@@ -264,6 +265,7 @@ public final class EntityRegion {
 			}
 			write.inFlight = false;
 			write.needsRebase = false;
+			write.journalBase = null;
 			write.uncertain = false;
 			write.dbExists = dbExists;
 			write.dbVersion = dbVersion;
@@ -303,6 +305,111 @@ public final class EntityRegion {
 			queue.release( 1 );
 		}
 		return queued[0];
+	}
+
+	// ---------------------------------------------------------------- journal
+
+	/**
+	 * Records that the latest state of the id's pending write is held by journal record {@code journalSeq} (called
+	 * after {@link #publish}, before the journal lets its checkpoint pass the record).
+	 */
+	public void journaled(Object id, long journalSeq) {
+		PendingWrite write = pending.get( id );
+		if ( write != null && journalSeq > write.journalSeq ) {
+			write.journalSeq = journalSeq;
+		}
+	}
+
+	/**
+	 * The smallest journal sequence a pending write of this region still needs ({@code Long.MAX_VALUE}: none): every
+	 * older record is written or superseded by a later record of its id.
+	 */
+	public long lowestJournalSeq() {
+		long lowest = Long.MAX_VALUE;
+		for ( PendingWrite write : pending.values() ) {
+			long seq = write.journalSeq;
+			if ( seq > 0 && seq < lowest ) {
+				lowest = seq;
+			}
+		}
+		return lowest;
+	}
+
+	/**
+	 * At start-up, a write read back from the journal (the latest journaled state of its id): queued as pending, to be
+	 * checked against the row before it is written (the flusher reads the row: our version there means it applied, a
+	 * version of our chain means it is ours to write, anything else is a conflict for the entity's policy). The queue
+	 * takes it even beyond its capacity: an acknowledged write is never dropped.
+	 */
+	public void replayJournal(Object id, EntitySnapshot snapshot, long journalSeq, PendingWrite.JournalBase base) {
+		pending.compute( id, (key, write) -> {
+			if ( write == null ) {
+				write = new PendingWrite( this, id, queue.partitionOf( id ), base.lowExists(), base.lowVersion() );
+				queue.overdraw( 1 );
+			}
+			write.latest = snapshot;
+			write.seq++;
+			write.needsRebase = true;
+			write.journalBase = base;
+			write.journalSeq = journalSeq;
+			cache.invalidate( this, id );
+			if ( write.queuedTicket == 0 ) {
+				write.partition.enqueue( write );
+			}
+			return write;
+		} );
+	}
+
+	/**
+	 * The flusher read the row of a write replayed from the journal: {@code applied} when the row already holds it,
+	 * else the write is written normally from the row's state.
+	 */
+	public void journalChecked(FlushItem item, boolean rowExists, Object rowVersion, boolean applied) {
+		int[] removedNow = new int[1];
+		pending.computeIfPresent( item.id(), (key, write) -> {
+			if ( write != item.write ) {
+				return write;
+			}
+			write.inFlight = false;
+			write.needsRebase = false;
+			write.journalBase = null;
+			write.dbExists = rowExists;
+			write.dbVersion = rowVersion;
+			if ( applied ) {
+				write.writtenSeq = item.seq;
+				if ( write.seq == item.seq && write.queuedTicket == 0 ) {
+					return removeClean( write, item.snapshot, removedNow );
+				}
+			}
+			return write;
+		} );
+		releaseRemoved( removedNow );
+	}
+
+	/**
+	 * For the journal record of a committing write: whether the row exists and its version, as far as this node knows
+	 * now (the flusher only moves them forward, so this is where the chain of this node's writes of the id starts).
+	 */
+	public PendingWrite.JournalBase journalLow(Object id, boolean baseExists, Object baseVersion) {
+		Object[] known = new Object[2];
+		pending.computeIfPresent( id, (key, write) -> {
+			known[0] = write.dbExists;
+			known[1] = write.dbVersion;
+			return write;
+		} );
+		if ( known[0] != null ) {
+			return new PendingWrite.JournalBase( (Boolean) known[0], known[1], null );
+		}
+		EntitySnapshot clean = cache.get( this, id );
+		if ( clean != null ) {
+			return new PendingWrite.JournalBase( !clean.isDeleted(), clean.version(), null );
+		}
+		return new PendingWrite.JournalBase( baseExists, baseVersion, null );
+	}
+
+	/** Compares two versions of this (versioned) region. */
+	public int compareVersions(Object a, Object b) {
+		return versionComparator.compare( a, b );
 	}
 
 	/**

@@ -21,6 +21,9 @@ public final class FlushItem {
 	/** The row must be read first: the write is replayed over whatever the database holds now. */
 	public final boolean needsRebase;
 
+	/** Non-null for a write replayed from the journal, whose row must be checked before it is written. */
+	public PendingWrite.JournalBase journalBase;
+
 	FlushItem(PendingWrite write, EntitySnapshot snapshot, long seq, Object dbVersion, Operation operation, long ticket,
 			boolean uncertain, boolean needsRebase) {
 		this.write = write;

@@ -34,6 +34,15 @@ public final class PendingWrite {
 	/** The database state is unknown (a replayed failed write): read the row before writing. */
 	boolean needsRebase;
 
+	/** The journal sequence of the record that holds {@link #latest}; 0 when it is not journaled. */
+	volatile long journalSeq;
+	/** A write replayed from the journal: the database must be read to tell whether it already applied. */
+	JournalBase journalBase;
+
+	/** What a replayed journal write expects of the row: see {@code EntityRegion.replayJournal}. */
+	public record JournalBase(boolean lowExists, Object lowVersion, Object deleteBaseVersion) {
+	}
+
 	/** Ticket of the queue node that stands for this write, 0 when it is not queued. */
 	volatile long queuedTicket;
 

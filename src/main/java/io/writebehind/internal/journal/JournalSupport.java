@@ -1,0 +1,219 @@
+package io.writebehind.internal.journal;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import org.hibernate.StatelessSession;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.hibernate.engine.spi.SharedSessionContractImplementor;
+import org.jboss.logging.Logger;
+
+import io.writebehind.internal.journal.StateCodec.JournalWrite;
+import io.writebehind.internal.queue.EntityRegion;
+import io.writebehind.internal.queue.PendingWrite;
+
+/**
+ * The journal of one persistence unit: appends the writes of committing transactions (encoded by {@link StateCodec}),
+ * replays the journal into the regions at start-up, forces it to disk per {@link JournalFsync}, and checkpoints:
+ * deletes the segments whose writes all reached the database. Thread-safe.
+ */
+public final class JournalSupport implements AutoCloseable {
+
+	private static final Logger LOG = Logger.getLogger( JournalSupport.class );
+
+	private final JournalConfig config;
+	private final String logPrefix;
+	private final StateCodec codec;
+	private final Supplier<List<EntityRegion>> regions;
+	private Journal journal;
+	private Thread timer;
+	private volatile boolean stopping;
+
+	private JournalSupport(JournalConfig config, String logPrefix, StateCodec codec, Supplier<List<EntityRegion>> regions) {
+		this.config = config;
+		this.logPrefix = logPrefix;
+		this.codec = codec;
+		this.regions = regions;
+	}
+
+	/**
+	 * Opens the journal, replays what it holds into the regions (as pending writes, checked against their rows before
+	 * they are written) and starts the timer thread (forces for INTERVAL, checkpoints).
+	 */
+	public static JournalSupport start(SessionFactoryImplementor factory, JournalConfig config, String logPrefix,
+			String unitName, Function<String, EntityRegion> regionOf, Supplier<List<EntityRegion>> regions) {
+		JournalSupport support = new JournalSupport( config, logPrefix, new StateCodec( factory ), regions );
+		support.open( factory, regionOf );
+		support.timer = new Thread( support::timerLoop, "write-behind-journal-" + unitName );
+		support.timer.setDaemon( true );
+		support.timer.start();
+		return support;
+	}
+
+	private record Latest(JournalWrite write, long seq, PendingWrite.JournalBase base) {
+	}
+
+	private void open(SessionFactoryImplementor factory, Function<String, EntityRegion> regionOf) {
+		long started = System.nanoTime();
+		Map<String, StateCodec.Schema> schemas = new HashMap<>();
+		Map<List<Object>, Latest> latest = new LinkedHashMap<>();
+		int[] records = new int[1];
+		java.nio.file.Path[] segmentFile = new java.nio.file.Path[1];
+		try ( StatelessSession session = factory.openStatelessSession() ) {
+			SharedSessionContractImplementor implementor = (SharedSessionContractImplementor) session;
+			journal = Journal.open( config.dir, config.fsync, config.segmentBytes, logPrefix, record -> {
+				if ( !record.file().equals( segmentFile[0] ) ) {
+					// schemas are valid within their segment
+					schemas.clear();
+					segmentFile[0] = record.file();
+				}
+				String where = logPrefix + "Journal record " + record.seq() + " in " + record.file() + " at offset "
+						+ record.offset();
+				if ( record.type() == Journal.SCHEMA ) {
+					StateCodec.Schema schema = StateCodec.readSchema( record.payload() );
+					schemas.put( schema.entityName(), schema );
+					return;
+				}
+				records[0]++;
+				for ( JournalWrite write : codec.decode( record.payload(), schemas, implementor, where ) ) {
+					EntityRegion region = regionOf.apply( write.entityName() );
+					if ( region == null ) {
+						throw new JournalException( where + ": entity " + write.entityName() + " is not a "
+								+ "@WriteBehindEntity any more; refusing to start (opt it in again to replay its writes)" );
+					}
+					List<Object> key = List.of( region, write.id() );
+					Latest previous = latest.get( key );
+					// the oldest record of the id in the journal knows the row's state before this node's chain
+					PendingWrite.JournalBase base = previous == null
+							? new PendingWrite.JournalBase( write.lowExists(), write.lowVersion(), write.deleteBaseVersion() )
+							: new PendingWrite.JournalBase( previous.base().lowExists(), previous.base().lowVersion(),
+									write.deleteBaseVersion() );
+					latest.put( key, new Latest( write, record.seq(), base ) );
+				}
+			} );
+		}
+		for ( Map.Entry<List<Object>, Latest> entry : latest.entrySet() ) {
+			EntityRegion region = (EntityRegion) entry.getKey().get( 0 );
+			Latest l = entry.getValue();
+			region.replayJournal( l.write().id(), l.write().snapshot(), l.seq(), l.base() );
+		}
+		if ( records[0] > 0 ) {
+			LOG.infof( "%sReplayed the journal in %s: %d transaction record(s), %d id(s) queued again (each is checked "
+					+ "against its row before it is written) in %d ms", logPrefix, config.dir, records[0], latest.size(),
+					( System.nanoTime() - started ) / 1_000_000 );
+		}
+		else {
+			LOG.debugf( "%sJournal in %s is empty", logPrefix, config.dir );
+		}
+	}
+
+	/**
+	 * Appends the writes of a committed transaction and, with {@code fsync=ALWAYS}, waits until they are on disk.
+	 * Returns the record's sequence; call {@link #published(long)} once the writes are published to their regions.
+	 */
+	public long append(List<JournalWrite> writes, SharedSessionContractImplementor session) {
+		byte[] payload = codec.encode( writes, session );
+		Set<String> names = new LinkedHashSet<>();
+		for ( JournalWrite write : writes ) {
+			names.add( write.entityName() );
+		}
+		long seq = journal.append( payload, names, codec::schemaRecord );
+		try {
+			journal.awaitDurable( seq );
+		}
+		catch (RuntimeException e) {
+			journal.published( seq );
+			throw e;
+		}
+		return seq;
+	}
+
+	public void published(long seq) {
+		journal.published( seq );
+	}
+
+	/** Deletes the segments whose writes all reached the database (or are superseded). */
+	public int checkpoint() {
+		long lowWater = journal.lowestUnpublished();
+		for ( EntityRegion region : regions.get() ) {
+			lowWater = Math.min( lowWater, region.lowestJournalSeq() );
+		}
+		return journal.checkpoint( lowWater );
+	}
+
+	public Journal journal() {
+		return journal;
+	}
+
+	private void timerLoop() {
+		long lastForce = System.nanoTime();
+		long lastCheckpoint = System.nanoTime();
+		long tick = config.fsync == JournalFsync.INTERVAL
+				? Math.min( config.fsyncIntervalMs, config.checkpointIntervalMs ) : config.checkpointIntervalMs;
+		while ( !stopping ) {
+			try {
+				Thread.sleep( tick );
+			}
+			catch (InterruptedException e) {
+				if ( stopping ) {
+					return;
+				}
+			}
+			try {
+				long now = System.nanoTime();
+				if ( config.fsync == JournalFsync.INTERVAL && now - lastForce >= config.fsyncIntervalMs * 1_000_000L ) {
+					lastForce = now;
+					journal.forceNow();
+				}
+				if ( now - lastCheckpoint >= config.checkpointIntervalMs * 1_000_000L ) {
+					lastCheckpoint = now;
+					checkpoint();
+				}
+			}
+			catch (RuntimeException e) {
+				LOG.errorf( e, "%sJournal maintenance failed", logPrefix );
+			}
+		}
+	}
+
+	/**
+	 * Stops the timer and closes the journal; when nothing is pending any more, the last segment is rolled and every
+	 * segment deleted (a clean shutdown leaves an empty journal).
+	 */
+	@Override
+	public void close() {
+		stopping = true;
+		timer.interrupt();
+		try {
+			timer.join( 5_000 );
+		}
+		catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+		try {
+			journal.rollNow();
+			checkpoint();
+		}
+		catch (RuntimeException e) {
+			LOG.warnf( "%sFinal journal checkpoint failed: %s", logPrefix, e );
+		}
+		journal.close();
+	}
+
+	/** For the writes of a transaction: the journaled form. */
+	public static JournalWrite write(String entityName, Object id, io.writebehind.internal.cache.EntitySnapshot snapshot,
+			boolean lowExists, Object lowVersion, Object deleteBaseVersion) {
+		return new JournalWrite( entityName, id, snapshot, lowExists, lowVersion, deleteBaseVersion );
+	}
+
+	static List<JournalWrite> list() {
+		return new ArrayList<>();
+	}
+}
