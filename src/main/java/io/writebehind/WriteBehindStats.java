@@ -36,9 +36,12 @@ public final class WriteBehindStats {
 	 * @param conflicts writes whose version check failed at flush
 	 * @param retries writes put back in the queue after a transient failure of their flush (one per write and attempt)
 	 * @param queueFullRejections commits with writes of this entity refused because the queue was full
+	 * @param cacheHits application reads (find, getReference, association fetches) answered without SQL, from a
+	 * pending write or the read cache
+	 * @param cacheMisses application reads that went to the database
 	 */
 	public record EntityStats(long pending, Duration lag, long flushed, long coalesced, long failed, long conflicts,
-			long retries, long queueFullRejections) {
+			long retries, long queueFullRejections, long cacheHits, long cacheMisses) {
 	}
 
 	/** For the library's own use. */
@@ -122,12 +125,15 @@ public final class WriteBehindStats {
 		return queueFullRejections;
 	}
 
-	/** Reads of the read cache that found an entry (Caffeine's hit count; pending writes are not counted). */
+	/**
+	 * Application reads of opted-in entities ({@code find}, {@code getReference}, association fetches) answered
+	 * without SQL, from a pending write or the read cache.
+	 */
 	public long cacheHits() {
 		return cacheHits;
 	}
 
-	/** Reads of the read cache that found no entry (Caffeine's miss count). */
+	/** Application reads of opted-in entities that went to the database (and then cached the row). */
 	public long cacheMisses() {
 		return cacheMisses;
 	}

@@ -50,7 +50,7 @@ final class CacheReadListeners {
 				}
 				else {
 					Object id = event.getEntityId();
-					EntitySnapshot snapshot = region.lookup( id );
+					EntitySnapshot snapshot = region.read( id );
 					if ( snapshot != null ) {
 						return snapshot.isDeleted() ? null : CachedEntityLoader.load( snapshot.entry(),
 								id, event.getInstanceToLoad(), persister, event.getSession() );

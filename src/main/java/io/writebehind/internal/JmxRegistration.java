@@ -127,12 +127,12 @@ final class JmxRegistration implements WriteBehindMBean {
 
 	@Override
 	public long getCacheHits() {
-		return runtime.cache().hits();
+		return runtime.cacheHits();
 	}
 
 	@Override
 	public long getCacheMisses() {
-		return runtime.cache().misses();
+		return runtime.cacheMisses();
 	}
 
 	@Override

@@ -221,7 +221,7 @@ public final class WriteBehindRuntime {
 		}
 		return new WriteBehindStats( queue.pending(), counters.flushed(), queue.coalesced(), counters.failed(),
 				counters.conflicts(), counters.batches(), counters.retries(), cache.size(),
-				Duration.ofNanos( queue.lagNanos() ), queue.queueFullRejections(), cache.hits(), cache.misses(),
+				Duration.ofNanos( queue.lagNanos() ), queue.queueFullRejections(), cacheHits(), cacheMisses(),
 				Duration.ofNanos( counters.flushNanos() ), queue.isPaused(), entities );
 	}
 
@@ -230,7 +230,25 @@ public final class WriteBehindRuntime {
 		var c = region.counters();
 		return new WriteBehindStats.EntityStats( region.pendingCount(), Duration.ofNanos( queue.lagNanos( region ) ),
 				c.flushed.sum(), c.coalesced.sum(), c.failed.sum(), c.conflicts.sum(), c.retries.sum(),
-				c.queueFullRejections.sum() );
+				c.queueFullRejections.sum(), c.cacheHits.sum(), c.cacheMisses.sum() );
+	}
+
+	/** Application reads of opted-in entities answered without SQL (pending write or cache), all regions. */
+	public long cacheHits() {
+		long sum = 0;
+		for ( EntityRegion region : queue.regions() ) {
+			sum += region.counters().cacheHits.sum();
+		}
+		return sum;
+	}
+
+	/** Application reads of opted-in entities that went to the database, all regions. */
+	public long cacheMisses() {
+		long sum = 0;
+		for ( EntityRegion region : queue.regions() ) {
+			sum += region.counters().cacheMisses.sum();
+		}
+		return sum;
 	}
 
 	public List<FailedWrite> failedWrites() {

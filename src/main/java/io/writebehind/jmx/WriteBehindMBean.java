@@ -41,8 +41,10 @@ public interface WriteBehindMBean {
 	/** Room left in the queue ({@code queue_capacity} minus the ids with a pending write). */
 	long getQueueRemainingCapacity();
 
+	/** Application reads of opted-in entities answered without SQL (pending write or read cache). */
 	long getCacheHits();
 
+	/** Application reads of opted-in entities that went to the database. */
 	long getCacheMisses();
 
 	long getCacheSize();

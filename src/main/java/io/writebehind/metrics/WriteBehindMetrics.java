@@ -88,6 +88,10 @@ public final class WriteBehindMetrics implements MeterBinder {
 					"Writes put back in the queue after a transient failure of their flush" );
 			counter( registry, "queue.rejections", entity, c, x -> x.queueFullRejections.sum(),
 					"Commits with writes of this entity refused because the queue was full" );
+			counter( registry, "cache.hits", entity, c, x -> x.cacheHits.sum(),
+					"Application reads answered without SQL, from a pending write or the read cache" );
+			counter( registry, "cache.misses", entity, c, x -> x.cacheMisses.sum(),
+					"Application reads that went to the database" );
 		}
 
 		FunctionCounter.builder( PREFIX + "batches", rt, r -> r.counters().batches() ).tags( unit )
@@ -100,10 +104,6 @@ public final class WriteBehindMetrics implements MeterBinder {
 				.register( registry );
 		Gauge.builder( PREFIX + "paused", rt, r -> r.isPaused() ? 1 : 0 ).tags( unit )
 				.description( "1 while flushing is paused, else 0" ).register( registry );
-		FunctionCounter.builder( PREFIX + "cache.hits", rt, r -> r.cache().hits() ).tags( unit )
-				.description( "Read cache lookups that found an entry" ).register( registry );
-		FunctionCounter.builder( PREFIX + "cache.misses", rt, r -> r.cache().misses() ).tags( unit )
-				.description( "Read cache lookups that found none" ).register( registry );
 		Gauge.builder( PREFIX + "cache.size", rt, r -> r.cache().size() ).tags( unit ).baseUnit( "entities" )
 				.description( "Clean entities held by the read cache" ).register( registry );
 

@@ -63,16 +63,6 @@ public final class EntityCache {
 		return cache.estimatedSize();
 	}
 
-	/** Lookups that found an entry (Caffeine's statistics). */
-	public long hits() {
-		return cache.stats().hitCount();
-	}
-
-	/** Lookups that found none (Caffeine's statistics). */
-	public long misses() {
-		return cache.stats().missCount();
-	}
-
 	public void clear() {
 		cache.invalidateAll();
 	}

@@ -100,6 +100,16 @@ public final class EntityRegion {
 	}
 
 	/**
+	 * As {@link #lookup}, for an application read (find, getReference, an association fetch): counted as a cache hit
+	 * (answered from the pending write or the cache) or a miss (the database is read).
+	 */
+	public EntitySnapshot read(Object id) {
+		EntitySnapshot snapshot = lookup( id );
+		( snapshot != null ? counters.cacheHits : counters.cacheMisses ).increment();
+		return snapshot;
+	}
+
+	/**
 	 * A stamp to take before reading an id from the database, for {@link #loaded}: it changes whenever a write of an
 	 * id of the same stripe reaches the database or leaves the queue.
 	 */

@@ -19,4 +19,8 @@ public final class RegionCounters {
 	public final LongAdder retries = new LongAdder();
 	/** Commits with writes of this hierarchy that were refused because the queue was full. */
 	public final LongAdder queueFullRejections = new LongAdder();
+	/** Application reads (find, getReference, association fetches) answered from a pending write or the cache. */
+	public final LongAdder cacheHits = new LongAdder();
+	/** Application reads that went to the database. */
+	public final LongAdder cacheMisses = new LongAdder();
 }
