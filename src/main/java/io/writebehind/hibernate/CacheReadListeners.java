@@ -50,6 +50,16 @@ final class CacheReadListeners {
 				}
 				else {
 					Object id = event.getEntityId();
+					TransactionWrites own = installation.ownWrites( event.getSession() );
+					if ( own != null ) {
+						EntitySnapshot mine = own.latest( region, id );
+						if ( mine != null ) {
+							// written by this transaction and flushed, not committed yet, and no longer in the session
+							// (removed, or cleared): the transaction reads its own write, as it would from the database
+							return mine.isDeleted() ? null : CachedEntityLoader.load( mine.entry(), id,
+									event.getInstanceToLoad(), persister, event.getSession() );
+						}
+					}
 					EntitySnapshot snapshot = region.read( id );
 					if ( snapshot != null ) {
 						return snapshot.isDeleted() ? null : CachedEntityLoader.load( snapshot.entry(),

@@ -104,6 +104,12 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		write.persister = persister;
 	}
 
+	/** The state this transaction wrote for an id (not committed yet), or {@code null}. */
+	EntitySnapshot latest(EntityRegion region, Object id) {
+		Write write = writes.get( new Key( region, id ) );
+		return write == null ? null : write.latest;
+	}
+
 	@Override
 	public void doBeforeTransactionCompletion(SharedSessionContractImplementor session) {
 		try {

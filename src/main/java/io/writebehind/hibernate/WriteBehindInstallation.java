@@ -13,6 +13,17 @@ import io.writebehind.internal.queue.EntityRegion;
 final class WriteBehindInstallation {
 
 	private volatile WriteBehindRuntime runtime;
+	private volatile WriteCaptureListener capture;
+
+	void capture(WriteCaptureListener capture) {
+		this.capture = capture;
+	}
+
+	/** The writes the session's current transaction has captured (not committed yet), or {@code null}. */
+	TransactionWrites ownWrites(SharedSessionContractImplementor session) {
+		WriteCaptureListener listener = capture;
+		return listener == null ? null : listener.current( session );
+	}
 
 	void runtime(WriteBehindRuntime runtime) {
 		this.runtime = runtime;

@@ -27,6 +27,7 @@ import org.hibernate.service.spi.SessionFactoryServiceRegistry;
 
 import io.writebehind.ConflictPolicy;
 import io.writebehind.ConflictResolver;
+import io.writebehind.QueryConsistency;
 import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.WriteBehindEntity;
 import io.writebehind.internal.WriteBehindLogger;
@@ -69,6 +70,7 @@ public class WriteBehindIntegrator implements Integrator {
 
 		WriteBehindInstallation installation = new WriteBehindInstallation();
 		WriteCaptureListener capture = new WriteCaptureListener( installation );
+		installation.capture( capture );
 		EventListenerRegistry registry = sessionFactory.getServiceRegistry().requireService( EventListenerRegistry.class );
 		registry.appendListeners( EventType.PRE_INSERT, capture );
 		registry.appendListeners( EventType.PRE_UPDATE, capture );
@@ -76,6 +78,7 @@ public class WriteBehindIntegrator implements Integrator {
 		registry.prependListeners( EventType.DELETE, new CacheReadListeners.InitializeProxyBeforeDelete( installation ) );
 		registry.prependListeners( EventType.REFRESH, new CacheReadListeners.FlushBeforeRefresh( installation ) );
 		registry.prependListeners( EventType.INIT_COLLECTION, new CacheReadListeners.FlushBeforeCollectionLoad( installation ) );
+		registry.prependListeners( EventType.AUTO_FLUSH, new QueryConsistencyListener( installation ) );
 		var loadGroup = registry.getEventListenerGroup( EventType.LOAD );
 		loadGroup.addDuplicationStrategy( new ReplaceDefaultLoadListener() );
 		loadGroup.appendListener( new CacheReadListeners.Load( installation ) );
@@ -118,8 +121,16 @@ public class WriteBehindIntegrator implements Integrator {
 				unversioned++;
 				LOG.unversioned( "[write-behind " + unitName + "] ", draft.rootEntityName );
 			}
+			List<String> tables = new ArrayList<>();
+			for ( String name : draft.entityNames ) {
+				for ( String space : (String[]) factory.getMappingMetamodel().getEntityDescriptor( name ).getQuerySpaces() ) {
+					if ( !tables.contains( space ) ) {
+						tables.add( space );
+					}
+				}
+			}
 			specs.add( new RegionSpec( draft.rootEntityName, draft.entityNames, draft.maxDelayMs, versioned, comparator,
-					draft.conflictPolicy, draft.conflictResolver ) );
+					draft.conflictPolicy, draft.conflictResolver, draft.queryConsistency == QueryConsistency.FLUSH, tables ) );
 		}
 		validator.throwIfInvalid();
 		WriteBehindRuntime runtime = new WriteBehindRuntime( factory, unitName, config, specs );
@@ -138,9 +149,12 @@ public class WriteBehindIntegrator implements Integrator {
 		final long maxDelayMs;
 		final ConflictPolicy conflictPolicy;
 		final ConflictResolver conflictResolver;
+		final QueryConsistency queryConsistency;
 
 		RegionDraft(String rootEntityName, WriteBehindEntity annotation, WriteBehindConfig config) {
 			this.rootEntityName = rootEntityName;
+			this.queryConsistency = annotation.queryConsistency() == QueryConsistency.USE_GLOBAL
+					? config.queryConsistency : annotation.queryConsistency();
 			this.maxDelayMs = config.entityMaxDelayMs( rootEntityName, annotation.maxDelayMs() );
 			if ( annotation.conflictResolver() != ConflictResolver.class ) {
 				conflictResolver = WriteBehindConfig.instantiate( "@WriteBehindEntity(conflictResolver) of entity "

@@ -40,8 +40,12 @@ public final class WriteBehindRuntime {
 
 	/** One opted-in entity hierarchy, in foreign-key order. */
 	public record RegionSpec(String rootEntityName, List<String> entityNames, long maxDelayMs, boolean versioned,
-			java.util.Comparator<Object> versionComparator, ConflictPolicy conflictPolicy, ConflictResolver conflictResolver) {
+			java.util.Comparator<Object> versionComparator, ConflictPolicy conflictPolicy, ConflictResolver conflictResolver,
+			boolean flushBeforeQueries, List<String> tables) {
 	}
+
+	/** The regions whose entities are stored in each table (query space), by table name as Hibernate names it. */
+	private final Map<String, List<EntityRegion>> regionsByTable = new HashMap<>();
 
 	private final SessionFactoryImplementor factory;
 	private final String unitName;
@@ -71,6 +75,13 @@ public final class WriteBehindRuntime {
 					spec.versionComparator(), spec.conflictPolicy(), spec.conflictResolver() );
 			for ( String name : spec.entityNames() ) {
 				regionByEntityName.put( name, region );
+			}
+			region.flushBeforeQueries( spec.flushBeforeQueries() );
+			for ( String table : spec.tables() ) {
+				List<EntityRegion> list = regionsByTable.computeIfAbsent( table, t -> new ArrayList<>() );
+				if ( !list.contains( region ) ) {
+					list.add( region );
+				}
 			}
 		}
 		this.failures = new FailureHandling( config.deadLetterCapacity, logPrefix, config.failureHandler );
@@ -173,6 +184,27 @@ public final class WriteBehindRuntime {
 
 	public List<EntityRegion> regions() {
 		return queue.regions();
+	}
+
+	/**
+	 * The regions stored in any of the given tables (query spaces); {@code null} or empty spaces mean "unknown", as
+	 * for a native query that declares none: every region.
+	 */
+	public java.util.Set<EntityRegion> regionsOfTables(java.util.Collection<String> tables) {
+		if ( tables == null || tables.isEmpty() ) {
+			return new java.util.LinkedHashSet<>( queue.regions() );
+		}
+		java.util.Set<EntityRegion> found = null;
+		for ( String table : tables ) {
+			List<EntityRegion> regions = regionsByTable.get( table );
+			if ( regions != null ) {
+				if ( found == null ) {
+					found = new java.util.LinkedHashSet<>();
+				}
+				found.addAll( regions );
+			}
+		}
+		return found == null ? java.util.Set.of() : found;
 	}
 
 	public WriteQueue queue() {

@@ -156,6 +156,26 @@ class TransactionBehaviourTest extends WriteBehindTestBase {
 		assertEquals( "a", fromTransaction( em -> em.find( Counter.class, 1L ) ).getName() );
 	}
 
+	@Test
+	void aTransactionReadsItsOwnFlushedWritesAfterTheyLeftTheSession() {
+		inTransaction( em -> {
+			em.persist( new Counter( 1L, "a", 1 ) );
+			em.persist( new Counter( 2L, "b", 2 ) );
+		} );
+		inTransaction( em -> {
+			em.remove( em.find( Counter.class, 1L ) );
+			em.find( Counter.class, 2L ).setTotal( 20 );
+			em.flush();
+			em.clear();
+			assertNull( em.find( Counter.class, 1L ), "removed by this transaction" );
+			assertEquals( 20, em.find( Counter.class, 2L ).getTotal(), "changed by this transaction" );
+		} );
+		assertNull( fromTransaction( em -> em.find( Counter.class, 1L ) ) );
+		writeBehind().flush();
+		assertEquals( 0, count( "select count(*) from wb_counter where id = 1" ) );
+		assertEquals( 20, count( "select total from wb_counter where id = 2" ) );
+	}
+
 	static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
 		for ( Throwable t = e; t != null; t = t.getCause() ) {
 			if ( type.isInstance( t ) ) {

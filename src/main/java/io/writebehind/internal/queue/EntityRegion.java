@@ -35,6 +35,7 @@ public final class EntityRegion {
 	private final Comparator<Object> versionComparator;
 	private final ConflictPolicy conflictPolicy;
 	private final ConflictResolver conflictResolver;
+	private volatile boolean flushBeforeQueries = true;
 	private final RegionCounters counters = new RegionCounters();
 
 	EntityRegion(String entityName, int index, long maxDelayMs, boolean versioned,
@@ -76,6 +77,26 @@ public final class EntityRegion {
 
 	public ConflictResolver conflictResolver() {
 		return conflictResolver;
+	}
+
+	/** Whether queries of this entity flush its pending writes first ({@code QueryConsistency.FLUSH}). */
+	public boolean flushBeforeQueries() {
+		return flushBeforeQueries;
+	}
+
+	public void flushBeforeQueries(boolean flush) {
+		this.flushBeforeQueries = flush;
+	}
+
+	/**
+	 * Forgets every clean entry of this region (pending writes stay), after a bulk statement changed rows behind the
+	 * cache; a database read racing it is not cached either (all stamps move).
+	 */
+	public void invalidateAll() {
+		for ( int i = 0; i < STRIPES; i++ ) {
+			stamps.incrementAndGet( i );
+		}
+		cache.invalidateRegion( this );
 	}
 
 	/** This hierarchy's figures. */
