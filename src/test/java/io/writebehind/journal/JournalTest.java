@@ -248,7 +248,7 @@ class JournalTest extends WriteBehindTestBase {
 		RuntimeException e = assertThrows( RuntimeException.class,
 				() -> restart( image, JournalItemRetyped.class, "create" ) );
 		String message = messages( e );
-		assertTrue( message.contains( "property JournalItem.total was journaled as long but is mapped as "
+		assertTrue( message.contains( "property JournalItem.total was journaled as java.lang.Long but is mapped as "
 				+ "java.lang.String now" ), message );
 	}
 
