@@ -1,182 +1,171 @@
 package io.writebehind.internal;
 
+import java.lang.invoke.MethodHandles;
 import java.util.Map;
 
+import org.jboss.logging.BasicLogger;
 import org.jboss.logging.Logger;
+import org.jboss.logging.annotations.Cause;
+import org.jboss.logging.annotations.LogMessage;
+import org.jboss.logging.annotations.Message;
+import org.jboss.logging.annotations.MessageLogger;
+import org.jboss.logging.annotations.ValidIdRange;
 
 import io.writebehind.FailedWrite;
 
+import static org.jboss.logging.Logger.Level.DEBUG;
+import static org.jboss.logging.Logger.Level.ERROR;
+import static org.jboss.logging.Logger.Level.INFO;
+import static org.jboss.logging.Logger.Level.WARN;
+
 /**
- * Every log line of hibernate-write-behind, through JBoss Logging (Hibernate's own logging facade), each with a stable
- * message id {@code WBnnnnnn} (the style of Hibernate's {@code HHHnnnnnn}) and the persistence unit
- * ({@code [write-behind <unit>]}). Ids are never reused; the README lists them. One instance per logging category:
- * the category stays the class that logs, so existing logging configuration keeps working.
+ * Every log line of hibernate-write-behind: a JBoss Logging message logger (Hibernate's own logging facade), whose
+ * implementation the annotation processor {@code org.jboss.logging:jboss-logging-processor} generates at compile time.
+ * Each line starts with a stable message id {@code WBnnnnnn} (the style of Hibernate's {@code HHHnnnnnn}) and names
+ * the persistence unit ({@code [write-behind <unit>] }, the first parameter). Ids are never reused; the README lists
+ * them. One instance per logging category: the category stays the class that logs, so logging configuration by class
+ * keeps working. Ids 1-99 are taken by the core; other parts of the library take the ranges their section says.
  */
-public final class WriteBehindLogger {
+@MessageLogger(projectCode = "WB", length = 6)
+@ValidIdRange(min = 1, max = 999)
+public interface WriteBehindLogger extends BasicLogger {
 
-	private final Logger log;
-
-	private WriteBehindLogger(Logger log) {
-		this.log = log;
+	/** The message logger of a category (the class that logs). */
+	static WriteBehindLogger of(Class<?> category) {
+		return Logger.getMessageLogger( MethodHandles.lookup(), WriteBehindLogger.class, category.getName() );
 	}
 
-	public static WriteBehindLogger of(Class<?> category) {
-		return new WriteBehindLogger( Logger.getLogger( category ) );
+	/** A write failed for good or conflicted (default failure handler), with the write's cause. */
+	default void writeFailed(String prefix, FailedWrite write) {
+		writeFailedWithCause( prefix, write, write.cause() );
 	}
 
-	public boolean isDebugEnabled() {
-		return log.isDebugEnabled();
-	}
+	@LogMessage(level = INFO)
+	@Message(id = 1, value = "%sActive for %s (%d without @Version); %s")
+	void active(String prefix, Map<String, ?> entities, int unversioned, Object settings);
 
-	/** A DEBUG line without a message id (diagnostics, not meant for operators). */
-	public void debugf(String format, Object... parameters) {
-		log.debugf( format, parameters );
-	}
+	@LogMessage(level = INFO)
+	@Message(id = 2, value = "%sDisabled by hibernate.writebehind.enabled=false; %d @WriteBehindEntity entities are written "
+			+ "synchronously")
+	void disabled(String prefix, int entities);
 
-	// ------------------------------------------------------------------------------------------------ boot and close
+	@LogMessage(level = WARN)
+	@Message(id = 3, value = "%sEntity %s has no @Version attribute: concurrent writes to one id are not checked and the last "
+			+ "write wins, also against rows changed outside this application. Add @Version to detect conflicts.")
+	void unversioned(String prefix, String entityName);
 
-	/** The boot summary: opted-in entities and effective settings. */
-	public void active(String prefix, Map<String, ?> entities, int unversioned, Object settings) {
-		log.infof( "WB000001: %sActive for %s (%d without @Version); %s", prefix, entities, unversioned, settings );
-	}
+	@LogMessage(level = INFO)
+	@Message(id = 4, value = "%sHint: every transaction acquires a JDBC connection at begin() to switch autocommit off, even when "
+			+ "it only touches write-behind entities. Let the connection pool hand out connections with autocommit "
+			+ "off and set %s=true: such transactions then need no connection and run at memory speed.")
+	void autocommitHint(String prefix, String setting);
 
-	public void disabled(String prefix, int entities) {
-		log.infof( "WB000002: %sDisabled by hibernate.writebehind.enabled=false; %d @WriteBehindEntity entities are "
-				+ "written synchronously", prefix, entities );
-	}
+	@LogMessage(level = INFO)
+	@Message(id = 5, value = "%sFlushing %d pending write(s) on %s (up to %d ms)")
+	void drainingOnClose(String prefix, long pending, String why, long timeoutMs);
 
-	public void unversioned(String prefix, String entityName) {
-		log.warnf( "WB000003: %sEntity %s has no @Version attribute: concurrent writes to one id are not checked and "
-				+ "the last write wins, also against rows changed outside this application. Add @Version to detect "
-				+ "conflicts.", prefix, entityName );
-	}
+	@LogMessage(level = ERROR)
+	@Message(id = 6, value = "%s%d write(s) did NOT reach the database before %s ran out of time "
+			+ "(hibernate.writebehind.shutdown_timeout_ms=%d): %s")
+	void writesLeftOnClose(String prefix, long pending, String why, long timeoutMs, Map<String, Integer> left);
 
-	public void autocommitHint(String prefix, String setting) {
-		log.infof( "WB000004: %sHint: every transaction acquires a JDBC connection at begin() to switch autocommit off, "
-				+ "even when it only touches write-behind entities. Let the connection pool hand out connections with "
-				+ "autocommit off and set %s=true: such transactions then need no connection and run at memory speed.",
-				prefix, setting );
-	}
+	@LogMessage(level = WARN)
+	@Message(id = 7, value = "%sCould not register the write-behind MBean; JMX is not available for this unit "
+			+ "(hibernate.writebehind.jmx.enabled=false turns JMX off)")
+	void jmxRegistrationFailed(String prefix, @Cause Throwable cause);
 
-	public void drainingOnClose(String prefix, long pending, String why, long timeoutMs) {
-		log.infof( "WB000005: %sFlushing %d pending write(s) on %s (up to %d ms)", prefix, pending, why, timeoutMs );
-	}
+	@LogMessage(level = INFO)
+	@Message(id = 8, value = "%sFlushing paused with %d pending write(s): commits are still accepted (up to "
+			+ "hibernate.writebehind.queue_capacity), nothing is written until resume()")
+	void paused(String prefix, long pending);
 
-	public void writesLeftOnClose(String prefix, long pending, String why, long timeoutMs, Map<String, Integer> left) {
-		log.errorf( "WB000006: %s%d write(s) did NOT reach the database before %s ran out of time "
-				+ "(hibernate.writebehind.shutdown_timeout_ms=%d): %s", prefix, pending, why, timeoutMs, left );
-	}
+	@LogMessage(level = INFO)
+	@Message(id = 9, value = "%sFlushing resumed with %d pending write(s)")
+	void resumed(String prefix, long pending);
 
-	public void jmxRegistrationFailed(String prefix, Throwable cause) {
-		log.warnf( cause, "WB000007: %sCould not register the write-behind MBean; JMX is not available for this unit "
-				+ "(hibernate.writebehind.jmx.enabled=false turns JMX off)", prefix );
-	}
+	@LogMessage(level = WARN)
+	@Message(id = 10, value = "%sThe database refused a flush for a transient reason (%s); %d pending write(s) stay queued and are "
+			+ "retried with backoff; logged once per outage")
+	void outageStarted(String prefix, Object cause, long pending);
 
-	public void paused(String prefix, long pending) {
-		log.infof( "WB000008: %sFlushing paused with %d pending write(s): commits are still accepted (up to "
-				+ "hibernate.writebehind.queue_capacity), nothing is written until resume()", prefix, pending );
-	}
+	@LogMessage(level = DEBUG)
+	@Message(id = 11, value = "%sFlush attempt %d failed: %s")
+	void flushAttemptFailed(String prefix, int attempt, Object cause);
 
-	public void resumed(String prefix, long pending) {
-		log.infof( "WB000009: %sFlushing resumed with %d pending write(s)", prefix, pending );
-	}
+	@LogMessage(level = INFO)
+	@Message(id = 12, value = "%sThe database accepts writes again after %d failed attempt(s) in %d ms")
+	void outageOver(String prefix, int failedAttempts, long millis);
 
-	public void resumedToClose(String prefix, long pending) {
-		log.infof( "WB000028: %sThe EntityManagerFactory is closing while flushing is paused: resumed to drain %d "
-				+ "pending write(s)", prefix, pending );
-	}
+	@LogMessage(level = ERROR)
+	@Message(id = 13, value = "%sUnexpected error in the flusher")
+	void unexpectedFlusherError(String prefix, @Cause Throwable t);
 
-	public void jmxRegistered(String prefix, Object name) {
-		log.debugf( "WB000029: %sRegistered the MBean %s", prefix, name );
-	}
+	@LogMessage(level = INFO)
+	@Message(id = 14, value = "%s%s was found in the database: the commit whose outcome was unknown had applied it")
+	void uncertainCommitApplied(String prefix, Object item);
 
-	// ------------------------------------------------------------------------------------------------ flusher
+	@LogMessage(level = WARN)
+	@Message(id = 15, value = "%sConflict on %s %s#%s (the row was changed behind write-behind's back): the database wins, our "
+			+ "write was discarded and the cache refreshed")
+	void conflictDatabaseWins(String prefix, Object operation, String entityName, Object id);
 
-	public void outageStarted(String prefix, Object cause, long pending) {
-		log.warnf( "WB000010: %sThe database refused a flush for a transient reason (%s); %d pending write(s) stay "
-				+ "queued and are retried with backoff; logged once per outage", prefix, cause, pending );
-	}
+	@LogMessage(level = WARN)
+	@Message(id = 16, value = "%sConflict on %s %s#%s (the row was changed behind write-behind's back): last write wins, our state "
+			+ "is written over the row's current version")
+	void conflictLastWriteWins(String prefix, Object operation, String entityName, Object id);
 
-	public void flushAttemptFailed(String prefix, int attempt, Object cause) {
-		log.debugf( "WB000011: %sFlush attempt %d failed: %s", prefix, attempt, cause );
-	}
+	@LogMessage(level = INFO)
+	@Message(id = 17, value = "%sConflict on %s %s#%s resolved by %s: the database's row stays")
+	void conflictResolvedKeepRow(String prefix, Object operation, String entityName, Object id, String resolver);
 
-	public void outageOver(String prefix, int failedAttempts, long millis) {
-		log.infof( "WB000012: %sThe database accepts writes again after %d failed attempt(s) in %d ms", prefix,
-				failedAttempts, millis );
-	}
+	@LogMessage(level = INFO)
+	@Message(id = 18, value = "%sConflict on %s %s#%s resolved by %s: its state is written over the row")
+	void conflictResolvedWrite(String prefix, Object operation, String entityName, Object id, String resolver);
 
-	public void unexpectedFlusherError(String prefix, Throwable t) {
-		log.errorf( t, "WB000013: %sUnexpected error in the flusher", prefix );
-	}
+	@LogMessage(level = WARN)
+	@Message(id = 19, value = "%sThe JDBC URL enables batch rewriting (useBulkStmts / rewriteBatchedStatements), with which the "
+			+ "driver reports no row counts for batched statements; versioned updates and deletes are sent one by "
+			+ "one so that every version check sees a real row count (inserts stay batched)")
+	void batchRewritingUrl(String prefix);
 
-	public void uncertainCommitApplied(String prefix, Object item) {
-		log.infof( "WB000014: %s%s was found in the database: the commit whose outcome was unknown had applied it",
-				prefix, item );
-	}
+	@LogMessage(level = DEBUG)
+	@Message(id = 20, value = "%sCould not read %s back")
+	void couldNotReadBack(String prefix, Object item, @Cause Throwable cause);
 
-	public void conflictDatabaseWins(String prefix, Object operation, String entityName, Object id) {
-		log.warnf( "WB000015: %sConflict on %s %s#%s (the row was changed behind write-behind's back): the database "
-				+ "wins, our write was discarded and the cache refreshed", prefix, operation, entityName, id );
-	}
+	@LogMessage(level = ERROR)
+	@Message(id = 21, value = "%sThe WriteBehindListener %s threw on %s; ignored, the flusher goes on")
+	void listenerFailed(String prefix, Object listener, String event, @Cause Throwable cause);
 
-	public void conflictLastWriteWins(String prefix, Object operation, String entityName, Object id) {
-		log.warnf( "WB000016: %sConflict on %s %s#%s (the row was changed behind write-behind's back): last write wins, "
-				+ "our state is written over the row's current version", prefix, operation, entityName, id );
-	}
+	@LogMessage(level = ERROR)
+	@Message(id = 22, value = "%s%s; kept in WriteBehind.failedWrites(), to replay with retryFailed() or drop with discardFailed()")
+	void writeFailedWithCause(String prefix, FailedWrite write, @Cause Throwable cause);
 
-	public void conflictResolvedKeepRow(String prefix, Object operation, String entityName, Object id, String resolver) {
-		log.infof( "WB000017: %sConflict on %s %s#%s resolved by %s: the database's row stays", prefix, operation,
-				entityName, id, resolver );
-	}
+	@LogMessage(level = ERROR)
+	@Message(id = 23, value = "%sThe WriteFailureHandler %s threw on %s; the write is kept in failedWrites()")
+	void failureHandlerFailed(String prefix, Object handler, FailedWrite write, @Cause Throwable cause);
 
-	public void conflictResolvedWrite(String prefix, Object operation, String entityName, Object id, String resolver) {
-		log.infof( "WB000018: %sConflict on %s %s#%s resolved by %s: its state is written over the row", prefix,
-				operation, entityName, id, resolver );
-	}
+	@LogMessage(level = ERROR)
+	@Message(id = 24, value = "%sThe failed-write list is full (hibernate.writebehind.dead_letter_capacity=%d): %s leaves it; it "
+			+ "was reported when it failed")
+	void deadLetterFull(String prefix, int capacity, FailedWrite oldest);
 
-	public void batchRewritingUrl(String prefix) {
-		log.warnf( "WB000019: %sThe JDBC URL enables batch rewriting (useBulkStmts / rewriteBatchedStatements), with "
-				+ "which the driver reports no row counts for batched statements; versioned updates and deletes are "
-				+ "sent one by one so that every version check sees a real row count (inserts stay batched)", prefix );
-	}
+	@LogMessage(level = WARN)
+	@Message(id = 25, value = "%sCannot replay %s: it was kept without its state (keepFailed outside its handler call)")
+	void cannotReplayWithoutState(String prefix, FailedWrite write);
 
-	public void couldNotReadBack(String prefix, Object item, Throwable cause) {
-		log.debugf( cause, "WB000020: %sCould not read %s back", prefix, item );
-	}
+	@LogMessage(level = WARN)
+	@Message(id = 26, value = "%sDid not replay %s: the id has a newer pending write, or the queue is full")
+	void notReplayed(String prefix, FailedWrite write);
 
-	public void listenerFailed(String prefix, Object listener, String event, Throwable cause) {
-		log.errorf( cause, "WB000021: %sThe WriteBehindListener %s threw on %s; ignored, the flusher goes on", prefix,
-				listener, event );
-	}
+	@LogMessage(level = DEBUG)
+	@Message(id = 27, value = "%sCould not rebuild the entity of %s")
+	void couldNotRebuild(String prefix, Object item, @Cause Throwable cause);
 
-	public void couldNotRebuild(String prefix, Object item, Throwable cause) {
-		log.debugf( cause, "WB000027: %sCould not rebuild the entity of %s", prefix, item );
-	}
+	@LogMessage(level = INFO)
+	@Message(id = 28, value = "%sThe EntityManagerFactory is closing while flushing is paused: resumed to drain %d pending write(s)")
+	void resumedToClose(String prefix, long pending);
 
-	// ------------------------------------------------------------------------------------------------ failed writes
-
-	public void writeFailed(String prefix, FailedWrite write) {
-		log.errorf( write.cause(), "WB000022: %s%s; kept in WriteBehind.failedWrites(), to replay with retryFailed() or "
-				+ "drop with discardFailed()", prefix, write );
-	}
-
-	public void failureHandlerFailed(String prefix, Object handler, FailedWrite write, Throwable cause) {
-		log.errorf( cause, "WB000023: %sThe WriteFailureHandler %s threw on %s; the write is kept in failedWrites()",
-				prefix, handler, write );
-	}
-
-	public void deadLetterFull(String prefix, int capacity, FailedWrite oldest) {
-		log.errorf( "WB000024: %sThe failed-write list is full (hibernate.writebehind.dead_letter_capacity=%d): %s "
-				+ "leaves it; it was reported when it failed", prefix, capacity, oldest );
-	}
-
-	public void cannotReplayWithoutState(String prefix, FailedWrite write) {
-		log.warnf( "WB000025: %sCannot replay %s: it was kept without its state (keepFailed outside its handler call)",
-				prefix, write );
-	}
-
-	public void notReplayed(String prefix, FailedWrite write) {
-		log.warnf( "WB000026: %sDid not replay %s: the id has a newer pending write, or the queue is full", prefix, write );
-	}
+	@LogMessage(level = DEBUG)
+	@Message(id = 29, value = "%sRegistered the MBean %s")
+	void jmxRegistered(String prefix, Object name);
 }

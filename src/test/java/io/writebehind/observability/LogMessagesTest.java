@@ -1,0 +1,97 @@
+package io.writebehind.observability;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.writebehind.WriteBehind;
+import io.writebehind.model.Counter;
+import io.writebehind.testing.WriteBehindTestBase;
+
+/** Issue 8: every line has a message id and names the persistence unit; the boot line summarises entities and settings. */
+class LogMessagesTest extends WriteBehindTestBase {
+
+	private final List<LogRecord> records = new CopyOnWriteArrayList<>();
+	private final Logger root = Logger.getLogger( "io.writebehind" );
+	private Level oldLevel;
+	private final Handler capture = new Handler() {
+		@Override
+		public void publish(LogRecord record) {
+			records.add( record );
+		}
+
+		@Override
+		public void flush() {
+		}
+
+		@Override
+		public void close() {
+		}
+	};
+
+	@Override
+	protected Class<?>[] entities() {
+		return new Class<?>[] { Counter.class };
+	}
+
+	@BeforeEach
+	void capture() {
+		oldLevel = root.getLevel();
+		root.setLevel( Level.INFO );
+		root.addHandler( capture );
+	}
+
+	@AfterEach
+	void release() {
+		root.removeHandler( capture );
+		root.setLevel( oldLevel );
+	}
+
+	private static String text(LogRecord record) {
+		return record.getParameters() == null ? record.getMessage()
+				: String.format( record.getMessage(), record.getParameters() );
+	}
+
+	@Test
+	void linesHaveIdsAndNameTheUnit() {
+		emf.close();
+		emf = buildFactory( connections, Map.of() );
+		WriteBehind wb = writeBehind();
+		inTransaction( em -> em.persist( new Counter( 1L, "c", 1 ) ) );
+		wb.pause();
+		wb.resume();
+		wb.flush();
+		inTransaction( em -> em.persist( new Counter( 2L, "c", 2 ) ) );
+		wb.pause();
+		emf.close();
+		assertEquals( 2, count( "select count(*) from wb_counter" ) );
+
+		List<String> lines = records.stream().map( LogMessagesTest::text ).toList();
+		String boot = lines.stream().filter( l -> l.startsWith( "WB000001: " ) ).findFirst().orElseThrow(
+				() -> new AssertionError( lines.toString() ) );
+		assertTrue( boot.contains( "[write-behind wb-test] Active for" ), boot );
+		assertTrue( boot.contains( Counter.class.getName() ), boot );
+		assertTrue( boot.contains( "max_delay_ms=600000" ) && boot.contains( "jmx.enabled=true" ), boot );
+		assertTrue( lines.stream().anyMatch( l -> l.startsWith( "WB000008: [write-behind wb-test] Flushing paused with 1" ) ),
+				lines.toString() );
+		assertTrue( lines.stream().anyMatch( l -> l.startsWith( "WB000009: [write-behind wb-test] Flushing resumed" ) ),
+				lines.toString() );
+		assertTrue( lines.stream().anyMatch( l -> l.startsWith( "WB000028: [write-behind wb-test] The EntityManagerFactory "
+				+ "is closing while flushing is paused: resumed to drain 1 pending" ) ), lines.toString() );
+		for ( LogRecord record : records ) {
+			if ( record.getLoggerName().startsWith( "io.writebehind." ) ) {
+				assertTrue( text( record ).matches( "WB\\d{6}: \\[write-behind wb-test\\] .*" ), text( record ) );
+			}
+		}
+	}
+}
