@@ -273,6 +273,13 @@ class JournalTest extends WriteBehindTestBase {
 	}
 
 	@Test
+	void aJournalDirectoryServesOneFactoryAtATime() {
+		RuntimeException e = assertThrows( RuntimeException.class, () -> restart( journalDir(), JournalItem.class, "none" ) );
+		assertTrue( messages( e ).contains( "The journal directory " + journalDir().toAbsolutePath()
+				+ " is in use by another EntityManagerFactory" ), messages( e ) );
+	}
+
+	@Test
 	void journalSettingsAreValidated() throws IOException {
 		Path file = Files.createFile( temp.resolve( "a-file" ) );
 		WriteBehindConfigurationException e = assertThrows( WriteBehindConfigurationException.class,

@@ -103,15 +103,54 @@ public final class Journal implements AutoCloseable {
 		Journal journal = new Journal( dir, fsync, segmentBytes, logPrefix );
 		try {
 			Files.createDirectories( dir );
+			journal.lock();
 			journal.readAll( replay );
 			synchronized ( journal ) {
 				journal.startSegment();
 			}
 		}
-		catch (IOException e) {
+		catch (IOException | RuntimeException e) {
+			journal.unlock();
+			if ( e instanceof JournalException je ) {
+				throw je;
+			}
 			throw new JournalException( logPrefix + "Cannot open the journal in " + dir + ": " + e, e );
 		}
 		return journal;
+	}
+
+	private FileChannel lockChannel;
+	private java.nio.channels.FileLock lock;
+
+	/** One process, one factory per journal directory: a lock file (released by the OS when the process dies). */
+	private void lock() throws IOException {
+		lockChannel = FileChannel.open( dir.resolve( "lock" ), StandardOpenOption.CREATE, StandardOpenOption.WRITE );
+		try {
+			lock = lockChannel.tryLock();
+		}
+		catch (java.nio.channels.OverlappingFileLockException e) {
+			lock = null;
+		}
+		if ( lock == null ) {
+			lockChannel.close();
+			throw new JournalException( logPrefix + "The journal directory " + dir + " is in use by another "
+					+ "EntityManagerFactory (in this or another process): every persistence unit needs a journal.dir "
+					+ "of its own" );
+		}
+	}
+
+	private void unlock() {
+		try {
+			if ( lock != null ) {
+				lock.release();
+			}
+			if ( lockChannel != null ) {
+				lockChannel.close();
+			}
+		}
+		catch (IOException e) {
+			LOG.debugf( "%sCannot release the journal lock: %s", logPrefix, e );
+		}
 	}
 
 	public Path dir() {
@@ -527,6 +566,7 @@ public final class Journal implements AutoCloseable {
 			catch (IOException e) {
 				LOG.warnf( "%sCannot close the journal in %s: %s", logPrefix, dir, e );
 			}
+			unlock();
 		}
 	}
 }
