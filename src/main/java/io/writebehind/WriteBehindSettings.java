@@ -142,6 +142,33 @@ public final class WriteBehindSettings {
 	public static final String JOURNAL_CHECKPOINT_INTERVAL_MS = PREFIX + "journal.checkpoint_interval_ms";
 	public static final long DEFAULT_JOURNAL_CHECKPOINT_INTERVAL_MS = 1_000;
 
+	/**
+	 * How the application nodes that run this persistence unit on one database tell each other of their commits, so
+	 * that no node keeps serving an entity another node changed: {@code none} (a single node), {@code postgresql}
+	 * ({@code LISTEN/NOTIFY}, needs the PostgreSQL JDBC driver) or {@code redis} (pub/sub, needs
+	 * {@code io.lettuce:lettuce-core} 6). See the README, "Running several nodes". Default: {@value #DEFAULT_CLUSTER_CHANNEL}.
+	 */
+	public static final String CLUSTER_CHANNEL = PREFIX + "cluster.channel";
+	public static final String DEFAULT_CLUSTER_CHANNEL = "none";
+
+	/** The Redis server of {@code cluster.channel=redis} ({@code redis://} or {@code rediss://}). Default: {@value #DEFAULT_CLUSTER_REDIS_URI}. */
+	public static final String CLUSTER_REDIS_URI = PREFIX + "cluster.redis_uri";
+	public static final String DEFAULT_CLUSTER_REDIS_URI = "redis://127.0.0.1:6379";
+
+	/**
+	 * The PostgreSQL JDBC URL of {@code cluster.channel=postgresql} (a dedicated connection listens there). Default: the
+	 * unit's own {@code hibernate.connection.url} or {@code jakarta.persistence.jdbc.url}, with its user and password;
+	 * required when the unit has none (a {@code DataSource}); user and password may then be given in the URL.
+	 */
+	public static final String CLUSTER_POSTGRESQL_URL = PREFIX + "cluster.postgresql_url";
+
+	/**
+	 * The channel's name (a PostgreSQL {@code LISTEN} channel, a Redis pub/sub channel): every node of one unit must use
+	 * the same, and units that share nothing should not. Letters, digits and {@code _ . -}, at most 63 characters.
+	 * Default: {@code writebehind_} and the persistence unit's name.
+	 */
+	public static final String CLUSTER_CHANNEL_NAME = PREFIX + "cluster.channel_name";
+
 	private WriteBehindSettings() {
 	}
 }

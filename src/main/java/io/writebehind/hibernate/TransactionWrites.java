@@ -135,6 +135,11 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	}
 
 	private void check(Write write, SharedSessionContractImplementor session) {
+		if ( write.baseExists && write.writtenInTransaction == null
+				&& write.region.remotelyNewer( write.id, write.baseVersion ) ) {
+			throw new StaleObjectStateException( write.latest.entityName(), write.id, "version " + write.baseVersion
+					+ " was read, but another application node has committed a newer version" );
+		}
 		EntitySnapshot current = write.region.lookup( write.id );
 		if ( current == null ) {
 			if ( write.baseExists && write.region.versioned() && write.persister != null
@@ -221,6 +226,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 					else if ( write.region.publish( write.id, write.latest, write.baseExists, write.baseVersion ) ) {
 						created++;
 					}
+					runtime.announce( write.region, write.id, write.latest );
 				}
 				journaled( journalSeq );
 				if ( created > permits ) {

@@ -96,6 +96,11 @@ public final class WriteBehindRuntime {
 
 	public void start() {
 		RUNTIMES.put( factory, this );
+		if ( config.cluster.channel != io.writebehind.internal.config.ClusterConfig.Channel.NONE ) {
+			coherence = new io.writebehind.cluster.internal.ClusterCoherence( factory, config.cluster, unitName,
+					logPrefix, queue.regions() );
+			coherence.start();
+		}
 		if ( config.journal.enabled() ) {
 			// before the factory serves any session: the journal's writes are pending again, and read from the cache
 			journal = io.writebehind.internal.journal.JournalSupport.start( factory, config.journal, logPrefix, unitName,
@@ -117,6 +122,21 @@ public final class WriteBehindRuntime {
 	}
 
 	private volatile io.writebehind.internal.journal.JournalSupport journal;
+
+	/** Cross-node cache coherence; {@code null} with {@code cluster.channel=none}. */
+	private volatile io.writebehind.cluster.internal.ClusterCoherence coherence;
+
+	public io.writebehind.cluster.internal.ClusterCoherence coherence() {
+		return coherence;
+	}
+
+	/** Tells the other nodes (if any) of a committed write of this node; never blocks. */
+	public void announce(EntityRegion region, Object id, io.writebehind.internal.cache.EntitySnapshot state) {
+		io.writebehind.cluster.internal.ClusterCoherence current = coherence;
+		if ( current != null ) {
+			current.announce( region, id, state );
+		}
+	}
 
 	public String logPrefix() {
 		return logPrefix;
@@ -320,6 +340,9 @@ public final class WriteBehindRuntime {
 		drainAndReport( "closing the EntityManagerFactory" );
 		closed = true;
 		flusher.stop( 5_000 );
+		if ( coherence != null ) {
+			coherence.close();
+		}
 		if ( journal != null ) {
 			journal.close();
 		}

@@ -55,11 +55,15 @@ public final class WriteBehindConfig {
 	/** The {@code journal.*} settings: crash durability. */
 	public final io.writebehind.internal.journal.JournalConfig journal;
 
+	/** The {@code cluster.*} settings: cross-node cache coherence. */
+	public final ClusterConfig cluster;
+
 	private final Function<String, Class<?>> classLoader;
 
 	private WriteBehindConfig(Map<String, ?> settings, Function<String, Class<?>> classLoader) {
 		this.classLoader = classLoader;
 		rejectUnknownKeys( settings );
+		cluster = ClusterConfig.from( settings );
 		journal = io.writebehind.internal.journal.JournalConfig.from( settings );
 		enabled = bool( settings, ENABLED, DEFAULT_ENABLED );
 		maxDelayMs = longValue( settings, MAX_DELAY_MS, DEFAULT_MAX_DELAY_MS, 0, Long.MAX_VALUE / 2_000_000 );
@@ -227,7 +231,7 @@ public final class WriteBehindConfig {
 	private static void rejectUnknownKeys(Map<String, ?> settings) {
 		Set<String> unknown = new TreeSet<>();
 		for ( String key : settings.keySet() ) {
-			if ( key.startsWith( PREFIX ) && !KNOWN.contains( key )
+			if ( key.startsWith( PREFIX ) && !KNOWN.contains( key ) && !ClusterConfig.KEYS.contains( key )
 					&& !io.writebehind.internal.journal.JournalConfig.KEYS.contains( key ) ) {
 				unknown.add( key );
 			}

@@ -144,8 +144,12 @@ public final class EntityRegion {
 	 * else would tell).
 	 */
 	public void loaded(Object id, EntitySnapshot snapshot, long stamp) {
-		if ( !pending.containsKey( id ) && stamps.get( stripe( id ) ) == stamp ) {
+		if ( !pending.containsKey( id ) && stamps.get( stripe( id ) ) == stamp && remoteAllows( id, snapshot ) ) {
 			cache.putLoaded( this, id, snapshot, versioned ? versionComparator : null );
+			if ( stamps.get( stripe( id ) ) != stamp ) {
+				// invalidated meanwhile (another node's write): the invalidation may have run before the put
+				cache.invalidate( this, id );
+			}
 		}
 	}
 
@@ -290,6 +294,7 @@ public final class EntityRegion {
 	 */
 	public void rebase(FlushItem item, EntitySnapshot snapshot, boolean dbExists, Object dbVersion, Object nextVersion,
 			int versionIndex) {
+		EntitySnapshot[] rebased = new EntitySnapshot[1];
 		pending.computeIfPresent( item.id(), (key, write) -> {
 			if ( write != item.write ) {
 				return write;
@@ -308,8 +313,13 @@ public final class EntityRegion {
 				write.latest = new EntitySnapshot( write.latest.entry().withVersion( nextVersion, versionIndex ) );
 			}
 			write.seq++;
+			rebased[0] = write.latest;
 			return write;
 		} );
+		RewriteObserver observer = rewriteObserver;
+		if ( rebased[0] != null && observer != null ) {
+			observer.rewritten( this, item.id(), rebased[0] );
+		}
 	}
 
 	/**
@@ -463,6 +473,10 @@ public final class EntityRegion {
 			return null;
 		} );
 		releaseRemoved( removedNow );
+		RewriteObserver observer = rewriteObserver;
+		if ( dropped[0] != null && observer != null ) {
+			observer.rewritten( this, item.id(), null );
+		}
 		return dropped[0];
 	}
 
@@ -485,6 +499,9 @@ public final class EntityRegion {
 		// a removed id stays in the cache as a deleted marker: find answers "not found" with no SQL, and a reader that
 		// read the row just before the delete cannot put it back (EntityCache.putLoaded keeps the marker)
 		cache.put( this, write.id, snapshot );
+		if ( remoteNewerThan( write.id, snapshot ) ) {
+			cache.invalidate( this, write.id ); // another node committed a newer state meanwhile
+		}
 		bumpStamp( write.id );
 		write.removed = true;
 		return null;
@@ -536,6 +553,125 @@ public final class EntityRegion {
 
 	public boolean sameVersion(Object a, Object b) {
 		return versionComparator == null ? Objects.equals( a, b ) : a != null && b != null && versionComparator.compare( a, b ) == 0;
+	}
+
+	// ---------------------------------------------------------------- other application nodes (cluster coherence)
+
+	/** Told when a committed state will not reach the database as committed (see {@link #rewriteObserver}). */
+	public interface RewriteObserver {
+		/**
+		 * A pending write was dropped ({@code written == null}: a conflict or failure; reads go to the database) or
+		 * re-based on the database's row ({@code written}: the state, and version, that will be written instead).
+		 */
+		void rewritten(EntityRegion region, Object id, EntitySnapshot written);
+	}
+
+	/** Another node committed a newer state of an id: its version, or its removal, until the database shows it. */
+	private record RemoteMark(Object version, boolean removed, long deadline) {
+	}
+
+	private final ConcurrentHashMap<Object, RemoteMark> remoteMarks = new ConcurrentHashMap<>();
+	private volatile RewriteObserver rewriteObserver;
+	private volatile boolean cacheLoads = true;
+
+	public void rewriteObserver(RewriteObserver observer) {
+		this.rewriteObserver = observer;
+	}
+
+	/**
+	 * Another node committed a write of the id: the clean entry is evicted and a database read racing this is not
+	 * cached. A pending write of this node is left alone (the database's version check at flush decides). For a
+	 * versioned entity the id is marked with the other node's version (or removal) for {@code ttlNanos}, or until a
+	 * read from the database shows that version: until then rows read are not cached, and a commit based on an older
+	 * version fails ({@link #remotelyNewer}). {@code version == null} and not removed: only evict, and forget the mark
+	 * (the other node's write was dropped, or the entity is unversioned).
+	 */
+	public void remoteWrite(Object id, Object version, boolean removed, long ttlNanos) {
+		if ( versioned && ( version != null || removed ) ) {
+			RemoteMark mark = new RemoteMark( version, removed, System.nanoTime() + ttlNanos );
+			remoteMarks.merge( id, mark, (old, fresh) -> fresh.removed || old.removed || old.version == null
+					|| versionComparator.compare( fresh.version, old.version ) >= 0 ? fresh
+							: new RemoteMark( old.version, false, fresh.deadline ) );
+		}
+		else {
+			remoteMarks.remove( id );
+		}
+		bumpStamp( id );
+		cache.invalidate( this, id );
+	}
+
+	/** Evicts every clean entry of the region; a database read racing this is not cached. Pending writes stay. */
+	public void remoteInvalidateAll() {
+		for ( int i = 0; i < STRIPES; i++ ) {
+			stamps.incrementAndGet( i );
+		}
+		cache.invalidateRegion( this );
+	}
+
+	/** Whether rows read from the database are cached (off while the coherence channel is down). */
+	public void cacheLoads(boolean cache) {
+		this.cacheLoads = cache;
+	}
+
+	/**
+	 * Whether another node committed a state of the id newer than {@code baseVersion} that this node has not seen yet
+	 * (a commit based on it must fail). When this node has a pending write of the id, whether the other node's write
+	 * is based on the version the pending write is based on, or a later one: the pending write is left alone (the
+	 * database's check at flush decides between them), but it takes no more commits.
+	 */
+	public boolean remotelyNewer(Object id, Object baseVersion) {
+		RemoteMark mark = remoteMarks.get( id );
+		if ( mark == null || !versioned ) {
+			return false;
+		}
+		if ( System.nanoTime() - mark.deadline > 0 ) {
+			remoteMarks.remove( id, mark );
+			return false;
+		}
+		PendingWrite write = pending.get( id );
+		if ( write != null ) {
+			// both nodes hold a write of the id: if the other one is based on the version ours is based on (or a
+			// later one), the database will refuse one of them at flush; ours takes no more commits meanwhile, so that
+			// what a conflict there can cost is bounded by the invalidation delay
+			Object base = write.dbVersion;
+			return write.dbExists && ( mark.removed || base == null || versionComparator.compare( mark.version, base ) > 0 );
+		}
+		return mark.removed || baseVersion == null || versionComparator.compare( mark.version, baseVersion ) > 0;
+	}
+
+	/** Whether another node committed a state of the id newer than {@code snapshot} (see {@link #remoteWrite}). */
+	private boolean remoteNewerThan(Object id, EntitySnapshot snapshot) {
+		RemoteMark mark = remoteMarks.get( id );
+		if ( mark == null || !versioned || System.nanoTime() - mark.deadline > 0 ) {
+			return false;
+		}
+		return mark.removed || snapshot.version() == null || versionComparator.compare( mark.version, snapshot.version() ) > 0;
+	}
+
+	private boolean remoteAllows(Object id, EntitySnapshot loaded) {
+		if ( !cacheLoads ) {
+			return false;
+		}
+		RemoteMark mark = remoteMarks.get( id );
+		if ( mark == null ) {
+			return true;
+		}
+		if ( System.nanoTime() - mark.deadline > 0 ) {
+			remoteMarks.remove( id, mark );
+			return true;
+		}
+		if ( mark.removed || loaded.version() == null || versionComparator.compare( loaded.version(), mark.version ) < 0 ) {
+			return false; // the other node's write has not reached the database yet
+		}
+		remoteMarks.remove( id, mark );
+		return true;
+	}
+
+	/** Forgets expired marks; returns how many are left. */
+	public int purgeRemoteMarks() {
+		long now = System.nanoTime();
+		remoteMarks.values().removeIf( mark -> now - mark.deadline > 0 );
+		return remoteMarks.size();
 	}
 
 	@Override

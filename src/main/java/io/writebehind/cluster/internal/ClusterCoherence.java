@@ -1,0 +1,432 @@
+package io.writebehind.cluster.internal;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.hibernate.metamodel.mapping.BasicEntityIdentifierMapping;
+import org.hibernate.persister.entity.EntityPersister;
+import org.hibernate.type.descriptor.java.JavaType;
+import org.jboss.logging.Logger;
+
+import io.writebehind.WriteBehindConfigurationException;
+import io.writebehind.WriteBehindSettings;
+import io.writebehind.cluster.CoherenceChannel;
+import io.writebehind.cluster.CoherenceMessage;
+import io.writebehind.cluster.CoherenceMessage.Change;
+import io.writebehind.internal.cache.EntitySnapshot;
+import io.writebehind.internal.config.ClusterConfig;
+import io.writebehind.internal.queue.EntityRegion;
+
+/**
+ * Cross-node cache coherence of one persistence unit: publishes the ids (and versions) its commits changed through a
+ * {@link CoherenceChannel}, and evicts the ids other nodes changed.
+ * <p>
+ * Publishing never blocks a commit: the committing thread offers the id to a bounded queue, and a daemon thread drains
+ * it into messages (batched per entity, under the channel's payload limit). When the queue overflows, or the channel
+ * cannot publish, the ids are lost for the other nodes, so they are told to evict everything ({@code FLUSH_ALL}) as
+ * soon as a message goes through again. While the channel does not listen (not yet connected, or disconnected) the
+ * node caches nothing it reads from the database, and on every (re)connection it evicts every clean entry: it may
+ * have missed messages.
+ */
+public final class ClusterCoherence implements CoherenceChannel.Listener, EntityRegion.RewriteObserver {
+
+	private static final Logger LOG = Logger.getLogger( ClusterCoherence.class );
+	private static final int QUEUE_CAPACITY = 65_536;
+	private static final int DRAIN_MAX = 4_096;
+
+	/** How an opted-in hierarchy's ids and versions travel as text. */
+	private record Target(EntityRegion region, JavaType<Object> idType, JavaType<Object> versionType, long markTtlNanos) {
+	}
+
+	private record Announcement(EntityRegion region, Object id, EntitySnapshot state, boolean dropped) {
+	}
+
+	private final String nodeId = UUID.randomUUID().toString().substring( 0, 8 );
+	private final String logPrefix;
+	private final String description;
+	private final CoherenceChannel channel;
+	private final Map<String, Target> byEntity = new LinkedHashMap<>();
+	private final Map<EntityRegion, Target> byRegion = new IdentityHashMap<>();
+	private final ArrayBlockingQueue<Announcement> queue = new ArrayBlockingQueue<>( QUEUE_CAPACITY );
+	private final AtomicBoolean overflowed = new AtomicBoolean();
+	private final Thread publisher;
+	private volatile boolean closed;
+	private volatile boolean listening;
+	private volatile boolean everListened;
+	private final AtomicLong sent = new AtomicLong();
+	private final AtomicLong received = new AtomicLong();
+	private final AtomicLong evicted = new AtomicLong();
+	private final AtomicLong gaps = new AtomicLong();
+
+	public ClusterCoherence(SessionFactoryImplementor factory, ClusterConfig config, String unitName, String logPrefix,
+			List<EntityRegion> regions) {
+		this.logPrefix = logPrefix;
+		for ( EntityRegion region : regions ) {
+			EntityPersister persister = factory.getMappingMetamodel().getEntityDescriptor( region.entityName() );
+			@SuppressWarnings("unchecked")
+			JavaType<Object> idType = persister.getIdentifierMapping() instanceof BasicEntityIdentifierMapping basic
+					? (JavaType<Object>) basic.getJavaType() : null;
+			@SuppressWarnings("unchecked")
+			JavaType<Object> versionType = persister.isVersioned()
+					? (JavaType<Object>) (JavaType<?>) persister.getVersionMapping().getJavaType() : null;
+			long ttl = Math.min( 2 * region.maxDelayNanos() + TimeUnit.SECONDS.toNanos( 10 ), TimeUnit.HOURS.toNanos( 1 ) );
+			Target target = new Target( region, idType, versionType, ttl );
+			byEntity.put( region.entityName(), target );
+			byRegion.put( region, target );
+			region.rewriteObserver( this );
+			region.cacheLoads( false ); // until the channel listens
+		}
+		String channelName = config.channelName( unitName );
+		this.channel = switch ( config.channel ) {
+			case POSTGRESQL -> {
+				requireClass( "org.postgresql.PGConnection", "postgresql", "the PostgreSQL JDBC driver (org.postgresql:postgresql)" );
+				description = "PostgreSQL channel " + channelName + " at " + config.postgresqlUrl;
+				yield create( "io.writebehind.cluster.internal.PostgresCoherenceChannel",
+						new Class<?>[] { String.class, String.class, String.class, String.class, String.class },
+						config.postgresqlUrl, config.postgresqlUser, config.postgresqlPassword, channelName, logPrefix );
+			}
+			case REDIS -> {
+				requireClass( "io.lettuce.core.RedisClient", "redis", "Lettuce (io.lettuce:lettuce-core 6.x)" );
+				description = "Redis channel " + channelName + " at " + config.redisUri;
+				yield create( "io.writebehind.cluster.internal.RedisCoherenceChannel",
+						new Class<?>[] { String.class, String.class, String.class }, config.redisUri, channelName, logPrefix );
+			}
+			case NONE -> throw new IllegalArgumentException( "no channel" );
+		};
+		this.publisher = new Thread( this::publishLoop, "write-behind-coherence-" + unitName );
+		publisher.setDaemon( true );
+	}
+
+	private static void requireClass(String className, String channel, String what) {
+		try {
+			Class.forName( className, false, ClusterCoherence.class.getClassLoader() );
+		}
+		catch (ClassNotFoundException | LinkageError e) {
+			throw new WriteBehindConfigurationException( WriteBehindSettings.CLUSTER_CHANNEL + " was '" + channel
+					+ "', which needs " + what + " on the class path; add that dependency to the application" );
+		}
+	}
+
+	private static CoherenceChannel create(String className, Class<?>[] types, Object... arguments) {
+		try {
+			return (CoherenceChannel) Class.forName( className ).getConstructor( types ).newInstance( arguments );
+		}
+		catch (ReflectiveOperationException e) {
+			throw new IllegalStateException( "Could not create " + className, e );
+		}
+	}
+
+	public void start() {
+		publisher.start();
+		channel.start( this );
+		LOG.infof( "%sCache coherence through the %s (node %s)", logPrefix, description, nodeId );
+	}
+
+	public String nodeId() {
+		return nodeId;
+	}
+
+	/** Whether the channel listens now (messages of other nodes are being received). */
+	public boolean listening() {
+		return listening;
+	}
+
+	public CoherenceChannel channel() {
+		return channel;
+	}
+
+	public long messagesSent() {
+		return sent.get();
+	}
+
+	public long messagesReceived() {
+		return received.get();
+	}
+
+	/** Ids evicted because another node changed them (pending writes are never evicted). */
+	public long idsEvicted() {
+		return evicted.get();
+	}
+
+	/** Times the whole clean cache was evicted because messages may have been missed. */
+	public long gaps() {
+		return gaps.get();
+	}
+
+	// ---------------------------------------------------------------- committing threads, flusher threads
+
+	/** A committed write of this node (never blocks: a full queue turns into a "flush all" message). */
+	public void announce(EntityRegion region, Object id, EntitySnapshot state) {
+		if ( !queue.offer( new Announcement( region, id, state, false ) ) ) {
+			overflowed.set( true );
+		}
+	}
+
+	@Override
+	public void rewritten(EntityRegion region, Object id, EntitySnapshot written) {
+		if ( !queue.offer( new Announcement( region, id, written, written == null ) ) ) {
+			overflowed.set( true );
+		}
+	}
+
+	// ---------------------------------------------------------------- publisher thread
+
+	private void publishLoop() {
+		boolean flushAllOwed = false;
+		boolean failing = false;
+		long backoff = 100;
+		long nextPurge = System.nanoTime();
+		while ( !closed || !queue.isEmpty() ) {
+			Announcement first;
+			try {
+				first = queue.poll( 200, TimeUnit.MILLISECONDS );
+			}
+			catch (InterruptedException e) {
+				if ( closed ) {
+					first = queue.poll();
+				}
+				else {
+					continue;
+				}
+			}
+			if ( overflowed.getAndSet( false ) ) {
+				LOG.warnf( "%sThe coherence queue overflowed (%d ids): the other nodes are told to evict every "
+						+ "clean entry", logPrefix, QUEUE_CAPACITY );
+				queue.clear();
+				first = null;
+				flushAllOwed = true;
+			}
+			List<CoherenceMessage> messages = new ArrayList<>();
+			if ( flushAllOwed ) {
+				messages.add( CoherenceMessage.flushAll( nodeId ) );
+			}
+			if ( first != null ) {
+				List<Announcement> batch = new ArrayList<>();
+				batch.add( first );
+				queue.drainTo( batch, DRAIN_MAX );
+				if ( !flushAllOwed ) {
+					messages.addAll( messagesOf( batch ) );
+				}
+			}
+			for ( CoherenceMessage message : messages ) {
+				try {
+					channel.publish( message );
+					sent.incrementAndGet();
+					if ( message.kind() == CoherenceMessage.Kind.FLUSH_ALL ) {
+						flushAllOwed = false;
+					}
+					if ( failing ) {
+						LOG.infof( "%sPublishing on the %s works again; the other nodes were told to evict every "
+								+ "clean entry", logPrefix, description );
+						failing = false;
+					}
+					backoff = 100;
+				}
+				catch (Exception e) {
+					// what is not sent is lost for the other nodes: they must evict broadly once it works again
+					flushAllOwed = true;
+					if ( !failing ) {
+						LOG.warnf( "%sCannot publish on the %s (%s): other nodes may serve stale entries until it works "
+								+ "again; they will then be told to evict every clean entry", logPrefix, description, e.toString() );
+						failing = true;
+					}
+					if ( !closed ) {
+						try {
+							Thread.sleep( backoff );
+						}
+						catch (InterruptedException interrupted) {
+							// closing
+						}
+						backoff = Math.min( backoff * 2, 5_000 );
+					}
+					break;
+				}
+			}
+			if ( System.nanoTime() - nextPurge > 0 ) {
+				nextPurge = System.nanoTime() + TimeUnit.SECONDS.toNanos( 1 );
+				for ( Target target : byRegion.values() ) {
+					target.region().purgeRemoteMarks();
+				}
+			}
+			if ( closed && failing ) {
+				return;
+			}
+		}
+	}
+
+	private List<CoherenceMessage> messagesOf(List<Announcement> batch) {
+		Map<EntityRegion, List<Change>> changes = new LinkedHashMap<>();
+		Map<EntityRegion, Boolean> whole = new IdentityHashMap<>();
+		for ( Announcement announcement : batch ) {
+			Target target = byRegion.get( announcement.region() );
+			if ( target == null || whole.containsKey( announcement.region() ) ) {
+				continue;
+			}
+			Change change = change( target, announcement );
+			if ( change == null ) {
+				whole.put( announcement.region(), Boolean.TRUE );
+				changes.remove( announcement.region() );
+			}
+			else {
+				changes.computeIfAbsent( announcement.region(), r -> new ArrayList<>() ).add( change );
+			}
+		}
+		List<CoherenceMessage> messages = new ArrayList<>();
+		for ( EntityRegion region : whole.keySet() ) {
+			messages.add( CoherenceMessage.flushRegion( nodeId, region.entityName() ) );
+		}
+		int limit = channel.maxPayloadBytes();
+		changes.forEach( (region, list) -> {
+			List<Change> chunk = new ArrayList<>();
+			int length = CoherenceMessage.encodedLength( nodeId, region.entityName(), List.of() );
+			for ( Change change : list ) {
+				int added = CoherenceMessage.encodedLength( nodeId, region.entityName(), List.of( change ) ) - length + 1;
+				if ( length + added > limit ) {
+					if ( chunk.isEmpty() ) {
+						// one id alone is too large to send: the receivers evict the whole region
+						messages.add( CoherenceMessage.flushRegion( nodeId, region.entityName() ) );
+						continue;
+					}
+					messages.add( CoherenceMessage.writes( nodeId, region.entityName(), chunk ) );
+					chunk = new ArrayList<>();
+					length = CoherenceMessage.encodedLength( nodeId, region.entityName(), List.of() );
+				}
+				chunk.add( change );
+				length += added;
+			}
+			if ( !chunk.isEmpty() ) {
+				messages.add( CoherenceMessage.writes( nodeId, region.entityName(), chunk ) );
+			}
+		} );
+		return messages;
+	}
+
+	/** The change of an announcement, or {@code null} when its id cannot be sent as text. */
+	private static Change change(Target target, Announcement announcement) {
+		if ( target.idType() == null ) {
+			return null;
+		}
+		try {
+			String id = target.idType().toString( announcement.id() );
+			if ( id == null ) {
+				return null;
+			}
+			EntitySnapshot state = announcement.state();
+			if ( announcement.dropped() ) {
+				return new Change( id, null, false );
+			}
+			boolean removed = state != null && state.isDeleted();
+			Object version = state == null || removed ? null : state.version();
+			return new Change( id, version == null || target.versionType() == null ? null
+					: target.versionType().toString( version ), removed );
+		}
+		catch (RuntimeException e) {
+			return null;
+		}
+	}
+
+	// ---------------------------------------------------------------- channel thread
+
+	@Override
+	public void received(CoherenceMessage message) {
+		if ( nodeId.equals( message.origin() ) || closed ) {
+			return;
+		}
+		received.incrementAndGet();
+		switch ( message.kind() ) {
+			case FLUSH_ALL -> {
+				LOG.infof( "%sNode %s may have lost coherence messages: evicting every clean entry", logPrefix, message.origin() );
+				evictAll();
+			}
+			case FLUSH_REGION -> {
+				Target target = byEntity.get( message.entity() );
+				if ( target != null ) {
+					target.region().remoteInvalidateAll();
+				}
+			}
+			case WRITES -> {
+				Target target = byEntity.get( message.entity() );
+				if ( target == null ) {
+					return; // not opted in on this node
+				}
+				for ( Change change : message.changes() ) {
+					Object id;
+					Object version;
+					try {
+						id = target.idType().fromString( change.id() );
+						version = change.version() == null || target.versionType() == null ? null
+								: target.versionType().fromString( change.version() );
+					}
+					catch (RuntimeException e) {
+						target.region().remoteInvalidateAll();
+						continue;
+					}
+					target.region().remoteWrite( id, version, change.removed(), target.markTtlNanos() );
+					evicted.incrementAndGet();
+				}
+			}
+		}
+	}
+
+	@Override
+	public void disconnected(String reason) {
+		if ( closed ) {
+			return;
+		}
+		listening = false;
+		for ( Target target : byRegion.values() ) {
+			target.region().cacheLoads( false );
+		}
+		evictAll();
+		LOG.warnf( "%s%s; evicted every clean entry, and reads are not cached until it is back", logPrefix, reason );
+	}
+
+	@Override
+	public void reconnected() {
+		if ( closed ) {
+			return;
+		}
+		evictAll();
+		for ( Target target : byRegion.values() ) {
+			target.region().cacheLoads( true );
+		}
+		listening = true;
+		if ( everListened ) {
+			gaps.incrementAndGet();
+			LOG.warnf( "%sListening again on the %s; messages sent meanwhile were missed, so every clean entry was "
+					+ "evicted", logPrefix, description );
+		}
+		everListened = true;
+	}
+
+	private void evictAll() {
+		for ( Target target : byRegion.values() ) {
+			target.region().remoteInvalidateAll();
+		}
+	}
+
+	/** Sends what is queued (up to 2 s), then closes the channel. */
+	public void close() {
+		closed = true;
+		try {
+			publisher.join( 2_000 ); // it sends what is queued, then ends
+			if ( publisher.isAlive() ) {
+				publisher.interrupt();
+				publisher.join( 1_000 );
+			}
+		}
+		catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+		}
+		channel.close();
+	}
+}

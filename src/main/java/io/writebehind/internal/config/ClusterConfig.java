@@ -1,0 +1,116 @@
+package io.writebehind.internal.config;
+
+import static io.writebehind.WriteBehindSettings.*;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import io.writebehind.WriteBehindConfigurationException;
+
+/** The validated {@code hibernate.writebehind.cluster.*} settings (cross-node cache coherence). */
+public final class ClusterConfig {
+
+	public enum Channel { NONE, POSTGRESQL, REDIS }
+
+	static final Set<String> KEYS = Set.of( CLUSTER_CHANNEL, CLUSTER_REDIS_URI, CLUSTER_POSTGRESQL_URL, CLUSTER_CHANNEL_NAME );
+
+	private static final Pattern CHANNEL_NAME = Pattern.compile( "[A-Za-z0-9_.\\-]{1,63}" );
+
+	public final Channel channel;
+	public final String redisUri;
+	/** The PostgreSQL URL, and the user and password from the unit's settings (each may be {@code null}). */
+	public final String postgresqlUrl;
+	public final String postgresqlUser;
+	public final String postgresqlPassword;
+	/** {@code null}: derived from the unit's name by {@link #channelName(String)}. */
+	private final String channelName;
+
+	private ClusterConfig(Map<String, ?> settings) {
+		Object value = settings.get( CLUSTER_CHANNEL );
+		String text = value == null ? DEFAULT_CLUSTER_CHANNEL : value.toString().trim();
+		try {
+			channel = Channel.valueOf( text.toUpperCase( Locale.ROOT ) );
+		}
+		catch (IllegalArgumentException e) {
+			throw new WriteBehindConfigurationException( CLUSTER_CHANNEL + " was '" + value
+					+ "', must be none, postgresql or redis" );
+		}
+		Object uri = settings.get( CLUSTER_REDIS_URI );
+		redisUri = uri == null ? DEFAULT_CLUSTER_REDIS_URI : uri.toString().trim();
+		if ( !redisUri.startsWith( "redis://" ) && !redisUri.startsWith( "rediss://" )
+				&& !redisUri.startsWith( "redis-socket://" ) ) {
+			throw new WriteBehindConfigurationException( CLUSTER_REDIS_URI + " was '" + uri
+					+ "', must be a Redis URI such as redis://127.0.0.1:6379" );
+		}
+		Object name = settings.get( CLUSTER_CHANNEL_NAME );
+		channelName = name == null ? null : name.toString().trim();
+		if ( channelName != null && !CHANNEL_NAME.matcher( channelName ).matches() ) {
+			throw new WriteBehindConfigurationException( CLUSTER_CHANNEL_NAME + " was '" + name
+					+ "', must be 1 to 63 letters, digits, '_', '.' or '-'" );
+		}
+		Object url = settings.get( CLUSTER_POSTGRESQL_URL );
+		String unitUrl = string( settings, "hibernate.connection.url", "jakarta.persistence.jdbc.url", "javax.persistence.jdbc.url" );
+		if ( url != null ) {
+			postgresqlUrl = url.toString().trim();
+			if ( !postgresqlUrl.startsWith( "jdbc:postgresql:" ) ) {
+				throw new WriteBehindConfigurationException( CLUSTER_POSTGRESQL_URL + " was '" + url
+						+ "', must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database)" );
+			}
+		}
+		else if ( channel == Channel.POSTGRESQL ) {
+			if ( unitUrl == null ) {
+				throw new WriteBehindConfigurationException( CLUSTER_CHANNEL + " was 'postgresql' but "
+						+ CLUSTER_POSTGRESQL_URL + " was not set and the unit has no hibernate.connection.url or "
+						+ "jakarta.persistence.jdbc.url to use instead: set " + CLUSTER_POSTGRESQL_URL
+						+ " (jdbc:postgresql://host:port/database?user=...&password=...)" );
+			}
+			if ( !unitUrl.startsWith( "jdbc:postgresql:" ) ) {
+				throw new WriteBehindConfigurationException( CLUSTER_CHANNEL + " was 'postgresql' but the unit's URL '"
+						+ unitUrl + "' is not a PostgreSQL one: set " + CLUSTER_POSTGRESQL_URL );
+			}
+			postgresqlUrl = unitUrl;
+		}
+		else {
+			postgresqlUrl = null;
+		}
+		boolean unitsOwn = url == null || url.toString().trim().equals( unitUrl );
+		postgresqlUser = unitsOwn ? string( settings, "hibernate.connection.username", "hibernate.connection.user",
+				"jakarta.persistence.jdbc.user", "javax.persistence.jdbc.user" ) : null;
+		postgresqlPassword = unitsOwn ? string( settings, "hibernate.connection.password",
+				"jakarta.persistence.jdbc.password", "javax.persistence.jdbc.password" ) : null;
+	}
+
+	static ClusterConfig from(Map<String, ?> settings) {
+		return new ClusterConfig( settings );
+	}
+
+	/** The channel name: the setting, else {@code writebehind_} and the unit's name reduced to the allowed characters. */
+	public String channelName(String unitName) {
+		if ( channelName != null ) {
+			return channelName;
+		}
+		String derived = "writebehind_" + unitName.replaceAll( "[^A-Za-z0-9_.\\-]", "_" );
+		return derived.length() > 63 ? derived.substring( 0, 63 ) : derived;
+	}
+
+	private static String string(Map<String, ?> settings, String... keys) {
+		for ( String key : keys ) {
+			Object value = settings.get( key );
+			if ( value != null && !value.toString().isBlank() ) {
+				return value.toString().trim();
+			}
+		}
+		return null;
+	}
+
+	@Override
+	public String toString() {
+		return switch ( channel ) {
+			case NONE -> "cluster.channel=none";
+			case POSTGRESQL -> "cluster.channel=postgresql (" + postgresqlUrl + ")";
+			case REDIS -> "cluster.channel=redis (" + redisUri + ")";
+		};
+	}
+}

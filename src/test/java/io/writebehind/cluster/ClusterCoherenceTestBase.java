@@ -1,0 +1,355 @@
+package io.writebehind.cluster;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import org.hibernate.SessionFactory;
+import org.hibernate.StaleObjectStateException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.writebehind.WriteBehind;
+import io.writebehind.WriteBehindSettings;
+import io.writebehind.cluster.internal.ClusterCoherence;
+import io.writebehind.internal.WriteBehindRuntime;
+import io.writebehind.internal.queue.EntityRegion;
+import io.writebehind.model.Counter;
+import io.writebehind.testing.CountingConnectionProvider;
+import io.writebehind.testing.WriteBehindTestBase;
+import jakarta.persistence.EntityManagerFactory;
+import jakarta.persistence.OptimisticLockException;
+import jakarta.persistence.RollbackException;
+
+/**
+ * Issue 9: several application nodes (EntityManagerFactory instances on the suite's database, in this JVM) kept
+ * coherent by a channel; the subclasses choose PostgreSQL LISTEN/NOTIFY or Redis pub/sub. The channel's server is
+ * required whatever database the suite runs on (an unreachable one fails the test).
+ */
+abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
+
+	protected final String channelName = "wbtest_" + UUID.randomUUID().toString().replace( "-", "" ).substring( 0, 12 );
+	private final List<EntityManagerFactory> nodes = new ArrayList<>();
+	private final List<CountingConnectionProvider> providers = new ArrayList<>();
+
+	/** The channel's settings ({@code cluster.channel} and where its server is). */
+	protected abstract Map<String, Object> channelProperties();
+
+	/** Fails when the channel's server is not reachable. */
+	protected abstract void requireServer();
+
+	@Override
+	protected Class<?>[] entities() {
+		return new Class<?>[] { Counter.class, ClusterCounter.class };
+	}
+
+	@Override
+	protected void properties(Map<String, Object> properties) {
+		requireServer();
+		properties.putAll( channelProperties() );
+		properties.put( WriteBehindSettings.CLUSTER_CHANNEL_NAME, channelName );
+	}
+
+	/** Another node on this test's schema, listening once returned. */
+	protected EntityManagerFactory node(Map<String, Object> overrides) {
+		CountingConnectionProvider provider = new CountingConnectionProvider( schema, true );
+		providers.add( provider );
+		Map<String, Object> settings = new HashMap<>( overrides );
+		settings.put( "hibernate.hbm2ddl.auto", "none" );
+		EntityManagerFactory node = buildFactory( provider, settings );
+		nodes.add( node );
+		awaitListening( node );
+		return node;
+	}
+
+	@AfterEach
+	void closeNodes() {
+		for ( EntityManagerFactory node : nodes ) {
+			if ( node.isOpen() ) {
+				node.close();
+			}
+		}
+		providers.forEach( CountingConnectionProvider::closeAll );
+	}
+
+	protected static WriteBehindRuntime runtime(EntityManagerFactory node) {
+		return WriteBehindRuntime.of( node.unwrap( SessionFactory.class ) );
+	}
+
+	protected static ClusterCoherence coherence(EntityManagerFactory node) {
+		return runtime( node ).coherence();
+	}
+
+	protected static EntityRegion region(EntityManagerFactory node) {
+		return runtime( node ).regionOf( Counter.class.getName() );
+	}
+
+	protected static void awaitListening(EntityManagerFactory node) {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 20 );
+		while ( !coherence( node ).listening() ) {
+			assertTrue( System.nanoTime() < deadline, "the node's coherence channel did not listen within 20 s" );
+			sleep( 5 );
+		}
+	}
+
+	/** Waits until the node's cache no longer holds the id; returns the nanoseconds since {@code since}. */
+	protected static long awaitEvicted(EntityManagerFactory node, long id, long since) {
+		EntityRegion region = region( node );
+		while ( region.lookup( id ) != null ) {
+			assertTrue( System.nanoTime() - since < TimeUnit.SECONDS.toNanos( 10 ),
+					"node did not evict id " + id + " within 10 s" );
+			Thread.onSpinWait();
+		}
+		return System.nanoTime() - since;
+	}
+
+	protected static long total(EntityManagerFactory node, long id) {
+		return fromTransaction( node, em -> em.find( Counter.class, id ).getTotal() );
+	}
+
+	protected static void sleep(long millis) {
+		try {
+			Thread.sleep( millis );
+		}
+		catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException( e );
+		}
+	}
+
+	protected static boolean isOptimisticLockFailure(Throwable e) {
+		for ( Throwable cause = e; cause != null; cause = cause.getCause() ) {
+			if ( cause instanceof OptimisticLockException || cause instanceof StaleObjectStateException ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	// ---------------------------------------------------------------- scenarios
+
+	@Test
+	void anotherNodesCommitEvictsTheIdAndTheDelayIsMeasured() {
+		EntityManagerFactory nodeB = node( Map.of() );
+		awaitListening( emf );
+		inTransaction( em -> em.persist( new Counter( 1L, "hot", 0 ) ) );
+		writeBehind().flush();
+		int rounds = 40;
+		long[] delays = new long[rounds];
+		for ( int i = 0; i < rounds; i++ ) {
+			assertEquals( i, total( emf, 1L ) ); // node A reads (and caches) the latest row
+			assertNotNull( region( emf ).lookup( 1L ), "node A cached the row" );
+			long start = System.nanoTime();
+			inTransaction( nodeB, em -> em.find( Counter.class, 1L ).increment() );
+			delays[i] = awaitEvicted( emf, 1L, start );
+			WriteBehind.of( nodeB ).flush();
+		}
+		Arrays.sort( delays );
+		System.out.printf( "[%s] invalidation delay, commit on node B to eviction on node A, %d rounds: min %.2f ms, "
+				+ "median %.2f ms, p90 %.2f ms, max %.2f ms%n", getClass().getSimpleName(), rounds, delays[0] / 1e6,
+				delays[rounds / 2] / 1e6, delays[rounds * 9 / 10] / 1e6, delays[rounds - 1] / 1e6 );
+		assertEquals( rounds, total( emf, 1L ) );
+		assertEquals( 0, writeBehind().stats().conflicts() + WriteBehind.of( nodeB ).stats().conflicts() );
+	}
+
+	@Test
+	void aReadModifyWriteOnAStaleEntityFailsAtCommitOnceTheInvalidationArrived() {
+		EntityManagerFactory nodeB = node( Map.of() );
+		awaitListening( emf );
+		inTransaction( em -> em.persist( new Counter( 1L, "hot", 10 ) ) );
+		writeBehind().flush();
+		assertEquals( 10, total( emf, 1L ) );
+		assertEquals( 10, total( nodeB, 1L ) );
+
+		// node A read the entity before node B's commit, and commits after the invalidation arrived
+		var em = emf.createEntityManager();
+		em.getTransaction().begin();
+		em.find( Counter.class, 1L ).increment();
+		long start = System.nanoTime();
+		inTransaction( nodeB, other -> other.find( Counter.class, 1L ).increment() ); // 11, pending on node B
+		awaitEvicted( emf, 1L, start );
+		RollbackException refused = assertThrows( RollbackException.class, () -> em.getTransaction().commit() );
+		assertTrue( isOptimisticLockFailure( refused ), refused.toString() );
+		em.close();
+
+		// node B's write has not reached the database: node A reads the older row, but a write based on it fails too
+		RollbackException again = assertThrows( RollbackException.class,
+				() -> inTransaction( other -> other.find( Counter.class, 1L ).increment() ) );
+		assertTrue( isOptimisticLockFailure( again ), again.toString() );
+
+		// once node B's write is in the database, node A reads it and builds on it
+		WriteBehind.of( nodeB ).flush();
+		long commit = System.nanoTime();
+		inTransaction( other -> other.find( Counter.class, 1L ).increment() );
+		writeBehind().flush();
+		assertEquals( 12, count( "select total from wb_counter where id = 1" ) );
+		// node B serves its own write until node A's invalidation arrives (the documented delay), then the row
+		awaitEvicted( nodeB, 1L, commit );
+		assertEquals( 12, total( nodeB, 1L ) );
+		assertEquals( 0, writeBehind().stats().conflicts() + WriteBehind.of( nodeB ).stats().conflicts() );
+		assertTrue( writeBehind().failedWrites().isEmpty() && WriteBehind.of( nodeB ).failedWrites().isEmpty() );
+	}
+
+	@Test
+	void incrementsFromThreeNodesOnHotIdsAreNeverLost() {
+		runIncrements( 3, 3_000, null );
+	}
+
+	@Test
+	void aNodeClosedAndReopenedCatchesUp() {
+		EntityManagerFactory nodeB = node( Map.of() );
+		awaitListening( emf );
+		inTransaction( em -> em.persist( new Counter( 1L, "hot", 0 ) ) );
+		writeBehind().flush();
+		long start = System.nanoTime();
+		inTransaction( nodeB, em -> em.find( Counter.class, 1L ).increment() );
+		awaitEvicted( emf, 1L, start );
+		nodeB.close(); // drains its queue
+		assertEquals( 1, total( emf, 1L ) );
+		EntityManagerFactory nodeB2 = node( Map.of() );
+		assertEquals( 1, total( nodeB2, 1L ) );
+		inTransaction( em -> em.find( Counter.class, 1L ).increment() ); // node A: 2, pending
+		awaitEvicted( nodeB2, 1L, System.nanoTime() );
+		writeBehind().flush();
+		long commit = System.nanoTime();
+		inTransaction( nodeB2, em -> em.find( Counter.class, 1L ).increment() );
+		WriteBehind.of( nodeB2 ).flush();
+		awaitEvicted( emf, 1L, commit );
+		assertEquals( 3, total( emf, 1L ) );
+		assertEquals( 3, count( "select total from wb_counter where id = 1" ) );
+	}
+
+	/**
+	 * Threads on {@code nodeCount} nodes increment random hot ids for {@code millis}, retrying optimistic-lock failures;
+	 * {@code disturbance} (if any) runs on its own thread a third into the run. Then every node flushes, and no update
+	 * is lost silently: each node counts its increments in a column of its own, and wherever the database holds fewer
+	 * of a node's increments of an id than the node committed, that node reported a failed write of that id to its
+	 * failure handler. (Two nodes that commit to one id within the invalidation delay both hold a pending write based
+	 * on the same version; the database's check at flush refuses the second, and conflict policy FAIL reports it.)
+	 * After the flush, every node serves the database's rows.
+	 */
+	protected void runIncrements(int nodeCount, long millis, Runnable disturbance) {
+		Map<String, Object> fast = Map.of( WriteBehindSettings.MAX_DELAY_MS, "20" );
+		List<EntityManagerFactory> cluster = new ArrayList<>();
+		for ( int i = 0; i < nodeCount; i++ ) {
+			cluster.add( node( fast ) );
+		}
+		int ids = 8;
+		inTransaction( cluster.get( 0 ), em -> {
+			for ( long id = 1; id <= ids; id++ ) {
+				em.persist( new ClusterCounter( id ) );
+			}
+		} );
+		WriteBehind.of( cluster.get( 0 ) ).flush();
+		AtomicLongArray committed = new AtomicLongArray( ids + 1 );
+		AtomicLongArray[] committedBy = new AtomicLongArray[nodeCount];
+		for ( int n = 0; n < nodeCount; n++ ) {
+			committedBy[n] = new AtomicLongArray( ids + 1 );
+		}
+		AtomicLong retries = new AtomicLong();
+		List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+		long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos( millis );
+		List<Thread> threads = new ArrayList<>();
+		for ( int n = 0; n < nodeCount; n++ ) {
+			EntityManagerFactory node = cluster.get( n );
+			int index = n;
+			for ( int t = 0; t < 2; t++ ) {
+				threads.add( new Thread( () -> {
+					try {
+						while ( System.nanoTime() < end ) {
+							long id = 1 + ThreadLocalRandom.current().nextInt( ids );
+							try {
+								inTransaction( node, em -> em.find( ClusterCounter.class, id ).increment( index ) );
+								committed.incrementAndGet( (int) id );
+								committedBy[index].incrementAndGet( (int) id );
+							}
+							catch (RuntimeException e) {
+								if ( !isOptimisticLockFailure( e ) ) {
+									throw e;
+								}
+								retries.incrementAndGet();
+								Thread.sleep( ThreadLocalRandom.current().nextInt( 1, 5 ) );
+							}
+						}
+					}
+					catch (Throwable e) {
+						errors.add( e );
+					}
+				}, "incrementer" ) );
+			}
+		}
+		threads.forEach( Thread::start );
+		Thread disturber = null;
+		if ( disturbance != null ) {
+			sleep( millis / 3 );
+			disturber = new Thread( disturbance, "disturbance" );
+			disturber.start();
+		}
+		try {
+			for ( Thread thread : threads ) {
+				thread.join( millis + 60_000 );
+			}
+			if ( disturber != null ) {
+				disturber.join( 60_000 );
+			}
+		}
+		catch (InterruptedException e) {
+			throw new IllegalStateException( e );
+		}
+		assertTrue( errors.isEmpty(), "workers failed: " + errors );
+		for ( EntityManagerFactory node : cluster ) {
+			assertTrue( WriteBehind.of( node ).flush( Duration.ofSeconds( 60 ) ), "flushed" );
+		}
+		long totalCommitted = 0;
+		long totalInDatabase = 0;
+		long conflicts = 0;
+		long failed = 0;
+		for ( EntityManagerFactory node : cluster ) {
+			conflicts += WriteBehind.of( node ).stats().conflicts();
+			failed += WriteBehind.of( node ).failedWrites().size();
+		}
+		for ( int id = 1; id <= ids; id++ ) {
+			totalCommitted += committed.get( id );
+			totalInDatabase += count( "select total from wb_cluster_counter where id = ?", (long) id );
+		}
+		System.out.printf( "[%s] %d nodes, %d ms: %d increments committed, %d in the database (%.3f%% lost in %d "
+				+ "reported failed writes; conflicts at flush: %d), %d optimistic-lock failures at commit retried%n",
+				getClass().getSimpleName(), nodeCount, millis, totalCommitted, totalInDatabase,
+				100.0 * ( totalCommitted - totalInDatabase ) / totalCommitted, failed, conflicts, retries.get() );
+		assertTrue( totalCommitted > 0 );
+		assertEquals( conflicts, failed, "every conflict was reported (policy FAIL)" );
+		for ( int n = 0; n < nodeCount; n++ ) {
+			java.util.Set<Object> failedIds = new java.util.HashSet<>();
+			WriteBehind.of( cluster.get( n ) ).failedWrites().forEach( write -> failedIds.add( write.id() ) );
+			for ( long id = 1; id <= ids; id++ ) {
+				long inDatabase = count( "select node" + n + " from wb_cluster_counter where id = ?", id );
+				long ofNode = committedBy[n].get( (int) id );
+				assertTrue( inDatabase <= ofNode, "node " + n + " id " + id + ": " + inDatabase + " in the database, "
+						+ ofNode + " committed" );
+				assertTrue( inDatabase == ofNode || failedIds.contains( id ), "node " + n + " committed " + ofNode
+						+ " increments of id " + id + ", the database holds " + inDatabase + ", and no failed write of "
+						+ "that id was reported: a silent lost update" );
+			}
+			assertEquals( 0, count( "select count(*) from wb_cluster_counter where total <> node0 + node1 + node2" ) );
+		}
+		// after the flush, no node serves anything but the database's row
+		for ( EntityManagerFactory node : cluster ) {
+			for ( long i = 1; i <= ids; i++ ) {
+				long id = i;
+				long row = count( "select total from wb_cluster_counter where id = ?", id );
+				long served = fromTransaction( node, em -> em.find( ClusterCounter.class, id ).getTotal() );
+				assertEquals( row, served, "node serves the database's row of id " + id );
+			}
+		}
+	}
+}
