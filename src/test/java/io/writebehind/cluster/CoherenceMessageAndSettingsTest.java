@@ -1,0 +1,67 @@
+package io.writebehind.cluster;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.writebehind.WriteBehindConfigurationException;
+import io.writebehind.WriteBehindSettings;
+import io.writebehind.cluster.CoherenceMessage.Change;
+import io.writebehind.internal.config.ClusterConfig;
+import io.writebehind.internal.config.WriteBehindConfig;
+
+/** Issue 9: the message format (compact, escaped, never entity state) and the validation of the cluster settings. */
+class CoherenceMessageAndSettingsTest {
+
+	@Test
+	void messagesRoundTripAndEscapeTheirSeparators() {
+		CoherenceMessage message = CoherenceMessage.writes( "node1", "com.example.Counter", List.of(
+				new Change( "42", "7", false ), new Change( "a|b,c~d%e", null, false ), new Change( "9", null, true ) ) );
+		String text = message.encode();
+		assertEquals( "wb1|node1|W|com.example.Counter|42~7,a%7cb%2cc%7ed%25e,9~-", text );
+		assertEquals( message, CoherenceMessage.decode( text ) );
+		assertEquals( CoherenceMessage.flushAll( "n" ), CoherenceMessage.decode( CoherenceMessage.flushAll( "n" ).encode() ) );
+		assertEquals( CoherenceMessage.flushRegion( "n", "E" ),
+				CoherenceMessage.decode( CoherenceMessage.flushRegion( "n", "E" ).encode() ) );
+		assertNull( CoherenceMessage.decode( "hello" ), "text of another application on the channel is ignored" );
+		List<Change> many = new ArrayList<>();
+		for ( int i = 0; i < 300; i++ ) {
+			many.add( new Change( Long.toString( 1_000_000L + i ), Integer.toString( i ), false ) );
+		}
+		CoherenceMessage big = CoherenceMessage.writes( "node1", "com.example.Counter", many );
+		assertEquals( big.encode().getBytes( StandardCharsets.UTF_8 ).length,
+				CoherenceMessage.encodedLength( "node1", "com.example.Counter", many ) );
+	}
+
+	@Test
+	void clusterSettingsAreValidatedWithTheKeyAndValueInTheMessage() {
+		assertEquals( ClusterConfig.Channel.NONE, WriteBehindConfig.from( Map.of() ).cluster.channel );
+		assertEquals( "'bogus'", message( Map.of( WriteBehindSettings.CLUSTER_CHANNEL, "bogus" ),
+				WriteBehindSettings.CLUSTER_CHANNEL ) );
+		message( Map.of( WriteBehindSettings.CLUSTER_CHANNEL, "redis", WriteBehindSettings.CLUSTER_REDIS_URI, "http://x" ),
+				WriteBehindSettings.CLUSTER_REDIS_URI );
+		message( Map.of( WriteBehindSettings.CLUSTER_CHANNEL_NAME, "no spaces please" ), WriteBehindSettings.CLUSTER_CHANNEL_NAME );
+		message( Map.of( WriteBehindSettings.CLUSTER_CHANNEL, "postgresql" ), WriteBehindSettings.CLUSTER_POSTGRESQL_URL );
+		message( Map.of( WriteBehindSettings.CLUSTER_CHANNEL, "postgresql", "jakarta.persistence.jdbc.url", "jdbc:h2:mem:x" ),
+				WriteBehindSettings.CLUSTER_POSTGRESQL_URL );
+		ClusterConfig fromUnit = WriteBehindConfig.from( Map.of( WriteBehindSettings.CLUSTER_CHANNEL, "PostgreSQL",
+				"hibernate.connection.url", "jdbc:postgresql://db/app", "hibernate.connection.username", "app" ) ).cluster;
+		assertEquals( "jdbc:postgresql://db/app", fromUnit.postgresqlUrl );
+		assertEquals( "app", fromUnit.postgresqlUser );
+		assertEquals( "writebehind_my_unit", fromUnit.channelName( "my unit" ) );
+		assertEquals( "orders", WriteBehindConfig.from( Map.of( WriteBehindSettings.CLUSTER_CHANNEL_NAME, "orders" ) )
+				.cluster.channelName( "x" ) );
+	}
+
+	private static String message(Map<String, Object> settings, String key) {
+		WriteBehindConfigurationException e = assertThrows( WriteBehindConfigurationException.class,
+				() -> WriteBehindConfig.from( settings ) );
+		assertTrue( e.getMessage().contains( key ), e.getMessage() );
+		return e.getMessage().contains( "'bogus'" ) ? "'bogus'" : e.getMessage();
+	}
+}
