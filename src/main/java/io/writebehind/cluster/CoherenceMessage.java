@@ -82,9 +82,9 @@ public record CoherenceMessage(String origin, Kind kind, String entity, List<Cha
 	public static int encodedLength(String origin, String entity, List<Change> changes) {
 		int length = headerLength( origin, entity );
 		for ( Change change : changes ) {
-			length += change.encodedLength();
+			length += change.encodedLength(); // with the ',' before it
 		}
-		return length;
+		return changes.isEmpty() ? length : length - 1;
 	}
 
 	public String encode() {
