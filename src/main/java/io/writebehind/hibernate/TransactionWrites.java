@@ -146,7 +146,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 					&& write.writtenInTransaction == null ) {
 				// the cache no longer knows the id (evicted since the transaction read it): ask the database, as the
 				// UPDATE's version check would have done
-				Object databaseVersion = write.persister.getCurrentVersion( write.id, session );
+				Object databaseVersion = currentVersion( write, session );
 				if ( databaseVersion == null || !write.region.sameVersion( databaseVersion, write.baseVersion ) ) {
 					throw new StaleObjectStateException( write.latest.entityName(), write.id,
 							"version " + write.baseVersion + " was read, but the database holds "
@@ -171,6 +171,22 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 			// the INSERT at the flush in between)
 			throw new EntityExistsException( "A " + write.latest.entityName() + " with id " + write.id
 					+ " already exists (committed through write-behind)" );
+		}
+	}
+
+	/**
+	 * The version the database holds now, read in a short transaction of its own: the application's transaction may
+	 * read from an older snapshot (REPEATABLE READ, the MySQL/MariaDB default).
+	 */
+	private static Object currentVersion(Write write, SharedSessionContractImplementor session) {
+		try ( org.hibernate.StatelessSession own = session.getFactory().openStatelessSession() ) {
+			org.hibernate.Transaction tx = own.beginTransaction();
+			try {
+				return write.persister.getCurrentVersion( write.id, (SharedSessionContractImplementor) own );
+			}
+			finally {
+				tx.rollback();
+			}
 		}
 	}
 

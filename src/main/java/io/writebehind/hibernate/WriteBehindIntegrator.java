@@ -134,12 +134,51 @@ public class WriteBehindIntegrator implements Integrator {
 		}
 		validator.throwIfInvalid();
 		WriteBehindRuntime runtime = new WriteBehindRuntime( factory, unitName, config, specs );
+		if ( readsFromSnapshots( factory, settings, unitName ) ) {
+			runtime.regions().forEach( region -> region.snapshotReads( true ) );
+		}
 		installation.runtime( runtime );
 		runtime.start();
 		LOG.active( runtime.logPrefix(), runtime.describe(), unversioned, config );
 		if ( !Boolean.parseBoolean( String.valueOf( settings.get( JdbcSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT ) ) ) ) {
 			LOG.autocommitHint( runtime.logPrefix(), JdbcSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT );
 		}
+	}
+
+	/**
+	 * Whether application transactions run at REPEATABLE READ or SERIALIZABLE (hibernate.connection.isolation, else the
+	 * connections' own level): their reads may come from an older snapshot, so rows they read are not cached.
+	 */
+	private static boolean readsFromSnapshots(SessionFactoryImplementor factory, Map<String, Object> settings, String unitName) {
+		// the level of a real connection: the setting is applied only by Hibernate's own connection providers
+		Integer isolation = null;
+		var provider = factory.getServiceRegistry()
+				.getService( org.hibernate.engine.jdbc.connections.spi.ConnectionProvider.class );
+		if ( provider != null ) {
+			try {
+				java.sql.Connection connection = provider.getConnection();
+				try {
+					isolation = connection.getTransactionIsolation();
+				}
+				finally {
+					provider.closeConnection( connection );
+				}
+			}
+			catch (java.sql.SQLException | RuntimeException e) {
+				isolation = org.hibernate.engine.jdbc.connections.internal.ConnectionProviderInitiator.extractIsolation( settings );
+				if ( isolation == null ) {
+					isolation = java.sql.Connection.TRANSACTION_REPEATABLE_READ; // unknown: assume the cautious case
+				}
+			}
+		}
+		boolean snapshots = isolation != null && isolation >= java.sql.Connection.TRANSACTION_REPEATABLE_READ;
+		if ( snapshots ) {
+			org.jboss.logging.Logger.getLogger( WriteBehindIntegrator.class ).infof( "[write-behind %s] Transactions "
+					+ "run at REPEATABLE READ or above (isolation %d): rows they read from the database may come from an "
+					+ "older snapshot and are not cached; write-behind's own writes are. Use READ COMMITTED "
+					+ "(hibernate.connection.isolation=2) to let database reads fill the cache too.", unitName, isolation );
+		}
+		return snapshots;
 	}
 
 	private static final class RegionDraft {

@@ -18,6 +18,12 @@ import io.writebehind.WriteBehindSettings;
  */
 class EvictedEntryRaceTest extends ConcurrencyTestBase {
 
+	/** The test fills the cache with database reads to evict an entry: reads are cached at READ COMMITTED only. */
+	@Override
+	protected Integer transactionIsolation() {
+		return java.sql.Connection.TRANSACTION_READ_COMMITTED;
+	}
+
 	@Override
 	protected Class<?>[] entities() {
 		return new Class<?>[] { SlowLoadEntity.class };

@@ -52,7 +52,9 @@ class ReadAndQueueTest extends WriteBehindTestBase {
 		update( "insert into wb_counter (id, name, total, version) values (7, 'db', 70, 3)" );
 		assertEquals( 70, fromTransaction( em -> em.find( Counter.class, 7L ) ).getTotal() );
 		assertEquals( 70, fromTransaction( em -> em.find( Counter.class, 7L ) ).getTotal() );
-		assertEquals( 1, connections.sql().executions( "select", "wb_counter" ) );
+		// at REPEATABLE READ (MariaDB's default) a row read by a transaction may be from an older snapshot: not cached
+		boolean snapshotReads = database == io.writebehind.testing.TestDatabase.MARIADB;
+		assertEquals( snapshotReads ? 2 : 1, connections.sql().executions( "select", "wb_counter" ) );
 		inTransaction( em -> em.find( Counter.class, 7L ).increment() );
 		writeBehind().flush();
 		assertEquals( 71, count( "select total from wb_counter where id = 7 and version = 4" ) );

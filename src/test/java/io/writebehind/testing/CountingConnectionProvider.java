@@ -37,6 +37,14 @@ public final class CountingConnectionProvider implements ConnectionProvider {
 		this.autocommitOff = autocommitOff;
 	}
 
+	private volatile Integer isolation;
+
+	/** Hands out connections at this JDBC isolation level (the database's default when never called). */
+	public CountingConnectionProvider isolation(int level) {
+		this.isolation = level;
+		return this;
+	}
+
 	/** Connections handed out so far. */
 	public int acquired() {
 		return acquired.get();
@@ -77,6 +85,9 @@ public final class CountingConnectionProvider implements ConnectionProvider {
 			physical = schema.connect();
 		}
 		physical.setAutoCommit( !autocommitOff );
+		if ( isolation != null && physical.getTransactionIsolation() != isolation ) {
+			physical.setTransactionIsolation( isolation );
+		}
 		acquired.incrementAndGet();
 		acquiredByThread.computeIfAbsent( Thread.currentThread(), t -> new AtomicInteger() ).incrementAndGet();
 		return wrap( physical );

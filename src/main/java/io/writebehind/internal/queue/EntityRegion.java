@@ -131,6 +131,16 @@ public final class EntityRegion {
 	}
 
 	/**
+	 * Whether the database runs application transactions at REPEATABLE READ or above: a row such a transaction reads
+	 * may come from a snapshot older than the latest write, so it is not cached (nothing would tell it is old).
+	 */
+	public void snapshotReads(boolean snapshotReads) {
+		this.snapshotReads = snapshotReads;
+	}
+
+	private volatile boolean snapshotReads;
+
+	/**
 	 * A stamp to take before reading an id from the database, for {@link #loaded}: it changes whenever a write of an
 	 * id of the same stripe reaches the database or leaves the queue.
 	 */
@@ -144,6 +154,9 @@ public final class EntityRegion {
 	 * else would tell).
 	 */
 	public void loaded(Object id, EntitySnapshot snapshot, long stamp) {
+		if ( snapshotReads ) {
+			return;
+		}
 		if ( !pending.containsKey( id ) && stamps.get( stripe( id ) ) == stamp && remoteAllows( id, snapshot ) ) {
 			cache.putLoaded( this, id, snapshot, versioned ? versionComparator : null );
 			if ( stamps.get( stripe( id ) ) != stamp ) {
