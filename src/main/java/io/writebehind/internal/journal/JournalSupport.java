@@ -105,12 +105,12 @@ public final class JournalSupport implements AutoCloseable {
 			region.replayJournal( l.write().id(), l.write().snapshot(), l.seq(), l.base() );
 		}
 		if ( records[0] > 0 ) {
-			LOG.infof( "%sReplayed the journal in %s: %d transaction record(s), %d id(s) queued again (each is checked "
-					+ "against its row before it is written) in %d ms", logPrefix, config.dir, records[0], latest.size(),
+			LOG.infof( "%sJournal on: %s. Replayed the journal in %s: %d transaction record(s), %d id(s) queued again (each is checked "
+					+ "against its row before it is written) in %d ms", logPrefix, config, config.dir, records[0], latest.size(),
 					( System.nanoTime() - started ) / 1_000_000 );
 		}
 		else {
-			LOG.debugf( "%sJournal in %s is empty", logPrefix, config.dir );
+			LOG.infof( "%sJournal on: %s (empty)", logPrefix, config );
 		}
 	}
 

@@ -35,7 +35,7 @@ class BenchmarkTest {
 			assertTrue( text.contains( "\"" + scenario + "\": {" ), scenario + " missing in " + text );
 		}
 		for ( String table : new String[] { "1. insert-heavy", "2. hot-key updates", "3. drain rate",
-				"4. read after write", "5. memory", "6. sustained overload" } ) {
+				"4. read after write", "5. memory", "6. sustained overload", "7. journal" } ) {
 			assertTrue( printed.contains( table ), printed );
 		}
 		assertTrue( text.contains( "\"cores\": " ), text );
