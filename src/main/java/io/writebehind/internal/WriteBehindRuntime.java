@@ -238,6 +238,21 @@ public final class WriteBehindRuntime {
 
 	/** As {@link #flush(Duration)}, for the writes of some regions only ({@code null}: all). */
 	public boolean flush(java.util.Collection<EntityRegion> only, Duration timeout) {
+		if ( only != null ) {
+			// the writes of the regions asked for may reference pending inserts of regions before them in foreign-key
+			// order; the flusher holds such a write back until its parent is written, so those are forced too
+			int last = -1;
+			for ( EntityRegion region : only ) {
+				last = Math.max( last, region.index() );
+			}
+			List<EntityRegion> widened = new ArrayList<>();
+			for ( EntityRegion region : queue.regions() ) {
+				if ( region.index() <= last ) {
+					widened.add( region );
+				}
+			}
+			only = widened;
+		}
 		long deadline = System.nanoTime() + Math.min( timeout.toNanos(), Long.MAX_VALUE / 4 );
 		for ( Partition partition : queue.partitions() ) {
 			partition.retryNow();

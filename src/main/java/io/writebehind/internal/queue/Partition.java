@@ -68,7 +68,9 @@ public final class Partition {
 		queue.addLast( new QueueNode( write, ticket, now ) );
 		queued++;
 		long deadline = now + write.region.maxDelayNanos();
-		if ( queued >= batchSize || waitingUntilNanos == Long.MAX_VALUE || deadline - waitingUntilNanos < 0 ) {
+		// while paused the flusher waits for resume(), not for writes
+		if ( !paused
+				&& ( queued >= batchSize || waitingUntilNanos == Long.MAX_VALUE || deadline - waitingUntilNanos < 0 ) ) {
 			notifyAll();
 		}
 	}
