@@ -142,6 +142,18 @@ class QueryConsistencyTest extends WriteBehindTestBase {
 	}
 
 	@Test
+	void aNamedQuerySeesCommittedPendingWrites() {
+		inTransaction( em -> {
+			em.persist( new Item( 1L, "cheap", 5, null ) );
+			em.persist( new Item( 2L, "dear", 500, null ) );
+		} );
+		inTransaction( em -> em.find( Item.class, 2L ).price = 6 );
+		List<Long> ids = fromTransaction( em -> em.createNamedQuery( "Item.cheaperThan", Item.class )
+				.setParameter( "max", 10L ).getResultList().stream().map( i -> i.id ).toList() );
+		assertEquals( List.of( 1L, 2L ), ids );
+	}
+
+	@Test
 	void underEventualConsistencyQueriesReadTheDatabaseAsItIs() {
 		inTransaction( em -> em.persist( new EventualItem( 1L, "e" ) ) );
 		assertEquals( 0L, (long) fromTransaction( em -> em.createQuery( "select count(e) from EventualItem e", Long.class ).getSingleResult() ) );

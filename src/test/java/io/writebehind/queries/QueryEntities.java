@@ -32,6 +32,7 @@ final class QueryEntities {
 
 	@Entity(name = "Item")
 	@Table(name = "wbq_item")
+	@jakarta.persistence.NamedQuery(name = "Item.cheaperThan", query = "select i from Item i where i.price < :max order by i.id")
 	@WriteBehindEntity
 	public static class Item {
 		@Id
