@@ -31,7 +31,8 @@ import io.writebehind.WriteBehindSettings;
  */
 public final class Benchmark {
 
-	static final List<String> SCENARIOS = List.of( "insert", "hotkey", "drain", "read", "memory", "overload", "journal" );
+	static final List<String> SCENARIOS = List.of( "insert", "hotkey", "drain", "read", "memory", "overload", "journal",
+			"queryflush" );
 
 	/** Options; see {@link #usage()}. */
 	public static final class Options {
@@ -85,7 +86,7 @@ public final class Benchmark {
 				  --url URL             JDBC URL (default: an H2 database file under target/bench-db, recreated)
 				  --user NAME           database user (default: sa for H2, else the driver's default)
 				  --password SECRET     database password (default: empty)
-				  --scenarios LIST      comma-separated subset of insert,hotkey,drain,read,memory,overload,journal (default: all)
+				  --scenarios LIST      comma-separated subset of insert,hotkey,drain,read,memory,overload,journal,queryflush (default: all)
 				  --no-progress         no progress bars on stderr
 				writes target/benchmark-<h2|postgresql|mariadb>.json""";
 	}
@@ -177,6 +178,7 @@ public final class Benchmark {
 				case "hotkey" -> HotKeyUpdates.run( env, o.mode, o.progress, out );
 				case "drain" -> DrainRate.run( env, o.mode, o.progress, out );
 				case "read" -> ReadAfterWrite.run( env, o.mode, o.progress, out );
+				case "queryflush" -> QueryFlush.run( env, o.mode, o.progress, out );
 				case "memory" -> Memory.run( env, o.mode, o.progress, out );
 				case "overload" -> Overload.run( env, o.mode, o.progress, out );
 				case "journal" -> JournalLatency.run( env, o.mode, o.target, o.progress, out );
