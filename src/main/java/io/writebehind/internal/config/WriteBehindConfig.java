@@ -238,7 +238,8 @@ public final class WriteBehindConfig {
 		}
 		if ( !unknown.isEmpty() ) {
 			throw new WriteBehindConfigurationException( "Unknown write-behind setting(s) " + unknown
-					+ "; the known settings are " + new TreeSet<>( KNOWN ) );
+					+ "; the known settings are " + new TreeSet<>( KNOWN ) + ", " + new TreeSet<>( ClusterConfig.KEYS )
+					+ " and the journal.* settings" );
 		}
 	}
 
