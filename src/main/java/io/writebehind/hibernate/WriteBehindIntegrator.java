@@ -173,10 +173,7 @@ public class WriteBehindIntegrator implements Integrator {
 		}
 		boolean snapshots = isolation != null && isolation >= java.sql.Connection.TRANSACTION_REPEATABLE_READ;
 		if ( snapshots ) {
-			org.jboss.logging.Logger.getLogger( WriteBehindIntegrator.class ).infof( "[write-behind %s] Transactions "
-					+ "run at REPEATABLE READ or above (isolation %d): rows they read from the database may come from an "
-					+ "older snapshot and are not cached; write-behind's own writes are. Use READ COMMITTED "
-					+ "(hibernate.connection.isolation=2) to let database reads fill the cache too.", unitName, isolation );
+			LOG.snapshotReads( "[write-behind " + unitName + "] ", isolation );
 		}
 		return snapshots;
 	}

@@ -168,4 +168,10 @@ public interface WriteBehindLogger extends BasicLogger {
 	@LogMessage(level = DEBUG)
 	@Message(id = 29, value = "%sRegistered the MBean %s")
 	void jmxRegistered(String prefix, Object name);
+
+	@LogMessage(level = INFO)
+	@Message(id = 30, value = "%sTransactions run at REPEATABLE READ or above (isolation %d): rows they read from the database "
+			+ "may come from an older snapshot and are not cached; write-behind's own writes are. Use READ COMMITTED "
+			+ "(hibernate.connection.isolation=2) to let database reads fill the cache too.")
+	void snapshotReads(String prefix, int isolation);
 }
