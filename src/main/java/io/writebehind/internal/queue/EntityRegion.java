@@ -244,7 +244,7 @@ public final class EntityRegion {
 					: ( write.dbExists ? Operation.UPDATE : Operation.INSERT );
 			if ( write.needsRebase ) {
 				write.inFlight = true;
-				item[0] = new FlushItem( write, snapshot, write.seq, write.dbVersion, Operation.UPDATE, node.ticket,
+				item[0] = new FlushItem( write, snapshot, write.seq, write.dbVersion, Operation.UPDATE,
 						false, true );
 				item[0].journalBase = write.journalBase;
 				return write;
@@ -259,7 +259,7 @@ public final class EntityRegion {
 			}
 			write.inFlight = true;
 			write.attempts++;
-			item[0] = new FlushItem( write, snapshot, write.seq, write.dbVersion, operation, node.ticket,
+			item[0] = new FlushItem( write, snapshot, write.seq, write.dbVersion, operation,
 					write.uncertain, false );
 			return write;
 		} );
@@ -560,9 +560,6 @@ public final class EntityRegion {
 		return pending.containsKey( id );
 	}
 
-	public void invalidate(Object id) {
-		cache.invalidate( this, id );
-	}
 
 	public boolean sameVersion(Object a, Object b) {
 		return versionComparator == null ? Objects.equals( a, b ) : a != null && b != null && versionComparator.compare( a, b ) == 0;

@@ -15,7 +15,6 @@ public final class FlushItem {
 	/** The version the row has in the database now (the {@code where version = ?} value), or null. */
 	public final Object dbVersion;
 	public final Operation operation;
-	public final long ticket;
 	/** An earlier flush of this write failed while committing: it may already be in the database. */
 	public final boolean uncertain;
 	/** The row must be read first: the write is replayed over whatever the database holds now. */
@@ -24,14 +23,13 @@ public final class FlushItem {
 	/** Non-null for a write replayed from the journal, whose row must be checked before it is written. */
 	public PendingWrite.JournalBase journalBase;
 
-	FlushItem(PendingWrite write, EntitySnapshot snapshot, long seq, Object dbVersion, Operation operation, long ticket,
+	FlushItem(PendingWrite write, EntitySnapshot snapshot, long seq, Object dbVersion, Operation operation,
 			boolean uncertain, boolean needsRebase) {
 		this.write = write;
 		this.snapshot = snapshot;
 		this.seq = seq;
 		this.dbVersion = dbVersion;
 		this.operation = operation;
-		this.ticket = ticket;
 		this.uncertain = uncertain;
 		this.needsRebase = needsRebase;
 	}

@@ -301,9 +301,6 @@ public final class Partition {
 		notifyAll();
 	}
 
-	public synchronized int queued() {
-		return queued;
-	}
 
 	/** The writes still queued, for the log line of a shutdown that ran out of time. */
 	public synchronized List<PendingWrite> queuedWrites() {
