@@ -12,4 +12,8 @@ public class WriteBehindConfigurationException extends HibernateException {
 	public WriteBehindConfigurationException(String message) {
 		super( message );
 	}
+
+	public WriteBehindConfigurationException(String message, Throwable cause) {
+		super( message, cause );
+	}
 }

@@ -169,6 +169,27 @@ public final class WriteBehindSettings {
 	 */
 	public static final String CLUSTER_CHANNEL_NAME = PREFIX + "cluster.channel_name";
 
+	/**
+	 * Where the nodes of a cluster check a commit's versions: {@code commit} (each versioned write claims its new
+	 * version in the version ledger table, {@link #CLUSTER_LEDGER_TABLE}, inside the application's own transaction, so
+	 * that a write based on a version another node has already replaced fails at that commit with
+	 * {@code OptimisticLockException}, even before the other node's write reached the entity's table; one short UPDATE
+	 * per written entity) or {@code flush} (no check at commit beyond the invalidation messages: two nodes that commit
+	 * within the invalidation delay both hold a write, and the database's version check at flush refuses one, which the
+	 * conflict policy then resolves). Only read with a {@link #CLUSTER_CHANNEL} other than {@code none}. Default:
+	 * {@value #DEFAULT_CLUSTER_VERSION_CHECK}.
+	 */
+	public static final String CLUSTER_VERSION_CHECK = PREFIX + "cluster.version_check";
+	public static final String DEFAULT_CLUSTER_VERSION_CHECK = "commit";
+
+	/**
+	 * The table of {@code cluster.version_check=commit}, in the unit's database (created at boot when missing; the README
+	 * gives its DDL): one row per entity id written in the last {@code 2 * max_delay_ms + 10 s}, the latest version a
+	 * node committed. A name, optionally qualified by a schema. Default: {@value #DEFAULT_CLUSTER_LEDGER_TABLE}.
+	 */
+	public static final String CLUSTER_LEDGER_TABLE = PREFIX + "cluster.ledger_table";
+	public static final String DEFAULT_CLUSTER_LEDGER_TABLE = "writebehind_version_ledger";
+
 	private WriteBehindSettings() {
 	}
 }

@@ -126,6 +126,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 				check( write, session );
 			}
 			reserveCapacity();
+			claimInLedger( session );
 			prepared = true;
 		}
 		catch (RuntimeException e) {
@@ -187,6 +188,31 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 			finally {
 				tx.rollback();
 			}
+		}
+	}
+
+	/**
+	 * With several nodes and {@code cluster.version_check=commit}: claims the versioned writes' new versions in the
+	 * version ledger, in this transaction (fails when another node committed a newer version first).
+	 */
+	private void claimInLedger(SharedSessionContractImplementor session) {
+		var coherence = runtime.coherence();
+		if ( coherence == null ) {
+			return;
+		}
+		List<io.writebehind.cluster.internal.VersionLedger.Claim> claims = null;
+		for ( Write write : writes.values() ) {
+			if ( !write.baseExists && write.latest.isDeleted() || !coherence.ledgered( write.region ) ) {
+				continue; // created and removed by this transaction, or not in the ledger
+			}
+			boolean inserted = !write.baseExists || write.latest == write.writtenInTransaction;
+			if ( claims == null ) {
+				claims = new ArrayList<>( writes.size() );
+			}
+			claims.add( coherence.claimOf( write.region, write.id, inserted ? null : write.baseVersion, write.latest ) );
+		}
+		if ( claims != null ) {
+			coherence.claim( session, claims );
 		}
 	}
 

@@ -127,6 +127,15 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 		}
 	}
 
+	protected static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+		for ( Throwable cause = e; cause != null; cause = cause.getCause() ) {
+			if ( type.isInstance( cause ) ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	protected static boolean isOptimisticLockFailure(Throwable e) {
 		for ( Throwable cause = e; cause != null; cause = cause.getCause() ) {
 			if ( cause instanceof OptimisticLockException || cause instanceof StaleObjectStateException ) {
@@ -207,8 +216,91 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 	}
 
 	@Test
-	void incrementsFromThreeNodesOnHotIdsAreNeverLost() {
+	void incrementsFromThreeNodesOnHotIdsAreAllInTheDatabase() {
 		runIncrements( 3, 3_000, null );
+	}
+
+	@Test
+	void withTheVersionCheckAtFlushEveryIncrementLostToAConflictIsReported() {
+		runIncrements( 3, 3_000, null, Map.of( WriteBehindSettings.CLUSTER_VERSION_CHECK, "flush" ) );
+	}
+
+	/**
+	 * Two nodes whose channels do not reach each other (different channel names), so no invalidation ever arrives:
+	 * the version ledger alone refuses node A's commit based on the version node B replaced, while node B's write is
+	 * still pending (not in the entity's table).
+	 */
+	@Test
+	void theVersionLedgerRefusesAStaleCommitBeforeAnyInvalidationArrives() {
+		EntityManagerFactory nodeB = node( Map.of( WriteBehindSettings.CLUSTER_CHANNEL_NAME, channelName + "_b" ) );
+		awaitListening( emf );
+		inTransaction( em -> em.persist( new Counter( 1L, "hot", 10 ) ) );
+		writeBehind().flush();
+		assertEquals( 10, total( emf, 1L ) );
+		assertEquals( 10, total( nodeB, 1L ) ); // both nodes cache version 0 now (on READ COMMITTED)
+
+		inTransaction( nodeB, em -> em.find( Counter.class, 1L ).increment() ); // 11, version 1, pending on node B
+		RollbackException refused = assertThrows( RollbackException.class,
+				() -> inTransaction( em -> em.find( Counter.class, 1L ).increment() ) );
+		assertTrue( isOptimisticLockFailure( refused ), refused.toString() );
+		assertEquals( 10, count( "select total from wb_counter where id = 1" ), "node B's write is still pending" );
+		assertNull( region( emf ).lookup( 1L ), "the refusal evicted node A's stale entry" );
+
+		// node A's retry reads the row (version 0; node B's write is still pending): refused again, also without a
+		// round trip to the ledger (the refusal marked the id with node B's version)
+		RollbackException again = assertThrows( RollbackException.class,
+				() -> inTransaction( em -> em.find( Counter.class, 1L ).increment() ) );
+		assertTrue( isOptimisticLockFailure( again ), again.toString() );
+
+		// once node B's write is in the database, node A's retry builds on it
+		WriteBehind.of( nodeB ).flush();
+		inTransaction( em -> em.find( Counter.class, 1L ).increment() );
+		writeBehind().flush();
+		assertEquals( 12, count( "select total from wb_counter where id = 1" ) );
+		// a removal on node A is claimed too: node B's update based on its own (stale) version is refused at commit
+		inTransaction( em -> em.remove( em.find( Counter.class, 1L ) ) ); // pending on node A
+		RollbackException removed = assertThrows( RollbackException.class,
+				() -> inTransaction( nodeB, em -> em.find( Counter.class, 1L ).increment() ) );
+		assertTrue( isOptimisticLockFailure( removed ), removed.toString() );
+		// ... and so is node B's persist of the id while node A's removal is pending (the row is still there)
+		RollbackException exists = assertThrows( RollbackException.class,
+				() -> inTransaction( nodeB, em -> em.persist( new Counter( 1L, "again", 0 ) ) ) );
+		assertTrue( hasCause( exists, jakarta.persistence.EntityExistsException.class ), exists.toString() );
+		// once the removal is in the database, the id may be persisted again
+		writeBehind().flush();
+		assertEquals( 0, count( "select count(*) from wb_counter where id = 1" ) );
+		inTransaction( nodeB, em -> em.persist( new Counter( 1L, "again", 5 ) ) );
+		WriteBehind.of( nodeB ).flush();
+		assertEquals( 5, count( "select total from wb_counter where id = 1" ) );
+		assertEquals( 0, writeBehind().stats().conflicts() + WriteBehind.of( nodeB ).stats().conflicts() );
+		assertTrue( writeBehind().failedWrites().isEmpty() && WriteBehind.of( nodeB ).failedWrites().isEmpty() );
+	}
+
+	@Test
+	void aLedgerTableThatCannotBeCreatedFailsTheBootWithTheSettingAndTheDdl() {
+		RuntimeException e = assertThrows( RuntimeException.class,
+				() -> node( Map.of( WriteBehindSettings.CLUSTER_LEDGER_TABLE, "no_such_schema_wb.ledger" ) ) );
+		Throwable cause = e;
+		while ( !( cause instanceof io.writebehind.WriteBehindConfigurationException ) && cause.getCause() != null ) {
+			cause = cause.getCause();
+		}
+		String message = cause.getMessage();
+		assertTrue( cause instanceof io.writebehind.WriteBehindConfigurationException, e.toString() );
+		assertTrue( message.contains( WriteBehindSettings.CLUSTER_LEDGER_TABLE )
+				&& message.contains( "create table no_such_schema_wb.ledger (" )
+				&& message.contains( WriteBehindSettings.CLUSTER_VERSION_CHECK + "=flush" ), message );
+	}
+
+	@Test
+	void twoNodesPersistingOneNewIdAtOnce_theSecondIsRefusedAtCommit() {
+		EntityManagerFactory nodeB = node( Map.of( WriteBehindSettings.CLUSTER_CHANNEL_NAME, channelName + "_b" ) );
+		inTransaction( nodeB, em -> em.persist( new Counter( 7L, "b", 1 ) ) ); // pending on node B
+		RollbackException refused = assertThrows( RollbackException.class,
+				() -> inTransaction( em -> em.persist( new Counter( 7L, "a", 2 ) ) ) );
+		assertTrue( hasCause( refused, jakarta.persistence.EntityExistsException.class ), refused.toString() );
+		WriteBehind.of( nodeB ).flush();
+		assertEquals( 1, count( "select total from wb_counter where id = 7" ) );
+		assertTrue( writeBehind().failedWrites().isEmpty() && WriteBehind.of( nodeB ).failedWrites().isEmpty() );
 	}
 
 	@Test
@@ -237,15 +329,27 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 
 	/**
 	 * Threads on {@code nodeCount} nodes increment random hot ids for {@code millis}, retrying optimistic-lock failures;
-	 * {@code disturbance} (if any) runs on its own thread a third into the run. Then every node flushes, and no update
-	 * is lost silently: each node counts its increments in a column of its own, and wherever the database holds fewer
-	 * of a node's increments of an id than the node committed, that node reported a failed write of that id to its
-	 * failure handler. (Two nodes that commit to one id within the invalidation delay both hold a pending write based
-	 * on the same version; the database's check at flush refuses the second, and conflict policy FAIL reports it.)
-	 * After the flush, every node serves the database's rows.
+	 * {@code disturbance} (if any) runs on its own thread a third into the run. Then every node flushes; the database
+	 * holds every committed increment (the version ledger refused each commit based on a replaced version). Each node
+	 * also counts its increments in a column of its own, and wherever the database holds fewer of a node's increments
+	 * of an id than the node committed, that node reported a failed write of that id to its failure handler (only
+	 * possible with {@code cluster.version_check=flush}: two nodes that commit to one id within the invalidation delay
+	 * both hold a pending write based on the same version; the database's check at flush refuses the second, and
+	 * conflict policy FAIL reports it). After the flush, every node serves the database's rows.
 	 */
 	protected void runIncrements(int nodeCount, long millis, Runnable disturbance) {
-		Map<String, Object> fast = Map.of( WriteBehindSettings.MAX_DELAY_MS, "20" );
+		runIncrements( nodeCount, millis, disturbance, Map.of() );
+	}
+
+	/**
+	 * As {@link #runIncrements(int, long, Runnable)}, with more settings for the nodes. With the default
+	 * {@code cluster.version_check=commit} the database holds exactly the increments committed, and no write failed;
+	 * with {@code flush}, every increment missing from the database is a reported failed write of its node.
+	 */
+	protected void runIncrements(int nodeCount, long millis, Runnable disturbance, Map<String, Object> settings) {
+		Map<String, Object> fast = new HashMap<>( settings );
+		fast.put( WriteBehindSettings.MAX_DELAY_MS, "20" );
+		boolean exact = !"flush".equals( settings.get( WriteBehindSettings.CLUSTER_VERSION_CHECK ) );
 		List<EntityManagerFactory> cluster = new ArrayList<>();
 		for ( int i = 0; i < nodeCount; i++ ) {
 			cluster.add( node( fast ) );
@@ -333,6 +437,11 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 				getClass().getSimpleName(), nodeCount, millis, totalCommitted, totalInDatabase,
 				100.0 * ( totalCommitted - totalInDatabase ) / totalCommitted, failed, conflicts, retries.get() );
 		assertTrue( totalCommitted > 0 );
+		if ( exact ) {
+			assertEquals( totalCommitted, totalInDatabase, "every committed increment is in the database" );
+			assertEquals( 0, failed, "no write failed" );
+			assertEquals( 0, conflicts, "no conflict at flush: the ledger refused stale commits" );
+		}
 		assertEquals( conflicts, failed, "every conflict was reported (policy FAIL)" );
 		for ( int n = 0; n < nodeCount; n++ ) {
 			java.util.Set<Object> failedIds = new java.util.HashSet<>();

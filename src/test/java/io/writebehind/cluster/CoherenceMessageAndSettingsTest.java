@@ -54,6 +54,16 @@ class CoherenceMessageAndSettingsTest {
 		assertEquals( "jdbc:postgresql://db/app", fromUnit.postgresqlUrl );
 		assertEquals( "app", fromUnit.postgresqlUser );
 		assertEquals( "writebehind_my_unit", fromUnit.channelName( "my unit" ) );
+		assertEquals( ClusterConfig.VersionCheck.COMMIT, WriteBehindConfig.from( Map.of() ).cluster.versionCheck );
+		assertEquals( "writebehind_version_ledger", WriteBehindConfig.from( Map.of() ).cluster.ledgerTable );
+		assertEquals( ClusterConfig.VersionCheck.FLUSH, WriteBehindConfig.from( Map.of(
+				WriteBehindSettings.CLUSTER_VERSION_CHECK, " Flush " ) ).cluster.versionCheck );
+		assertEquals( "app.ledger", WriteBehindConfig.from( Map.of(
+				WriteBehindSettings.CLUSTER_LEDGER_TABLE, "app.ledger" ) ).cluster.ledgerTable );
+		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_VERSION_CHECK, "always" ),
+				WriteBehindSettings.CLUSTER_VERSION_CHECK ).contains( "'always'" ) );
+		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_LEDGER_TABLE, "ledger; drop table x" ),
+				WriteBehindSettings.CLUSTER_LEDGER_TABLE ).contains( "'ledger; drop table x'" ) );
 		assertEquals( "orders", WriteBehindConfig.from( Map.of( WriteBehindSettings.CLUSTER_CHANNEL_NAME, "orders" ) )
 				.cluster.channelName( "x" ) );
 	}

@@ -44,16 +44,21 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 	private static final int DRAIN_MAX = 4_096;
 
 	/** How an opted-in hierarchy's ids and versions travel as text. */
-	private record Target(EntityRegion region, JavaType<Object> idType, JavaType<Object> versionType, long markTtlNanos) {
+	private record Target(EntityRegion region, JavaType<Object> idType, JavaType<Object> versionType, long markTtlNanos,
+			boolean ledgered) {
 	}
 
-	private record Announcement(EntityRegion region, Object id, EntitySnapshot state, boolean dropped) {
+	/** A commit of this node ({@code rewrite} false), or the flusher's rewrite of one (dropped: {@code state == null}). */
+	private record Announcement(EntityRegion region, Object id, EntitySnapshot state, boolean dropped, boolean rewrite) {
 	}
 
 	private final String nodeId = UUID.randomUUID().toString().substring( 0, 8 );
 	private final String logPrefix;
 	private final String description;
 	private final CoherenceChannel channel;
+	private final SessionFactoryImplementor factory;
+	/** {@code null} unless {@code cluster.version_check=commit}. */
+	private final VersionLedger ledger;
 	private final Map<String, Target> byEntity = new LinkedHashMap<>();
 	private final Map<EntityRegion, Target> byRegion = new IdentityHashMap<>();
 	private final ArrayBlockingQueue<Announcement> queue = new ArrayBlockingQueue<>( QUEUE_CAPACITY );
@@ -70,6 +75,9 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 	public ClusterCoherence(SessionFactoryImplementor factory, ClusterConfig config, String unitName, String logPrefix,
 			List<EntityRegion> regions) {
 		this.logPrefix = logPrefix;
+		this.factory = factory;
+		this.ledger = config.versionCheck == ClusterConfig.VersionCheck.COMMIT
+				? new VersionLedger( factory, config.ledgerTable, logPrefix ) : null;
 		for ( EntityRegion region : regions ) {
 			EntityPersister persister = factory.getMappingMetamodel().getEntityDescriptor( region.entityName() );
 			@SuppressWarnings("unchecked")
@@ -79,7 +87,15 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 			JavaType<Object> versionType = persister.isVersioned()
 					? (JavaType<Object>) (JavaType<?>) persister.getVersionMapping().getJavaType() : null;
 			long ttl = Math.min( 2 * region.maxDelayNanos() + TimeUnit.SECONDS.toNanos( 10 ), TimeUnit.HOURS.toNanos( 1 ) );
-			Target target = new Target( region, idType, versionType, ttl );
+			boolean ledgered = ledger != null && versionType != null && idType != null
+					&& ledgerVersionOf( versionType.getJavaTypeClass() );
+			if ( ledger != null && persister.isVersioned() && !ledgered ) {
+				LOG.warnf( "%s%s: its %s cannot be kept in the version ledger (only ids of one basic column and "
+						+ "integral or timestamp versions can): two nodes' commits of one id are checked at flush only",
+						logPrefix, region.entityName(), idType == null ? "composite id" : "version type "
+								+ versionType.getJavaTypeClass().getSimpleName() );
+			}
+			Target target = new Target( region, idType, versionType, ttl, ledgered );
 			byEntity.put( region.entityName(), target );
 			byRegion.put( region, target );
 			region.rewriteObserver( this );
@@ -126,6 +142,9 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 	}
 
 	public void start() {
+		if ( ledger != null ) {
+			ledger.ensureTable();
+		}
 		publisher.start();
 		channel.start( this );
 		LOG.infof( "%sCache coherence through the %s (node %s)", logPrefix, description, nodeId );
@@ -166,16 +185,98 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 
 	/** A committed write of this node (never blocks: a full queue turns into a "flush all" message). */
 	public void announce(EntityRegion region, Object id, EntitySnapshot state) {
-		if ( !queue.offer( new Announcement( region, id, state, false ) ) ) {
+		if ( !queue.offer( new Announcement( region, id, state, false, false ) ) ) {
 			overflowed.set( true );
 		}
 	}
 
 	@Override
 	public void rewritten(EntityRegion region, Object id, EntitySnapshot written) {
-		if ( !queue.offer( new Announcement( region, id, written, written == null ) ) ) {
-			overflowed.set( true );
+		if ( !queue.offer( new Announcement( region, id, written, written == null, true ) ) ) {
+			overflowed.set( true ); // the ledger row, if any, ages out
 		}
+	}
+
+	// ---------------------------------------------------------------- version ledger (committing threads)
+
+	/** Whether commits claim their versions in the version ledger ({@code cluster.version_check=commit}). */
+	public boolean ledgered(EntityRegion region) {
+		Target target = byRegion.get( region );
+		return target != null && target.ledgered();
+	}
+
+	/**
+	 * The ledger claim of a committing versioned write of a ledgered region: {@code baseVersion} is the version read
+	 * ({@code null} for an insert), {@code latest} the state committed (removed: a removal).
+	 */
+	public VersionLedger.Claim claimOf(EntityRegion region, Object id, Object baseVersion, EntitySnapshot latest) {
+		Target target = byRegion.get( region );
+		String text = target.idType().toString( id );
+		Long expected = baseVersion == null ? null : ledgerVersion( baseVersion );
+		long next = latest.isDeleted() ? VersionLedger.REMOVED : ledgerVersion( latest.version() );
+		return new VersionLedger.Claim( region.entityName(), text, expected, next,
+				TimeUnit.NANOSECONDS.toMillis( target.markTtlNanos() ), id, baseVersion );
+	}
+
+	/**
+	 * Claims the versions in the ledger, on the session's connection, in its transaction; throws when another node
+	 * committed a newer version of an id first (and marks the id with it: reads are not cached until the database
+	 * shows it).
+	 */
+	public void claim(org.hibernate.engine.spi.SharedSessionContractImplementor session, List<VersionLedger.Claim> claims) {
+		ledger.claim( session, claims, claim -> factory.getMappingMetamodel().getEntityDescriptor( claim.entity() )
+				.getCurrentVersion( claim.idObject(), session ) != null, (claim, found) -> {
+			Target target = byEntity.get( claim.entity() );
+			Object version = null;
+			if ( found != null && Number.class.isAssignableFrom( target.versionType().getJavaTypeClass() ) ) {
+				try {
+					version = target.versionType().fromString( Long.toString( found ) );
+				}
+				catch (RuntimeException e) {
+					version = null;
+				}
+			}
+			target.region().remoteWrite( claim.idObject(), version, found == null && claim.expected() != null,
+					target.markTtlNanos() );
+		} );
+	}
+
+	private static boolean ledgerVersionOf(Class<?> type) {
+		return type == Integer.class || type == Long.class || type == Short.class || type == Byte.class
+				|| type == java.math.BigInteger.class || java.util.Date.class.isAssignableFrom( type ) && type != java.sql.Date.class
+				|| type == java.time.Instant.class || type == java.time.LocalDateTime.class
+				|| type == java.time.OffsetDateTime.class || type == java.time.ZonedDateTime.class
+				|| java.util.Calendar.class.isAssignableFrom( type );
+	}
+
+	/** A version as the ledger's number: integral versions as they are, timestamps in microseconds since the epoch. */
+	static long ledgerVersion(Object version) {
+		if ( version instanceof Number number ) {
+			return number.longValue();
+		}
+		java.time.Instant instant;
+		if ( version instanceof java.time.Instant value ) {
+			instant = value;
+		}
+		else if ( version instanceof java.util.Date date ) {
+			instant = date.toInstant();
+		}
+		else if ( version instanceof java.time.LocalDateTime value ) {
+			instant = value.toInstant( java.time.ZoneOffset.UTC );
+		}
+		else if ( version instanceof java.time.OffsetDateTime value ) {
+			instant = value.toInstant();
+		}
+		else if ( version instanceof java.time.ZonedDateTime value ) {
+			instant = value.toInstant();
+		}
+		else if ( version instanceof java.util.Calendar value ) {
+			instant = value.toInstant();
+		}
+		else {
+			throw new IllegalArgumentException( "not a ledger version: " + version );
+		}
+		return Math.addExact( Math.multiplyExact( instant.getEpochSecond(), 1_000_000L ), instant.getNano() / 1_000 );
 	}
 
 	// ---------------------------------------------------------------- publisher thread
@@ -213,6 +314,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 				List<Announcement> batch = new ArrayList<>();
 				batch.add( first );
 				queue.drainTo( batch, DRAIN_MAX );
+				forgetRewritten( batch );
 				if ( !flushAllOwed ) {
 					messages.addAll( messagesOf( batch ) );
 				}
@@ -256,11 +358,40 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 				for ( Target target : byRegion.values() ) {
 					target.region().purgeRemoteMarks();
 				}
+				if ( ledger != null && System.nanoTime() - nextLedgerPurge > 0 ) {
+					nextLedgerPurge = System.nanoTime() + TimeUnit.MINUTES.toNanos( 1 );
+					ledger.purge( TimeUnit.NANOSECONDS.toMillis( maxMarkTtlNanos() ) );
+				}
 			}
 			if ( closed && failing ) {
 				return;
 			}
 		}
+	}
+
+	private long nextLedgerPurge = System.nanoTime();
+
+	private long maxMarkTtlNanos() {
+		long max = 0;
+		for ( Target target : byRegion.values() ) {
+			max = Math.max( max, target.markTtlNanos() );
+		}
+		return max;
+	}
+
+	/** The ledger rows of this node's writes that will not reach the database as claimed go (publisher thread). */
+	private void forgetRewritten(List<Announcement> batch) {
+		if ( ledger == null ) {
+			return;
+		}
+		List<String[]> keys = new ArrayList<>();
+		for ( Announcement announcement : batch ) {
+			Target target = byRegion.get( announcement.region() );
+			if ( announcement.rewrite() && target != null && target.ledgered() ) {
+				keys.add( new String[] { announcement.region().entityName(), target.idType().toString( announcement.id() ) } );
+			}
+		}
+		ledger.forget( keys );
 	}
 
 	private List<CoherenceMessage> messagesOf(List<Announcement> batch) {

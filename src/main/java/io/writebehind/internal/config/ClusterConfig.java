@@ -14,11 +14,18 @@ public final class ClusterConfig {
 
 	public enum Channel { NONE, POSTGRESQL, REDIS }
 
-	static final Set<String> KEYS = Set.of( CLUSTER_CHANNEL, CLUSTER_REDIS_URI, CLUSTER_POSTGRESQL_URL, CLUSTER_CHANNEL_NAME );
+	public enum VersionCheck { COMMIT, FLUSH }
 
+	static final Set<String> KEYS = Set.of( CLUSTER_CHANNEL, CLUSTER_REDIS_URI, CLUSTER_POSTGRESQL_URL, CLUSTER_CHANNEL_NAME,
+			CLUSTER_VERSION_CHECK, CLUSTER_LEDGER_TABLE );
+
+	private static final Pattern TABLE_NAME = Pattern.compile( "([A-Za-z_][A-Za-z0-9_]{0,62}\\.)?[A-Za-z_][A-Za-z0-9_]{0,62}" );
 	private static final Pattern CHANNEL_NAME = Pattern.compile( "[A-Za-z0-9_.\\-]{1,63}" );
 
 	public final Channel channel;
+	public final VersionCheck versionCheck;
+	/** The version ledger's table (with {@link VersionCheck#COMMIT}). */
+	public final String ledgerTable;
 	public final String redisUri;
 	/** The PostgreSQL URL, and the user and password from the unit's settings (each may be {@code null}). */
 	public final String postgresqlUrl;
@@ -36,6 +43,22 @@ public final class ClusterConfig {
 		catch (IllegalArgumentException e) {
 			throw new WriteBehindConfigurationException( CLUSTER_CHANNEL + " was '" + value
 					+ "', must be none, postgresql or redis" );
+		}
+		Object check = settings.get( CLUSTER_VERSION_CHECK );
+		String checkText = check == null ? DEFAULT_CLUSTER_VERSION_CHECK : check.toString().trim();
+		try {
+			versionCheck = VersionCheck.valueOf( checkText.toUpperCase( Locale.ROOT ) );
+		}
+		catch (IllegalArgumentException e) {
+			throw new WriteBehindConfigurationException( CLUSTER_VERSION_CHECK + " was '" + check
+					+ "', must be commit (a node's commit based on a version another node replaced fails) or flush "
+					+ "(the database's check at flush decides, the conflict policy resolves)" );
+		}
+		Object table = settings.get( CLUSTER_LEDGER_TABLE );
+		ledgerTable = table == null ? DEFAULT_CLUSTER_LEDGER_TABLE : table.toString().trim();
+		if ( !TABLE_NAME.matcher( ledgerTable ).matches() ) {
+			throw new WriteBehindConfigurationException( CLUSTER_LEDGER_TABLE + " was '" + table
+					+ "', must be a table name, optionally qualified by a schema (letters, digits, '_')" );
 		}
 		Object uri = settings.get( CLUSTER_REDIS_URI );
 		redisUri = uri == null ? DEFAULT_CLUSTER_REDIS_URI : uri.toString().trim();
@@ -95,6 +118,10 @@ public final class ClusterConfig {
 		return derived.length() > 63 ? derived.substring( 0, 63 ) : derived;
 	}
 
+	private String versionCheck() {
+		return versionCheck == VersionCheck.COMMIT ? "commit (ledger " + ledgerTable + ")" : "flush";
+	}
+
 	private static String string(Map<String, ?> settings, String... keys) {
 		for ( String key : keys ) {
 			Object value = settings.get( key );
@@ -109,8 +136,8 @@ public final class ClusterConfig {
 	public String toString() {
 		return switch ( channel ) {
 			case NONE -> "cluster.channel=none";
-			case POSTGRESQL -> "cluster.channel=postgresql (" + postgresqlUrl + ")";
-			case REDIS -> "cluster.channel=redis (" + redisUri + ")";
+			case POSTGRESQL -> "cluster.channel=postgresql (" + postgresqlUrl + "), version_check=" + versionCheck();
+			case REDIS -> "cluster.channel=redis (" + redisUri + "), version_check=" + versionCheck();
 		};
 	}
 }

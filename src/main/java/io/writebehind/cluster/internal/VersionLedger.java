@@ -1,0 +1,337 @@
+package io.writebehind.cluster.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Comparator;
+import java.util.List;
+
+import org.hibernate.StaleObjectStateException;
+import org.hibernate.StatelessSession;
+import org.hibernate.Transaction;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.hibernate.engine.spi.SharedSessionContractImplementor;
+import org.jboss.logging.Logger;
+
+import io.writebehind.WriteBehindConfigurationException;
+import io.writebehind.WriteBehindSettings;
+import jakarta.persistence.EntityExistsException;
+
+/**
+ * The cluster's version ledger ({@code cluster.version_check=commit}): a table in the unit's database holding, per
+ * entity id written lately by any node, the latest version a node committed (or "removed"), and when.
+ * <p>
+ * Before an application transaction of any node commits a versioned write, it claims the new version in the ledger,
+ * in that same transaction, on its own connection: {@code UPDATE ... WHERE version <= <the version read>}. A claim
+ * that finds a newer version there (another node committed one, whose write may still be pending on that node) fails,
+ * and so does the commit, with {@code OptimisticLockException}; the row lock the UPDATE takes makes two nodes that
+ * commit to one id at once wait for each other, and the second sees the first's claim. Rows older than the region's
+ * time-to-live ({@code 2 * max_delay_ms + 10 s}: by then the write reached the database and every node heard of it)
+ * count as absent: a node that crashed, or a write an administrator changed with SQL, does not block an id for longer.
+ * An insert of an id whose removal another node claimed lately is allowed once the entity's table no longer holds the
+ * row (the removal was written), refused before.
+ * Versions are compared as numbers: integral versions as they are, timestamps as microseconds since the epoch.
+ * <p>
+ * Thread use: {@link #claim} runs on the committing application thread (on the session's connection);
+ * {@link #forget} and {@link #purge} on the coherence publisher thread, each in a short transaction of its own.
+ */
+public final class VersionLedger {
+
+	private static final Logger LOG = Logger.getLogger( VersionLedger.class );
+
+	/** The version stored for a removed entity (greater than any version). */
+	static final long REMOVED = Long.MAX_VALUE;
+
+	/**
+	 * One versioned write of a committing transaction: {@code expected} is the version it read ({@code null}: an insert),
+	 * {@code next} the version it commits ({@link #REMOVED} for a removal).
+	 */
+	public record Claim(String entity, String id, Long expected, long next, long ttlMillis, Object idObject,
+			Object expectedVersion) {
+	}
+
+	/** What a refused claim found: the newer version (or {@code null}: removed, or not a plain number). */
+	public interface Refusal {
+		void refused(Claim claim, Long found);
+	}
+
+	/** Whether the entity's table holds the id's row, read in the committing transaction. */
+	public interface RowCheck {
+		boolean rowExists(Claim claim);
+	}
+
+	private static final Comparator<Claim> ORDER = Comparator.comparing( Claim::entity ).thenComparing( Claim::id );
+
+	private final SessionFactoryImplementor factory;
+	private final String table;
+	private final String logPrefix;
+	private final String update;
+	private final String updateInsert;
+	private final String updateRemoved;
+	private final String select;
+	private final String insert;
+	private final String delete;
+	private final String purge;
+
+	public VersionLedger(SessionFactoryImplementor factory, String table, String logPrefix) {
+		this.factory = factory;
+		this.table = table;
+		this.logPrefix = logPrefix;
+		this.update = "update " + table + " set version = ?, claimed_at = ? where entity_name = ? and entity_id = ? "
+				+ "and (version <= ? or claimed_at < ?)";
+		this.updateInsert = "update " + table + " set version = ?, claimed_at = ? where entity_name = ? and entity_id = ? "
+				+ "and claimed_at < ?";
+		this.updateRemoved = "update " + table + " set version = ?, claimed_at = ? where entity_name = ? and entity_id = ? "
+				+ "and version = " + REMOVED;
+		this.select = "select version from " + table + " where entity_name = ? and entity_id = ?";
+		this.insert = "insert into " + table + " (entity_name, entity_id, version, claimed_at) values (?, ?, ?, ?)";
+		this.delete = "delete from " + table + " where entity_name = ? and entity_id = ?";
+		this.purge = "delete from " + table + " where claimed_at < ?";
+	}
+
+	/** The DDL of the ledger's table (also in the README). */
+	public static String ddl(String table) {
+		return "create table " + table + " (entity_name varchar(255) not null, entity_id varchar(255) not null, "
+				+ "version bigint not null, claimed_at bigint not null, primary key (entity_name, entity_id))";
+	}
+
+	public String table() {
+		return table;
+	}
+
+	/** Creates the table when it is missing; fails with the DDL to run when that is not possible. */
+	public void ensureTable() {
+		if ( tableExists() ) {
+			return;
+		}
+		try {
+			inOwnTransaction( connection -> {
+				try ( var statement = connection.createStatement() ) {
+					statement.execute( ddl( table ) );
+				}
+				return null;
+			} );
+			LOG.infof( "%sCreated the version ledger table %s (%s=commit)", logPrefix, table,
+					WriteBehindSettings.CLUSTER_VERSION_CHECK );
+		}
+		catch (RuntimeException e) {
+			if ( tableExists() ) {
+				return; // another node created it at the same moment
+			}
+			throw new WriteBehindConfigurationException( WriteBehindSettings.CLUSTER_VERSION_CHECK + "=commit needs the "
+					+ "version ledger table '" + table + "' (" + WriteBehindSettings.CLUSTER_LEDGER_TABLE + ") in the "
+					+ "unit's database; it is missing and could not be created (" + rootMessage( e ) + "). Create it: "
+					+ ddl( table ) + "; or set " + WriteBehindSettings.CLUSTER_VERSION_CHECK + "=flush", e );
+		}
+	}
+
+	private boolean tableExists() {
+		try {
+			inOwnTransaction( connection -> {
+				try ( var statement = connection.createStatement() ) {
+					statement.executeQuery( "select count(*) from " + table + " where 1 = 0" ).close();
+				}
+				return null;
+			} );
+			return true;
+		}
+		catch (RuntimeException e) {
+			return false;
+		}
+	}
+
+	/**
+	 * Claims the versions of a committing transaction's writes on its own connection (in id order, so that two
+	 * transactions never wait for each other's rows in opposite orders). Throws {@link StaleObjectStateException} when
+	 * another node committed a newer version of an id, {@link EntityExistsException} when an insert's id was written by
+	 * another node lately; the caller's transaction then rolls back, and with it the claims made.
+	 */
+	public void claim(SharedSessionContractImplementor session, List<Claim> claims, RowCheck rowCheck, Refusal refusal) {
+		if ( claims.size() > 1 ) {
+			claims.sort( ORDER );
+		}
+		Connection connection = session.getJdbcCoordinator().getLogicalConnection().getPhysicalConnection();
+		long now = System.currentTimeMillis();
+		String sql = update;
+		try {
+			for ( Claim claim : claims ) {
+				long cutoff = now - claim.ttlMillis();
+				int updated;
+				if ( claim.expected() == null ) {
+					sql = updateInsert;
+					try ( PreparedStatement statement = connection.prepareStatement( updateInsert ) ) {
+						statement.setLong( 1, claim.next() );
+						statement.setLong( 2, now );
+						statement.setString( 3, claim.entity() );
+						statement.setString( 4, claim.id() );
+						statement.setLong( 5, cutoff );
+						updated = statement.executeUpdate();
+					}
+				}
+				else {
+					sql = update;
+					try ( PreparedStatement statement = connection.prepareStatement( update ) ) {
+						statement.setLong( 1, claim.next() );
+						statement.setLong( 2, now );
+						statement.setString( 3, claim.entity() );
+						statement.setString( 4, claim.id() );
+						statement.setLong( 5, claim.expected() );
+						statement.setLong( 6, cutoff );
+						updated = statement.executeUpdate();
+					}
+				}
+				if ( updated > 0 ) {
+					continue;
+				}
+				// no row, or a row another node claimed lately with a newer version
+				sql = select;
+				Long found = null;
+				boolean exists;
+				try ( PreparedStatement statement = connection.prepareStatement( select ) ) {
+					statement.setString( 1, claim.entity() );
+					statement.setString( 2, claim.id() );
+					try ( ResultSet rows = statement.executeQuery() ) {
+						exists = rows.next();
+						if ( exists ) {
+							found = rows.getLong( 1 );
+						}
+					}
+				}
+				if ( exists && found == REMOVED && claim.expected() == null && !rowCheck.rowExists( claim ) ) {
+					// an insert of an id another node removed lately, and the removal is in the database already
+					sql = updateRemoved;
+					try ( PreparedStatement statement = connection.prepareStatement( updateRemoved ) ) {
+						statement.setLong( 1, claim.next() );
+						statement.setLong( 2, now );
+						statement.setString( 3, claim.entity() );
+						statement.setString( 4, claim.id() );
+						if ( statement.executeUpdate() > 0 ) {
+							continue;
+						}
+					}
+				}
+				if ( !exists ) {
+					sql = insert;
+					try ( PreparedStatement statement = connection.prepareStatement( insert ) ) {
+						statement.setString( 1, claim.entity() );
+						statement.setString( 2, claim.id() );
+						statement.setLong( 3, claim.next() );
+						statement.setLong( 4, now );
+						statement.executeUpdate();
+						continue;
+					}
+					catch (SQLException e) {
+						if ( !isDuplicate( e ) ) {
+							throw e;
+						}
+						// another node inserted the row since the SELECT (and committed)
+					}
+				}
+				refuse( claim, found, refusal );
+			}
+		}
+		catch (SQLException e) {
+			throw session.getJdbcServices().getSqlExceptionHelper().convert( e, logPrefix + "Could not claim a version "
+					+ "in the write-behind version ledger " + table + " (" + WriteBehindSettings.CLUSTER_VERSION_CHECK
+					+ "=commit)", sql );
+		}
+	}
+
+	private static void refuse(Claim claim, Long found, Refusal refusal) {
+		Long newer = found == null || found == REMOVED ? null : found;
+		refusal.refused( claim, newer );
+		if ( claim.expected() == null ) {
+			throw new EntityExistsException( "A " + claim.entity() + " with id " + claim.idObject() + " was committed by "
+					+ "another application node lately" + ( found != null && found == REMOVED ? " (and removed; its "
+							+ "removal is not in the database yet)" : "" ) + "; this transaction's persist() of that id "
+					+ "was refused (cluster version ledger)" );
+		}
+		throw new StaleObjectStateException( claim.entity(), claim.idObject(), "version " + claim.expectedVersion()
+				+ " was read, but another application node committed " + ( found == null ? "a newer version"
+						: found == REMOVED ? "its removal" : "a newer version (ledger: " + found + ")" )
+				+ " first (cluster version ledger)" );
+	}
+
+	private static boolean isDuplicate(SQLException e) {
+		for ( SQLException current = e; current != null; current = current.getNextException() ) {
+			String state = current.getSQLState();
+			if ( state != null && state.startsWith( "23" ) ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Forgets the ledger's row of an id whose write of this node will not reach the database as claimed (dropped after
+	 * a failure, or rebased on the row after a conflict): nodes then trust the database's version again.
+	 */
+	public void forget(List<String[]> entityAndIds) {
+		if ( entityAndIds.isEmpty() ) {
+			return;
+		}
+		try {
+			inOwnTransaction( connection -> {
+				try ( PreparedStatement statement = connection.prepareStatement( delete ) ) {
+					for ( String[] key : entityAndIds ) {
+						statement.setString( 1, key[0] );
+						statement.setString( 2, key[1] );
+						statement.addBatch();
+					}
+					statement.executeBatch();
+				}
+				return null;
+			} );
+		}
+		catch (RuntimeException e) {
+			LOG.warnf( "%sCould not remove %d row(s) of the version ledger %s (%s): other nodes' commits of those ids "
+					+ "are refused until the rows age out", logPrefix, entityAndIds.size(), table, rootMessage( e ) );
+		}
+	}
+
+	/** Deletes the rows older than {@code maxTtlMillis} (they no longer count). */
+	public void purge(long maxTtlMillis) {
+		try {
+			inOwnTransaction( connection -> {
+				try ( PreparedStatement statement = connection.prepareStatement( purge ) ) {
+					statement.setLong( 1, System.currentTimeMillis() - maxTtlMillis );
+					return statement.executeUpdate();
+				}
+			} );
+		}
+		catch (RuntimeException e) {
+			LOG.debugf( "%sCould not purge the version ledger %s: %s", logPrefix, table, rootMessage( e ) );
+		}
+	}
+
+	private interface Work<T> {
+		T run(Connection connection) throws SQLException;
+	}
+
+	private <T> T inOwnTransaction(Work<T> work) {
+		try ( StatelessSession session = factory.openStatelessSession() ) {
+			Transaction transaction = session.beginTransaction();
+			boolean done = false;
+			try {
+				T result = session.doReturningWork( work::run );
+				transaction.commit();
+				done = true;
+				return result;
+			}
+			finally {
+				if ( !done && transaction.isActive() ) {
+					transaction.rollback();
+				}
+			}
+		}
+	}
+
+	private static String rootMessage(Throwable e) {
+		Throwable root = e;
+		while ( root.getCause() != null && root.getCause() != root ) {
+			root = root.getCause();
+		}
+		return root.getMessage() == null ? root.toString() : root.getMessage();
+	}
+}
