@@ -2,16 +2,22 @@ package io.writebehind.cluster;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.net.URI;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
 import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindSettings;
+import io.writebehind.cluster.internal.RedisCoherenceChannel;
 import io.writebehind.model.Counter;
 import jakarta.persistence.EntityManagerFactory;
 
-/** The scenarios of {@link ClusterCoherenceTestBase} on Redis pub/sub, and Redis stopped and restarted. */
+/**
+ * The scenarios of {@link ClusterCoherenceTestBase} on Redis pub/sub, Redis stopped and restarted, and a connection
+ * that dies silently.
+ */
 class RedisChannelTest extends ClusterCoherenceTestBase {
 
 	@Override
@@ -55,6 +61,65 @@ class RedisChannelTest extends ClusterCoherenceTestBase {
 		writeBehind().flush();
 		assertEquals( 101, total( nodeB, 1L ) );
 		assertEquals( 101, count( "select total from wb_counter where id = 1" ) );
+	}
+
+	/**
+	 * A connection that stops answering without being closed (a partition, a frozen server): node A talks to Redis
+	 * through a proxy that is frozen. Lettuce would not notice (the sockets stay open, TCP keep-alive probes are
+	 * answered); the heartbeat does, within its documented bound: node A stops listening and evicts its cache. After
+	 * thawing it subscribes again, and node B's writes invalidate it again.
+	 */
+	@Test
+	void aConnectionThatSilentlyStopsAnsweringIsNoticedByTheHeartbeat() throws Exception {
+		URI redis = URI.create( ClusterServers.REDIS_URI );
+		try ( FreezableProxy proxy = new FreezableProxy( redis.getHost(), redis.getPort() == -1 ? 6379 : redis.getPort() ) ) {
+			EntityManagerFactory nodeA = node( Map.of( WriteBehindSettings.CLUSTER_REDIS_URI,
+					"redis://" + redis.getHost() + ":" + proxy.port() ) );
+			awaitListening( emf ); // node B: the test's own factory, straight to Redis
+			inTransaction( nodeA, em -> em.persist( new Counter( 1L, "hot", 0 ) ) );
+			WriteBehind.of( nodeA ).flush();
+			assertNotNull( region( nodeA ).lookup( 1L ), "node A cached its write" );
+
+			long bound = RedisCoherenceChannel.HEARTBEAT_INTERVAL_MS + RedisCoherenceChannel.HEARTBEAT_TIMEOUT_MS;
+			proxy.freeze();
+			long frozen = System.nanoTime();
+			// the documented bound (3 s) plus slack for a loaded machine; without the heartbeat this never happens
+			long deadline = frozen + TimeUnit.MILLISECONDS.toNanos( bound + 7_000 );
+			while ( coherence( nodeA ).listening() ) {
+				assertTrue( System.nanoTime() < deadline, "node A did not notice the silent connection within "
+						+ ( bound + 7_000 ) + " ms" );
+				sleep( 5 );
+			}
+			long noticed = System.nanoTime() - frozen;
+			System.out.printf( "[%s] silent Redis connection noticed after %d ms (documented bound %d ms)%n",
+					getClass().getSimpleName(), TimeUnit.NANOSECONDS.toMillis( noticed ), bound );
+			assertNull( region( nodeA ).lookup( 1L ), "node A evicted its cache when it noticed" );
+
+			// node B writes while node A cannot hear of it: node A must not serve (nor cache) its old state
+			inTransaction( em -> em.find( Counter.class, 1L ).setTotal( 100 ) );
+			writeBehind().flush();
+			assertEquals( 100, total( nodeA, 1L ), "node A serves no cached state while it does not listen" );
+			assertNull( region( nodeA ).lookup( 1L ), "nothing read is cached while the channel does not listen" );
+
+			proxy.thaw();
+			awaitListening( nodeA );
+			assertEquals( 1, coherence( nodeA ).gaps() );
+			assertEquals( 100, total( nodeA, 1L ) );
+
+			// listening again: node A caches its write, node B hears of it, and node B's next write evicts it on A
+			long written = System.nanoTime();
+			inTransaction( nodeA, em -> em.find( Counter.class, 1L ).increment() );
+			WriteBehind.of( nodeA ).flush();
+			assertNotNull( region( nodeA ).lookup( 1L ), "node A caches again once it listens" );
+			awaitEvicted( emf, 1L, written );
+			long start = System.nanoTime();
+			inTransaction( em -> em.find( Counter.class, 1L ).increment() );
+			awaitEvicted( nodeA, 1L, start );
+			writeBehind().flush();
+			assertEquals( 102, total( nodeA, 1L ) );
+			assertEquals( 102, count( "select total from wb_counter where id = 1" ) );
+			nodeA.close(); // before its proxy
+		}
 	}
 
 	@Test

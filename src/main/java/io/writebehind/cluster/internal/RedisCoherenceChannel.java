@@ -1,14 +1,21 @@
 package io.writebehind.cluster.internal;
 
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -20,19 +27,33 @@ import io.writebehind.cluster.CoherenceMessage;
  * subscribes again by itself; the connection events tell the node when messages may have been missed (disconnected)
  * and when it listens again (the channel's subscription is confirmed). Loaded only when
  * {@code hibernate.writebehind.cluster.channel=redis}.
+ * <p>
+ * A connection that dies silently (the peer vanished without a reset: a network partition, a frozen server) is not
+ * seen by Lettuce until TCP gives up, which may take very long. So a daemon thread sends {@code PING} on the
+ * subscribed connection every {@link #HEARTBEAT_INTERVAL_MS} ms; one not answered within {@link #HEARTBEAT_TIMEOUT_MS}
+ * ms counts as a lost connection: the node is told, the connection is closed and a new one subscribes (with backoff).
+ * TCP keep-alive is enabled too, as a backstop.
  */
 public final class RedisCoherenceChannel implements CoherenceChannel {
 
 	private static final Logger LOG = Logger.getLogger( RedisCoherenceChannel.class );
 
+	/** Pause between two heartbeat {@code PING}s on the subscribed connection (after the previous one was answered). */
+	public static final long HEARTBEAT_INTERVAL_MS = 1_000;
+	/** A heartbeat {@code PING} not answered within this time means the connection is dead. */
+	public static final long HEARTBEAT_TIMEOUT_MS = 2_000;
+	private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds( 2 );
+
 	private final String uri;
 	private final String channel;
 	private final String logPrefix;
 	private RedisClient client;
-	private StatefulRedisPubSubConnection<String, String> subscription;
+	private Listener listener;
+	private ScheduledExecutorService executor;
+	private volatile StatefulRedisPubSubConnection<String, String> subscription;
 	private StatefulRedisConnection<String, String> publishing;
 	private volatile boolean closed;
-	private volatile boolean down = true;
+	private boolean down = true; // guarded by this
 
 	public RedisCoherenceChannel(String uri, String channel, String logPrefix) {
 		this.uri = uri;
@@ -42,31 +63,59 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 
 	@Override
 	public void start(Listener listener) {
+		this.listener = listener;
 		RedisURI redisUri = RedisURI.create( uri );
 		redisUri.setTimeout( Duration.ofSeconds( 2 ) );
 		client = RedisClient.create( redisUri );
 		client.setOptions( ClientOptions.builder().autoReconnect( true ).pingBeforeActivateConnection( true )
-				.disconnectedBehavior( ClientOptions.DisconnectedBehavior.REJECT_COMMANDS ).build() );
+				.disconnectedBehavior( ClientOptions.DisconnectedBehavior.REJECT_COMMANDS )
+				.socketOptions( socketOptions() ).build() );
 		client.addListener( new RedisConnectionStateListener() {
 			@Override
 			public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-				if ( !closed && connection == subscription && !down ) {
-					down = true;
-					listener.disconnected( "Redis connection to " + uri + " lost" );
+				if ( connection == subscription ) {
+					lost( connection, "Redis connection to " + uri + " lost" );
 				}
 			}
 		} );
-		Thread connector = new Thread( () -> connect( listener ), "write-behind-coherence-redis-connect" );
-		connector.setDaemon( true );
-		connector.start();
+		ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor( 1, task -> {
+			Thread thread = new Thread( task, "write-behind-coherence-redis-" + channel );
+			thread.setDaemon( true );
+			return thread;
+		} );
+		scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy( false );
+		executor = scheduler;
+		// one thread: the heartbeat never runs while a (re)connection is under way
+		executor.execute( () -> connect( true ) );
+		executor.scheduleWithFixedDelay( this::heartbeat, HEARTBEAT_INTERVAL_MS, HEARTBEAT_INTERVAL_MS,
+				TimeUnit.MILLISECONDS );
 	}
 
-	private void connect(Listener listener) {
+	private static SocketOptions socketOptions() {
+		SocketOptions.Builder builder = SocketOptions.builder().connectTimeout( CONNECT_TIMEOUT );
+		try {
+			// Lettuce 6.1 and later: probes after 15 s of silence, every 5 s, 3 of them
+			builder.keepAlive( SocketOptions.KeepAliveOptions.builder().enable().idle( Duration.ofSeconds( 15 ) )
+					.interval( Duration.ofSeconds( 5 ) ).count( 3 ).build() );
+		}
+		catch (LinkageError olderLettuce) {
+			builder.keepAlive( true ); // the operating system's keep-alive timing
+		}
+		return builder.build();
+	}
+
+	/**
+	 * Subscribes a new connection, retrying with backoff until it works or the channel closes. A failing first
+	 * connection is logged here; after a lost one the node has said so already.
+	 */
+	private void connect(boolean first) {
 		long backoff = 100;
-		boolean reported = false;
+		boolean reported = !first;
 		while ( !closed && subscription == null ) {
+			StatefulRedisPubSubConnection<String, String> connection = null;
 			try {
-				StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub();
+				connection = client.connectPubSub();
+				StatefulRedisPubSubConnection<String, String> self = connection;
 				connection.addListener( new RedisPubSubAdapter<>() {
 					@Override
 					public void message(String from, String text) {
@@ -79,9 +128,8 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 					@Override
 					public void subscribed(String subscribed, long count) {
 						// also after every reconnection: Lettuce subscribes again, and messages flow from here on
-						if ( !closed && channel.equals( subscribed ) && down ) {
-							down = false;
-							listener.reconnected();
+						if ( channel.equals( subscribed ) ) {
+							back( self );
 						}
 					}
 				} );
@@ -97,9 +145,9 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 							+ "does not cache what it reads)", logPrefix, channel, uri, e.getMessage() );
 					reported = true;
 				}
-				if ( subscription != null ) {
-					subscription.closeAsync();
-					subscription = null;
+				subscription = null;
+				if ( connection != null ) {
+					connection.closeAsync();
 				}
 				try {
 					Thread.sleep( backoff );
@@ -112,12 +160,81 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 		}
 	}
 
+	/** Runs on the channel's thread: a {@code PING} on the subscribed connection must be answered in time. */
+	private void heartbeat() {
+		StatefulRedisPubSubConnection<String, String> connection = subscription;
+		if ( closed || connection == null || isDown() ) {
+			return; // connecting, or Lettuce knows and reconnects
+		}
+		boolean answered;
+		try {
+			RedisFuture<String> ping = connection.async().ping();
+			answered = ping.await( HEARTBEAT_TIMEOUT_MS, TimeUnit.MILLISECONDS );
+			if ( answered ) {
+				ping.get(); // an error reply or a failure also means the connection is alive, but a timeout does not
+			}
+			else {
+				ping.cancel( true );
+			}
+		}
+		catch (InterruptedException e) {
+			return; // closing
+		}
+		catch (ExecutionException | RuntimeException e) {
+			Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+			answered = !( cause instanceof RedisCommandTimeoutException );
+		}
+		if ( answered || closed || connection != subscription ) {
+			return;
+		}
+		if ( lost( connection, "Redis connection to " + uri + " does not answer (no PING reply within "
+				+ HEARTBEAT_TIMEOUT_MS + " ms)" ) ) {
+			// Lettuce may not notice for a long time: drop the connection and subscribe on a new one
+			subscription = null;
+			connection.closeAsync();
+			connect( false );
+		}
+	}
+
+	/** The subscribed connection is lost: tells the node once; whether it was up. */
+	private synchronized boolean lost(Object connection, String reason) {
+		if ( closed || connection != subscription || down ) {
+			return false;
+		}
+		down = true;
+		listener.disconnected( reason );
+		return true;
+	}
+
+	/** The subscribed connection listens (again): tells the node once. */
+	private synchronized void back(Object connection) {
+		if ( closed || connection != subscription || !down ) {
+			return;
+		}
+		down = false;
+		listener.reconnected();
+	}
+
+	private synchronized boolean isDown() {
+		return down;
+	}
+
 	@Override
 	public void publish(CoherenceMessage message) {
-		if ( publishing == null ) {
-			publishing = client.connect();
+		try {
+			if ( publishing == null ) {
+				publishing = client.connect();
+			}
+			publishing.sync().publish( channel, message.encode() );
 		}
-		publishing.sync().publish( channel, message.encode() );
+		catch (RuntimeException e) {
+			// a connection that timed out may be dead without knowing it: the next message opens a new one
+			if ( publishing != null ) {
+				publishing.closeAsync();
+				publishing = null;
+			}
+			throw e;
+		}
 	}
 
 	@Override
@@ -128,9 +245,19 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 	@Override
 	public void close() {
 		closed = true;
+		if ( executor != null ) {
+			executor.shutdownNow();
+			try {
+				executor.awaitTermination( 5, TimeUnit.SECONDS );
+			}
+			catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			}
+		}
 		try {
-			if ( subscription != null ) {
-				subscription.close();
+			StatefulRedisPubSubConnection<String, String> connection = subscription;
+			if ( connection != null ) {
+				connection.close();
 			}
 			if ( publishing != null ) {
 				publishing.close();
