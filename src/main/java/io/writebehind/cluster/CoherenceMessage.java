@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param origin the node that sent it (a random id per {@code EntityManagerFactory})
  * @param kind what the receivers do
  * @param entity the root entity name of the hierarchy ({@code null} for {@link Kind#FLUSH_ALL})
- * @param changes the changed ids, for {@link Kind#WRITES}; empty otherwise
+ * @param changes the changed ids, for {@link Kind#WRITES}; the ids asked for, for {@link Kind#FLUSH_REQUEST}; empty otherwise
  */
 public record CoherenceMessage(String origin, Kind kind, String entity, List<Change> changes) {
 
@@ -26,7 +26,12 @@ public record CoherenceMessage(String origin, Kind kind, String entity, List<Cha
 		/** Evict every clean entry of the entity (ids that cannot be encoded, or too many to list). */
 		FLUSH_REGION( 'R' ),
 		/** Evict every clean entry of every entity: the sender lost messages (its queue overflowed, or it could not publish). */
-		FLUSH_ALL( 'A' );
+		FLUSH_ALL( 'A' ),
+		/**
+		 * Write the listed ids' pending writes to the database now, not at their delay: the sender's commit of them was
+		 * refused because the receiver's pending write holds a newer version. Nothing is evicted.
+		 */
+		FLUSH_REQUEST( 'F' );
 
 		final char code;
 
@@ -63,6 +68,11 @@ public record CoherenceMessage(String origin, Kind kind, String entity, List<Cha
 
 	public static CoherenceMessage writes(String origin, String entity, List<Change> changes) {
 		return new CoherenceMessage( origin, Kind.WRITES, entity, changes );
+	}
+
+	/** Asks the node that holds pending writes of these ids (without versions) to write them now. */
+	public static CoherenceMessage flushRequest(String origin, String entity, List<Change> ids) {
+		return new CoherenceMessage( origin, Kind.FLUSH_REQUEST, entity, ids );
 	}
 
 	public static CoherenceMessage flushRegion(String origin, String entity) {

@@ -276,6 +276,45 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 		assertTrue( writeBehind().failedWrites().isEmpty() && WriteBehind.of( nodeB ).failedWrites().isEmpty() );
 	}
 
+	/**
+	 * Node B's write waits for a long {@code max_delay_ms}; node A's commit of the id is refused by the ledger, and A
+	 * asks B to write it now: B writes it at once, and A's retry builds on it, long before B's delay.
+	 */
+	@Test
+	void aRefusedCommitAsksTheNodeHoldingTheNewerVersionToWriteItNow() {
+		Map<String, Object> slow = Map.of( WriteBehindSettings.MAX_DELAY_MS, "120000",
+				WriteBehindSettings.BATCH_SIZE, "1000" );
+		EntityManagerFactory nodeA = node( slow );
+		EntityManagerFactory nodeB = node( slow );
+		inTransaction( nodeA, em -> em.persist( new Counter( 1L, "hot", 0 ) ) );
+		WriteBehind.of( nodeA ).flush();
+		inTransaction( nodeB, em -> em.find( Counter.class, 1L ).increment() ); // pending on node B for two minutes
+		long start = System.nanoTime();
+		int refusals = 0;
+		while ( true ) {
+			try {
+				inTransaction( nodeA, em -> em.find( Counter.class, 1L ).increment() );
+				break;
+			}
+			catch (RuntimeException e) {
+				assertTrue( isOptimisticLockFailure( e ), e.toString() );
+				refusals++;
+				assertTrue( System.nanoTime() - start < TimeUnit.SECONDS.toNanos( 30 ), "node A's commit was still "
+						+ "refused after 30 s: node B did not write its pending write early" );
+				sleep( 5 );
+			}
+		}
+		long millis = TimeUnit.NANOSECONDS.toMillis( System.nanoTime() - start );
+		System.out.printf( "[%s] node A's commit went through %d ms after node B's, after %d refusal(s)%n",
+				getClass().getSimpleName(), millis, refusals );
+		assertTrue( refusals >= 1, "node A's first commit, based on the version node B replaced, was refused" );
+		assertTrue( coherence( nodeB ).flushRequestsServed() >= 1, "node B was asked to write early" );
+		assertEquals( 1, count( "select total from wb_counter where id = 1" ), "node B's write reached the database "
+				+ "without a flush() and long before its max_delay_ms" );
+		WriteBehind.of( nodeA ).flush();
+		assertEquals( 2, count( "select total from wb_counter where id = 1" ) );
+	}
+
 	@Test
 	void aLedgerTableThatCannotBeCreatedFailsTheBootWithTheSettingAndTheDdl() {
 		RuntimeException e = assertThrows( RuntimeException.class,

@@ -28,6 +28,9 @@ class CoherenceMessageAndSettingsTest {
 		assertEquals( CoherenceMessage.flushAll( "n" ), CoherenceMessage.decode( CoherenceMessage.flushAll( "n" ).encode() ) );
 		assertEquals( CoherenceMessage.flushRegion( "n", "E" ),
 				CoherenceMessage.decode( CoherenceMessage.flushRegion( "n", "E" ).encode() ) );
+		CoherenceMessage request = CoherenceMessage.flushRequest( "n", "E", List.of( new Change( "4|2", null, false ) ) );
+		assertEquals( "wb1|n|F|E|4%7c2", request.encode() );
+		assertEquals( request, CoherenceMessage.decode( request.encode() ) );
 		assertNull( CoherenceMessage.decode( "hello" ), "text of another application on the channel is ignored" );
 		List<Change> many = new ArrayList<>();
 		for ( int i = 0; i < 300; i++ ) {

@@ -48,8 +48,12 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 			boolean ledgered) {
 	}
 
-	/** A commit of this node ({@code rewrite} false), or the flusher's rewrite of one (dropped: {@code state == null}). */
-	private record Announcement(EntityRegion region, Object id, EntitySnapshot state, boolean dropped, boolean rewrite) {
+	/**
+	 * A commit of this node ({@code rewrite} false), the flusher's rewrite of one (dropped: {@code state == null}), or a
+	 * request to the other nodes to write their pending write of the id now ({@code flushRequest}).
+	 */
+	private record Announcement(EntityRegion region, Object id, EntitySnapshot state, boolean dropped, boolean rewrite,
+			boolean flushRequest) {
 	}
 
 	private final String nodeId = UUID.randomUUID().toString().substring( 0, 8 );
@@ -71,6 +75,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 	private final AtomicLong received = new AtomicLong();
 	private final AtomicLong evicted = new AtomicLong();
 	private final AtomicLong gaps = new AtomicLong();
+	private final AtomicLong flushRequestsServed = new AtomicLong();
 
 	public ClusterCoherence(SessionFactoryImplementor factory, ClusterConfig config, String unitName, String logPrefix,
 			List<EntityRegion> regions) {
@@ -176,6 +181,11 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 		return evicted.get();
 	}
 
+	/** Pending writes this node wrote early because another node's commit of the id was refused. */
+	public long flushRequestsServed() {
+		return flushRequestsServed.get();
+	}
+
 	/** Times the whole clean cache was evicted because messages may have been missed. */
 	public long gaps() {
 		return gaps.get();
@@ -185,14 +195,14 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 
 	/** A committed write of this node (never blocks: a full queue turns into a "flush all" message). */
 	public void announce(EntityRegion region, Object id, EntitySnapshot state) {
-		if ( !queue.offer( new Announcement( region, id, state, false, false ) ) ) {
+		if ( !queue.offer( new Announcement( region, id, state, false, false, false ) ) ) {
 			overflowed.set( true );
 		}
 	}
 
 	@Override
 	public void rewritten(EntityRegion region, Object id, EntitySnapshot written) {
-		if ( !queue.offer( new Announcement( region, id, written, written == null, true ) ) ) {
+		if ( !queue.offer( new Announcement( region, id, written, written == null, true, false ) ) ) {
 			overflowed.set( true ); // the ledger row, if any, ages out
 		}
 	}
@@ -238,6 +248,9 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 			}
 			target.region().remoteWrite( claim.idObject(), version, found == null && claim.expected() != null,
 					target.markTtlNanos() );
+			// the node holding the newer version may still have it pending: ask it to write it now, so that this
+			// node's retry can read it without waiting for that node's max_delay_ms
+			queue.offer( new Announcement( target.region(), claim.idObject(), null, false, false, true ) );
 		} );
 	}
 
@@ -396,9 +409,17 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 
 	private List<CoherenceMessage> messagesOf(List<Announcement> batch) {
 		Map<EntityRegion, List<Change>> changes = new LinkedHashMap<>();
+		Map<EntityRegion, java.util.Set<String>> requests = new LinkedHashMap<>();
 		Map<EntityRegion, Boolean> whole = new IdentityHashMap<>();
 		for ( Announcement announcement : batch ) {
 			Target target = byRegion.get( announcement.region() );
+			if ( announcement.flushRequest() ) {
+				if ( target != null && target.idType() != null ) {
+					requests.computeIfAbsent( announcement.region(), r -> new java.util.LinkedHashSet<>() )
+							.add( target.idType().toString( announcement.id() ) );
+				}
+				continue;
+			}
 			if ( target == null || whole.containsKey( announcement.region() ) ) {
 				continue;
 			}
@@ -436,6 +457,27 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 			}
 			if ( !chunk.isEmpty() ) {
 				messages.add( CoherenceMessage.writes( nodeId, region.entityName(), chunk ) );
+			}
+		} );
+		// flush requests after the writes: a few ids each (the refused commits of one drain), split like the writes
+		requests.forEach( (region, ids) -> {
+			List<Change> chunk = new ArrayList<>();
+			for ( String id : ids ) {
+				Change change = new Change( id, null, false );
+				chunk.add( change );
+				if ( CoherenceMessage.encodedLength( nodeId, region.entityName(), chunk ) > limit ) {
+					chunk.remove( chunk.size() - 1 );
+					if ( !chunk.isEmpty() ) {
+						messages.add( CoherenceMessage.flushRequest( nodeId, region.entityName(), chunk ) );
+					}
+					chunk = new ArrayList<>();
+					if ( CoherenceMessage.encodedLength( nodeId, region.entityName(), List.of( change ) ) <= limit ) {
+						chunk.add( change );
+					}
+				}
+			}
+			if ( !chunk.isEmpty() ) {
+				messages.add( CoherenceMessage.flushRequest( nodeId, region.entityName(), chunk ) );
 			}
 		} );
 		return messages;
@@ -477,6 +519,22 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 			case FLUSH_ALL -> {
 				LOG.infof( "%sNode %s may have lost coherence messages: evicting every clean entry", logPrefix, message.origin() );
 				evictAll();
+			}
+			case FLUSH_REQUEST -> {
+				Target target = byEntity.get( message.entity() );
+				if ( target == null || target.idType() == null ) {
+					return;
+				}
+				for ( Change change : message.changes() ) {
+					try {
+						if ( target.region().flushSoon( target.idType().fromString( change.id() ) ) ) {
+							flushRequestsServed.incrementAndGet();
+						}
+					}
+					catch (RuntimeException e) {
+						// an id this node cannot read: it is not one of its pending writes either
+					}
+				}
 			}
 			case FLUSH_REGION -> {
 				Target target = byEntity.get( message.entity() );

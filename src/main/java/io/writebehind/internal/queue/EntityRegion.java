@@ -555,6 +555,19 @@ public final class EntityRegion {
 		} );
 	}
 
+	/**
+	 * Another node asks for the id's pending write (if any) to be written now: the writes of this region queued in the
+	 * id's partition become due at once. Returns whether there was one.
+	 */
+	public boolean flushSoon(Object id) {
+		PendingWrite write = pending.get( id );
+		if ( write == null ) {
+			return false;
+		}
+		write.partition.force( index );
+		return true;
+	}
+
 	/** Whether the id has a write that has not reached the database. */
 	public boolean isPending(Object id) {
 		return pending.containsKey( id );

@@ -221,6 +221,12 @@ public final class Partition {
 		return targets;
 	}
 
+	/** Makes every write of one region queued now due at once (without waiting for them). */
+	public synchronized void force(int region) {
+		forceThrough[region] = Math.max( forceThrough[region], lastTicket[region] );
+		notifyAll();
+	}
+
 	/** Waits until every write up to the target tickets has been written or handed to failure handling. */
 	public synchronized boolean awaitCompleted(long[] targets, long deadlineNanos) throws InterruptedException {
 		while ( !completed( targets ) ) {
