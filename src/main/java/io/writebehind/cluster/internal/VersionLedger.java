@@ -157,30 +157,9 @@ public final class VersionLedger {
 		try {
 			for ( Claim claim : claims ) {
 				long cutoff = now - claim.ttlMillis();
-				int updated;
-				if ( claim.expected() == null ) {
-					sql = updateInsert;
-					try ( PreparedStatement statement = connection.prepareStatement( updateInsert ) ) {
-						statement.setLong( 1, claim.next() );
-						statement.setLong( 2, now );
-						statement.setString( 3, claim.entity() );
-						statement.setString( 4, claim.id() );
-						statement.setLong( 5, cutoff );
-						updated = statement.executeUpdate();
-					}
-				}
-				else {
-					sql = update;
-					try ( PreparedStatement statement = connection.prepareStatement( update ) ) {
-						statement.setLong( 1, claim.next() );
-						statement.setLong( 2, now );
-						statement.setString( 3, claim.entity() );
-						statement.setString( 4, claim.id() );
-						statement.setLong( 5, claim.expected() );
-						statement.setLong( 6, cutoff );
-						updated = statement.executeUpdate();
-					}
-				}
+				sql = claim.expected() == null ? updateInsert : update;
+				int updated = claim.expected() == null ? setVersion( connection, updateInsert, claim, now, cutoff )
+						: setVersion( connection, update, claim, now, claim.expected(), cutoff );
 				if ( updated > 0 ) {
 					continue;
 				}
@@ -201,14 +180,8 @@ public final class VersionLedger {
 				if ( exists && found == REMOVED && claim.expected() == null && !rowCheck.rowExists( claim ) ) {
 					// an insert of an id another node removed lately, and the removal is in the database already
 					sql = updateRemoved;
-					try ( PreparedStatement statement = connection.prepareStatement( updateRemoved ) ) {
-						statement.setLong( 1, claim.next() );
-						statement.setLong( 2, now );
-						statement.setString( 3, claim.entity() );
-						statement.setString( 4, claim.id() );
-						if ( statement.executeUpdate() > 0 ) {
-							continue;
-						}
+					if ( setVersion( connection, updateRemoved, claim, now ) > 0 ) {
+						continue;
 					}
 				}
 				if ( !exists ) {
@@ -235,6 +208,21 @@ public final class VersionLedger {
 			throw session.getJdbcServices().getSqlExceptionHelper().convert( e, logPrefix + "Could not claim a version "
 					+ "in the write-behind version ledger " + table + " (" + WriteBehindSettings.CLUSTER_VERSION_CHECK
 					+ "=commit)", sql );
+		}
+	}
+
+	/** Runs one of the UPDATEs: version, claimed_at, entity_name, entity_id, then the conditions' numbers. */
+	private static int setVersion(Connection connection, String sql, Claim claim, long now, long... conditions)
+			throws SQLException {
+		try ( PreparedStatement statement = connection.prepareStatement( sql ) ) {
+			statement.setLong( 1, claim.next() );
+			statement.setLong( 2, now );
+			statement.setString( 3, claim.entity() );
+			statement.setString( 4, claim.id() );
+			for ( int i = 0; i < conditions.length; i++ ) {
+				statement.setLong( 5 + i, conditions[i] );
+			}
+			return statement.executeUpdate();
 		}
 	}
 
