@@ -32,7 +32,7 @@ import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.queue.EntityRegion;
 
 /**
- * Scenario 8, two nodes: two {@code EntityManagerFactory} instances in this JVM on the same database, kept coherent by
+ * Scenario 9, two nodes: two {@code EntityManagerFactory} instances in this JVM on the same database, kept coherent by
  * the cluster channel ({@code cluster.channel}): PostgreSQL LISTEN/NOTIFY when the benchmark runs on PostgreSQL, else
  * Redis pub/sub. Measures the invalidation delay (a commit on node B until node A's cache no longer holds the id, over
  * many rounds) and the throughput of read-modify-write increments from both nodes at once, on shared ids and on ids
@@ -70,7 +70,7 @@ final class TwoNodes {
 		json.put( "channel", description );
 		if ( unreachable != null ) {
 			out.println();
-			out.println( "8. two nodes: NOT RUN, no server for the coherence channel: " + unreachable + " (start Redis, "
+			out.println( "9. two nodes: NOT RUN, no server for the coherence channel: " + unreachable + " (start Redis, "
 					+ "give --redis-uri, or run on PostgreSQL with --url jdbc:postgresql:...)" );
 			json.put( "run", false );
 			json.put( "notRunBecause", unreachable );
@@ -83,7 +83,7 @@ final class TwoNodes {
 
 		int perNode = Math.max( 2, mode.threads() / 2 );
 		int ids = mode.hotIds();
-		Table table = new Table( "8b. two nodes, throughput: find + increment + commit on " + Table.n( ids ) + " ids for "
+		Table table = new Table( "9b. two nodes, throughput: find + increment + commit on " + Table.n( ids ) + " ids for "
 				+ Table.f( mode.latencySeconds(), 1 ) + " s, " + perNode + " threads per node, channel: " + description
 				+ ", default max_delay_ms and batch_size",
 				"variant", "threads", "commits/s", "p50 us", "p99 us", "retries", "committed", "in database",
@@ -168,7 +168,7 @@ final class TwoNodes {
 			}
 			if ( repeated > 0 ) {
 				out.println();
-				out.println( "8a. two nodes: " + repeated + " round(s) repeated: node A did not cache its write (its "
+				out.println( "9a. two nodes: " + repeated + " round(s) repeated: node A did not cache its write (its "
 						+ "channel was not listening)" );
 			}
 			repeatedRounds = repeated;
@@ -181,7 +181,7 @@ final class TwoNodes {
 		long notListening = watch.notListeningMillis();
 		if ( notListening > 0 ) {
 			out.println();
-			out.println( "8a. two nodes: CHANNEL OUTAGE during the rounds: a node's channel did not listen for about "
+			out.println( "9a. two nodes: CHANNEL OUTAGE during the rounds: a node's channel did not listen for about "
 					+ notListening + " ms (a node that stops listening evicts every clean entry: delays of those rounds "
 					+ "are not the channel's)" );
 		}
@@ -194,7 +194,7 @@ final class TwoNodes {
 		json.put( "medianMillis", delays[rounds / 2] / 1e6 );
 		json.put( "p90Millis", delays[rounds * 9 / 10] / 1e6 );
 		json.put( "maxMillis", delays[rounds - 1] / 1e6 );
-		Table table = new Table( "8a. two nodes, invalidation delay: commit on node B until node A's cache no longer "
+		Table table = new Table( "9a. two nodes, invalidation delay: commit on node B until node A's cache no longer "
 				+ "holds the id, " + rounds + " rounds, channel: " + description,
 				"rounds", "min ms", "median ms", "p90 ms", "max ms" );
 		table.row( Table.n( rounds ), Table.f( delays[0] / 1e6, 2 ), Table.f( delays[rounds / 2] / 1e6, 2 ),

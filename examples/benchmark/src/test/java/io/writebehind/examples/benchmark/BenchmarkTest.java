@@ -68,8 +68,8 @@ class BenchmarkTest {
 
 		assertFalse( printed.contains( "NOT RUN" ), "this test needs Redis at " + o.redisUri + ": " + printed );
 		assertTrue( text.contains( "\"run\": true" ), text );
-		assertTrue( printed.contains( "8a. two nodes, invalidation delay" ), printed );
-		assertTrue( printed.contains( "8b. two nodes, throughput" ), printed );
+		assertTrue( printed.contains( "9a. two nodes, invalidation delay" ), printed );
+		assertTrue( printed.contains( "9b. two nodes, throughput" ), printed );
 		assertTrue( text.contains( "\"rounds\": 10" ), text );
 		assertTrue( text.contains( "\"medianMillis\": " ), text );
 		for ( String variant : new String[] { "1 node alone", "2 nodes, shared ids", "2 nodes, ids split" } ) {
@@ -93,7 +93,7 @@ class BenchmarkTest {
 		String printed = bytes.toString( StandardCharsets.UTF_8 );
 		String text = Files.readString( json );
 
-		assertTrue( printed.contains( "8. two nodes: NOT RUN" ), printed );
+		assertTrue( printed.contains( "9. two nodes: NOT RUN" ), printed );
 		assertTrue( text.contains( "\"run\": false" ), text );
 		assertTrue( text.contains( "\"notRunBecause\": " ), text );
 	}
