@@ -32,7 +32,7 @@ import io.writebehind.WriteBehindSettings;
 public final class Benchmark {
 
 	static final List<String> SCENARIOS = List.of( "insert", "hotkey", "drain", "read", "memory", "overload", "journal",
-			"queryflush" );
+			"queryflush", "twonodes" );
 
 	/** Options; see {@link #usage()}. */
 	public static final class Options {
@@ -40,6 +40,7 @@ public final class Benchmark {
 		public String url;
 		public String user;
 		public String password;
+		public String redisUri = WriteBehindSettings.DEFAULT_CLUSTER_REDIS_URI;
 		public boolean progress = true;
 		public Set<String> scenarios = new LinkedHashSet<>( SCENARIOS );
 		public Path target = Paths.get( System.getProperty( "benchmark.target", "target" ) );
@@ -86,7 +87,10 @@ public final class Benchmark {
 				  --url URL             JDBC URL (default: an H2 database file under target/bench-db, recreated)
 				  --user NAME           database user (default: sa for H2, else the driver's default)
 				  --password SECRET     database password (default: empty)
-				  --scenarios LIST      comma-separated subset of insert,hotkey,drain,read,memory,overload,journal,queryflush (default: all)
+				  --scenarios LIST      comma-separated subset of insert,hotkey,drain,read,memory,overload,journal,queryflush,
+				                        twonodes (default: all)
+				  --redis-uri URI       the Redis server of the two-node scenario when the database is not PostgreSQL
+				                        (default: redis://127.0.0.1:6379; not reachable: the scenario is not run)
 				  --no-progress         no progress bars on stderr
 				writes target/benchmark-<h2|postgresql|mariadb>.json""";
 	}
@@ -102,7 +106,7 @@ public final class Benchmark {
 				case "--quick" -> o.mode = Mode.QUICK;
 				case "--full" -> o.mode = Mode.FULL;
 				case "--no-progress" -> o.progress = false;
-				case "--url", "--user", "--password", "--scenarios" -> {
+				case "--url", "--user", "--password", "--redis-uri", "--scenarios" -> {
 					if ( i + 1 >= args.length ) {
 						throw new IllegalArgumentException( "missing value after " + arg );
 					}
@@ -111,6 +115,7 @@ public final class Benchmark {
 						case "--url" -> o.url = value;
 						case "--user" -> o.user = value;
 						case "--password" -> o.password = value;
+						case "--redis-uri" -> o.redisUri = value;
 						default -> {
 							o.scenarios = new LinkedHashSet<>();
 							for ( String s : value.split( "," ) ) {
@@ -182,6 +187,7 @@ public final class Benchmark {
 				case "memory" -> Memory.run( env, o.mode, o.progress, out );
 				case "overload" -> Overload.run( env, o.mode, o.progress, out );
 				case "journal" -> JournalLatency.run( env, o.mode, o.target, o.progress, out );
+				case "twonodes" -> TwoNodes.run( env, o.mode, o.redisUri, o.progress, out );
 				default -> throw new IllegalArgumentException( scenario );
 			};
 			result.put( "scenarioSeconds", ( System.nanoTime() - t0 ) / 1e9 );
@@ -235,7 +241,7 @@ public final class Benchmark {
 	/** Hibernate's INFO messages would drown the tables: warnings and errors only. */
 	private static void quietLogging() {
 		System.setProperty( "org.jboss.logging.provider", "jdk" );
-		for ( String name : List.of( "org.hibernate", "io.writebehind", "org.mariadb" ) ) {
+		for ( String name : List.of( "org.hibernate", "io.writebehind", "org.mariadb", "io.lettuce", "io.netty" ) ) {
 			Logger logger = Logger.getLogger( name );
 			logger.setLevel( Level.WARNING );
 			QUIET.add( logger );

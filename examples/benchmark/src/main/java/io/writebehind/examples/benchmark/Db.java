@@ -46,6 +46,11 @@ public final class Db implements AutoCloseable {
 
 	/** Opens a unit on the database of {@code env} with the base settings plus {@code overrides}. */
 	static Db open(Env env, Map<String, ?> overrides) {
+		return open( env, overrides, new Class<?>[0] );
+	}
+
+	/** {@link #open(Env, Map)} with further entity classes. */
+	static Db open(Env env, Map<String, ?> overrides, Class<?>... entities) {
 		Map<String, Object> settings = baseSettings();
 		settings.putAll( overrides );
 		PoolingConnectionProvider pool = new PoolingConnectionProvider( env.url, env.user, env.password );
@@ -53,6 +58,7 @@ public final class Db implements AutoCloseable {
 				.managedClass( WbItem.class )
 				.managedClass( PlainItem.class )
 				.managedClass( RawItem.class )
+				.managedClasses( entities )
 				.property( "hibernate.connection.provider_class", pool )
 				.property( "hibernate.integrator_provider", WriteBehindIntegratorProvider.class.getName() );
 		settings.forEach( configuration::property );

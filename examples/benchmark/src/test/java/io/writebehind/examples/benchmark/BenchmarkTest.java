@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class BenchmarkTest {
 
-	private static final Mode TINY = new Mode( "tiny", 2, 0.1, 0.2, 50, 2_000, 50, 1_000, 200, 2_000, 1.0, 500, 10 );
+	private static final Mode TINY = new Mode( "tiny", 2, 0.1, 0.2, 50, 2_000, 50, 1_000, 200, 2_000, 1.0, 500, 10, 10 );
 
 	@Test
 	void everyScenarioRunsAndVerifiesTheDatabase() throws Exception {
@@ -25,13 +25,15 @@ class BenchmarkTest {
 		o.mode = TINY;
 		o.progress = false;
 		o.target = Paths.get( "target", "benchmark-test" );
+		// the two-node scenario needs a channel server: tested on its own below
+		o.scenarios.remove( "twonodes" );
 		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 		Path json = Benchmark.run( o, new PrintStream( bytes, true, StandardCharsets.UTF_8 ) );
 		String printed = bytes.toString( StandardCharsets.UTF_8 );
 
 		assertEquals( "benchmark-h2.json", json.getFileName().toString() );
 		String text = Files.readString( json );
-		for ( String scenario : Benchmark.SCENARIOS ) {
+		for ( String scenario : o.scenarios ) {
 			assertTrue( text.contains( "\"" + scenario + "\": {" ), scenario + " missing in " + text );
 		}
 		for ( String table : new String[] { "1. insert-heavy", "2. hot-key updates", "3. drain rate",
@@ -46,14 +48,65 @@ class BenchmarkTest {
 		assertTrue( text.contains( "\"sqlStatementsPerFind\": 0" ), "write-behind finds issued SQL: " + text );
 	}
 
+	/**
+	 * Two nodes on H2 through Redis pub/sub (required at redis://127.0.0.1:6379, or the URI in system property
+	 * {@code benchmark.test.redis.uri}): the delay figures and three throughput variants, each compared with the
+	 * database node by node and id by id.
+	 */
+	@Test
+	void twoNodesMeasureTheInvalidationDelayAndVerifyEveryIncrement() throws Exception {
+		Benchmark.Options o = new Benchmark.Options();
+		o.mode = TINY;
+		o.progress = false;
+		o.target = Paths.get( "target", "benchmark-test-two-nodes" );
+		o.scenarios = new java.util.LinkedHashSet<>( java.util.List.of( "twonodes" ) );
+		o.redisUri = System.getProperty( "benchmark.test.redis.uri", o.redisUri );
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		Path json = Benchmark.run( o, new PrintStream( bytes, true, StandardCharsets.UTF_8 ) );
+		String printed = bytes.toString( StandardCharsets.UTF_8 );
+		String text = Files.readString( json );
+
+		assertFalse( printed.contains( "NOT RUN" ), "this test needs Redis at " + o.redisUri + ": " + printed );
+		assertTrue( text.contains( "\"run\": true" ), text );
+		assertTrue( printed.contains( "9a. two nodes, invalidation delay" ), printed );
+		assertTrue( printed.contains( "9b. two nodes, throughput" ), printed );
+		assertTrue( text.contains( "\"rounds\": 10" ), text );
+		assertTrue( text.contains( "\"medianMillis\": " ), text );
+		for ( String variant : new String[] { "1 node alone", "2 nodes, shared ids", "2 nodes, ids split" } ) {
+			assertTrue( text.contains( "\"variant\": \"" + variant + "\"" ), variant + " missing in " + text );
+		}
+		// every variant compared each node's committed increments with the database (it throws otherwise)
+		assertEquals( 3, count( text, "\"verification\": \"ok\"" ), text );
+		assertEquals( 0, count( text, "\"commitsPerSecond\": 0," ), text );
+	}
+
+	@Test
+	void twoNodesWithoutAChannelServerAreNotRunAndSaySo() throws Exception {
+		Benchmark.Options o = new Benchmark.Options();
+		o.mode = TINY;
+		o.progress = false;
+		o.target = Paths.get( "target", "benchmark-test-no-redis" );
+		o.scenarios = new java.util.LinkedHashSet<>( java.util.List.of( "twonodes" ) );
+		o.redisUri = "redis://127.0.0.1:1"; // nothing listens on port 1
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		Path json = Benchmark.run( o, new PrintStream( bytes, true, StandardCharsets.UTF_8 ) );
+		String printed = bytes.toString( StandardCharsets.UTF_8 );
+		String text = Files.readString( json );
+
+		assertTrue( printed.contains( "9. two nodes: NOT RUN" ), printed );
+		assertTrue( text.contains( "\"run\": false" ), text );
+		assertTrue( text.contains( "\"notRunBecause\": " ), text );
+	}
+
 	@Test
 	void optionsAreParsed() {
 		Benchmark.Options o = Benchmark.parse( new String[] { "--full", "--url", "jdbc:postgresql://127.0.0.1:5432/test",
-				"--user", "postgres", "--scenarios", "drain,memory", "--no-progress" } );
+				"--user", "postgres", "--scenarios", "drain,memory", "--no-progress", "--redis-uri", "redis://cache:6380" } );
 		assertSame( Mode.FULL, o.mode );
 		assertEquals( "postgres", o.user );
 		assertEquals( java.util.List.of( "drain", "memory" ), java.util.List.copyOf( o.scenarios ) );
 		assertFalse( o.progress );
+		assertEquals( "redis://cache:6380", o.redisUri );
 		assertThrows( IllegalArgumentException.class, () -> Benchmark.parse( new String[] { "--scenarios", "nope" } ) );
 		assertNull( Benchmark.parse( new String[] { "--help" } ) );
 	}
