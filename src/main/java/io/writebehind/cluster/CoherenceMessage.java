@@ -83,6 +83,46 @@ public record CoherenceMessage(String origin, Kind kind, String entity, List<Cha
 		return new CoherenceMessage( origin, Kind.FLUSH_ALL, null, List.of() );
 	}
 
+	/**
+	 * The messages of {@code kind} ({@link Kind#WRITES} or {@link Kind#FLUSH_REQUEST}) that carry {@code changes} in
+	 * order, each at most {@code maxBytes} encoded. A change too large to travel even alone becomes one
+	 * {@link Kind#FLUSH_REGION} message for writes (the receivers evict the whole entity), and is left out of flush
+	 * requests (the receiver then writes it at its delay).
+	 */
+	public static List<CoherenceMessage> split(String origin, Kind kind, String entity, List<Change> changes,
+			int maxBytes) {
+		if ( kind != Kind.WRITES && kind != Kind.FLUSH_REQUEST ) {
+			throw new IllegalArgumentException( "only WRITES and FLUSH_REQUEST carry changes: " + kind );
+		}
+		List<CoherenceMessage> messages = new ArrayList<>();
+		int header = headerLength( origin, entity );
+		List<Change> chunk = new ArrayList<>();
+		int length = header;
+		boolean regionFlushed = false;
+		for ( Change change : changes ) {
+			int added = change.encodedLength() - ( chunk.isEmpty() ? 1 : 0 ); // the ',' before all but the first
+			if ( header + change.encodedLength() - 1 > maxBytes ) {
+				if ( kind == Kind.WRITES && !regionFlushed ) {
+					messages.add( flushRegion( origin, entity ) );
+					regionFlushed = true;
+				}
+				continue;
+			}
+			if ( length + added > maxBytes ) {
+				messages.add( new CoherenceMessage( origin, kind, entity, chunk ) );
+				chunk = new ArrayList<>();
+				length = header;
+				added = change.encodedLength() - 1;
+			}
+			chunk.add( change );
+			length += added;
+		}
+		if ( !chunk.isEmpty() ) {
+			messages.add( new CoherenceMessage( origin, kind, entity, chunk ) );
+		}
+		return messages;
+	}
+
 	/** The bytes of a message with these fields and no change (add {@link Change}s' lengths for the total). */
 	static int headerLength(String origin, String entity) {
 		return utf8Length( MAGIC + "|" + escape( origin ) + "|W|" + ( entity == null ? "" : escape( entity ) ) + "|" );

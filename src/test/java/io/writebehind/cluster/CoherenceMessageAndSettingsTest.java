@@ -42,6 +42,53 @@ class CoherenceMessageAndSettingsTest {
 	}
 
 	@Test
+	void changesAreSplitIntoMessagesUnderThePayloadLimit() {
+		List<Change> many = new ArrayList<>();
+		for ( int i = 0; i < 1_000; i++ ) {
+			many.add( new Change( Long.toString( 1_000_000_000L + i ), Integer.toString( i ), i % 7 == 0 ) );
+		}
+		String huge = "x".repeat( 8_000 );
+		List<Change> withHuge = new ArrayList<>( many );
+		withHuge.add( 500, new Change( huge, "1", false ) );
+		for ( int limit : new int[] { 7_900, 200, 61 } ) {
+			List<CoherenceMessage> messages = CoherenceMessage.split( "node1", CoherenceMessage.Kind.WRITES,
+					"com.example.Counter", withHuge, limit );
+			List<Change> carried = new ArrayList<>();
+			int regionFlushes = 0;
+			for ( CoherenceMessage message : messages ) {
+				assertTrue( message.encodedBytes() <= limit, message.encodedBytes() + " bytes > " + limit );
+				if ( message.kind() == CoherenceMessage.Kind.FLUSH_REGION ) {
+					regionFlushes++;
+				}
+				else {
+					assertFalse( message.changes().isEmpty() );
+					carried.addAll( message.changes() );
+				}
+			}
+			assertEquals( many, carried, "every change that fits travels, in order" );
+			assertEquals( 1, regionFlushes, "the change too large alone makes the receivers evict the entity" );
+			assertTrue( messages.size() > ( limit == 7_900 ? 2 : 50 ), "split into " + messages.size() );
+			if ( limit == 7_900 ) {
+				// full messages: each would pass the limit with the next change
+				for ( int i = 0; i < messages.size() - 1; i++ ) {
+					CoherenceMessage message = messages.get( i );
+					if ( message.kind() == CoherenceMessage.Kind.WRITES
+							&& messages.get( i + 1 ).kind() == CoherenceMessage.Kind.WRITES ) {
+						List<Change> more = new ArrayList<>( message.changes() );
+						more.add( messages.get( i + 1 ).changes().get( 0 ) );
+						assertTrue( CoherenceMessage.encodedLength( "node1", "com.example.Counter", more ) > limit );
+					}
+				}
+			}
+		}
+		List<CoherenceMessage> requests = CoherenceMessage.split( "n", CoherenceMessage.Kind.FLUSH_REQUEST, "E",
+				List.of( new Change( "1", null, false ), new Change( huge, null, false ), new Change( "2", null, false ) ),
+				7_900 );
+		assertEquals( List.of( CoherenceMessage.flushRequest( "n", "E",
+				List.of( new Change( "1", null, false ), new Change( "2", null, false ) ) ) ), requests );
+	}
+
+	@Test
 	void clusterSettingsAreValidatedWithTheKeyAndValueInTheMessage() {
 		assertEquals( ClusterConfig.Channel.NONE, WriteBehindConfig.from( Map.of() ).cluster.channel );
 		assertEquals( "'bogus'", message( Map.of( WriteBehindSettings.CLUSTER_CHANNEL, "bogus" ),

@@ -437,49 +437,12 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 			messages.add( CoherenceMessage.flushRegion( nodeId, region.entityName() ) );
 		}
 		int limit = channel.maxPayloadBytes();
-		changes.forEach( (region, list) -> {
-			List<Change> chunk = new ArrayList<>();
-			int length = CoherenceMessage.encodedLength( nodeId, region.entityName(), List.of() );
-			for ( Change change : list ) {
-				int added = CoherenceMessage.encodedLength( nodeId, region.entityName(), List.of( change ) ) - length + 1;
-				if ( length + added > limit ) {
-					if ( chunk.isEmpty() ) {
-						// one id alone is too large to send: the receivers evict the whole region
-						messages.add( CoherenceMessage.flushRegion( nodeId, region.entityName() ) );
-						continue;
-					}
-					messages.add( CoherenceMessage.writes( nodeId, region.entityName(), chunk ) );
-					chunk = new ArrayList<>();
-					length = CoherenceMessage.encodedLength( nodeId, region.entityName(), List.of() );
-				}
-				chunk.add( change );
-				length += added;
-			}
-			if ( !chunk.isEmpty() ) {
-				messages.add( CoherenceMessage.writes( nodeId, region.entityName(), chunk ) );
-			}
-		} );
-		// flush requests after the writes: a few ids each (the refused commits of one drain), split like the writes
-		requests.forEach( (region, ids) -> {
-			List<Change> chunk = new ArrayList<>();
-			for ( String id : ids ) {
-				Change change = new Change( id, null, false );
-				chunk.add( change );
-				if ( CoherenceMessage.encodedLength( nodeId, region.entityName(), chunk ) > limit ) {
-					chunk.remove( chunk.size() - 1 );
-					if ( !chunk.isEmpty() ) {
-						messages.add( CoherenceMessage.flushRequest( nodeId, region.entityName(), chunk ) );
-					}
-					chunk = new ArrayList<>();
-					if ( CoherenceMessage.encodedLength( nodeId, region.entityName(), List.of( change ) ) <= limit ) {
-						chunk.add( change );
-					}
-				}
-			}
-			if ( !chunk.isEmpty() ) {
-				messages.add( CoherenceMessage.flushRequest( nodeId, region.entityName(), chunk ) );
-			}
-		} );
+		changes.forEach( (region, list) -> messages.addAll(
+				CoherenceMessage.split( nodeId, CoherenceMessage.Kind.WRITES, region.entityName(), list, limit ) ) );
+		// flush requests after the writes (the refused commits of one drain)
+		requests.forEach( (region, ids) -> messages.addAll( CoherenceMessage.split( nodeId,
+				CoherenceMessage.Kind.FLUSH_REQUEST, region.entityName(),
+				ids.stream().map( id -> new Change( id, null, false ) ).toList(), limit ) ) );
 		return messages;
 	}
 
