@@ -65,7 +65,7 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 		CountingConnectionProvider provider = new CountingConnectionProvider( schema, true );
 		providers.add( provider );
 		Map<String, Object> settings = new HashMap<>( overrides );
-		settings.put( "hibernate.hbm2ddl.auto", "none" );
+		settings.putIfAbsent( "hibernate.hbm2ddl.auto", "none" );
 		EntityManagerFactory node = buildFactory( provider, settings );
 		nodes.add( node );
 		awaitListening( node );
@@ -313,6 +313,21 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 				+ "without a flush() and long before its max_delay_ms" );
 		WriteBehind.of( nodeA ).flush();
 		assertEquals( 2, count( "select total from wb_counter where id = 1" ) );
+	}
+
+	/**
+	 * A node whose schema management recreates the tables clears the ledger's rows of its entities: an id claimed
+	 * before may be persisted again at once.
+	 */
+	@Test
+	void aNodeThatRecreatesTheSchemaClearsTheLedgerOfItsEntities() {
+		inTransaction( em -> em.persist( new Counter( 9L, "before", 1 ) ) );
+		writeBehind().flush();
+		EntityManagerFactory recreated = node( Map.of( "hibernate.hbm2ddl.auto", "create" ) );
+		assertEquals( 0, count( "select count(*) from wb_counter" ), "the table was created anew" );
+		inTransaction( recreated, em -> em.persist( new Counter( 9L, "after", 2 ) ) );
+		WriteBehind.of( recreated ).flush();
+		assertEquals( 2, count( "select total from wb_counter where id = 9" ) );
 	}
 
 	@Test

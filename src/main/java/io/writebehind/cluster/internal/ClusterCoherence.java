@@ -149,10 +149,31 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 	public void start() {
 		if ( ledger != null ) {
 			ledger.ensureTable();
+			if ( schemaRecreated() ) {
+				List<String> ledgered = new ArrayList<>();
+				byRegion.values().stream().filter( Target::ledgered ).forEach( t -> ledgered.add( t.region().entityName() ) );
+				ledger.clear( ledgered );
+			}
 		}
 		publisher.start();
 		channel.start( this );
 		LOG.infof( "%sCache coherence through the %s (node %s)", logPrefix, description, nodeId );
+	}
+
+	/** Whether Hibernate's schema management dropped and created (or truncated) the tables at this start. */
+	private boolean schemaRecreated() {
+		Map<String, Object> settings = factory.getServiceRegistry()
+				.requireService( org.hibernate.engine.config.spi.ConfigurationService.class ).getSettings();
+		for ( String key : List.of( "jakarta.persistence.schema-generation.database.action", "hibernate.hbm2ddl.auto",
+				"javax.persistence.schema-generation.database.action" ) ) {
+			Object value = settings.get( key );
+			if ( value != null ) {
+				String action = value.toString().trim().toLowerCase( java.util.Locale.ROOT ).replace( '_', '-' );
+				return action.equals( "create" ) || action.equals( "create-drop" ) || action.equals( "drop-and-create" )
+						|| action.equals( "truncate" );
+			}
+		}
+		return false;
 	}
 
 	public String nodeId() {

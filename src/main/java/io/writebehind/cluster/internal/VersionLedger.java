@@ -211,6 +211,31 @@ public final class VersionLedger {
 		}
 	}
 
+	/**
+	 * Deletes the rows of these entities: their tables were just dropped and created again (schema management
+	 * {@code create}, {@code create-drop}, {@code drop-and-create}), so no version of theirs is in the database.
+	 */
+	public void clear(List<String> entityNames) {
+		if ( entityNames.isEmpty() ) {
+			return;
+		}
+		int deleted = inOwnTransaction( connection -> {
+			try ( PreparedStatement statement = connection.prepareStatement( "delete from " + table
+					+ " where entity_name = ?" ) ) {
+				for ( String entity : entityNames ) {
+					statement.setString( 1, entity );
+					statement.addBatch();
+				}
+				int total = 0;
+				for ( int count : statement.executeBatch() ) {
+					total += Math.max( count, 0 );
+				}
+				return total;
+			}
+		} );
+		LOG.debugf( "%sThe schema was created anew: removed %d row(s) of the version ledger %s", logPrefix, deleted, table );
+	}
+
 	/** Runs one of the UPDATEs: version, claimed_at, entity_name, entity_id, then the conditions' numbers. */
 	private static int setVersion(Connection connection, String sql, Claim claim, long now, long... conditions)
 			throws SQLException {
