@@ -24,6 +24,7 @@ public final class WriteBehindStats {
 	private final Duration flushTime;
 	private final boolean paused;
 	private final Map<String, EntityStats> entities;
+	private final ClusterStats cluster;
 
 	/**
 	 * The figures of one opted-in entity hierarchy (named by its root entity), as in {@link WriteBehindStats}.
@@ -44,6 +45,29 @@ public final class WriteBehindStats {
 			long retries, long queueFullRejections, long cacheHits, long cacheMisses) {
 	}
 
+	/**
+	 * The figures of the coherence of several application nodes ({@code cluster.channel}), as in
+	 * {@link WriteBehindStats}; see the README, "Running several nodes".
+	 *
+	 * @param channel the channel: {@code postgresql} or {@code redis}
+	 * @param listening whether the channel listens now (the other nodes' messages are being received); while it does
+	 * not, this node caches nothing it reads from the database
+	 * @param messagesSent messages this node published (invalidations, flush requests, "evict everything")
+	 * @param messagesReceived messages of other nodes this node received
+	 * @param idsEvicted ids evicted (or marked) because another node committed a write of them
+	 * @param gaps times every clean entry was evicted because messages may have been missed (the channel listened
+	 * again after an interruption)
+	 * @param commitsRefused commits of this node the cluster version ledger ({@code cluster.version_check=commit})
+	 * refused because another node committed a newer version first, one per refused commit; a commit refused without
+	 * asking the ledger (the id is marked with another node's newer version) is not counted
+	 * @param flushRequestsSent ids this node asked the other nodes to write now, after the ledger refused a commit of
+	 * them
+	 * @param flushRequestsServed pending writes this node wrote early because another node asked for them
+	 */
+	public record ClusterStats(String channel, boolean listening, long messagesSent, long messagesReceived,
+			long idsEvicted, long gaps, long commitsRefused, long flushRequestsSent, long flushRequestsServed) {
+	}
+
 	/** For the library's own use. */
 	public WriteBehindStats(long pending, long flushed, long coalesced, long failed, long conflicts, long batches,
 			long retries, long cacheSize) {
@@ -55,6 +79,15 @@ public final class WriteBehindStats {
 	public WriteBehindStats(long pending, long flushed, long coalesced, long failed, long conflicts, long batches,
 			long retries, long cacheSize, Duration lag, long queueFullRejections, long cacheHits, long cacheMisses,
 			Duration flushTime, boolean paused, Map<String, EntityStats> entities) {
+		this( pending, flushed, coalesced, failed, conflicts, batches, retries, cacheSize, lag, queueFullRejections,
+				cacheHits, cacheMisses, flushTime, paused, entities, null );
+	}
+
+	/** For the library's own use. */
+	public WriteBehindStats(long pending, long flushed, long coalesced, long failed, long conflicts, long batches,
+			long retries, long cacheSize, Duration lag, long queueFullRejections, long cacheHits, long cacheMisses,
+			Duration flushTime, boolean paused, Map<String, EntityStats> entities, ClusterStats cluster) {
+		this.cluster = cluster;
 		this.lag = lag;
 		this.queueFullRejections = queueFullRejections;
 		this.cacheHits = cacheHits;
@@ -153,12 +186,20 @@ public final class WriteBehindStats {
 		return entities;
 	}
 
+	/**
+	 * The figures of the coherence of several nodes, or {@code null} with {@code cluster.channel=none} (a single
+	 * node).
+	 */
+	public ClusterStats cluster() {
+		return cluster;
+	}
+
 	@Override
 	public String toString() {
 		return "WriteBehindStats[pending=" + pending + ", lag=" + lag.toMillis() + "ms, flushed=" + flushed
 				+ ", coalesced=" + coalesced + ", failed=" + failed + ", conflicts=" + conflicts + ", batches=" + batches
 				+ ", retries=" + retries + ", queueFullRejections=" + queueFullRejections + ", cacheSize=" + cacheSize
 				+ ", cacheHits=" + cacheHits + ", cacheMisses=" + cacheMisses + ", flushTime=" + flushTime.toMillis()
-				+ "ms, paused=" + paused + ", entities=" + entities + "]";
+				+ "ms, paused=" + paused + ", entities=" + entities + ( cluster == null ? "" : ", cluster=" + cluster ) + "]";
 	}
 }

@@ -12,6 +12,7 @@ import javax.management.ObjectName;
 import javax.management.StandardMBean;
 
 import io.writebehind.WriteBehindStats;
+import io.writebehind.cluster.internal.ClusterCoherence;
 import io.writebehind.jmx.WriteBehindMBean;
 import io.writebehind.internal.queue.EntityRegion;
 
@@ -166,6 +167,59 @@ final class JmxRegistration implements WriteBehindMBean {
 			result.put( region.entityName(), runtime.queue().lagNanos( region ) / 1_000_000 );
 		}
 		return result;
+	}
+
+	@Override
+	public String getClusterChannel() {
+		return runtime.clusterChannel();
+	}
+
+	@Override
+	public boolean isClusterListening() {
+		ClusterCoherence c = runtime.coherence();
+		return c != null && c.listening();
+	}
+
+	@Override
+	public long getClusterMessagesSent() {
+		ClusterCoherence c = runtime.coherence();
+		return c == null ? 0 : c.messagesSent();
+	}
+
+	@Override
+	public long getClusterMessagesReceived() {
+		ClusterCoherence c = runtime.coherence();
+		return c == null ? 0 : c.messagesReceived();
+	}
+
+	@Override
+	public long getClusterIdsEvicted() {
+		ClusterCoherence c = runtime.coherence();
+		return c == null ? 0 : c.idsEvicted();
+	}
+
+	@Override
+	public long getClusterGaps() {
+		ClusterCoherence c = runtime.coherence();
+		return c == null ? 0 : c.gaps();
+	}
+
+	@Override
+	public long getClusterCommitsRefused() {
+		ClusterCoherence c = runtime.coherence();
+		return c == null ? 0 : c.commitsRefused();
+	}
+
+	@Override
+	public long getClusterFlushRequestsSent() {
+		ClusterCoherence c = runtime.coherence();
+		return c == null ? 0 : c.flushRequestsSent();
+	}
+
+	@Override
+	public long getClusterFlushRequestsServed() {
+		ClusterCoherence c = runtime.coherence();
+		return c == null ? 0 : c.flushRequestsServed();
 	}
 
 	@Override

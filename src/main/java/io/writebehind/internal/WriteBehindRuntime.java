@@ -289,7 +289,23 @@ public final class WriteBehindRuntime {
 		return new WriteBehindStats( queue.pending(), counters.flushed(), queue.coalesced(), counters.failed(),
 				counters.conflicts(), counters.batches(), counters.retries(), cache.size(),
 				Duration.ofNanos( queue.lagNanos() ), queue.queueFullRejections(), cacheHits(), cacheMisses(),
-				Duration.ofNanos( counters.flushNanos() ), queue.isPaused(), entities );
+				Duration.ofNanos( counters.flushNanos() ), queue.isPaused(), entities, clusterStats() );
+	}
+
+	/** The figures of the cross-node coherence; {@code null} with {@code cluster.channel=none}. */
+	public WriteBehindStats.ClusterStats clusterStats() {
+		io.writebehind.cluster.internal.ClusterCoherence c = coherence;
+		if ( c == null ) {
+			return null;
+		}
+		return new WriteBehindStats.ClusterStats( clusterChannel(), c.listening(), c.messagesSent(),
+				c.messagesReceived(), c.idsEvicted(), c.gaps(), c.commitsRefused(), c.flushRequestsSent(),
+				c.flushRequestsServed() );
+	}
+
+	/** {@code cluster.channel}: {@code none}, {@code postgresql} or {@code redis}. */
+	public String clusterChannel() {
+		return config.cluster.channel.name().toLowerCase( java.util.Locale.ROOT );
 	}
 
 	/** The figures of one region. */

@@ -61,6 +61,36 @@ public interface WriteBehindMBean {
 	Map<String, Long> getLagMillisByEntity();
 
 	/**
+	 * {@code cluster.channel}: {@code none}, {@code postgresql} or {@code redis}. The {@code Cluster...} attributes are
+	 * those of {@link io.writebehind.WriteBehindStats.ClusterStats}; with {@code none} they are {@code false} and 0.
+	 */
+	String getClusterChannel();
+
+	/** Whether the coherence channel listens now (the other nodes' messages are being received). */
+	boolean isClusterListening();
+
+	/** Coherence messages this node published. */
+	long getClusterMessagesSent();
+
+	/** Coherence messages of other nodes this node received. */
+	long getClusterMessagesReceived();
+
+	/** Ids evicted because another node committed a write of them. */
+	long getClusterIdsEvicted();
+
+	/** Times every clean entry was evicted because coherence messages may have been missed. */
+	long getClusterGaps();
+
+	/** Commits of this node the cluster version ledger refused (one per refused commit). */
+	long getClusterCommitsRefused();
+
+	/** Ids this node asked the other nodes to write now, after the version ledger refused a commit of them. */
+	long getClusterFlushRequestsSent();
+
+	/** Pending writes this node wrote early because another node asked for them. */
+	long getClusterFlushRequestsServed();
+
+	/**
 	 * Waits up to {@code timeoutMillis} for every write committed before the call to reach the database; returns
 	 * whether it did ({@code false} at once while paused).
 	 */

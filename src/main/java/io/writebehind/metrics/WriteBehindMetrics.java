@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindListener;
+import io.writebehind.cluster.internal.ClusterCoherence;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.internal.queue.RegionCounters;
@@ -34,7 +35,8 @@ import jakarta.persistence.EntityManagerFactory;
  * Micrometer ({@code io.micrometer:micrometer-core}) is an optional dependency of hibernate-write-behind: only this
  * class uses it, so an application that does not call it needs no Micrometer on its class path. Bind after the
  * factory has started and while it is open; the meters read the live figures (gauges and function counters), and the
- * {@code writebehind.flush} timer is fed by a {@link WriteBehindListener} this binder adds.
+ * {@code writebehind.flush} timer is fed by a {@link WriteBehindListener} this binder adds. The
+ * {@code writebehind.cluster.*} meters exist only when {@code cluster.channel} is not {@code none}.
  */
 public final class WriteBehindMetrics implements MeterBinder {
 
@@ -107,6 +109,27 @@ public final class WriteBehindMetrics implements MeterBinder {
 		Gauge.builder( PREFIX + "cache.size", rt, r -> r.cache().size() ).tags( unit ).baseUnit( "entities" )
 				.description( "Clean entities held by the read cache" ).register( registry );
 
+		ClusterCoherence coherence = rt.coherence();
+		if ( coherence != null ) {
+			Gauge.builder( PREFIX + "cluster.listening", coherence, c -> c.listening() ? 1 : 0 ).tags( unit )
+					.description( "1 while the coherence channel listens (other nodes' messages are received), else 0" )
+					.register( registry );
+			clusterCounter( registry, "cluster.messages.sent", unit, coherence, ClusterCoherence::messagesSent,
+					"Coherence messages this node published" );
+			clusterCounter( registry, "cluster.messages.received", unit, coherence, ClusterCoherence::messagesReceived,
+					"Coherence messages of other nodes this node received" );
+			clusterCounter( registry, "cluster.evictions", unit, coherence, ClusterCoherence::idsEvicted,
+					"Ids evicted because another node committed a write of them" );
+			clusterCounter( registry, "cluster.gaps", unit, coherence, ClusterCoherence::gaps,
+					"Times every clean entry was evicted because coherence messages may have been missed" );
+			clusterCounter( registry, "cluster.commits.refused", unit, coherence, ClusterCoherence::commitsRefused,
+					"Commits of this node the cluster version ledger refused" );
+			clusterCounter( registry, "cluster.flush.requests.sent", unit, coherence, ClusterCoherence::flushRequestsSent,
+					"Ids this node asked the other nodes to write now, after the version ledger refused a commit" );
+			clusterCounter( registry, "cluster.flush.requests.served", unit, coherence,
+					ClusterCoherence::flushRequestsServed, "Pending writes this node wrote early because another node asked" );
+		}
+
 		Timer flush = Timer.builder( PREFIX + "flush" ).tags( unit )
 				.description( "Duration of the flush transactions that committed" )
 				.publishPercentiles( 0.5, 0.95, 0.99 ).publishPercentileHistogram()
@@ -117,6 +140,12 @@ public final class WriteBehindMetrics implements MeterBinder {
 	private static void counter(MeterRegistry registry, String name, Tags tags, RegionCounters counters,
 			ToDoubleFunction<RegionCounters> value, String description) {
 		FunctionCounter.builder( PREFIX + name, counters, value ).tags( tags ).description( description )
+				.register( registry );
+	}
+
+	private static void clusterCounter(MeterRegistry registry, String name, Tags tags, ClusterCoherence coherence,
+			ToDoubleFunction<ClusterCoherence> value, String description) {
+		FunctionCounter.builder( PREFIX + name, coherence, value ).tags( tags ).description( description )
 				.register( registry );
 	}
 

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 
 import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindSettings;
+import io.writebehind.WriteBehindStats;
 import io.writebehind.cluster.internal.ClusterCoherence;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.queue.EntityRegion;
@@ -102,6 +103,15 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 		}
 	}
 
+	/** Waits until the node published at least {@code messages} messages (its publisher thread sends them). */
+	protected static void awaitSent(EntityManagerFactory node, long messages) {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 10 );
+		while ( clusterStats( node ).messagesSent() < messages ) {
+			assertTrue( System.nanoTime() < deadline, "the node did not publish " + messages + " message(s) within 10 s" );
+			sleep( 5 );
+		}
+	}
+
 	/** Waits until the node's cache no longer holds the id; returns the nanoseconds since {@code since}. */
 	protected static long awaitEvicted(EntityManagerFactory node, long id, long since) {
 		EntityRegion region = region( node );
@@ -125,6 +135,13 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException( e );
 		}
+	}
+
+	/** The node's cluster figures through the public API. */
+	protected static WriteBehindStats.ClusterStats clusterStats(EntityManagerFactory node) {
+		WriteBehindStats.ClusterStats cluster = WriteBehind.of( node ).stats().cluster();
+		assertNotNull( cluster, "stats().cluster() with a channel" );
+		return cluster;
 	}
 
 	protected static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
@@ -251,6 +268,19 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 		RollbackException again = assertThrows( RollbackException.class,
 				() -> inTransaction( em -> em.find( Counter.class, 1L ).increment() ) );
 		assertTrue( isOptimisticLockFailure( again ), again.toString() );
+		// the figures: one commit refused by the ledger (the retry refused by the mark is not counted), one id asked
+		// of the other nodes; the channels do not reach each other, so nothing was received nor served
+		WriteBehindStats.ClusterStats a = clusterStats( emf );
+		assertEquals( channelProperties().get( WriteBehindSettings.CLUSTER_CHANNEL ), a.channel() );
+		assertTrue( a.listening(), a.toString() );
+		assertEquals( 1, a.commitsRefused(), a.toString() );
+		assertEquals( 1, a.flushRequestsSent(), a.toString() );
+		assertEquals( 0, a.messagesReceived(), a.toString() );
+		assertEquals( 0, a.gaps(), a.toString() );
+		assertEquals( 0, clusterStats( nodeB ).commitsRefused() );
+		awaitSent( emf, 1 ); // the writes and the flush request, published by node A's publisher thread
+		assertEquals( 0, clusterStats( nodeB ).flushRequestsServed() );
+		assertEquals( 0, clusterStats( nodeB ).messagesReceived() );
 
 		// once node B's write is in the database, node A's retry builds on it
 		WriteBehind.of( nodeB ).flush();
@@ -266,6 +296,8 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 		RollbackException exists = assertThrows( RollbackException.class,
 				() -> inTransaction( nodeB, em -> em.persist( new Counter( 1L, "again", 0 ) ) ) );
 		assertTrue( hasCause( exists, jakarta.persistence.EntityExistsException.class ), exists.toString() );
+		assertTrue( clusterStats( nodeB ).commitsRefused() >= 1, clusterStats( nodeB ).toString() );
+		assertEquals( 1, clusterStats( emf ).commitsRefused() );
 		// once the removal is in the database, the id may be persisted again
 		writeBehind().flush();
 		assertEquals( 0, count( "select count(*) from wb_counter where id = 1" ) );
@@ -309,6 +341,30 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 				getClass().getSimpleName(), millis, refusals );
 		assertTrue( refusals >= 1, "node A's first commit, based on the version node B replaced, was refused" );
 		assertTrue( coherence( nodeB ).flushRequestsServed() >= 1, "node B was asked to write early" );
+		// the same through the public API: node A's refusals by the ledger (others may have been refused by the mark
+		// of node B's version, without asking the ledger) and its requests, node B's early write
+		// (the messages travel asynchronously: node B's invalidation may still be on its way to node A)
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 10 );
+		while ( clusterStats( nodeA ).idsEvicted() < 1 || clusterStats( nodeA ).messagesSent() < 1
+				|| clusterStats( nodeB ).messagesSent() < 1 ) {
+			assertTrue( System.nanoTime() < deadline, "figures after 10 s: " + clusterStats( nodeA ) + " "
+					+ clusterStats( nodeB ) );
+			sleep( 5 );
+		}
+		WriteBehindStats.ClusterStats a = clusterStats( nodeA );
+		WriteBehindStats.ClusterStats b = clusterStats( nodeB );
+		assertTrue( a.commitsRefused() >= 1 && a.commitsRefused() <= refusals, refusals + " refusals, " + a );
+		assertTrue( a.flushRequestsSent() >= 1 && a.flushRequestsSent() <= a.commitsRefused(), a.toString() );
+		assertTrue( b.flushRequestsServed() >= 1, b.toString() );
+		assertEquals( 0, a.flushRequestsServed(), a.toString() );
+		assertEquals( 0, b.commitsRefused(), b.toString() );
+		assertEquals( 0, b.flushRequestsSent(), b.toString() );
+		assertTrue( a.messagesSent() >= 1 && b.messagesSent() >= 1, a + " " + b );
+		assertTrue( a.messagesReceived() >= 1 && b.messagesReceived() >= 1, a + " " + b );
+		assertTrue( a.idsEvicted() >= 1, "node B's commit evicted the id on node A: " + a );
+		assertTrue( a.listening() && b.listening(), a + " " + b );
+		assertEquals( 0, a.gaps() + b.gaps() );
+		assertEquals( channelProperties().get( WriteBehindSettings.CLUSTER_CHANNEL ), a.channel() );
 		assertEquals( 1, count( "select total from wb_counter where id = 1" ), "node B's write reached the database "
 				+ "without a flush() and long before its max_delay_ms" );
 		WriteBehind.of( nodeA ).flush();

@@ -80,6 +80,13 @@ class JmxTest extends WriteBehindTestBase {
 		assertTrue( (Long) server.getAttribute( name, "CacheSize" ) >= 0 );
 		assertTrue( (Long) server.getAttribute( name, "QueueRemainingCapacity" ) > 0 );
 
+		// no channel: the cluster attributes are neutral
+		assertEquals( "none", server.getAttribute( name, "ClusterChannel" ) );
+		assertEquals( false, server.getAttribute( name, "ClusterListening" ) );
+		for ( String attribute : CLUSTER_COUNTERS ) {
+			assertEquals( 0L, server.getAttribute( name, attribute ), attribute );
+		}
+
 		emf.close();
 		assertFalse( server.isRegistered( name ) );
 	}
@@ -108,6 +115,46 @@ class JmxTest extends WriteBehindTestBase {
 		assertEquals( Set.of( first ), names() );
 		emf.close();
 		assertEquals( Set.of(), names() );
+	}
+
+	private static final String[] CLUSTER_COUNTERS = { "ClusterMessagesSent", "ClusterMessagesReceived",
+			"ClusterIdsEvicted", "ClusterGaps", "ClusterCommitsRefused", "ClusterFlushRequestsSent",
+			"ClusterFlushRequestsServed" };
+
+	@Test
+	void clusterAttributesWithARedisChannel() throws Exception {
+		emf.close();
+		String channel = "wbtest_jmx_" + java.util.UUID.randomUUID().toString().replace( "-", "" ).substring( 0, 12 );
+		emf = buildFactory( connections, Map.of( WriteBehindSettings.CLUSTER_CHANNEL, "redis",
+				WriteBehindSettings.CLUSTER_REDIS_URI, MetricsTest.REDIS_URI, WriteBehindSettings.CLUSTER_CHANNEL_NAME,
+				channel ) );
+		ObjectName name = only();
+		assertEquals( "redis", server.getAttribute( name, "ClusterChannel" ) );
+		MetricsTest.awaitTrue( () -> attribute( name, "ClusterListening" ).equals( true ),
+				"the channel listens on Redis at " + MetricsTest.REDIS_URI + " (is it running?)" );
+		inTransaction( em -> em.persist( new Counter( 1L, "c", 1 ) ) );
+		MetricsTest.awaitTrue( () -> (Long) attribute( name, "ClusterMessagesSent" ) >= 1, "the commit was published" );
+		writeBehind().flush();
+		// the attributes tell what stats().cluster() tells
+		var cluster = writeBehind().stats().cluster();
+		assertEquals( cluster.messagesSent(), server.getAttribute( name, "ClusterMessagesSent" ) );
+		assertEquals( cluster.messagesReceived(), server.getAttribute( name, "ClusterMessagesReceived" ) );
+		assertEquals( 0L, server.getAttribute( name, "ClusterMessagesReceived" ), "no other node" );
+		for ( String attribute : new String[] { "ClusterIdsEvicted", "ClusterGaps", "ClusterCommitsRefused",
+				"ClusterFlushRequestsSent", "ClusterFlushRequestsServed" } ) {
+			assertEquals( 0L, server.getAttribute( name, attribute ), attribute );
+		}
+		emf.close();
+		assertFalse( server.isRegistered( name ) );
+	}
+
+	private Object attribute(ObjectName name, String attribute) {
+		try {
+			return server.getAttribute( name, attribute );
+		}
+		catch (Exception e) {
+			throw new IllegalStateException( e );
+		}
 	}
 
 	@Test

@@ -183,6 +183,88 @@ class MetricsTest extends WriteBehindTestBase {
 	}
 
 	@Test
+	void withoutAChannelThereAreNoClusterFiguresNorMeters() {
+		SimpleMeterRegistry registry = new SimpleMeterRegistry();
+		WriteBehindMetrics.monitor( registry, emf, "app", "test" );
+		inTransaction( em -> em.persist( new Counter( 1L, "c", 1 ) ) );
+		writeBehind().flush();
+		WriteBehindStats stats = writeBehind().stats();
+		assertNull( stats.cluster(), "cluster.channel=none: no cluster figures" );
+		assertFalse( stats.toString().contains( "cluster" ), stats.toString() );
+		assertTrue( registry.getMeters().stream().noneMatch( m -> m.getId().getName().startsWith( "writebehind.cluster." ) ),
+				"no writebehind.cluster.* meter without a channel" );
+		assertNull( registry.find( "writebehind.cluster.listening" ).gauge() );
+		// the other meters are there
+		assertEquals( 1, unitCounter( registry, "writebehind.batches" ) );
+	}
+
+	@Test
+	void withARedisChannelTheClusterMetersTellTheClusterFigures() {
+		emf.close();
+		String channel = "wbtest_metrics_" + java.util.UUID.randomUUID().toString().replace( "-", "" ).substring( 0, 12 );
+		Map<String, Object> settings = Map.of( WriteBehindSettings.CLUSTER_CHANNEL, "redis",
+				WriteBehindSettings.CLUSTER_REDIS_URI, REDIS_URI, WriteBehindSettings.CLUSTER_CHANNEL_NAME, channel );
+		emf = buildFactory( connections, settings );
+		Map<String, Object> other = new java.util.HashMap<>( settings );
+		other.put( "hibernate.hbm2ddl.auto", "none" );
+		jakarta.persistence.EntityManagerFactory nodeB = buildFactory( connections, other );
+		try {
+			SimpleMeterRegistry registry = new SimpleMeterRegistry();
+			WriteBehindMetrics.monitor( registry, emf, "app", "test" );
+			awaitTrue( () -> writeBehind().stats().cluster().listening() && WriteBehind.of( nodeB ).stats().cluster()
+					.listening(), "both nodes listen on Redis at " + REDIS_URI + " (is it running?)" );
+			assertEquals( 1, gauge( registry, "writebehind.cluster.listening", false ) );
+
+			// node B commits: node A receives its message and evicts the id; node A commits: it publishes
+			inTransaction( nodeB, em -> em.persist( new Counter( 1L, "b", 1 ) ) );
+			WriteBehind.of( nodeB ).flush();
+			awaitTrue( () -> unitCounter( registry, "writebehind.cluster.messages.received" ) >= 1
+					&& unitCounter( registry, "writebehind.cluster.evictions" ) >= 1, "node A heard of node B's commit" );
+			inTransaction( em -> em.persist( new Counter( 2L, "a", 2 ) ) );
+			awaitTrue( () -> unitCounter( registry, "writebehind.cluster.messages.sent" ) >= 1, "node A published" );
+			writeBehind().flush();
+
+			WriteBehindStats.ClusterStats cluster = writeBehind().stats().cluster();
+			assertNotNull( cluster );
+			assertEquals( "redis", cluster.channel() );
+			assertTrue( cluster.listening() );
+			assertTrue( cluster.messagesSent() >= 1 && cluster.messagesReceived() >= 1 && cluster.idsEvicted() >= 1,
+					cluster.toString() );
+			assertTrue( writeBehind().stats().toString().contains( "cluster=" ) );
+			for ( String name : new String[] { "messages.sent", "messages.received", "evictions" } ) {
+				assertTrue( unitCounter( registry, "writebehind.cluster." + name ) >= 1, name );
+			}
+			// nothing refused, nothing asked, nothing missed
+			for ( String name : new String[] { "gaps", "commits.refused", "flush.requests.sent",
+					"flush.requests.served" } ) {
+				assertEquals( 0, unitCounter( registry, "writebehind.cluster." + name ), name );
+			}
+			assertEquals( 0, cluster.gaps() + cluster.commitsRefused() + cluster.flushRequestsSent()
+					+ cluster.flushRequestsServed(), cluster.toString() );
+		}
+		finally {
+			nodeB.close();
+		}
+	}
+
+	static final String REDIS_URI = System.getProperty( "writebehind.test.redis.uri",
+			System.getenv().getOrDefault( "WRITEBEHIND_TEST_REDIS_URI", "redis://127.0.0.1:6379" ) );
+
+	static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
+		long deadline = System.nanoTime() + 20_000_000_000L;
+		while ( !condition.getAsBoolean() ) {
+			assertTrue( System.nanoTime() < deadline, "not within 20 s: " + what );
+			try {
+				Thread.sleep( 5 );
+			}
+			catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException( e );
+			}
+		}
+	}
+
+	@Test
 	void queueFullRejectionsAreCountedWhilePaused() {
 		emf.close();
 		emf = buildFactory( connections, Map.of( WriteBehindSettings.QUEUE_CAPACITY, "5",

@@ -76,6 +76,8 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 	private final AtomicLong evicted = new AtomicLong();
 	private final AtomicLong gaps = new AtomicLong();
 	private final AtomicLong flushRequestsServed = new AtomicLong();
+	private final AtomicLong commitsRefused = new AtomicLong();
+	private final AtomicLong flushRequestsSent = new AtomicLong();
 
 	public ClusterCoherence(SessionFactoryImplementor factory, ClusterConfig config, String unitName, String logPrefix,
 			List<EntityRegion> regions) {
@@ -212,6 +214,19 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 		return gaps.get();
 	}
 
+	/**
+	 * Commits of this node the version ledger refused (one per refused commit); not those refused because of a mark
+	 * of another node's newer version, without asking the ledger.
+	 */
+	public long commitsRefused() {
+		return commitsRefused.get();
+	}
+
+	/** Ids this node asked the other nodes to write now, after the version ledger refused a commit of them. */
+	public long flushRequestsSent() {
+		return flushRequestsSent.get();
+	}
+
 	// ---------------------------------------------------------------- committing threads, flusher threads
 
 	/** A committed write of this node (never blocks: a full queue turns into a "flush all" message). */
@@ -271,7 +286,10 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 					target.markTtlNanos() );
 			// the node holding the newer version may still have it pending: ask it to write it now, so that this
 			// node's retry can read it without waiting for that node's max_delay_ms
-			queue.offer( new Announcement( target.region(), claim.idObject(), null, false, false, true ) );
+			commitsRefused.incrementAndGet();
+			if ( queue.offer( new Announcement( target.region(), claim.idObject(), null, false, false, true ) ) ) {
+				flushRequestsSent.incrementAndGet();
+			}
 		} );
 	}
 
