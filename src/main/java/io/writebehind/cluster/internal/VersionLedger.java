@@ -126,19 +126,46 @@ public final class VersionLedger {
 		}
 	}
 
+	/** Whether the table exists, asked of the JDBC metadata (as written, in upper and in lower case). */
 	private boolean tableExists() {
 		try {
-			inOwnTransaction( connection -> {
-				try ( var statement = connection.createStatement() ) {
-					statement.executeQuery( "select count(*) from " + table + " where 1 = 0" ).close();
+			return inOwnTransaction( connection -> {
+				var metadata = connection.getMetaData();
+				int dot = table.indexOf( '.' );
+				String schema = dot < 0 ? null : table.substring( 0, dot );
+				String name = dot < 0 ? table : table.substring( dot + 1 );
+				for ( java.util.function.UnaryOperator<String> form : List.<java.util.function.UnaryOperator<String>>of(
+						text -> text, text -> text.toUpperCase( java.util.Locale.ROOT ),
+						text -> text.toLowerCase( java.util.Locale.ROOT ) ) ) {
+					String schemaForm = schema == null ? null : form.apply( schema );
+					// MySQL/MariaDB call a database a catalog
+					for ( String[] where : new String[][] { { null, schemaForm }, { schemaForm, null } } ) {
+						try ( ResultSet tables = metadata.getTables( where[0], where[1], form.apply( name ),
+								new String[] { "TABLE" } ) ) {
+							while ( tables.next() ) {
+								String tableSchema = tables.getString( "TABLE_SCHEM" );
+								String catalog = tables.getString( "TABLE_CAT" );
+								if ( schema != null || isCurrent( connection, catalog, tableSchema ) ) {
+									return true;
+								}
+							}
+						}
+					}
 				}
-				return null;
+				return false;
 			} );
-			return true;
 		}
 		catch (RuntimeException e) {
 			return false;
 		}
+	}
+
+	/** Whether a table found without a schema in the name is in the connection's current schema (or catalog). */
+	private static boolean isCurrent(Connection connection, String catalog, String schema) throws SQLException {
+		String currentSchema = connection.getSchema();
+		String currentCatalog = connection.getCatalog();
+		return schema != null && currentSchema != null ? schema.equalsIgnoreCase( currentSchema )
+				: catalog == null || currentCatalog == null || catalog.equalsIgnoreCase( currentCatalog );
 	}
 
 	/**
