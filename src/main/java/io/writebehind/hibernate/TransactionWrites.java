@@ -39,6 +39,8 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		EntityPersister persister;
 		/** The state inserted by this transaction itself, if it had to (see {@link #writeNowIfNew}). */
 		EntitySnapshot writtenInTransaction;
+		/** The position of this write in the transaction's journal record (-1: not in it). */
+		int journalIndex = -1;
 
 		Write(EntityRegion region, Object id, boolean baseExists, Object baseVersion) {
 			this.region = region;
@@ -301,6 +303,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 			if ( !write.baseExists && write.latest.isDeleted() ) {
 				continue;
 			}
+			write.journalIndex = entries.size();
 			var low = write.latest == write.writtenInTransaction
 					? new io.writebehind.internal.queue.PendingWrite.JournalBase( true, write.latest.version(), null )
 					: write.region.journalLow( write.id, write.baseExists, write.baseVersion );
@@ -327,7 +330,9 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 			return;
 		}
 		for ( Write write : writes.values() ) {
-			write.region.journaled( write.id, journalSeq );
+			if ( write.journalIndex >= 0 ) {
+				write.region.journaled( write.id, journalSeq, write.journalIndex );
+			}
 		}
 		runtime.journal().published( journalSeq );
 	}

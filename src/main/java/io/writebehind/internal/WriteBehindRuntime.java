@@ -105,6 +105,7 @@ public final class WriteBehindRuntime {
 			// before the factory serves any session: the journal's writes are pending again, and read from the cache
 			journal = io.writebehind.internal.journal.JournalSupport.start( factory, config.journal, logPrefix, unitName,
 					regionByEntityName::get, queue::regions );
+			flusher.journal( journal );
 		}
 		flusher.start();
 		if ( config.jmxEnabled ) {

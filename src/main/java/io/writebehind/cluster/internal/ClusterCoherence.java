@@ -53,7 +53,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 	 * request to the other nodes to write their pending write of the id now ({@code flushRequest}).
 	 */
 	private record Announcement(EntityRegion region, Object id, EntitySnapshot state, boolean dropped, boolean rewrite,
-			boolean flushRequest) {
+			boolean flushRequest, EntitySnapshot before) {
 	}
 
 	private final String nodeId = UUID.randomUUID().toString().substring( 0, 8 );
@@ -231,14 +231,14 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 
 	/** A committed write of this node (never blocks: a full queue turns into a "flush all" message). */
 	public void announce(EntityRegion region, Object id, EntitySnapshot state) {
-		if ( !queue.offer( new Announcement( region, id, state, false, false, false ) ) ) {
+		if ( !queue.offer( new Announcement( region, id, state, false, false, false, null ) ) ) {
 			overflowed.set( true );
 		}
 	}
 
 	@Override
-	public void rewritten(EntityRegion region, Object id, EntitySnapshot written) {
-		if ( !queue.offer( new Announcement( region, id, written, written == null, true, false ) ) ) {
+	public void rewritten(EntityRegion region, Object id, EntitySnapshot before, EntitySnapshot written) {
+		if ( !queue.offer( new Announcement( region, id, written, written == null, true, false, before ) ) ) {
 			overflowed.set( true ); // the ledger row, if any, ages out
 		}
 	}
@@ -287,7 +287,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 			// the node holding the newer version may still have it pending: ask it to write it now, so that this
 			// node's retry can read it without waiting for that node's max_delay_ms
 			commitsRefused.incrementAndGet();
-			if ( queue.offer( new Announcement( target.region(), claim.idObject(), null, false, false, true ) ) ) {
+			if ( queue.offer( new Announcement( target.region(), claim.idObject(), null, false, false, true, null ) ) ) {
 				flushRequestsSent.incrementAndGet();
 			}
 		} );
@@ -431,19 +431,32 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 		return max;
 	}
 
-	/** The ledger rows of this node's writes that will not reach the database as claimed go (publisher thread). */
+	/**
+	 * The ledger's claims of this node's writes that will not reach the database as claimed (publisher thread): a
+	 * dropped write's claim goes, a re-based write's claim moves to the version it will write; each only while the row
+	 * still holds this node's claim (another node may have claimed a newer version since, which must stay).
+	 */
 	private void forgetRewritten(List<Announcement> batch) {
 		if ( ledger == null ) {
 			return;
 		}
-		List<String[]> keys = new ArrayList<>();
+		List<VersionLedger.Rewrite> rewrites = new ArrayList<>();
 		for ( Announcement announcement : batch ) {
 			Target target = byRegion.get( announcement.region() );
-			if ( announcement.rewrite() && target != null && target.ledgered() ) {
-				keys.add( new String[] { announcement.region().entityName(), target.idType().toString( announcement.id() ) } );
+			EntitySnapshot before = announcement.before();
+			if ( !announcement.rewrite() || target == null || !target.ledgered() || before == null
+					|| !before.isDeleted() && before.version() == null ) {
+				continue;
 			}
+			EntitySnapshot written = announcement.state();
+			Long next = written == null ? null
+					: written.isDeleted() ? VersionLedger.REMOVED
+					: written.version() == null ? null : ledgerVersion( written.version() );
+			rewrites.add( new VersionLedger.Rewrite( announcement.region().entityName(),
+					target.idType().toString( announcement.id() ),
+					before.isDeleted() ? VersionLedger.REMOVED : ledgerVersion( before.version() ), next ) );
 		}
-		ledger.forget( keys );
+		ledger.rewrite( rewrites );
 	}
 
 	private List<CoherenceMessage> messagesOf(List<Announcement> batch) {

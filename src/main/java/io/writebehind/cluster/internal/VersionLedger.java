@@ -34,7 +34,7 @@ import jakarta.persistence.EntityExistsException;
  * Versions are compared as numbers: integral versions as they are, timestamps as microseconds since the epoch.
  * <p>
  * Thread use: {@link #claim} runs on the committing application thread (on the session's connection);
- * {@link #forget} and {@link #purge} on the coherence publisher thread, each in a short transaction of its own.
+ * {@link #rewrite} and {@link #purge} on the coherence publisher thread, each in a short transaction of its own.
  */
 public final class VersionLedger {
 
@@ -72,6 +72,7 @@ public final class VersionLedger {
 	private final String select;
 	private final String insert;
 	private final String delete;
+	private final String move;
 	private final String purge;
 
 	public VersionLedger(SessionFactoryImplementor factory, String table, String logPrefix) {
@@ -86,7 +87,9 @@ public final class VersionLedger {
 				+ "and version = " + REMOVED;
 		this.select = "select version from " + table + " where entity_name = ? and entity_id = ?";
 		this.insert = "insert into " + table + " (entity_name, entity_id, version, claimed_at) values (?, ?, ?, ?)";
-		this.delete = "delete from " + table + " where entity_name = ? and entity_id = ?";
+		this.delete = "delete from " + table + " where entity_name = ? and entity_id = ? and version = ?";
+		this.move = "update " + table + " set version = ?, claimed_at = ? where entity_name = ? and entity_id = ? "
+				+ "and version = ?";
 		this.purge = "delete from " + table + " where claimed_at < ?";
 	}
 
@@ -304,29 +307,48 @@ public final class VersionLedger {
 	}
 
 	/**
-	 * Forgets the ledger's row of an id whose write of this node will not reach the database as claimed (dropped after
-	 * a failure, or rebased on the row after a conflict): nodes then trust the database's version again.
+	 * This node's claim {@code claimed} of an id will not reach the database: {@code next == null}, the write was
+	 * dropped (its claim goes); else it was re-based and will write {@code next} (the claim moves there).
 	 */
-	public void forget(List<String[]> entityAndIds) {
-		if ( entityAndIds.isEmpty() ) {
+	public record Rewrite(String entity, String id, long claimed, Long next) {
+	}
+
+	/**
+	 * Applies {@link Rewrite}s, each only while the id's row still holds this node's claim: another node's newer claim
+	 * stays. Nodes then trust the database's version again for a dropped write.
+	 */
+	public void rewrite(List<Rewrite> rewrites) {
+		if ( rewrites.isEmpty() ) {
 			return;
 		}
 		try {
 			inOwnTransaction( connection -> {
-				try ( PreparedStatement statement = connection.prepareStatement( delete ) ) {
-					for ( String[] key : entityAndIds ) {
-						statement.setString( 1, key[0] );
-						statement.setString( 2, key[1] );
-						statement.addBatch();
+				try ( PreparedStatement deleting = connection.prepareStatement( delete );
+						PreparedStatement moving = connection.prepareStatement( move ) ) {
+					long now = System.currentTimeMillis();
+					for ( Rewrite rewrite : rewrites ) {
+						if ( rewrite.next() == null ) {
+							deleting.setString( 1, rewrite.entity() );
+							deleting.setString( 2, rewrite.id() );
+							deleting.setLong( 3, rewrite.claimed() );
+							deleting.executeUpdate();
+						}
+						else {
+							moving.setLong( 1, rewrite.next() );
+							moving.setLong( 2, now );
+							moving.setString( 3, rewrite.entity() );
+							moving.setString( 4, rewrite.id() );
+							moving.setLong( 5, rewrite.claimed() );
+							moving.executeUpdate();
+						}
 					}
-					statement.executeBatch();
 				}
 				return null;
 			} );
 		}
 		catch (RuntimeException e) {
-			LOG.warnf( "%sCould not remove %d row(s) of the version ledger %s (%s): other nodes' commits of those ids "
-					+ "are refused until the rows age out", logPrefix, entityAndIds.size(), table, rootMessage( e ) );
+			LOG.warnf( "%sCould not update %d row(s) of the version ledger %s (%s): other nodes' commits of those ids "
+					+ "may be refused until the rows age out", logPrefix, rewrites.size(), table, rootMessage( e ) );
 		}
 	}
 

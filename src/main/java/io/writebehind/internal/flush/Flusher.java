@@ -63,6 +63,8 @@ public final class Flusher {
 	private final EntityWriter writer;
 	private final List<Thread> threads = new ArrayList<>();
 	private volatile Boolean rowCountsReliable;
+	/** The journal (when on): told which journaled writes reached the database. */
+	private volatile io.writebehind.internal.journal.JournalSupport journal;
 	/** Items re-based in the current cycle of this flusher thread, to requeue at their old place. */
 	private final ThreadLocal<List<FlushItem>> rebased = ThreadLocal.withInitial( ArrayList::new );
 
@@ -70,6 +72,11 @@ public final class Flusher {
 
 	/** How often a write that fails on a foreign key is tried again before it goes to failure handling. */
 	private static final int FOREIGN_KEY_ATTEMPTS = 20;
+
+	/** Set before {@link #start} when the journal is on. */
+	public void journal(io.writebehind.internal.journal.JournalSupport journal) {
+		this.journal = journal;
+	}
 
 	public Flusher(SessionFactoryImplementor factory, WriteBehindConfig config, WriteQueue queue,
 			FlushCounters counters, FailureHandling failures, FlushListeners listeners, String logPrefix,
@@ -332,6 +339,10 @@ public final class Flusher {
 				if ( settled != null ) {
 					settled.add( item );
 				}
+			}
+			io.writebehind.internal.journal.JournalSupport current = journal;
+			if ( current != null ) {
+				current.written( items );
 			}
 			counters.flushed.add( items.size() );
 			counters.batches.increment();

@@ -44,6 +44,11 @@ public final class Journal implements AutoCloseable {
 
 	public static final byte SCHEMA = 1;
 	public static final byte TRANSACTION = 2;
+	/**
+	 * Which writes of earlier transaction records reached the database (pairs of record sequence and position in the
+	 * record): a restart does not replay them. Appended after each flush transaction, not forced to disk by itself.
+	 */
+	public static final byte WRITTEN = 3;
 	static final int MAGIC = 0x57424A31;
 	static final int FORMAT_VERSION = 1;
 	static final int SEGMENT_HEADER = 8;
@@ -284,7 +289,7 @@ public final class Journal implements AutoCloseable {
 			return "sequence " + seq + " where " + expectedSeq + " was expected";
 		}
 		byte type = buffer.get( pos + 16 );
-		if ( type != SCHEMA && type != TRANSACTION ) {
+		if ( type != SCHEMA && type != TRANSACTION && type != WRITTEN ) {
 			return "unknown record type " + type;
 		}
 		return null;
@@ -392,6 +397,37 @@ public final class Journal implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Appends a {@link #WRITTEN} record (written to the operating system, forced with the next force, never waited
+	 * for): losing it in a power failure only makes the restart check those writes against their rows.
+	 */
+	public void appendWritten(byte[] payload) {
+		synchronized ( this ) {
+			if ( closed ) {
+				return;
+			}
+			try {
+				long bytes = RECORD_HEADER + payload.length;
+				if ( currentSize + bytes > segmentBytes && currentSize > SEGMENT_HEADER ) {
+					roll();
+				}
+				ByteBuffer out = ByteBuffer.allocate( (int) bytes );
+				long seq = nextSeq++;
+				put( out, seq, WRITTEN, payload );
+				out.flip();
+				while ( out.hasRemaining() ) {
+					channel.write( out );
+				}
+				currentSize += bytes;
+				writtenUpTo = seq;
+				current.lastSeq = seq;
+			}
+			catch (IOException e) {
+				throw new JournalException( logPrefix + "Cannot append to the journal in " + dir + ": " + e, e );
+			}
+		}
+	}
+
 	private static void put(ByteBuffer out, long seq, byte type, byte[] payload) {
 		int start = out.position();
 		out.putInt( payload.length ).putInt( 0 ).putLong( seq ).put( type ).put( payload );
@@ -421,7 +457,8 @@ public final class Journal implements AutoCloseable {
 	/** The lowest sequence that is appended but not yet published, else the next sequence to be assigned. */
 	public long lowestUnpublished() {
 		synchronized ( this ) {
-			Long first = unpublished.isEmpty() ? null : unpublished.first();
+			// published() removes without this lock: ceiling() answers null when the set is empty, first() would throw
+			Long first = unpublished.ceiling( Long.MIN_VALUE );
 			return first != null ? first : nextSeq;
 		}
 	}

@@ -57,13 +57,19 @@ public final class JournalSupport implements AutoCloseable {
 		return support;
 	}
 
-	private record Latest(JournalWrite write, long seq, PendingWrite.JournalBase base) {
+	private record Latest(JournalWrite write, long seq, int index, PendingWrite.JournalBase base) {
+	}
+
+	/** A write's place in the journal: its transaction record and its position there. */
+	private record Position(long seq, int index) {
 	}
 
 	private void open(SessionFactoryImplementor factory, Function<String, EntityRegion> regionOf) {
 		long started = System.nanoTime();
 		Map<String, StateCodec.Schema> schemas = new HashMap<>();
 		Map<List<Object>, Latest> latest = new LinkedHashMap<>();
+		Map<Position, List<Object>> keyAt = new HashMap<>();
+		int[] skipped = new int[1];
 		int[] records = new int[1];
 		java.nio.file.Path[] segmentFile = new java.nio.file.Path[1];
 		try ( StatelessSession session = factory.openStatelessSession() ) {
@@ -81,7 +87,23 @@ public final class JournalSupport implements AutoCloseable {
 					schemas.put( schema.entityName(), schema );
 					return;
 				}
+				if ( record.type() == Journal.WRITTEN ) {
+					// writes that reached the database: not replayed, unless a later record of the id follows
+					java.nio.ByteBuffer payload = record.payload().duplicate();
+					int count = payload.getInt();
+					for ( int i = 0; i < count; i++ ) {
+						Position position = new Position( payload.getLong(), payload.getInt() );
+						List<Object> key = keyAt.remove( position );
+						Latest current = key == null ? null : latest.get( key );
+						if ( current != null && current.seq() == position.seq() && current.index() == position.index() ) {
+							latest.remove( key );
+							skipped[0]++;
+						}
+					}
+					return;
+				}
 				records[0]++;
+				int index = 0;
 				for ( JournalWrite write : codec.decode( record.payload(), schemas, implementor, where ) ) {
 					EntityRegion region = regionOf.apply( write.entityName() );
 					if ( region == null ) {
@@ -95,19 +117,24 @@ public final class JournalSupport implements AutoCloseable {
 							? new PendingWrite.JournalBase( write.lowExists(), write.lowVersion(), write.deleteBaseVersion() )
 							: new PendingWrite.JournalBase( previous.base().lowExists(), previous.base().lowVersion(),
 									write.deleteBaseVersion() );
-					latest.put( key, new Latest( write, record.seq(), base ) );
+					Latest replaced = latest.put( key, new Latest( write, record.seq(), index, base ) );
+					if ( replaced != null ) {
+						keyAt.remove( new Position( replaced.seq(), replaced.index() ) );
+					}
+					keyAt.put( new Position( record.seq(), index ), key );
+					index++;
 				}
 			} );
 		}
 		for ( Map.Entry<List<Object>, Latest> entry : latest.entrySet() ) {
 			EntityRegion region = (EntityRegion) entry.getKey().get( 0 );
 			Latest l = entry.getValue();
-			region.replayJournal( l.write().id(), l.write().snapshot(), l.seq(), l.base() );
+			region.replayJournal( l.write().id(), l.write().snapshot(), l.seq(), l.index(), l.base() );
 		}
 		if ( records[0] > 0 ) {
 			LOG.infof( "%sJournal on: %s. Replayed the journal in %s: %d transaction record(s), %d id(s) queued again (each is checked "
-					+ "against its row before it is written) in %d ms", logPrefix, config, config.dir, records[0], latest.size(),
-					( System.nanoTime() - started ) / 1_000_000 );
+					+ "against its row before it is written), %d id(s) known written, in %d ms", logPrefix, config, config.dir,
+					records[0], latest.size(), skipped[0], ( System.nanoTime() - started ) / 1_000_000 );
 		}
 		else {
 			LOG.infof( "%sJournal on: %s (empty)", logPrefix, config );
@@ -137,6 +164,34 @@ public final class JournalSupport implements AutoCloseable {
 
 	public void published(long seq) {
 		journal.published( seq );
+	}
+
+	/**
+	 * The flusher committed these items: records that a restart need not replay them (items not journaled are left
+	 * out). Never throws: a failure only makes a restart check those writes against their rows.
+	 */
+	public void written(List<io.writebehind.internal.queue.FlushItem> items) {
+		int count = 0;
+		for ( io.writebehind.internal.queue.FlushItem item : items ) {
+			if ( item.journalSeq > 0 ) {
+				count++;
+			}
+		}
+		if ( count == 0 ) {
+			return;
+		}
+		java.nio.ByteBuffer payload = java.nio.ByteBuffer.allocate( 4 + 12 * count ).putInt( count );
+		for ( io.writebehind.internal.queue.FlushItem item : items ) {
+			if ( item.journalSeq > 0 ) {
+				payload.putLong( item.journalSeq ).putInt( item.journalIndex );
+			}
+		}
+		try {
+			journal.appendWritten( payload.array() );
+		}
+		catch (RuntimeException e) {
+			LOG.debugf( "%sCould not note written writes in the journal: %s", logPrefix, e );
+		}
 	}
 
 	/** Deletes the segments whose writes all reached the database (or are superseded). */

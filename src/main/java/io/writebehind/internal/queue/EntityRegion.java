@@ -247,6 +247,8 @@ public final class EntityRegion {
 				item[0] = new FlushItem( write, snapshot, write.seq, write.dbVersion, Operation.UPDATE,
 						false, true );
 				item[0].journalBase = write.journalBase;
+				item[0].journalSeq = write.journalSeq;
+				item[0].journalIndex = write.journalIndex;
 				return write;
 			}
 			if ( write.seq == write.writtenSeq || operation == null ) {
@@ -261,6 +263,8 @@ public final class EntityRegion {
 			write.attempts++;
 			item[0] = new FlushItem( write, snapshot, write.seq, write.dbVersion, operation,
 					write.uncertain, false );
+			item[0].journalSeq = write.journalSeq;
+			item[0].journalIndex = write.journalIndex;
 			return write;
 		} );
 		releaseRemoved( removedNow );
@@ -307,11 +311,12 @@ public final class EntityRegion {
 	 */
 	public void rebase(FlushItem item, EntitySnapshot snapshot, boolean dbExists, Object dbVersion, Object nextVersion,
 			int versionIndex) {
-		EntitySnapshot[] rebased = new EntitySnapshot[1];
+		EntitySnapshot[] rebased = new EntitySnapshot[2];
 		pending.computeIfPresent( item.id(), (key, write) -> {
 			if ( write != item.write ) {
 				return write;
 			}
+			rebased[1] = write.latest;
 			write.inFlight = false;
 			write.needsRebase = false;
 			write.journalBase = null;
@@ -331,7 +336,7 @@ public final class EntityRegion {
 		} );
 		RewriteObserver observer = rewriteObserver;
 		if ( rebased[0] != null && observer != null ) {
-			observer.rewritten( this, item.id(), rebased[0] );
+			observer.rewritten( this, item.id(), rebased[1], rebased[0] );
 		}
 	}
 
@@ -367,11 +372,14 @@ public final class EntityRegion {
 	 * Records that the latest state of the id's pending write is held by journal record {@code journalSeq} (called
 	 * after {@link #publish}, before the journal lets its checkpoint pass the record).
 	 */
-	public void journaled(Object id, long journalSeq) {
-		PendingWrite write = pending.get( id );
-		if ( write != null && journalSeq > write.journalSeq ) {
-			write.journalSeq = journalSeq;
-		}
+	public void journaled(Object id, long journalSeq, int journalIndex) {
+		pending.computeIfPresent( id, (key, write) -> {
+			if ( journalSeq > write.journalSeq ) {
+				write.journalSeq = journalSeq;
+				write.journalIndex = journalIndex;
+			}
+			return write;
+		} );
 	}
 
 	/**
@@ -395,7 +403,8 @@ public final class EntityRegion {
 	 * version of our chain means it is ours to write, anything else is a conflict for the entity's policy). The queue
 	 * takes it even beyond its capacity: an acknowledged write is never dropped.
 	 */
-	public void replayJournal(Object id, EntitySnapshot snapshot, long journalSeq, PendingWrite.JournalBase base) {
+	public void replayJournal(Object id, EntitySnapshot snapshot, long journalSeq, int journalIndex,
+			PendingWrite.JournalBase base) {
 		pending.compute( id, (key, write) -> {
 			if ( write == null ) {
 				write = new PendingWrite( this, id, queue.partitionOf( id ), base.lowExists(), base.lowVersion() );
@@ -406,6 +415,7 @@ public final class EntityRegion {
 			write.needsRebase = true;
 			write.journalBase = base;
 			write.journalSeq = journalSeq;
+			write.journalIndex = journalIndex;
 			cache.invalidate( this, id );
 			if ( write.queuedTicket == 0 ) {
 				write.partition.enqueue( write );
@@ -488,7 +498,7 @@ public final class EntityRegion {
 		releaseRemoved( removedNow );
 		RewriteObserver observer = rewriteObserver;
 		if ( dropped[0] != null && observer != null ) {
-			observer.rewritten( this, item.id(), null );
+			observer.rewritten( this, item.id(), dropped[0], null );
 		}
 		return dropped[0];
 	}
@@ -584,9 +594,10 @@ public final class EntityRegion {
 	public interface RewriteObserver {
 		/**
 		 * A pending write was dropped ({@code written == null}: a conflict or failure; reads go to the database) or
-		 * re-based on the database's row ({@code written}: the state, and version, that will be written instead).
+		 * re-based on the database's row ({@code written}: the state, and version, that will be written instead);
+		 * {@code before} is the latest committed state it held until then.
 		 */
-		void rewritten(EntityRegion region, Object id, EntitySnapshot written);
+		void rewritten(EntityRegion region, Object id, EntitySnapshot before, EntitySnapshot written);
 	}
 
 	/** Another node committed a newer state of an id: its version, or its removal, until the database shows it. */

@@ -20,6 +20,13 @@ public final class FlushItem {
 	/** The row must be read first: the write is replayed over whatever the database holds now. */
 	public final boolean needsRebase;
 
+	/**
+	 * The journal record (and the position in it) that holds {@link #snapshot} or an older state of the id, taken with
+	 * it; 0 when not journaled. Once the item is written, the journal is told, so a restart does not replay it.
+	 */
+	public long journalSeq;
+	public int journalIndex;
+
 	/** Non-null for a write replayed from the journal, whose row must be checked before it is written. */
 	public PendingWrite.JournalBase journalBase;
 

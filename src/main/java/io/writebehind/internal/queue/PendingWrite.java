@@ -36,6 +36,8 @@ public final class PendingWrite {
 
 	/** The journal sequence of the record that holds {@link #latest}; 0 when it is not journaled. */
 	volatile long journalSeq;
+	/** The position of this id's write in that record (set with {@link #journalSeq}, inside the map's compute). */
+	int journalIndex;
 	/** A write replayed from the journal: the database must be read to tell whether it already applied. */
 	JournalBase journalBase;
 
