@@ -39,7 +39,8 @@ import jakarta.persistence.OptimisticLockException;
  * acknowledged increment. Any other failure prints {@code ERR <id> <exception> .};</li>
  * <li>{@code STOP}: the threads stop, the node flushes and prints
  * {@code DONE <flushed> <failed writes> <conflicts> <retries> <commits> .}, after a line
- * {@code FAILED <id> <reason> <total> <node0> <node1> <node2> .} per failed write (the state it held);</li>
+ * {@code FAILED <id> <reason> <epoch ms> <version> <total> <node0> <node1> <node2> .} per failed write (when it
+ * failed, the state it held);</li>
  * <li>{@code EXPECT <total of id 1> ... <total of id n>}: reads each id with {@code em.find} until it serves the given
  * totals (the database's, after every node flushed) and prints {@code SERVED <ms> .}, or after 10 s
  * {@code STALE <id> <served> <expected> .};</li>
@@ -118,9 +119,9 @@ public final class ClusterNodeChild {
 				for ( var failed : wb.failedWrites() ) {
 					System.err.println( "failed write: " + failed );
 					ClusterCounter state = failed.entity() instanceof ClusterCounter c ? c : null;
-					out.println( "FAILED " + failed.id() + " " + failed.reason() + " "
-							+ ( state == null ? "- - - -" : state.getTotal() + " " + state.of( 0 ) + " " + state.of( 1 )
-									+ " " + state.of( 2 ) ) + " ." );
+					out.println( "FAILED " + failed.id() + " " + failed.reason() + " " + failed.when().toEpochMilli() + " "
+							+ ( state == null ? "- - - - -" : state.getVersion() + " " + state.getTotal() + " "
+									+ state.of( 0 ) + " " + state.of( 1 ) + " " + state.of( 2 ) ) + " ." );
 				}
 				out.println( "DONE " + flushed + " " + wb.failedWrites().size() + " " + wb.stats().conflicts() + " "
 						+ retries.get() + " " + commits.get() + " ." );
