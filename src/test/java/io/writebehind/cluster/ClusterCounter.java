@@ -37,6 +37,10 @@ public class ClusterCounter {
 		return id;
 	}
 
+	public long getVersion() {
+		return version;
+	}
+
 	public long getTotal() {
 		return total;
 	}
