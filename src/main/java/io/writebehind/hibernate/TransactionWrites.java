@@ -264,10 +264,12 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 					if ( !write.baseExists && write.latest.isDeleted() ) {
 						continue; // created and removed by this transaction: nothing happened
 					}
+					long seq = write.journalIndex >= 0 ? journalSeq : 0;
 					if ( write.latest == write.writtenInTransaction ) {
-						write.region.publishWritten( write.id, write.latest );
+						write.region.publishWritten( write.id, write.latest, seq, write.journalIndex );
 					}
-					else if ( write.region.publish( write.id, write.latest, write.baseExists, write.baseVersion ) ) {
+					else if ( write.region.publish( write.id, write.latest, write.baseExists, write.baseVersion, seq,
+							write.journalIndex ) ) {
 						created++;
 					}
 					runtime.announce( write.region, write.id, write.latest );
@@ -324,17 +326,11 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		}
 	}
 
-	/** The writes are published: the journal's checkpoint may pass their record once they are written. */
+	/** The writes are published (with their place in the journal): its checkpoint may pass their record once written. */
 	private void journaled(long journalSeq) {
-		if ( journalSeq == 0 ) {
-			return;
+		if ( journalSeq != 0 ) {
+			runtime.journal().published( journalSeq );
 		}
-		for ( Write write : writes.values() ) {
-			if ( write.journalIndex >= 0 ) {
-				write.region.journaled( write.id, journalSeq, write.journalIndex );
-			}
-		}
-		runtime.journal().published( journalSeq );
 	}
 
 	private void releaseAll() {

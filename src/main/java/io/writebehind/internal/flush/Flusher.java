@@ -333,16 +333,16 @@ public final class Flusher {
 			if ( items.isEmpty() ) {
 				return;
 			}
+			io.writebehind.internal.journal.JournalSupport current = journal;
+			if ( current != null ) {
+				current.written( items ); // first: the smaller the window after the commit, the fewer rows a restart reads
+			}
 			for ( FlushItem item : items ) {
 				item.region().written( item, EntityWriter.versionAfter( item ) );
 				item.region().counters().flushed.increment();
 				if ( settled != null ) {
 					settled.add( item );
 				}
-			}
-			io.writebehind.internal.journal.JournalSupport current = journal;
-			if ( current != null ) {
-				current.written( items );
 			}
 			counters.flushed.add( items.size() );
 			counters.batches.increment();

@@ -193,6 +193,16 @@ public final class EntityRegion {
 	 * @return whether a new pending write was created (and so took a unit of the queue's capacity)
 	 */
 	public boolean publish(Object id, EntitySnapshot snapshot, boolean baseExists, Object baseVersion) {
+		return publish( id, snapshot, baseExists, baseVersion, 0, -1 );
+	}
+
+	/**
+	 * As {@link #publish(Object, EntitySnapshot, boolean, Object)}, for a write that journal record
+	 * {@code journalSeq} holds at position {@code journalIndex} ({@code journalSeq == 0}: not journaled): the state and
+	 * its place in the journal change together, so that the flusher never reports an older record as written.
+	 */
+	public boolean publish(Object id, EntitySnapshot snapshot, boolean baseExists, Object baseVersion, long journalSeq,
+			int journalIndex) {
 		boolean[] created = new boolean[1];
 		pending.compute( id, (key, write) -> {
 			if ( write == null ) {
@@ -207,12 +217,14 @@ public final class EntityRegion {
 				write = new PendingWrite( this, id, queue.partitionOf( id ), exists, dbVersion );
 				write.latest = snapshot;
 				write.seq = 1;
+				journalPosition( write, journalSeq, journalIndex );
 				write.partition.enqueue( write );
 				created[0] = true;
 				return write;
 			}
 			write.latest = snapshot;
 			write.seq++;
+			journalPosition( write, journalSeq, journalIndex );
 			if ( write.queuedTicket == 0 ) {
 				write.partition.enqueue( write );
 				if ( !write.inFlight ) {
@@ -368,18 +380,12 @@ public final class EntityRegion {
 
 	// ---------------------------------------------------------------- journal
 
-	/**
-	 * Records that the latest state of the id's pending write is held by journal record {@code journalSeq} (called
-	 * after {@link #publish}, before the journal lets its checkpoint pass the record).
-	 */
-	public void journaled(Object id, long journalSeq, int journalIndex) {
-		pending.computeIfPresent( id, (key, write) -> {
-			if ( journalSeq > write.journalSeq ) {
-				write.journalSeq = journalSeq;
-				write.journalIndex = journalIndex;
-			}
-			return write;
-		} );
+	/** Records, inside the id's compute, that journal record {@code journalSeq} holds the write's latest state. */
+	private static void journalPosition(PendingWrite write, long journalSeq, int journalIndex) {
+		if ( journalSeq > 0 ) {
+			write.journalSeq = journalSeq;
+			write.journalIndex = journalIndex;
+		}
 	}
 
 	/**
@@ -546,7 +552,7 @@ public final class EntityRegion {
 	 * A committed write that the application's own transaction already wrote to the database (to satisfy a foreign key
 	 * of an entity that is not opted in): cached as clean, unless a newer write of the id is pending.
 	 */
-	public void publishWritten(Object id, EntitySnapshot snapshot) {
+	public void publishWritten(Object id, EntitySnapshot snapshot, long journalSeq, int journalIndex) {
 		pending.compute( id, (key, write) -> {
 			if ( write == null ) {
 				cache.put( this, id, snapshot );
@@ -555,6 +561,7 @@ public final class EntityRegion {
 			else {
 				write.latest = snapshot;
 				write.seq++;
+				journalPosition( write, journalSeq, journalIndex );
 				write.dbExists = true;
 				write.dbVersion = snapshot.version();
 				if ( write.queuedTicket == 0 ) {
