@@ -46,8 +46,10 @@ import jakarta.persistence.EntityManagerFactory;
  * (its pending writes are replayed) and goes on incrementing. Then every node flushes. Per id, the database holds
  * exactly the increments that nodes 0 and 2 acknowledged, and for node 1 those it acknowledged plus at most one per
  * thread of the killed JVM (a commit that returned, or reached its journal, just before the kill, whose {@code ok} line
- * was never printed); total = node0 + node1 + node2; no node reports a failed write or a conflict; and every node
- * serves the database's rows. Run for each channel.
+ * was never printed); total = node0 + node1 + node2; no node reports a failed write or a conflict (but the restarted
+ * node may report, as a conflict, a write of the killed JVM that reached the database in the instant between its
+ * flush's commit and the journal's note of it, and whose row other nodes changed since); and every node serves the
+ * database's rows. Run for each channel.
  * <p>
  * On H2 the nodes share the test's in-memory database through an H2 TCP server in this JVM; on PostgreSQL and MariaDB
  * they use the test's schema. The children's standard error is kept under target/separate-jvm-nodes/.
@@ -357,12 +359,33 @@ class SeparateJvmNodesTest extends WriteBehindTestBase {
 		assertTrue( unacknowledged <= THREADS, "the killed node's increments in the database exceed its acknowledged "
 				+ "ones by " + unacknowledged + ", more than one per thread (" + THREADS + "); " + where );
 		assertTrue( victim.acked() > 0 && restarted.acked() > 0, where );
+		// The one report allowed: the restarted node's replay of a write that reached the database in the instant
+		// between its flush's commit and the journal's note of it (the kill came then), and whose row other nodes
+		// changed since: the replay cannot tell it from a lost write, and reports it as a conflict. Nothing is lost
+		// (checked above); such a write holds the killed JVM's state (no more of its increments than it had made)
+		// and a version older than the row (a ClusterCounter's version counts its increments, as its total does).
+		int spurious = 0;
+		for ( String line : restarted.failed ) {
+			String[] p = line.split( " " );
+			int id = Integer.parseInt( p[1] );
+			boolean fromBeforeTheKill = Long.parseLong( p[8] ) <= victim.acked.get( id ) + THREADS;
+			assertTrue( p[2].equals( "CONFLICT" ) && fromBeforeTheKill && Long.parseLong( p[4] ) < rows[id][0],
+					"node 1 (restarted) reported a failed write that is not a replayed write from before the kill: "
+							+ line + "; " + where );
+			spurious++;
+		}
 		for ( Child child : nodes ) {
 			String[] reply = dones[child.node];
+			String allowed = child == restarted ? Integer.toString( spurious ) : "0";
 			assertEquals( "true", reply[1], child + " flushed within 60 s; " + where );
-			assertEquals( "0", reply[2], child + " reported " + reply[2] + " failed write(s); " + where + "\n" + child
+			assertEquals( allowed, reply[2], child + " reported " + reply[2] + " failed write(s); " + where + "\n" + child
 					+ "'s standard error:\n" + child.stderr() );
-			assertEquals( "0", reply[3], child + " had conflicts at flush; " + where );
+			assertEquals( allowed, reply[3], child + " had conflicts at flush; " + where );
+		}
+		if ( spurious > 0 ) {
+			System.out.printf( "[SeparateJvmNodesTest] %s channel on %s: the restarted node reported %d replayed write(s) "
+					+ "as conflicts that had reached the database just before the kill (their rows changed since)%n",
+					channel, database, spurious );
 		}
 		for ( Child child : children ) {
 			assertEquals( List.of(), child.errors, child + " failed commits otherwise than by optimistic locking; "
