@@ -89,6 +89,18 @@ class CoherenceMessageAndSettingsTest {
 	}
 
 	@Test
+	void ledgerKeysFitTheColumn() {
+		assertEquals( "42", io.writebehind.cluster.internal.VersionLedger.key( "42" ) );
+		String long1 = "a".repeat( 255 );
+		assertEquals( long1, io.writebehind.cluster.internal.VersionLedger.key( long1 ) );
+		String key = io.writebehind.cluster.internal.VersionLedger.key( long1 + "b" );
+		assertEquals( 65, key.length() );
+		assertTrue( key.startsWith( "#" ) );
+		assertEquals( key, io.writebehind.cluster.internal.VersionLedger.key( long1 + "b" ), "the same on every node" );
+		assertNotEquals( key, io.writebehind.cluster.internal.VersionLedger.key( long1 + "c" ) );
+	}
+
+	@Test
 	void clusterSettingsAreValidatedWithTheKeyAndValueInTheMessage() {
 		assertEquals( ClusterConfig.Channel.NONE, WriteBehindConfig.from( Map.of() ).cluster.channel );
 		assertEquals( "'bogus'", message( Map.of( WriteBehindSettings.CLUSTER_CHANNEL, "bogus" ),

@@ -257,7 +257,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 	 */
 	public VersionLedger.Claim claimOf(EntityRegion region, Object id, Object baseVersion, EntitySnapshot latest) {
 		Target target = byRegion.get( region );
-		String text = target.idType().toString( id );
+		String text = VersionLedger.key( target.idType().toString( id ) );
 		Long expected = baseVersion == null ? null : ledgerVersion( baseVersion );
 		long next = latest.isDeleted() ? VersionLedger.REMOVED : ledgerVersion( latest.version() );
 		return new VersionLedger.Claim( region.entityName(), text, expected, next,
@@ -453,7 +453,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 					: written.isDeleted() ? VersionLedger.REMOVED
 					: written.version() == null ? null : ledgerVersion( written.version() );
 			rewrites.add( new VersionLedger.Rewrite( announcement.region().entityName(),
-					target.idType().toString( announcement.id() ),
+					VersionLedger.key( target.idType().toString( announcement.id() ) ),
 					before.isDeleted() ? VersionLedger.REMOVED : ledgerVersion( before.version() ), next ) );
 		}
 		ledger.rewrite( rewrites );

@@ -23,7 +23,7 @@ import jakarta.persistence.EntityExistsException;
  * entity id written lately by any node, the latest version a node committed (or "removed"), and when.
  * <p>
  * Before an application transaction of any node commits a versioned write, it claims the new version in the ledger,
- * in that same transaction, on its own connection: {@code UPDATE ... WHERE version <= <the version read>}. A claim
+ * in that same transaction, on its connection: {@code UPDATE ... WHERE version <= <the version read>}. A claim
  * that finds a newer version there (another node committed one, whose write may still be pending on that node) fails,
  * and so does the commit, with {@code OptimisticLockException}; the row lock the UPDATE takes makes two nodes that
  * commit to one id at once wait for each other, and the second sees the first's claim. Rows older than the region's
@@ -91,6 +91,24 @@ public final class VersionLedger {
 		this.move = "update " + table + " set version = ?, claimed_at = ? where entity_name = ? and entity_id = ? "
 				+ "and version = ?";
 		this.purge = "delete from " + table + " where claimed_at < ?";
+	}
+
+	/**
+	 * The ledger's key of an id: its text, or for a text longer than the column (255 characters) {@code #} and the
+	 * SHA-256 of the text in hexadecimal (the same on every node).
+	 */
+	public static String key(String idText) {
+		if ( idText.length() <= 255 ) {
+			return idText;
+		}
+		try {
+			byte[] digest = java.security.MessageDigest.getInstance( "SHA-256" )
+					.digest( idText.getBytes( java.nio.charset.StandardCharsets.UTF_8 ) );
+			return "#" + java.util.HexFormat.of().formatHex( digest );
+		}
+		catch (java.security.NoSuchAlgorithmException e) {
+			throw new IllegalStateException( e ); // every Java platform has SHA-256
+		}
 	}
 
 	/** The DDL of the ledger's table (also in the README). */
