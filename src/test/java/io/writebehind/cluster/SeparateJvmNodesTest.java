@@ -3,7 +3,6 @@ package io.writebehind.cluster;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -118,28 +117,11 @@ class SeparateJvmNodesTest extends WriteBehindTestBase {
 			this.node = node;
 			this.generation = generation;
 			err = dir.resolve( "node" + node + "-" + generation + ".err" );
-			List<String> command = new ArrayList<>();
-			command.add( Path.of( System.getProperty( "java.home" ), "bin", "java" ).toString() );
-			command.add( "-XX:TieredStopAtLevel=1" );
-			command.add( "-XX:+UseSerialGC" );
-			command.add( "-Xmx256m" );
-			command.add( "-cp" );
-			command.add( System.getProperty( "java.class.path" ) );
-			System.getProperties().stringPropertyNames().stream()
-					.filter( name -> name.startsWith( "writebehind.test." ) || name.equals( "java.util.logging.config.file" ) )
-					.forEach( name -> command.add( "-D" + name + "=" + System.getProperty( name ) ) );
-			command.add( ClusterNodeChild.class.getName() );
-			command.add( database.name().toLowerCase( Locale.ROOT ) );
-			command.add( url );
-			command.add( channel );
-			command.add( channelUrl );
-			command.add( channelName );
-			command.add( journal.toString() );
-			command.add( Integer.toString( node ) );
-			command.add( Integer.toString( THREADS ) );
-			command.add( Integer.toString( IDS ) );
-			process = new ProcessBuilder( command ).redirectError( err.toFile() )
-					.directory( new File( System.getProperty( "user.dir" ) ) ).start();
+			List<String> command = io.writebehind.testing.ChildJvm.command(
+					List.of( "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m" ), ClusterNodeChild.class,
+					database.name().toLowerCase( Locale.ROOT ), url, channel, channelUrl, channelName, journal, node,
+					THREADS, IDS );
+			process = io.writebehind.testing.ChildJvm.builder( command ).redirectError( err.toFile() ).start();
 			children.add( this );
 			pump = new Thread( this::readOutput, "node" + node + "-" + generation + "-output" );
 			pump.setDaemon( true );

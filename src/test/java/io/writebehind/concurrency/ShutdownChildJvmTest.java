@@ -3,7 +3,6 @@ package io.writebehind.concurrency;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +13,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -97,21 +95,9 @@ class ShutdownChildJvmTest extends ConcurrencyTestBase {
 
 	/** Runs {@link ShutdownChild} in a new JVM on the test class path; returns its output once it has ended with 0. */
 	private String runChild(String url, String ending, boolean flushOnShutdown) throws Exception {
-		List<String> command = new ArrayList<>();
-		command.add( Path.of( System.getProperty( "java.home" ), "bin", "java" ).toString() );
-		command.add( "-cp" );
-		command.add( System.getProperty( "java.class.path" ) );
-		System.getProperties().stringPropertyNames().stream()
-				.filter( name -> name.startsWith( "writebehind.test." ) )
-				.forEach( name -> command.add( "-D" + name + "=" + System.getProperty( name ) ) );
-		command.add( ShutdownChild.class.getName() );
-		command.add( database.name().toLowerCase( Locale.ROOT ) );
-		command.add( url );
-		command.add( Integer.toString( IDS ) );
-		command.add( ending );
-		command.add( Boolean.toString( flushOnShutdown ) );
-		Process process = new ProcessBuilder( command ).redirectErrorStream( true )
-				.directory( new File( System.getProperty( "user.dir" ) ) ).start();
+		List<String> command = io.writebehind.testing.ChildJvm.command( List.of(), ShutdownChild.class,
+				database.name().toLowerCase( Locale.ROOT ), url, IDS, ending, flushOnShutdown );
+		Process process = io.writebehind.testing.ChildJvm.builder( command ).redirectErrorStream( true ).start();
 		ByteArrayOutputStream output = new ByteArrayOutputStream();
 		Thread pump = new Thread( () -> {
 			try ( InputStream in = process.getInputStream() ) {

@@ -3,7 +3,6 @@ package io.writebehind.journal;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -115,24 +114,11 @@ class JournalCrashTest extends WriteBehindTestBase {
 					s.execute( ddl );
 				}
 			}
-			List<String> command = new ArrayList<>();
-			command.add( Path.of( System.getProperty( "java.home" ), "bin", "java" ).toString() );
-			command.add( "-XX:TieredStopAtLevel=1" );
-			command.add( "-XX:+UseSerialGC" );
-			command.add( "-cp" );
-			command.add( System.getProperty( "java.class.path" ) );
-			System.getProperties().stringPropertyNames().stream()
-					.filter( name -> name.startsWith( "writebehind.test." ) )
-					.forEach( name -> command.add( "-D" + name + "=" + System.getProperty( name ) ) );
-			command.add( JournalCrashChild.class.getName() );
-			command.add( database.name().toLowerCase( Locale.ROOT ) );
-			command.add( url );
-			command.add( journal.toString() );
-			command.add( fsync );
-			command.add( Integer.toString( THREADS ) );
-			command.add( Integer.toString( IDS_PER_THREAD ) );
-			process = new ProcessBuilder( command ).redirectError( dir.resolve( "child.err" ).toFile() )
-					.directory( new File( System.getProperty( "user.dir" ) ) ).start();
+			List<String> command = io.writebehind.testing.ChildJvm.command(
+					List.of( "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC" ), JournalCrashChild.class,
+					database.name().toLowerCase( Locale.ROOT ), url, journal, fsync, THREADS, IDS_PER_THREAD );
+			process = io.writebehind.testing.ChildJvm.builder( command ).redirectError( dir.resolve( "child.err" ).toFile() )
+					.start();
 			pump = new Thread( this::readOutput, "crash-child-output-" + number );
 			pump.start();
 		}
