@@ -51,6 +51,13 @@ public final class EntityCache {
 		} );
 	}
 
+	/** Evicts the entry of the id if it is still {@code expected} (not a newer one put since). */
+	public void invalidate(Object region, Object id, EntitySnapshot expected) {
+		if ( expected != null ) {
+			cache.asMap().remove( new Key( region, id ), expected );
+		}
+	}
+
 	public void invalidate(Object region, Object id) {
 		cache.invalidate( new Key( region, id ) );
 	}

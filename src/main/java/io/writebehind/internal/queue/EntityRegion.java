@@ -117,6 +117,17 @@ public final class EntityRegion {
 	 */
 	public EntitySnapshot lookup(Object id) {
 		PendingWrite write = pending.get( id );
+		if ( write != null ) {
+			return write.latest;
+		}
+		EntitySnapshot clean = cache.get( this, id );
+		if ( clean != null ) {
+			return clean;
+		}
+		// a commit may have turned the clean entry into a pending write between the two reads: the pending write is in
+		// the map before the clean entry goes (publish), so it is found now; and a pending write leaves the map only
+		// after its clean entry is in the cache (removeClean)
+		write = pending.get( id );
 		return write != null ? write.latest : cache.get( this, id );
 	}
 
@@ -204,16 +215,20 @@ public final class EntityRegion {
 	public boolean publish(Object id, EntitySnapshot snapshot, boolean baseExists, Object baseVersion, long journalSeq,
 			int journalIndex) {
 		boolean[] created = new boolean[1];
+		EntitySnapshot[] replaced = new EntitySnapshot[1];
 		pending.compute( id, (key, write) -> {
 			if ( write == null ) {
 				EntitySnapshot clean = cache.get( this, id );
+				replaced[0] = clean;
 				boolean exists = clean != null ? !clean.isDeleted() : baseExists;
 				Object dbVersion = clean != null ? clean.version() : baseVersion;
-				cache.invalidate( this, id );
 				if ( snapshot.isDeleted() && !exists ) {
+					cache.invalidate( this, id );
 					countCoalesced();
 					return null;
 				}
+				// the clean entry is evicted once the pending write is in the map (below): a reader meanwhile finds
+				// neither in the map (compute has not installed the new write yet) and must still find the clean one
 				write = new PendingWrite( this, id, queue.partitionOf( id ), exists, dbVersion );
 				write.latest = snapshot;
 				write.seq = 1;
@@ -237,6 +252,11 @@ public final class EntityRegion {
 			}
 			return write;
 		} );
+		if ( created[0] ) {
+			// lookups find the pending write first; the clean entry it replaced only takes room (unless the write was
+			// flushed in the meantime and a fresh clean entry is there: that one stays)
+			cache.invalidate( this, id, replaced[0] );
+		}
 		return created[0];
 	}
 
