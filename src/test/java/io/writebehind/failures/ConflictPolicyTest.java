@@ -11,6 +11,7 @@ import io.writebehind.WriteConflict;
 import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
+import jakarta.persistence.MappedSuperclass;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 
@@ -20,37 +21,38 @@ import jakarta.persistence.Version;
  */
 class ConflictPolicyTest extends WriteBehindTestBase {
 
-	@Entity
-	@Table(name = "wbc_fail")
-	@WriteBehindEntity
-	public static class FailEntity {
+	/** The columns every entity of this test has. */
+	@MappedSuperclass
+	public abstract static class Amount {
 		@Id
 		Long id;
 		@Version
 		int version;
 		long amount;
+
+		@SuppressWarnings("unchecked")
+		<T extends Amount> T withId(long id) {
+			this.id = id;
+			return (T) this;
+		}
+	}
+
+	@Entity
+	@Table(name = "wbc_fail")
+	@WriteBehindEntity
+	public static class FailEntity extends Amount {
 	}
 
 	@Entity
 	@Table(name = "wbc_dbwins")
 	@WriteBehindEntity(conflictPolicy = ConflictPolicy.DATABASE_WINS)
-	public static class DatabaseWinsEntity {
-		@Id
-		Long id;
-		@Version
-		int version;
-		long amount;
+	public static class DatabaseWinsEntity extends Amount {
 	}
 
 	@Entity
 	@Table(name = "wbc_lww")
 	@WriteBehindEntity(conflictPolicy = ConflictPolicy.LAST_WRITE_WINS)
-	public static class LastWriteWinsEntity {
-		@Id
-		Long id;
-		@Version
-		int version;
-		long amount;
+	public static class LastWriteWinsEntity extends Amount {
 	}
 
 	/** Adds our change to the database's amount. */
@@ -71,12 +73,7 @@ class ConflictPolicyTest extends WriteBehindTestBase {
 	@Entity
 	@Table(name = "wbc_merged")
 	@WriteBehindEntity(conflictResolver = AddingResolver.class)
-	public static class MergedEntity {
-		@Id
-		Long id;
-		@Version
-		int version;
-		long amount;
+	public static class MergedEntity extends Amount {
 		/** The amount this state was derived from. */
 		long base;
 	}
@@ -86,6 +83,15 @@ class ConflictPolicyTest extends WriteBehindTestBase {
 		return new Class<?>[] { FailEntity.class, DatabaseWinsEntity.class, LastWriteWinsEntity.class, MergedEntity.class };
 	}
 
+	private void persistFlushed(Amount... entities) {
+		inTransaction( em -> {
+			for ( Amount entity : entities ) {
+				em.persist( entity );
+			}
+		} );
+		writeBehind().flush();
+	}
+
 	private void commitThenChangeBehindOurBack(String table, Runnable commit) {
 		commit.run();
 		assertEquals( 1, update( "update " + table + " set amount = 500, version = version + 1 where id = 1" ) );
@@ -93,12 +99,7 @@ class ConflictPolicyTest extends WriteBehindTestBase {
 
 	@Test
 	void failHandsTheWriteToFailureHandling() {
-		inTransaction( em -> {
-			FailEntity e = new FailEntity();
-			e.id = 1L;
-			em.persist( e );
-		} );
-		writeBehind().flush();
+		persistFlushed( new FailEntity().withId( 1 ) );
 		commitThenChangeBehindOurBack( "wbc_fail", () -> inTransaction( em -> em.find( FailEntity.class, 1L ).amount = 7 ) );
 		writeBehind().flush();
 		assertEquals( 500, count( "select amount from wbc_fail where id = 1" ) );
@@ -109,12 +110,7 @@ class ConflictPolicyTest extends WriteBehindTestBase {
 
 	@Test
 	void databaseWinsDiscardsOursAndRefreshesTheCache() {
-		inTransaction( em -> {
-			DatabaseWinsEntity e = new DatabaseWinsEntity();
-			e.id = 1L;
-			em.persist( e );
-		} );
-		writeBehind().flush();
+		persistFlushed( new DatabaseWinsEntity().withId( 1 ) );
 		commitThenChangeBehindOurBack( "wbc_dbwins", () -> inTransaction( em -> em.find( DatabaseWinsEntity.class, 1L ).amount = 7 ) );
 		writeBehind().flush();
 		assertEquals( 500, count( "select amount from wbc_dbwins where id = 1" ) );
@@ -127,12 +123,7 @@ class ConflictPolicyTest extends WriteBehindTestBase {
 
 	@Test
 	void lastWriteWinsWritesOursOverTheCurrentVersion() {
-		inTransaction( em -> {
-			LastWriteWinsEntity e = new LastWriteWinsEntity();
-			e.id = 1L;
-			em.persist( e );
-		} );
-		writeBehind().flush();
+		persistFlushed( new LastWriteWinsEntity().withId( 1 ) );
 		commitThenChangeBehindOurBack( "wbc_lww", () -> inTransaction( em -> em.find( LastWriteWinsEntity.class, 1L ).amount = 7 ) );
 		writeBehind().flush();
 		assertEquals( 7, count( "select amount from wbc_lww where id = 1" ) );
@@ -151,14 +142,7 @@ class ConflictPolicyTest extends WriteBehindTestBase {
 
 	@Test
 	void lastWriteWinsRemovesTheChangedRowAndReinsertsARemovedOne() {
-		inTransaction( em -> {
-			for ( long id = 1; id <= 2; id++ ) {
-				LastWriteWinsEntity e = new LastWriteWinsEntity();
-				e.id = id;
-				em.persist( e );
-			}
-		} );
-		writeBehind().flush();
+		persistFlushed( new LastWriteWinsEntity().withId( 1 ), new LastWriteWinsEntity().withId( 2 ) );
 		inTransaction( em -> em.remove( em.find( LastWriteWinsEntity.class, 1L ) ) );
 		update( "update wbc_lww set amount = 500, version = version + 1 where id = 1" );
 		inTransaction( em -> em.find( LastWriteWinsEntity.class, 2L ).amount = 9 );
@@ -171,14 +155,10 @@ class ConflictPolicyTest extends WriteBehindTestBase {
 
 	@Test
 	void aCustomResolverMergesBothStates() {
-		inTransaction( em -> {
-			MergedEntity e = new MergedEntity();
-			e.id = 1L;
-			e.amount = 100;
-			e.base = 100;
-			em.persist( e );
-		} );
-		writeBehind().flush();
+		MergedEntity merged = new MergedEntity().withId( 1 );
+		merged.amount = 100;
+		merged.base = 100;
+		persistFlushed( merged );
 		// we add 5; behind our back someone sets 500 (from 100): merged, 505
 		inTransaction( em -> em.find( MergedEntity.class, 1L ).amount += 5 );
 		update( "update wbc_merged set amount = 500, base = 500, version = version + 1 where id = 1" );

@@ -48,12 +48,21 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 			boolean ledgered) {
 	}
 
-	/**
-	 * A commit of this node ({@code rewrite} false), the flusher's rewrite of one (dropped: {@code state == null}), or a
-	 * request to the other nodes to write their pending write of the id now ({@code flushRequest}).
-	 */
-	private record Announcement(EntityRegion region, Object id, EntitySnapshot state, boolean dropped, boolean rewrite,
-			boolean flushRequest, EntitySnapshot before) {
+	/** What an {@link Announcement} tells the other nodes. */
+	private enum Kind {
+		/** A commit of this node: the id's new version (or removal). */
+		COMMIT,
+		/** The flusher re-based ({@code state}: what will be written) or dropped ({@code state == null}) a write. */
+		REWRITE,
+		/** A commit of this node was refused by the ledger: the nodes holding the id's newer version should write it now. */
+		FLUSH_REQUEST
+	}
+
+	/** {@code before}: for a rewrite, the latest state the write held until then (its claim in the ledger). */
+	private record Announcement(Kind kind, EntityRegion region, Object id, EntitySnapshot state, EntitySnapshot before) {
+		boolean dropped() {
+			return kind == Kind.REWRITE && state == null;
+		}
 	}
 
 	private final String nodeId = UUID.randomUUID().toString().substring( 0, 8 );
@@ -231,14 +240,14 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 
 	/** A committed write of this node (never blocks: a full queue turns into a "flush all" message). */
 	public void announce(EntityRegion region, Object id, EntitySnapshot state) {
-		if ( !queue.offer( new Announcement( region, id, state, false, false, false, null ) ) ) {
+		if ( !queue.offer( new Announcement( Kind.COMMIT, region, id, state, null ) ) ) {
 			overflowed.set( true );
 		}
 	}
 
 	@Override
 	public void rewritten(EntityRegion region, Object id, EntitySnapshot before, EntitySnapshot written) {
-		if ( !queue.offer( new Announcement( region, id, written, written == null, true, false, before ) ) ) {
+		if ( !queue.offer( new Announcement( Kind.REWRITE, region, id, written, before ) ) ) {
 			overflowed.set( true ); // the ledger row, if any, ages out
 		}
 	}
@@ -287,7 +296,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 			// the node holding the newer version may still have it pending: ask it to write it now, so that this
 			// node's retry can read it without waiting for that node's max_delay_ms
 			commitsRefused.incrementAndGet();
-			if ( queue.offer( new Announcement( target.region(), claim.idObject(), null, false, false, true, null ) ) ) {
+			if ( queue.offer( new Announcement( Kind.FLUSH_REQUEST, target.region(), claim.idObject(), null, null ) ) ) {
 				flushRequestsSent.incrementAndGet();
 			}
 		} );
@@ -421,6 +430,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 		}
 	}
 
+	/** Publisher thread only. */
 	private long nextLedgerPurge = System.nanoTime();
 
 	private long maxMarkTtlNanos() {
@@ -444,7 +454,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 		for ( Announcement announcement : batch ) {
 			Target target = byRegion.get( announcement.region() );
 			EntitySnapshot before = announcement.before();
-			if ( !announcement.rewrite() || target == null || !target.ledgered() || before == null
+			if ( announcement.kind() != Kind.REWRITE || target == null || !target.ledgered() || before == null
 					|| !before.isDeleted() && before.version() == null ) {
 				continue;
 			}
@@ -465,7 +475,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 		Map<EntityRegion, Boolean> whole = new IdentityHashMap<>();
 		for ( Announcement announcement : batch ) {
 			Target target = byRegion.get( announcement.region() );
-			if ( announcement.flushRequest() ) {
+			if ( announcement.kind() == Kind.FLUSH_REQUEST ) {
 				if ( target != null && target.idType() != null ) {
 					requests.computeIfAbsent( announcement.region(), r -> new java.util.LinkedHashSet<>() )
 							.add( target.idType().toString( announcement.id() ) );

@@ -314,14 +314,9 @@ public final class VersionLedger {
 				+ " first (cluster version ledger)" );
 	}
 
+	/** An integrity-constraint violation (SQLState class 23): here, the key inserted by another node meanwhile. */
 	private static boolean isDuplicate(SQLException e) {
-		for ( SQLException current = e; current != null; current = current.getNextException() ) {
-			String state = current.getSQLState();
-			if ( state != null && state.startsWith( "23" ) ) {
-				return true;
-			}
-		}
-		return false;
+		return "23".equals( org.hibernate.internal.util.JdbcExceptionHelper.extractSqlStateClassCode( e ) );
 	}
 
 	/**
@@ -408,10 +403,7 @@ public final class VersionLedger {
 	}
 
 	private static String rootMessage(Throwable e) {
-		Throwable root = e;
-		while ( root.getCause() != null && root.getCause() != root ) {
-			root = root.getCause();
-		}
+		Throwable root = org.hibernate.internal.util.ExceptionHelper.getRootCause( e );
 		return root.getMessage() == null ? root.toString() : root.getMessage();
 	}
 }

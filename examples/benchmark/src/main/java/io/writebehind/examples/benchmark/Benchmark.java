@@ -19,6 +19,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import io.writebehind.WriteBehindSettings;
+import io.writebehind.examples.support.Json;
 
 /**
  * The benchmark harness: six end-to-end scenarios, each measuring write-behind side by side with its baseline in the

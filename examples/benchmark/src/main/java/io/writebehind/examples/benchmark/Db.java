@@ -16,6 +16,7 @@ import io.writebehind.hibernate.WriteBehindIntegratorProvider;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
+import io.writebehind.examples.support.PoolingConnectionProvider;
 
 /**
  * One persistence unit of a scenario: a fresh connection pool and {@code EntityManagerFactory} with the scenario's

@@ -12,6 +12,8 @@ import java.util.function.BiConsumer;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.WriteBehindStats;
 import jakarta.persistence.EntityManager;
+import io.writebehind.examples.support.PoolingConnectionProvider;
+import io.writebehind.examples.support.Progress;
 
 /**
  * Scenario 3, drain rate: how many rows per second the flusher applies, against raw JDBC writing the same rows into an

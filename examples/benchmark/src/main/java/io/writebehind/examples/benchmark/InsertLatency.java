@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.writebehind.WriteBehindStats;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityTransaction;
+import io.writebehind.examples.support.PoolingConnectionProvider;
 
 /**
  * Scenario 1, insert-heavy: the caller-visible latency and the throughput of a transaction that persists one entity,

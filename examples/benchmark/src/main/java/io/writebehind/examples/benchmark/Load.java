@@ -7,6 +7,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.writebehind.examples.support.Progress;
+
 /**
  * Runs an operation from several threads at once, either a number of times or for a time, and records the latency of
  * every operation (per thread, no sharing). An operation that throws {@link Retry} is run again and the retry counted;

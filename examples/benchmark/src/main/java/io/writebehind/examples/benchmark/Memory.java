@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.writebehind.WriteBehindSettings;
+import io.writebehind.examples.support.Progress;
 
 /**
  * Scenario 5, memory: heap bytes per pending write with many writes pending. Method: used heap after full collections

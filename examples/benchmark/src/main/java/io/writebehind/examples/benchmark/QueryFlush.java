@@ -6,6 +6,7 @@ import java.util.Map;
 
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.WriteBehindStats;
+import io.writebehind.examples.support.PoolingConnectionProvider;
 
 /**
  * Scenario 8, the flush before a query (query_consistency=FLUSH): N writes of one entity are pending; a JPQL count

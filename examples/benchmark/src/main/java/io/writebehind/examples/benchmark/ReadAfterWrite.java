@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import jakarta.persistence.EntityManager;
+import io.writebehind.examples.support.Progress;
 
 /**
  * Scenario 4, read after write: commit an entity, then find it with a new EntityManager (no transaction). Through

@@ -26,6 +26,8 @@ import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.hibernate.WriteBehindIntegratorProvider;
 import jakarta.persistence.EntityManagerFactory;
+import io.writebehind.examples.support.Json;
+import io.writebehind.examples.support.PoolingConnectionProvider;
 
 /**
  * The hibernate-write-behind demo: the same workload written through plain Hibernate ({@link PlainCounter}, one

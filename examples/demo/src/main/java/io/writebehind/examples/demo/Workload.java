@@ -20,6 +20,8 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
 import jakarta.persistence.OptimisticLockException;
+import io.writebehind.examples.support.PoolingConnectionProvider;
+import io.writebehind.examples.support.Progress;
 
 /**
  * The demo's workload, run the same way for both entities: {@code inserts} transactions that each persist one counter

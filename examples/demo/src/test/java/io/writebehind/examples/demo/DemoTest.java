@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 
 import org.junit.jupiter.api.Test;
+import io.writebehind.examples.support.PoolingConnectionProvider;
 
 /** Runs the demo's workload at a tiny size on embedded H2 and checks its verification (behaviour only, no timing). */
 class DemoTest {

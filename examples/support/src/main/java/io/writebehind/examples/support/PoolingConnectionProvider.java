@@ -1,4 +1,4 @@
-package io.writebehind.examples.benchmark;
+package io.writebehind.examples.support;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;

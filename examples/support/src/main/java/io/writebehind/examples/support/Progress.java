@@ -1,4 +1,4 @@
-package io.writebehind.examples.benchmark;
+package io.writebehind.examples.support;
 
 import java.io.PrintStream;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,7 +37,7 @@ public final class Progress implements AutoCloseable {
 					return;
 				}
 			}
-		}, "benchmark-progress" );
+		}, "examples-progress" );
 		painter.setDaemon( true );
 		painter.start();
 	}
