@@ -179,18 +179,23 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 
 	/**
 	 * The version the database holds now, read in a short transaction of its own: the application's transaction may
-	 * read from an older snapshot (REPEATABLE READ, the MySQL/MariaDB default).
+	 * read from an older snapshot (REPEATABLE READ, the MySQL/MariaDB default), and the state it read may come from
+	 * write-behind's cache, newer than that snapshot. Under JTA the application's transaction is suspended meanwhile
+	 * (Hibernate's isolation delegate): otherwise the short transaction would join it, and its rollback would mark the
+	 * application's transaction rollback-only.
 	 */
 	private static Object currentVersion(Write write, SharedSessionContractImplementor session) {
-		try ( org.hibernate.StatelessSession own = session.getFactory().openStatelessSession() ) {
-			org.hibernate.Transaction tx = own.beginTransaction();
-			try {
-				return write.persister.getCurrentVersion( write.id, (SharedSessionContractImplementor) own );
+		return session.getTransactionCoordinator().createIsolationDelegate().delegateCallable( () -> {
+			try ( org.hibernate.StatelessSession own = session.getFactory().openStatelessSession() ) {
+				org.hibernate.Transaction tx = own.beginTransaction();
+				try {
+					return write.persister.getCurrentVersion( write.id, (SharedSessionContractImplementor) own );
+				}
+				finally {
+					tx.rollback();
+				}
 			}
-			finally {
-				tx.rollback();
-			}
-		}
+		}, false );
 	}
 
 	/**
