@@ -51,12 +51,12 @@ final class NarayanaJta {
 		return com.arjuna.ats.jta.TransactionManager.transactionManager();
 	}
 
-	/** An enlisting pool on the URL (closed by the caller). */
+	/** An enlisting pool on the URL, with metrics (closed by the caller). */
 	static AgroalDataSource dataSource(TestDatabase database, String url) {
 		var integration = new NarayanaTransactionIntegration( transactionManager(),
 				new com.arjuna.ats.internal.jta.transaction.arjunacore.TransactionSynchronizationRegistryImple() );
 		try {
-			return AgroalDataSource.from( new AgroalDataSourceConfigurationSupplier().connectionPoolConfiguration(
+			return AgroalDataSource.from( new AgroalDataSourceConfigurationSupplier().metricsEnabled( true ).connectionPoolConfiguration(
 					pool -> pool.maxSize( 30 ).acquisitionTimeout( Duration.ofMinutes( 2 ) )
 							.transactionIntegration( integration )
 							.connectionFactoryConfiguration( factory -> factory.jdbcUrl( url )
