@@ -174,4 +174,9 @@ public interface WriteBehindLogger extends BasicLogger {
 			+ "may come from an older snapshot and are not cached; write-behind's own writes are. Use READ COMMITTED "
 			+ "(hibernate.connection.isolation=2) to let database reads fill the cache too.")
 	void snapshotReads(String prefix, int isolation);
+
+	@LogMessage(level = WARN)
+	@Message(id = 340, value = "%sThe journal's timer did not stop within %d ms: the journal is closed without its final "
+			+ "checkpoint (the next start replays what it still holds, and skips what reached the database)")
+	void journalTimerDidNotStop(String prefix, long timeoutMillis);
 }

@@ -1,13 +1,10 @@
 package io.writebehind.cluster;
 
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -16,17 +13,14 @@ import io.lettuce.core.api.StatefulRedisConnection;
 /**
  * The servers the coherence channels of the cluster tests use, whatever database the suite runs on: PostgreSQL
  * (for LISTEN/NOTIFY) and Redis (pub/sub). Both are required: an unreachable one fails the test with a message saying
- * how to start it; nothing is skipped.
+ * how to start it; nothing is skipped. They are shared with everything else on the machine: no test stops, restarts or
+ * reconfigures them (a test that kills Redis runs its own, {@link io.writebehind.testing.RedisServerProcess}), and a
+ * test terminates only its own PostgreSQL connections.
  */
 final class ClusterServers {
 
 	static final String REDIS_URI = System.getProperty( "writebehind.test.redis.uri",
 			System.getenv().getOrDefault( "WRITEBEHIND_TEST_REDIS_URI", "redis://127.0.0.1:6379" ) );
-
-	/** How .ci/run starts Redis; the fault tests restart it the same way. */
-	static final List<String> REDIS_START = List.of( "redis-server", "--daemonize", "yes", "--bind", "127.0.0.1 -::1",
-			"--port", "6379", "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile",
-			"/var/log/redis/ci.log" );
 
 	private ClusterServers() {
 	}
@@ -88,34 +82,5 @@ final class ClusterServers {
 					+ "--appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log (or point "
 					+ "writebehind.test.redis.uri at a running server)" );
 		}
-	}
-
-	static void stopRedis() throws IOException, InterruptedException {
-		run( List.of( "redis-cli", "-u", REDIS_URI, "shutdown", "nosave" ) );
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 10 );
-		while ( redisUp() && System.nanoTime() < deadline ) {
-			Thread.sleep( 50 );
-		}
-	}
-
-	/** Starts Redis as .ci/run does, and waits until it answers (up to 20 s). */
-	static void startRedis() throws IOException, InterruptedException {
-		if ( redisUp() ) {
-			return;
-		}
-		run( REDIS_START );
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 20 );
-		while ( !redisUp() ) {
-			if ( System.nanoTime() > deadline ) {
-				throw new AssertionError( "Redis did not come back after " + REDIS_START );
-			}
-			Thread.sleep( 100 );
-		}
-	}
-
-	private static void run(List<String> command) throws IOException, InterruptedException {
-		Process process = new ProcessBuilder( command ).redirectErrorStream( true ).start();
-		process.getInputStream().transferTo( java.io.OutputStream.nullOutputStream() );
-		process.waitFor( 20, TimeUnit.SECONDS );
 	}
 }

@@ -2,32 +2,50 @@ package io.writebehind.cluster;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.cluster.internal.RedisCoherenceChannel;
 import io.writebehind.model.Counter;
+import io.writebehind.testing.RedisServerProcess;
 import jakarta.persistence.EntityManagerFactory;
 
 /**
  * The scenarios of {@link ClusterCoherenceTestBase} on Redis pub/sub, Redis stopped and restarted, and a connection
- * that dies silently.
+ * that dies silently. They run on a redis-server of their own ({@link RedisServerProcess}, on a free port), which they
+ * stop and restart; the machine's shared Redis is never touched.
  */
 class RedisChannelTest extends ClusterCoherenceTestBase {
 
+	private static RedisServerProcess redis;
+
+	@BeforeAll
+	static void startRedis() {
+		redis = RedisServerProcess.start();
+	}
+
+	@AfterAll
+	static void closeRedis() {
+		if ( redis != null ) {
+			redis.close();
+		}
+	}
+
 	@Override
 	protected Map<String, Object> channelProperties() {
-		return Map.of( WriteBehindSettings.CLUSTER_CHANNEL, "redis", WriteBehindSettings.CLUSTER_REDIS_URI, ClusterServers.REDIS_URI );
+		return Map.of( WriteBehindSettings.CLUSTER_CHANNEL, "redis", WriteBehindSettings.CLUSTER_REDIS_URI, redis.uri() );
 	}
 
 	@Override
 	protected void requireServer() {
-		ClusterServers.requireRedis();
+		// a test that stopped the server restarts it, also when it failed
+		assertTrue( redis.isRunning(), "the test's redis-server is not running: " + redis.log() );
 	}
 
 	@Test
@@ -38,7 +56,7 @@ class RedisChannelTest extends ClusterCoherenceTestBase {
 		writeBehind().flush();
 		assertEquals( 0, total( emf, 1L ) );
 		try {
-			ClusterServers.stopRedis();
+			redis.stop();
 			long deadline = System.nanoTime() + 10_000_000_000L;
 			while ( coherence( emf ).listening() ) {
 				assertTrue( System.nanoTime() < deadline, "node A noticed that Redis is gone" );
@@ -51,7 +69,7 @@ class RedisChannelTest extends ClusterCoherenceTestBase {
 			assertNull( region( emf ).lookup( 1L ), "nothing read is cached while the channel is down" );
 		}
 		finally {
-			ClusterServers.startRedis();
+			redis.restart();
 		}
 		awaitListening( emf );
 		awaitListening( nodeB );
@@ -71,10 +89,9 @@ class RedisChannelTest extends ClusterCoherenceTestBase {
 	 */
 	@Test
 	void aConnectionThatSilentlyStopsAnsweringIsNoticedByTheHeartbeat() throws Exception {
-		URI redis = URI.create( ClusterServers.REDIS_URI );
-		try ( FreezableProxy proxy = new FreezableProxy( redis.getHost(), redis.getPort() == -1 ? 6379 : redis.getPort() ) ) {
+		try ( FreezableProxy proxy = new FreezableProxy( "127.0.0.1", redis.port() ) ) {
 			EntityManagerFactory nodeA = node( Map.of( WriteBehindSettings.CLUSTER_REDIS_URI,
-					"redis://" + redis.getHost() + ":" + proxy.port() ) );
+					"redis://127.0.0.1:" + proxy.port() ) );
 			awaitListening( emf ); // node B: the test's own factory, straight to Redis
 			inTransaction( nodeA, em -> em.persist( new Counter( 1L, "hot", 0 ) ) );
 			WriteBehind.of( nodeA ).flush();
@@ -126,23 +143,13 @@ class RedisChannelTest extends ClusterCoherenceTestBase {
 	void incrementsGoOnWhileRedisIsRestarted() {
 		try {
 			runIncrements( 2, 5_000, () -> {
-				try {
-					ClusterServers.stopRedis();
-					sleep( 1_000 );
-					ClusterServers.startRedis();
-				}
-				catch (Exception e) {
-					throw new IllegalStateException( e );
-				}
+				redis.stop();
+				sleep( 1_000 ); // how long the server is down
+				redis.restart();
 			} );
 		}
 		finally {
-			try {
-				ClusterServers.startRedis();
-			}
-			catch (Exception e) {
-				throw new IllegalStateException( e );
-			}
+			redis.restart();
 		}
 	}
 }

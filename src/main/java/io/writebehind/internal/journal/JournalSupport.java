@@ -27,6 +27,10 @@ import io.writebehind.internal.queue.PendingWrite;
 public final class JournalSupport implements AutoCloseable {
 
 	private static final Logger LOG = Logger.getLogger( JournalSupport.class );
+	private static final io.writebehind.internal.WriteBehindLogger MESSAGES =
+			io.writebehind.internal.WriteBehindLogger.of( JournalSupport.class );
+	/** How long close() waits for the timer's current force or checkpoint, which a loaded machine may make slow. */
+	private static final long TIMER_STOP_TIMEOUT_MS = 60_000;
 
 	private final JournalConfig config;
 	private final String logPrefix;
@@ -35,6 +39,7 @@ public final class JournalSupport implements AutoCloseable {
 	private Journal journal;
 	private Thread timer;
 	private volatile boolean stopping;
+	private final Object timerWakeUp = new Object();
 
 	private JournalSupport(JournalConfig config, String logPrefix, StateCodec codec, Supplier<List<EntityRegion>> regions) {
 		this.config = config;
@@ -213,13 +218,20 @@ public final class JournalSupport implements AutoCloseable {
 		long tick = config.fsync == JournalFsync.INTERVAL
 				? Math.min( config.fsyncIntervalMs, config.checkpointIntervalMs ) : config.checkpointIntervalMs;
 		while ( !stopping ) {
-			try {
-				Thread.sleep( tick );
-			}
-			catch (InterruptedException e) {
-				if ( stopping ) {
-					return;
+			// woken by close() through the monitor, never interrupted: an interrupt that lands inside a FileChannel
+			// operation (the force of INTERVAL) closes the channel, and the final checkpoint then cannot roll it
+			synchronized ( timerWakeUp ) {
+				try {
+					if ( !stopping ) {
+						timerWakeUp.wait( tick );
+					}
 				}
+				catch (InterruptedException e) {
+					// not ours: the timer keeps its schedule until close()
+				}
+			}
+			if ( stopping ) {
+				return;
 			}
 			try {
 				long now = System.nanoTime();
@@ -244,20 +256,27 @@ public final class JournalSupport implements AutoCloseable {
 	 */
 	@Override
 	public void close() {
-		stopping = true;
-		timer.interrupt();
+		synchronized ( timerWakeUp ) {
+			stopping = true;
+			timerWakeUp.notifyAll();
+		}
 		try {
-			timer.join( 5_000 );
+			timer.join( TIMER_STOP_TIMEOUT_MS );
 		}
 		catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 		}
-		try {
-			journal.rollNow();
-			checkpoint();
+		if ( timer.isAlive() ) {
+			MESSAGES.journalTimerDidNotStop( logPrefix, TIMER_STOP_TIMEOUT_MS );
 		}
-		catch (RuntimeException e) {
-			LOG.warnf( "%sFinal journal checkpoint failed: %s", logPrefix, e );
+		else {
+			try {
+				journal.rollNow();
+				checkpoint();
+			}
+			catch (RuntimeException e) {
+				LOG.warnf( "%sFinal journal checkpoint failed: %s", logPrefix, e );
+			}
 		}
 		journal.close();
 	}
