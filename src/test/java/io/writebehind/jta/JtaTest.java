@@ -204,6 +204,41 @@ class JtaTest extends WriteBehindTestBase {
 		assertEquals( 2, count( "select count(*) from wb_counter" ) );
 	}
 
+	/**
+	 * A transaction the transaction manager rolls back on its timeout (from its reaper thread) leaves no trace, and
+	 * holds no id afterwards.
+	 */
+	@Test
+	void aTimedOutTransactionLeavesNoTrace() throws Exception {
+		jta( em -> em.persist( new Counter( 1L, "one", 5 ) ) );
+		tm.setTransactionTimeout( 1 );
+		try {
+			tm.begin();
+		}
+		finally {
+			tm.setTransactionTimeout( 0 );
+		}
+		EntityManager em = emf.createEntityManager();
+		em.find( Counter.class, 1L ).setTotal( 50 );
+		em.persist( new Counter( 2L, "two", 2 ) );
+		em.flush();
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 120 );
+		while ( tm.getStatus() == Status.STATUS_ACTIVE ) {
+			assertTrue( System.nanoTime() < deadline, "the transaction did not time out" );
+			Thread.sleep( 10 );
+		}
+		// Hibernate completes the session when it is next used on its own thread (here: closed), and says why
+		assertThrows( org.hibernate.HibernateException.class, em::close );
+		assertThrows( RollbackException.class, tm::commit );
+		assertEquals( 5, find( 1L ).getTotal() );
+		assertNull( find( 2L ) );
+		assertEquals( 1, pending() );
+		jta( e -> e.find( Counter.class, 1L ).setTotal( 7 ) ); // the id is not held by the timed-out transaction
+		writeBehind().flush();
+		assertEquals( 7, count( "select total from wb_counter where id = 1" ) );
+		assertEquals( 1, count( "select count(*) from wb_counter" ) );
+	}
+
 	@Test
 	void ofTwoReadModifyWriteTransactionsOnACachedIdOneFailsAtCommit() throws Exception {
 		jta( em -> em.persist( new Counter( 1L, "one", 0 ) ) );
@@ -496,6 +531,33 @@ class JtaTest extends WriteBehindTestBase {
 		assertEquals( 0, count( "select count(*) from wb_note" ) );
 		assertEquals( 3, count( "select count(*) from wb_counter" ) );
 		assertEquals( 0, pending() );
+	}
+
+	/**
+	 * The flusher's own JTA transactions sort failures as with resource-local ones: a row changed behind write-behind's
+	 * back is a conflict, and a write the database refuses (an id it already holds) fails alone while the writes
+	 * flushed with it land.
+	 */
+	@Test
+	void theFlushersJtaTransactionsReportConflictsAndFailedWritesExactly() throws Exception {
+		jta( em -> em.persist( new Counter( 1L, "one", 0 ) ) );
+		writeBehind().flush();
+		update( "update wb_counter set version = 5, total = 500 where id = 1" ); // behind write-behind's back
+		jta( em -> em.find( Counter.class, 1L ).increment() );
+		update( "insert into wb_counter (id, name, total, version) values (10, 'db', 0, 0)" );
+		jta( em -> {
+			em.persist( new Counter( 10L, "duplicate", 1 ) );
+			em.persist( new Counter( 11L, "eleven", 11 ) );
+			em.persist( new Counter( 12L, "twelve", 12 ) );
+		} );
+		writeBehind().flush();
+		assertEquals( 1, writeBehind().stats().conflicts() );
+		assertEquals( 1, writeBehind().stats().failed() );
+		assertEquals( List.of( "1 " + io.writebehind.FailedWrite.Reason.CONFLICT, "10 " + io.writebehind.FailedWrite.Reason.FAILED ),
+				writeBehind().failedWrites().stream().map( f -> f.id() + " " + f.reason() ).sorted().toList() );
+		assertEquals( 500, count( "select total from wb_counter where id = 1" ), "the row changed outside stays" );
+		assertEquals( 0, count( "select total from wb_counter where id = 10" ) );
+		assertEquals( 23, count( "select sum(total) from wb_counter where id in (11, 12)" ) );
 	}
 
 	/** An XA resource of another system that votes to roll back. */
