@@ -53,13 +53,26 @@ public final class RedisServerProcess implements AutoCloseable {
 	 * --tls-cert-file ...}.
 	 */
 	public static RedisServerProcess start(List<String> extraArguments) {
-		try {
-			RedisServerProcess server = new RedisServerProcess( freePort(), extraArguments );
-			server.restart();
-			return server;
-		}
-		catch (IOException e) {
-			throw new UncheckedIOException( e );
+		for ( int attempt = 1; ; attempt++ ) {
+			RedisServerProcess server;
+			try {
+				server = new RedisServerProcess( freePort(), extraArguments );
+			}
+			catch (IOException e) {
+				throw new UncheckedIOException( e );
+			}
+			try {
+				server.restart();
+				return server;
+			}
+			catch (AssertionError e) {
+				// the free port was taken between asking and binding (other builds on the machine start servers too)
+				boolean portTaken = server.log().contains( "Address already in use" );
+				server.close();
+				if ( !portTaken || attempt == 5 ) {
+					throw e;
+				}
+			}
 		}
 	}
 
@@ -97,6 +110,7 @@ public final class RedisServerProcess implements AutoCloseable {
 				Integer.toString( port ), "--save", "", "--appendonly", "no", "--dir", directory.toString(),
 				"--daemonize", "no", "--logfile", directory.resolve( "redis.log" ).toString() ) );
 		command.addAll( extraArguments.stream().map( a -> "<port>".equals( a ) ? Integer.toString( port ) : a ).toList() );
+		long readyBefore = readyLines();
 		try {
 			process = new ProcessBuilder( command ).redirectErrorStream( true )
 					.redirectOutput( directory.resolve( "redis.out" ).toFile() ).start();
@@ -106,7 +120,8 @@ public final class RedisServerProcess implements AutoCloseable {
 					+ "redis-server): " + command, e );
 		}
 		long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-		while ( !accepts() ) {
+		// accepting alone could be another process on the port: this server says in its log that it is ready
+		while ( !( readyLines() > readyBefore && accepts() ) ) {
 			if ( !process.isAlive() || System.nanoTime() > deadline ) {
 				throw new AssertionError( "The test-owned redis-server on port " + port + " did not come up within "
 						+ START_TIMEOUT.toSeconds() + " s: " + command + "\n" + log() );
@@ -120,6 +135,7 @@ public final class RedisServerProcess implements AutoCloseable {
 		if ( process == null ) {
 			return;
 		}
+		boolean wasRunning = process.isAlive();
 		process.destroyForcibly();
 		try {
 			if ( !process.waitFor( START_TIMEOUT.toSeconds(), TimeUnit.SECONDS ) ) {
@@ -130,8 +146,30 @@ public final class RedisServerProcess implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			throw new AssertionError( e );
 		}
-		while ( accepts() ) {
+		long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+		while ( wasRunning && accepts() ) {
+			if ( System.nanoTime() > deadline ) {
+				throw new AssertionError( "Port " + port + " still accepts connections after the test-owned "
+						+ "redis-server was killed: another process listens on it" );
+			}
 			pause();
+		}
+	}
+
+	/** How many times the server's log says it is ready (once per start). */
+	private long readyLines() {
+		Path file = directory.resolve( "redis.log" );
+		try {
+			if ( !Files.exists( file ) ) {
+				return 0;
+			}
+			try ( var lines = Files.lines( file, StandardCharsets.UTF_8 ) ) {
+				return lines.filter( line -> line.toLowerCase( java.util.Locale.ROOT ).contains( "ready to accept connections" ) )
+						.count();
+			}
+		}
+		catch (IOException | UncheckedIOException e) {
+			return 0;
 		}
 	}
 
