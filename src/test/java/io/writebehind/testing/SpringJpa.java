@@ -2,6 +2,8 @@ package io.writebehind.testing;
 
 import java.util.Map;
 
+import javax.sql.DataSource;
+
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 import org.springframework.orm.jpa.persistenceunit.PersistenceManagedTypes;
@@ -22,8 +24,16 @@ public final class SpringJpa implements AutoCloseable {
 	private final JpaTransactionManager transactionManager;
 
 	public SpringJpa(String unitName, Map<String, Object> properties, Class<?>... entities) {
+		this( unitName, null, properties, entities );
+	}
+
+	/** With the application's {@code DataSource} (as Spring Boot passes its pool), or {@code null}. */
+	public SpringJpa(String unitName, DataSource dataSource, Map<String, Object> properties, Class<?>... entities) {
 		bean = new LocalContainerEntityManagerFactoryBean();
 		bean.setPersistenceUnitName( unitName );
+		if ( dataSource != null ) {
+			bean.setDataSource( dataSource );
+		}
 		bean.setJpaVendorAdapter( new HibernateJpaVendorAdapter() );
 		String[] names = new String[entities.length];
 		for ( int i = 0; i < entities.length; i++ ) {
