@@ -2,11 +2,15 @@ package io.writebehind.integration;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -21,6 +25,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.writebehind.FailedWrite;
 import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindConfigurationException;
+import io.writebehind.WriteBehindSettings;
 import io.writebehind.model.Counter;
 import io.writebehind.testing.SpringJpa;
 import io.writebehind.testing.WriteBehindTestBase;
@@ -34,6 +39,10 @@ import jakarta.persistence.EntityManagerFactory;
  * autocommit connection anyway (the boot check passed, the pool changed), the flusher switches autocommit off for its
  * transaction: of a batch of five inserts with one duplicate, the four good rows land and {@code failedWrites()} lists
  * exactly the duplicate.
+ * <p>
+ * Point 5 (boot part): an embedded H2 file database that H2 closes in its own shutdown hook (no
+ * {@code DB_CLOSE_ON_EXIT=FALSE}) is refused while {@code flush_on_shutdown} is on, whether the URL is Hibernate's
+ * setting or a pool's; the child-JVM side is in {@code ShutdownChildJvmTest}.
  */
 class ConnectionSetupTest extends WriteBehindTestBase {
 
@@ -127,6 +136,67 @@ class ConnectionSetupTest extends WriteBehindTestBase {
 				}
 			}
 		}
+	}
+
+	// ------------------------------------------------------------------------------------------------ embedded H2 at exit
+
+	@Test
+	void anEmbeddedH2FileDatabaseThatH2ClosesAtExitIsRefusedWithFlushOnShutdown() throws Exception {
+		String file = h2Directory().resolve( "db" ).toString();
+		assertRefusedForH2( h2Factory( "jdbc:h2:file:" + file, true, null ) );
+		Path relative = Path.of( "" ).toAbsolutePath().relativize( h2Directory() );
+		assertRefusedForH2( h2Factory( "jdbc:h2:./" + relative.resolve( "db" ), true, null ) );
+		// the URL of a pool's DataSource is read too (drivers' metadata drops the options)
+		HikariConfig config = new HikariConfig();
+		config.setJdbcUrl( "jdbc:h2:" + h2Directory().resolve( "db" ) + ";WRITE_DELAY=0" );
+		config.setUsername( "sa" );
+		config.setAutoCommit( false );
+		try ( HikariDataSource pool = new HikariDataSource( config ) ) {
+			assertRefusedForH2( h2Factory( null, true, pool ) );
+		}
+	}
+
+	@Test
+	void anEmbeddedH2DatabaseThatCanDrainAtExitBoots() throws Exception {
+		// DB_CLOSE_ON_EXIT=FALSE (any case), or flush_on_shutdown=false, or an in-memory database (it dies with the JVM)
+		h2Factory( "jdbc:h2:file:" + h2Directory().resolve( "db" ) + ";db_close_on_exit=false", true, null ).get().close();
+		h2Factory( "jdbc:h2:file:" + h2Directory().resolve( "db" ), false, null ).get().close();
+		h2Factory( "jdbc:h2:mem:exit_" + UUID.randomUUID().toString().replace( "-", "" ), true, null ).get().close();
+	}
+
+	private static Path h2Directory() throws java.io.IOException {
+		return Files.createDirectories( Path.of( "target", "h2-exit", UUID.randomUUID().toString() ).toAbsolutePath() );
+	}
+
+	private static Supplier<EntityManagerFactory> h2Factory(String url, boolean flushOnShutdown, DataSource dataSource) {
+		return () -> {
+			HibernatePersistenceConfiguration configuration = new HibernatePersistenceConfiguration( "h2-exit" );
+			configuration.managedClass( Counter.class );
+			if ( dataSource != null ) {
+				configuration.property( "hibernate.connection.datasource", dataSource );
+			}
+			else {
+				configuration.property( "jakarta.persistence.jdbc.url", url );
+				configuration.property( "jakarta.persistence.jdbc.user", "sa" );
+			}
+			configuration.property( "hibernate.hbm2ddl.auto", "create" );
+			configuration.property( WriteBehindSettings.FLUSH_ON_SHUTDOWN, Boolean.toString( flushOnShutdown ) );
+			return configuration.createEntityManagerFactory();
+		};
+	}
+
+	private static void assertRefusedForH2(Supplier<EntityManagerFactory> factory) {
+		RuntimeException failure = assertThrows( RuntimeException.class, () -> factory.get().close() );
+		WriteBehindConfigurationException refused = null;
+		for ( Throwable t = failure; t != null; t = t.getCause() ) {
+			if ( t instanceof WriteBehindConfigurationException w ) {
+				refused = w;
+			}
+		}
+		assertNotNull( refused, failure.toString() );
+		assertTrue( refused.getMessage().contains( "is closed by H2's own JVM shutdown hook" ), refused.getMessage() );
+		assertTrue( refused.getMessage().contains( "Add ;DB_CLOSE_ON_EXIT=FALSE to the JDBC URL" ), refused.getMessage() );
+		assertTrue( refused.getMessage().contains( "hibernate.writebehind.flush_on_shutdown=false" ), refused.getMessage() );
 	}
 
 	/** Five inserts in one flush batch, one of an id whose row exists already (written around write-behind). */
