@@ -128,7 +128,7 @@ class ShutdownChildJvmTest extends ConcurrencyTestBase {
 
 	private long childCount(String url, String sql) throws SQLException {
 		try ( Connection connection = url.startsWith( "jdbc:h2:" )
-				? DriverManager.getConnection( url, database.user(), database.password() )
+				? DriverManager.getConnection( url, TestDatabase.H2.user(), TestDatabase.H2.password() )
 				: schema.connect();
 				Statement statement = connection.createStatement();
 				ResultSet rs = statement.executeQuery( sql ) ) {
