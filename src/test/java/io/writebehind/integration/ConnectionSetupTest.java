@@ -27,7 +27,9 @@ import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.model.Counter;
+import io.writebehind.testing.CountingConnectionProvider;
 import io.writebehind.testing.SpringJpa;
+import io.writebehind.testing.TestDatabase;
 import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.EntityManagerFactory;
 
@@ -153,6 +155,22 @@ class ConnectionSetupTest extends WriteBehindTestBase {
 		config.setAutoCommit( false );
 		try ( HikariDataSource pool = new HikariDataSource( config ) ) {
 			assertRefusedForH2( h2Factory( null, true, pool ) );
+		}
+		// ... and a connection provider's URL property
+		CountingConnectionProvider provider = new CountingConnectionProvider( new TestDatabase.Schema( TestDatabase.H2,
+				"exit", "jdbc:h2:file:" + h2Directory().resolve( "db" ) ), true );
+		try {
+			assertRefusedForH2( () -> {
+				HibernatePersistenceConfiguration configuration = new HibernatePersistenceConfiguration( "h2-exit" );
+				configuration.managedClass( Counter.class );
+				configuration.property( "hibernate.connection.provider_class", provider );
+				configuration.property( "hibernate.connection.provider_disables_autocommit", "true" );
+				configuration.property( "hibernate.hbm2ddl.auto", "create" );
+				return configuration.createEntityManagerFactory();
+			} );
+		}
+		finally {
+			provider.closeAll();
 		}
 	}
 
