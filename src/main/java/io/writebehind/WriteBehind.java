@@ -6,6 +6,7 @@ import java.util.Objects;
 
 import org.hibernate.SessionFactory;
 
+import io.writebehind.internal.FactoryLookup;
 import io.writebehind.internal.WriteBehindRuntime;
 import jakarta.persistence.EntityManagerFactory;
 
@@ -29,27 +30,20 @@ public final class WriteBehind {
 	}
 
 	/**
-	 * The write-behind of an {@code EntityManagerFactory}.
+	 * The write-behind of an {@code EntityManagerFactory}: Hibernate's own, or one that wraps or proxies it (such as
+	 * Spring's {@code EntityManagerFactory} bean); it is unwrapped to Hibernate's {@code SessionFactoryImplementor}.
 	 *
-	 * @throws IllegalArgumentException if write-behind is not installed on it (no {@link WriteBehindEntity} entity,
-	 * {@code hibernate.writebehind.enabled=false}, or the factory is closed)
+	 * @throws IllegalArgumentException if write-behind is not active on it; the message says why: the factory is
+	 * closed, maps no {@link WriteBehindEntity} entity, has {@code hibernate.writebehind.enabled=false}, or
+	 * write-behind's integrator was not installed (or the factory is not Hibernate's)
 	 */
 	public static WriteBehind of(EntityManagerFactory entityManagerFactory) {
-		Objects.requireNonNull( entityManagerFactory, "entityManagerFactory" );
-		return of( entityManagerFactory.unwrap( SessionFactory.class ) );
+		return new WriteBehind( FactoryLookup.require( entityManagerFactory ) );
 	}
 
-	/** The write-behind of a Hibernate {@code SessionFactory}; see {@link #of(EntityManagerFactory)}. */
+	/** The write-behind of a Hibernate {@code SessionFactory} (or a proxy of one); see {@link #of(EntityManagerFactory)}. */
 	public static WriteBehind of(SessionFactory sessionFactory) {
-		Objects.requireNonNull( sessionFactory, "sessionFactory" );
-		WriteBehindRuntime runtime = WriteBehindRuntime.of( sessionFactory );
-		if ( runtime == null ) {
-			throw new IllegalArgumentException( "Write-behind is not active on this EntityManagerFactory: it is closed, "
-					+ "has no @WriteBehindEntity entity, or has " + WriteBehindSettings.ENABLED + "=false. Register "
-					+ "io.writebehind.hibernate.WriteBehindIntegratorProvider as hibernate.integrator_provider "
-					+ "(or keep hibernate-write-behind on the class path for META-INF/services discovery)." );
-		}
-		return new WriteBehind( runtime );
+		return new WriteBehind( FactoryLookup.require( sessionFactory ) );
 	}
 
 	/**

@@ -22,7 +22,6 @@ import io.writebehind.WriteBehindSettings;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.cache.EntityState;
 import io.writebehind.internal.queue.EntityRegion;
-import jakarta.persistence.PersistenceException;
 
 /**
  * Turns a cached {@link EntityState} into a managed entity of a session with no SQL: the same steps Hibernate takes for
@@ -58,7 +57,7 @@ final class CachedEntityLoader {
 			if ( region != null && region.pendingCount() > 0 ) {
 				long timeout = runtime.config().shutdownTimeoutMs;
 				if ( !runtime.flush( Duration.ofMillis( timeout ) ) ) {
-					throw new PersistenceException( runtime.logPrefix() + "Loading " + persister.getEntityName()
+					throw io.writebehind.internal.HibernateFailures.flushTimedOut( runtime.logPrefix() + "Loading " + persister.getEntityName()
 							+ " resolves the inverse side of a one-to-one owned by " + owner + ", which has writes "
 							+ "the database does not have yet, and they could not be flushed within "
 							+ WriteBehindSettings.SHUTDOWN_TIMEOUT_MS + "=" + timeout + " ms" );

@@ -12,7 +12,6 @@ import org.hibernate.event.spi.EventSource;
 
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.queue.EntityRegion;
-import jakarta.persistence.PersistenceException;
 
 /**
  * Keeps queries and bulk statements consistent with write-behind. Hibernate fires an auto-flush event with the query's
@@ -57,7 +56,7 @@ final class QueryConsistencyListener implements AutoFlushEventListener {
 		if ( !toFlush.isEmpty() ) {
 			long timeout = runtime.config().shutdownTimeoutMs;
 			if ( !runtime.flush( toFlush, Duration.ofMillis( timeout ) ) ) {
-				throw new PersistenceException( runtime.logPrefix() + "The pending writes of " + names( toFlush )
+				throw io.writebehind.internal.HibernateFailures.flushTimedOut( runtime.logPrefix() + "The pending writes of " + names( toFlush )
 						+ " could not be flushed before a query within " + timeout
 						+ " ms (hibernate.writebehind.shutdown_timeout_ms); the query would not see them" );
 			}

@@ -15,7 +15,6 @@ import org.hibernate.type.Type;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.queue.EntityRegion;
-import jakarta.persistence.PersistenceException;
 
 /**
  * Keeps foreign keys of entities that are not opted in valid: before such an entity is inserted or updated with a
@@ -62,7 +61,7 @@ final class ReferencedRows {
 				WriteBehindRuntime runtime = installation.runtime();
 				long timeout = runtime.config().shutdownTimeoutMs;
 				if ( !runtime.flush( Duration.ofMillis( timeout ) ) ) {
-					throw new PersistenceException( runtime.logPrefix() + persister.getEntityName() + "."
+					throw io.writebehind.internal.HibernateFailures.flushTimedOut( runtime.logPrefix() + persister.getEntityName() + "."
 							+ persister.getPropertyNames()[position] + " references " + targetName + "#" + id
 							+ ", whose row write-behind has not written yet, and the pending writes could not be "
 							+ "flushed within " + WriteBehindSettings.SHUTDOWN_TIMEOUT_MS + "=" + timeout + " ms" );

@@ -14,10 +14,10 @@ import org.hibernate.persister.entity.EntityPersister;
 
 import io.writebehind.WriteBehindQueueFullException;
 import io.writebehind.WriteBehindSettings;
+import io.writebehind.internal.HibernateFailures;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.cache.EntitySnapshot;
 import io.writebehind.internal.queue.EntityRegion;
-import jakarta.persistence.EntityExistsException;
 
 /**
  * The opted-in writes of one application transaction, coalesced per id, owned by the thread that runs the session.
@@ -172,8 +172,8 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		else if ( !current.isDeleted() && write.writtenInTransaction == null ) {
 			// an INSERT of this transaction, also one it removed again afterwards (as the database would have refused
 			// the INSERT at the flush in between)
-			throw new EntityExistsException( "A " + write.latest.entityName() + " with id " + write.id
-					+ " already exists (committed through write-behind)" );
+			throw HibernateFailures.duplicateId( write.persister, write.latest.entityName(), write.id,
+					"committed through write-behind" );
 		}
 	}
 

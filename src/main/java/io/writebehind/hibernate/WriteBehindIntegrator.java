@@ -133,8 +133,14 @@ public class WriteBehindIntegrator implements Integrator {
 					draft.conflictPolicy, draft.conflictResolver, draft.queryConsistency == QueryConsistency.FLUSH, tables ) );
 		}
 		validator.throwIfInvalid();
+		// one connection borrowed at boot: its autocommit mode, URL and isolation level
+		BootConnection connection = BootConnection.read( factory, settings );
+		String prefix = "[write-behind " + unitName + "] ";
+		connection.checkAutocommit( settings, prefix );
+		connection.checkShutdownDrain( config, prefix );
 		WriteBehindRuntime runtime = new WriteBehindRuntime( factory, unitName, config, specs );
-		if ( readsFromSnapshots( factory, settings, unitName ) ) {
+		runtime.checkpointAtExit( connection.isEmbeddedH2File() );
+		if ( readsFromSnapshots( factory, connection, settings, unitName ) ) {
 			runtime.regions().forEach( region -> region.snapshotReads( true ) );
 		}
 		installation.runtime( runtime );
@@ -149,26 +155,15 @@ public class WriteBehindIntegrator implements Integrator {
 	 * Whether application transactions run at REPEATABLE READ or SERIALIZABLE (hibernate.connection.isolation, else the
 	 * connections' own level): their reads may come from an older snapshot, so rows they read are not cached.
 	 */
-	private static boolean readsFromSnapshots(SessionFactoryImplementor factory, Map<String, Object> settings, String unitName) {
+	private static boolean readsFromSnapshots(SessionFactoryImplementor factory, BootConnection connection,
+			Map<String, Object> settings, String unitName) {
 		// the level of a real connection: the setting is applied only by Hibernate's own connection providers
-		Integer isolation = null;
-		var provider = factory.getServiceRegistry()
-				.getService( org.hibernate.engine.jdbc.connections.spi.ConnectionProvider.class );
-		if ( provider != null ) {
-			try {
-				java.sql.Connection connection = provider.getConnection();
-				try {
-					isolation = connection.getTransactionIsolation();
-				}
-				finally {
-					provider.closeConnection( connection );
-				}
-			}
-			catch (java.sql.SQLException | RuntimeException e) {
-				isolation = org.hibernate.engine.jdbc.connections.internal.ConnectionProviderInitiator.extractIsolation( settings );
-				if ( isolation == null ) {
-					isolation = java.sql.Connection.TRANSACTION_REPEATABLE_READ; // unknown: assume the cautious case
-				}
+		Integer isolation = connection.isolation();
+		if ( isolation == null && factory.getServiceRegistry()
+				.getService( org.hibernate.engine.jdbc.connections.spi.ConnectionProvider.class ) != null ) {
+			isolation = org.hibernate.engine.jdbc.connections.internal.ConnectionProviderInitiator.extractIsolation( settings );
+			if ( isolation == null ) {
+				isolation = java.sql.Connection.TRANSACTION_REPEATABLE_READ; // unknown: assume the cautious case
 			}
 		}
 		boolean snapshots = isolation != null && isolation >= java.sql.Connection.TRANSACTION_REPEATABLE_READ;

@@ -179,4 +179,22 @@ public interface WriteBehindLogger extends BasicLogger {
 	@Message(id = 340, value = "%sThe journal's timer did not stop within %d ms: the journal is closed without its final "
 			+ "checkpoint (the next start replays what it still holds, and skips what reached the database)")
 	void journalTimerDidNotStop(String prefix, long timeoutMillis);
+	// ------------------------------------------------------------------------------------ connections and exit: 320-339
+
+	@LogMessage(level = WARN)
+	@Message(id = 320, value = "%sThe connection pool handed the flusher a connection in autocommit mode although %s=true "
+			+ "(Hibernate then does not switch it off): write-behind switches autocommit off for each flush "
+			+ "transaction and back on after it, so that its transactions stay atomic. Configure the pool with "
+			+ "autocommit off (Spring Boot: spring.datasource.hikari.auto-commit=false); the application's own "
+			+ "transactions are not atomic on such connections. Logged once.")
+	void flusherConnectionInAutocommit(String prefix, String setting);
+
+	@LogMessage(level = WARN)
+	@Message(id = 321, value = "%sThe database is an embedded H2 file database (%s), whose JDBC URL options write-behind cannot "
+			+ "read: unless the URL has ;DB_CLOSE_ON_EXIT=FALSE, H2 closes the database in its own JVM shutdown hook "
+			+ "and the writes still pending at exit (%s=true) are lost. Add ;DB_CLOSE_ON_EXIT=FALSE to the URL.")
+	void embeddedH2OptionsUnknown(String prefix, String url, String setting);
+
+	@Message(id = 322, value = "%s%d committed write(s) did NOT reach the database at JVM exit (%s): %s")
+	String writesLostAtExit(String prefix, long pending, String why, Map<String, Integer> left);
 }

@@ -17,6 +17,7 @@ import io.writebehind.ConflictResolver;
 import io.writebehind.FailedWrite;
 import io.writebehind.WriteFailureHandler;
 import io.writebehind.WriteBehindListener;
+import io.writebehind.WriteBehindSettings;
 import io.writebehind.WriteBehindStats;
 import io.writebehind.internal.cache.EntityCache;
 import io.writebehind.internal.config.WriteBehindConfig;
@@ -393,6 +394,17 @@ public final class WriteBehindRuntime {
 		}
 	}
 
+	/**
+	 * Whether the database is an embedded H2 file database: after the drain at JVM exit its data is forced to disk
+	 * (CHECKPOINT), as H2 keeps the last commits in memory for up to WRITE_DELAY ms and nothing closes a database opened
+	 * with DB_CLOSE_ON_EXIT=FALSE when the JVM exits.
+	 */
+	public void checkpointAtExit(boolean checkpoint) {
+		this.checkpointAtExit = checkpoint;
+	}
+
+	private volatile boolean checkpointAtExit;
+
 	private void flushOnJvmExit() {
 		synchronized ( this ) {
 			if ( closed ) {
@@ -403,6 +415,24 @@ public final class WriteBehindRuntime {
 				queue.resume();
 			}
 			drainAndReport( "JVM shutdown" );
+			if ( checkpointAtExit ) {
+				checkpoint();
+			}
+		}
+	}
+
+	private void checkpoint() {
+		try ( org.hibernate.StatelessSession session = factory.openStatelessSession() ) {
+			session.doWork( connection -> {
+				try ( java.sql.Statement statement = connection.createStatement() ) {
+					statement.execute( "CHECKPOINT" );
+				}
+			} );
+		}
+		catch (RuntimeException e) {
+			// the logging system may be shut down already: stderr is where the user sees it
+			System.err.println( logPrefix + "Could not force the embedded H2 database to disk at JVM exit "
+					+ "(CHECKPOINT): the last writes may be lost if H2 did not write them yet: " + e );
 		}
 	}
 
@@ -420,6 +450,13 @@ public final class WriteBehindRuntime {
 				}
 			}
 			LOG.writesLeftOnClose( logPrefix, queue.pending(), why, config.shutdownTimeoutMs, left );
+			if ( shutdownHook != null && Thread.currentThread() == shutdownHook ) {
+				// at JVM exit the logging system shuts down too (JUL's LogManager resets its handlers in a shutdown
+				// hook of its own), so the line above may reach no one: stderr as well
+				System.err.println( LOG.writesLostAtExit( logPrefix, queue.pending(), WriteBehindSettings.SHUTDOWN_TIMEOUT_MS
+						+ "=" + config.shutdownTimeoutMs + " ms ran out; the database may be down or closed", left ) );
+				System.err.flush();
+			}
 		}
 	}
 

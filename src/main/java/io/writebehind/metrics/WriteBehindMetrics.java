@@ -5,8 +5,6 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
-import org.hibernate.SessionFactory;
-
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,6 +16,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindListener;
 import io.writebehind.cluster.internal.ClusterCoherence;
+import io.writebehind.internal.FactoryLookup;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.internal.queue.RegionCounters;
@@ -46,12 +45,13 @@ public final class WriteBehindMetrics implements MeterBinder {
 	private final Iterable<Tag> tags;
 
 	/**
-	 * @throws IllegalArgumentException if write-behind is not active on the factory (see {@link WriteBehind#of})
+	 * @param entityManagerFactory Hibernate's factory, or one that wraps or proxies it (Spring's bean)
+	 * @throws IllegalArgumentException if write-behind is not active on the factory, saying why (see
+	 * {@link WriteBehind#of(EntityManagerFactory)})
 	 */
 	public WriteBehindMetrics(EntityManagerFactory entityManagerFactory, Iterable<Tag> tags) {
 		Objects.requireNonNull( entityManagerFactory, "entityManagerFactory" );
-		WriteBehind.of( entityManagerFactory ); // the check and its message
-		this.runtime = WriteBehindRuntime.of( entityManagerFactory.unwrap( SessionFactory.class ) );
+		this.runtime = FactoryLookup.require( entityManagerFactory );
 		this.tags = tags == null ? Tags.empty() : tags;
 	}
 

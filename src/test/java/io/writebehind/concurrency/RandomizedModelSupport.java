@@ -256,7 +256,8 @@ abstract class RandomizedModelSupport extends ConcurrencyTestBase {
 			if ( tx.isActive() ) {
 				tx.rollback();
 			}
-			if ( sharing != Sharing.DISJOINT && ( isOptimisticFailure( e ) || hasCause( e, EntityExistsException.class ) ) ) {
+			if ( sharing != Sharing.DISJOINT && ( isOptimisticFailure( e ) || hasCause( e, EntityExistsException.class )
+					|| hasCause( e, org.hibernate.exception.ConstraintViolationException.class ) ) ) {
 				return Outcome.LOST_RACE;
 			}
 			throw new AssertionError( context + ": unexpected failure of a transaction writing " + written, e );

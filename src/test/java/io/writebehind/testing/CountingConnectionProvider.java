@@ -45,6 +45,11 @@ public final class CountingConnectionProvider implements ConnectionProvider {
 		return this;
 	}
 
+	/** The JDBC URL with its options, as a pool's URL property: write-behind's boot checks read it. */
+	public String getUrl() {
+		return schema.url();
+	}
+
 	/** Connections handed out so far. */
 	public int acquired() {
 		return acquired.get();

@@ -16,7 +16,6 @@ import org.jboss.logging.Logger;
 
 import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.WriteBehindSettings;
-import jakarta.persistence.EntityExistsException;
 
 /**
  * The cluster's version ledger ({@code cluster.version_check=commit}): a table in the unit's database holding, per
@@ -192,8 +191,8 @@ public final class VersionLedger {
 	/**
 	 * Claims the versions of a committing transaction's writes on its own connection (in id order, so that two
 	 * transactions never wait for each other's rows in opposite orders). Throws {@link StaleObjectStateException} when
-	 * another node committed a newer version of an id, {@link EntityExistsException} when an insert's id was written by
-	 * another node lately; the caller's transaction then rolls back, and with it the claims made.
+	 * another node committed a newer version of an id, a duplicate-key
+	 * {@link org.hibernate.exception.ConstraintViolationException} when an insert's id was written by another node lately; the caller's transaction then rolls back, and with it the claims made.
 	 */
 	public void claim(SharedSessionContractImplementor session, List<Claim> claims, RowCheck rowCheck, Refusal refusal) {
 		if ( claims.size() > 1 ) {
@@ -303,10 +302,10 @@ public final class VersionLedger {
 		Long newer = found == null || found == REMOVED ? null : found;
 		refusal.refused( claim, newer );
 		if ( claim.expected() == null ) {
-			throw new EntityExistsException( "A " + claim.entity() + " with id " + claim.idObject() + " was committed by "
-					+ "another application node lately" + ( found != null && found == REMOVED ? " (and removed; its "
-							+ "removal is not in the database yet)" : "" ) + "; this transaction's persist() of that id "
-					+ "was refused (cluster version ledger)" );
+			throw io.writebehind.internal.HibernateFailures.duplicateId( claim.entity(), claim.idObject(), "committed by "
+					+ "another application node lately" + ( found != null && found == REMOVED ? " and removed; its "
+							+ "removal is not in the database yet" : "" ) + "; this transaction's persist() of that id "
+					+ "was refused by the cluster version ledger" );
 		}
 		throw new StaleObjectStateException( claim.entity(), claim.idObject(), "version " + claim.expectedVersion()
 				+ " was read, but another application node committed " + ( found == null ? "a newer version"

@@ -643,6 +643,7 @@ public final class Flusher {
 			Transaction tx = session.beginTransaction();
 			try {
 				SharedSessionContractImplementor implementor = (SharedSessionContractImplementor) session;
+				autocommitOff( implementor, tx );
 				boolean unbatchedChecks = jdbcBatchSize > 1 && !batchRowCountsReliable( session );
 				for ( FlushItem item : items ) {
 					if ( unbatchedChecks && item.operation != Operation.INSERT && item.region().versioned() ) {
@@ -669,6 +670,48 @@ public final class Flusher {
 			}
 		}
 		return System.nanoTime() - start;
+	}
+
+	private volatile boolean autocommitReported;
+
+	/**
+	 * With {@code provider_disables_autocommit=true} Hibernate leaves the connection's autocommit mode alone: a pool
+	 * that hands out connections in autocommit mode (refused at boot, but a pool may change, or the database was down at
+	 * boot) would commit every statement on its own, and a failed batch would leave its good rows behind while all its
+	 * writes are reported failed. Autocommit is switched off for the flush transaction and back on when it completes
+	 * (before the connection goes back to the pool).
+	 */
+	private void autocommitOff(SharedSessionContractImplementor session, Transaction tx) {
+		java.sql.Connection connection = session.getJdbcCoordinator().getLogicalConnection().getPhysicalConnection();
+		try {
+			if ( !connection.getAutoCommit() ) {
+				return;
+			}
+			connection.setAutoCommit( false );
+		}
+		catch (java.sql.SQLException e) {
+			throw session.getJdbcServices().getSqlExceptionHelper().convert( e, "switching autocommit off for a flush" );
+		}
+		tx.registerSynchronization( new jakarta.transaction.Synchronization() {
+			@Override
+			public void beforeCompletion() {
+			}
+
+			@Override
+			public void afterCompletion(int status) {
+				try {
+					connection.setAutoCommit( true );
+				}
+				catch (java.sql.SQLException | RuntimeException e) {
+					LOG.flushAttemptFailed( logPrefix, 0, "could not switch autocommit back on: " + e );
+				}
+			}
+		} );
+		if ( !autocommitReported ) {
+			autocommitReported = true;
+			LOG.flusherConnectionInAutocommit( logPrefix,
+					org.hibernate.cfg.JdbcSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT );
+		}
 	}
 
 	private static void rollbackQuietly(Transaction tx, RuntimeException failure) {

@@ -57,6 +57,11 @@ public final class PoolingConnectionProvider implements ConnectionProvider {
 		this.password = password == null ? "" : password;
 	}
 
+	/** The pool's JDBC URL, with its options (write-behind reads it at boot to check an embedded H2 URL). */
+	public String getUrl() {
+		return url;
+	}
+
 	/** Statements sent so far by the calling thread (not by the flusher, nor by other threads). */
 	public long statementsOfCurrentThread() {
 		return statementsOfThread.get()[0];
