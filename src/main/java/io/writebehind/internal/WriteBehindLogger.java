@@ -174,4 +174,13 @@ public interface WriteBehindLogger extends BasicLogger {
 			+ "may come from an older snapshot and are not cached; write-behind's own writes are. Use READ COMMITTED "
 			+ "(hibernate.connection.isolation=2) to let database reads fill the cache too.")
 	void snapshotReads(String prefix, int isolation);
+
+	// ---------------------------------------------------------------- queries (300-319)
+
+	@LogMessage(level = WARN)
+	@Message(id = 300, value = "%sQueries run outside a transaction will not see pending writes: the factory's JdbcServices "
+			+ "is %s, not write-behind's (the service registry was built without the ServiceContributors listed in "
+			+ "META-INF/services, or with another JdbcServices). Run such queries in a transaction, or let Hibernate "
+			+ "discover io.writebehind.hibernate.WriteBehindServiceContributor.")
+	void queriesOutsideTransactionsNotSeen(String prefix, String jdbcServices);
 }
