@@ -143,6 +143,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		}
 		List<Write> toWrite = new ArrayList<>();
 		java.util.Set<EntityRegion> toFlush = new java.util.LinkedHashSet<>();
+		int last = -1;
 		for ( Write write : writes.values() ) {
 			if ( !unwritten( write ) ) {
 				continue;
@@ -153,8 +154,12 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 			}
 			reserved.add( write );
 			toWrite.add( write );
-			if ( write.region.pendingCount() > 0 ) {
-				toFlush.add( write.region );
+			last = Math.max( last, write.region.index() );
+		}
+		// rows they reference may be pending inserts of entities before them in foreign-key order
+		for ( EntityRegion region : runtime.regions() ) {
+			if ( region.index() <= last && region.pendingCount() > 0 ) {
+				toFlush.add( region );
 			}
 		}
 		QueryConsistencyListener.flush( runtime, toFlush );
