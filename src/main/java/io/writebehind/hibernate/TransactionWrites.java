@@ -150,7 +150,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 			}
 			if ( write.region.reserve( write.id, this ) != null ) {
 				throw new StaleObjectStateException( write.latest.entityName(), write.id,
-						"another transaction is committing a write to the same id" );
+						"another transaction is committing the same id, or has written it for a query and not ended" );
 			}
 			reserved.add( write );
 			toWrite.add( write );
