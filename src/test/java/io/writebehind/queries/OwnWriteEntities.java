@@ -53,4 +53,22 @@ final class OwnWriteEntities {
 			this.shelf = shelf;
 		}
 	}
+
+	/** Opted in without {@code @Version}: the last write wins. */
+	@Entity(name = "Note")
+	@Table(name = "wbq_note")
+	@WriteBehindEntity
+	public static class Note {
+		@Id
+		Long id;
+		String text;
+
+		protected Note() {
+		}
+
+		Note(Long id, String text) {
+			this.id = id;
+			this.text = text;
+		}
+	}
 }

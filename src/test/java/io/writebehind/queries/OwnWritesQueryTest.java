@@ -9,6 +9,7 @@ import org.hibernate.query.NativeQuery;
 import org.junit.jupiter.api.Test;
 
 import io.writebehind.queries.OwnWriteEntities.Box;
+import io.writebehind.queries.OwnWriteEntities.Note;
 import io.writebehind.queries.OwnWriteEntities.Shelf;
 import io.writebehind.queries.QueryEntities.Category;
 import io.writebehind.queries.QueryEntities.EventualItem;
@@ -31,7 +32,8 @@ class OwnWritesQueryTest extends WriteBehindTestBase {
 
 	@Override
 	protected Class<?>[] entities() {
-		return new Class<?>[] { Category.class, Item.class, PlainItem.class, EventualItem.class, Shelf.class, Box.class };
+		return new Class<?>[] { Category.class, Item.class, PlainItem.class, EventualItem.class, Shelf.class, Box.class,
+				Note.class };
 	}
 
 	private void seed(int n) {
@@ -366,6 +368,32 @@ class OwnWritesQueryTest extends WriteBehindTestBase {
 		writeBehind().flush();
 		assertEquals( 1, count( "select count(*) from wbq_item where id = 1 and price = 30 and version = 1" ) );
 		assertEquals( 0, writeBehind().stats().conflicts() + writeBehind().stats().failed() );
+	}
+
+	@Test
+	void anUnversionedEntityWrittenForAQueryIsHeldToo() {
+		inTransaction( em -> em.persist( new Note( 1L, "first" ) ) );
+		writeBehind().flush();
+		EntityManager first = emf.createEntityManager();
+		try {
+			first.getTransaction().begin();
+			first.find( Note.class, 1L ).text = "mine";
+			assertEquals( "mine", first.createQuery( "select n.text from Note n where n.id = 1", String.class ).getSingleResult() );
+			// a last-write-wins update would otherwise be queued behind the row this transaction locks
+			RollbackException refused = assertThrows( RollbackException.class,
+					() -> inTransaction( em -> em.find( Note.class, 1L ).text = "other" ) );
+			assertTrue( hasCause( refused, OptimisticLockException.class ), refused.toString() );
+			first.getTransaction().commit();
+		}
+		finally {
+			first.close();
+		}
+		assertEquals( 0, writeBehind().stats().pending() );
+		assertEquals( 1, count( "select count(*) from wbq_note where id = 1 and text = 'mine'" ) );
+		inTransaction( em -> em.find( Note.class, 1L ).text = "later" );
+		writeBehind().flush();
+		assertEquals( 1, count( "select count(*) from wbq_note where id = 1 and text = 'later'" ) );
+		assertEquals( "later", fromTransaction( em -> em.find( Note.class, 1L ) ).text );
 	}
 
 	@Test
