@@ -44,7 +44,9 @@ final class QueryConsistencyListener implements AutoFlushEventListener {
 			return;
 		}
 		boolean[] mutation = new boolean[1];
-		Set<EntityRegion> regions = flushBeforeStatement( runtime, event.getQuerySpaces(), null, mutation );
+		TransactionWrites own = installation.ownWrites( event.getSession() );
+		Set<EntityRegion> regions = flushBeforeStatement( runtime, event.getQuerySpaces(), null, mutation,
+				own != null && own.holdsRows() );
 		if ( mutation[0] && !regions.isEmpty() ) {
 			regions.forEach( EntityRegion::invalidateAll );
 			EventSource session = event.getSession();
@@ -61,7 +63,7 @@ final class QueryConsistencyListener implements AutoFlushEventListener {
 	 * ({@link QueriesOutsideTransactions}).
 	 */
 	static Set<EntityRegion> flushBeforeStatement(WriteBehindRuntime runtime, Set<String> querySpaces,
-			Boolean mutation, boolean[] found) {
+			Boolean mutation, boolean[] found, boolean holdsRows) {
 		Set<EntityRegion> regions = runtime.regionsOfTables( querySpaces );
 		if ( regions.isEmpty() ) {
 			return regions;
@@ -76,17 +78,25 @@ final class QueryConsistencyListener implements AutoFlushEventListener {
 				toFlush.add( region );
 			}
 		}
-		flush( runtime, toFlush );
+		flush( runtime, toFlush, holdsRows );
 		return regions;
 	}
 
-	static void flush(WriteBehindRuntime runtime, java.util.Collection<EntityRegion> toFlush) {
+	/**
+	 * {@code holdsRows}: the query's transaction holds rows it wrote for an earlier query, which a pending write may
+	 * wait for (the message says so).
+	 */
+	static void flush(WriteBehindRuntime runtime, java.util.Collection<EntityRegion> toFlush, boolean holdsRows) {
 		if ( !toFlush.isEmpty() ) {
 			long timeout = runtime.config().shutdownTimeoutMs;
 			if ( !runtime.flush( toFlush, Duration.ofMillis( timeout ) ) ) {
 				throw new PersistenceException( runtime.logPrefix() + "The pending writes of " + names( toFlush )
 						+ " could not be flushed before a query within " + timeout
-						+ " ms (hibernate.writebehind.shutdown_timeout_ms); the query would not see them" );
+						+ " ms (hibernate.writebehind.shutdown_timeout_ms); the query would not see them"
+						+ ( holdsRows ? ". This transaction holds rows it wrote for an earlier query, and a pending "
+								+ "write of another transaction may be waiting for one of them (on MySQL/MariaDB a "
+								+ "foreign-key check waits for the referenced row): end the transaction, or run the "
+								+ "query before writing the rows that others reference" : "" ) );
 			}
 		}
 	}

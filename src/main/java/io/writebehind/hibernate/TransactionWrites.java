@@ -107,6 +107,16 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		return false;
 	}
 
+	/** Whether this transaction wrote rows itself (it holds their locks in the database until it ends). */
+	boolean holdsRows() {
+		for ( Write write : writes.values() ) {
+			if ( write.writtenInTransaction != null ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	/** Whether the database lacks the latest state of the write, as this transaction sees the database. */
 	private static boolean unwritten(Write write) {
 		if ( write.latest == write.writtenInTransaction ) {
@@ -162,7 +172,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 				toFlush.add( region );
 			}
 		}
-		QueryConsistencyListener.flush( runtime, toFlush );
+		QueryConsistencyListener.flush( runtime, toFlush, holdsRows() );
 		toWrite.sort( java.util.Comparator.comparingInt( write -> write.region.index() ) );
 		io.writebehind.internal.flush.EntityWriter writer = new io.writebehind.internal.flush.EntityWriter( session.getFactory() );
 		for ( Write write : toWrite ) {

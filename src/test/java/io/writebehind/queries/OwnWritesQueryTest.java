@@ -3,6 +3,7 @@ package io.writebehind.queries;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 import org.hibernate.query.NativeQuery;
@@ -15,8 +16,12 @@ import io.writebehind.queries.QueryEntities.Category;
 import io.writebehind.queries.QueryEntities.EventualItem;
 import io.writebehind.queries.QueryEntities.Item;
 import io.writebehind.queries.QueryEntities.PlainItem;
+import io.writebehind.WriteBehind;
+import io.writebehind.WriteBehindSettings;
 import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
+import jakarta.persistence.PersistenceException;
 import jakarta.persistence.OptimisticLockException;
 import jakarta.persistence.RollbackException;
 import jakarta.persistence.criteria.CriteriaBuilder;
@@ -299,6 +304,50 @@ class OwnWritesQueryTest extends WriteBehindTestBase {
 		assertEquals( List.of(), writeBehind().failedWrites() );
 		assertEquals( 1, count( "select count(*) from wbq_shelf" ) );
 		assertEquals( 1, count( "select count(*) from wbq_box where id = 3 and shelf_id = 2" ) );
+	}
+
+	/**
+	 * A transaction holds a row it wrote for a query; another transaction then commits a write referencing that row,
+	 * and the first one queries again. Where the database lets the flusher's foreign-key check pass the lock (H2,
+	 * PostgreSQL) the query sees it; where the check waits for the lock (MariaDB's InnoDB) the query fails at
+	 * shutdown_timeout_ms with a message saying why. Either way, nothing is lost once the first transaction ends.
+	 */
+	@Test
+	void aPendingWriteWaitingForARowTheTransactionWroteIsExplainedAndNotLost() {
+		EntityManagerFactory quick = buildFactory( connections, Map.of( WriteBehindSettings.SHUTDOWN_TIMEOUT_MS, "1500",
+				"hibernate.hbm2ddl.auto", "none" ) );
+		try {
+			inTransaction( quick, em -> em.persist( new Shelf( 1L, "shelf" ) ) );
+			WriteBehind.of( quick ).flush();
+			EntityManager first = quick.createEntityManager();
+			try {
+				first.getTransaction().begin();
+				first.find( Shelf.class, 1L ).name = "renamed";
+				assertEquals( 1L, first.createQuery( "select count(s) from Shelf s", Long.class ).getSingleResult() );
+				inTransaction( quick, em -> em.persist( new Box( 1L, 1, em.find( Shelf.class, 1L ) ) ) );
+				try {
+					assertEquals( 1L, first.createQuery( "select count(b) from Box b", Long.class ).getSingleResult() );
+				}
+				catch (PersistenceException waited) {
+					assertTrue( waited.getMessage().contains( "holds rows it wrote for an earlier query" ), waited.getMessage() );
+				}
+				if ( first.getTransaction().isActive() && !first.getTransaction().getRollbackOnly() ) {
+					first.getTransaction().commit();
+				}
+				else if ( first.getTransaction().isActive() ) {
+					first.getTransaction().rollback();
+				}
+			}
+			finally {
+				first.close();
+			}
+			assertTrue( WriteBehind.of( quick ).flush( java.time.Duration.ofMinutes( 2 ) ) );
+			assertEquals( List.of(), WriteBehind.of( quick ).failedWrites() );
+			assertEquals( 1, count( "select count(*) from wbq_box where id = 1 and shelf_id = 1" ) );
+		}
+		finally {
+			quick.close();
+		}
 	}
 
 	@Test
