@@ -58,7 +58,7 @@ final class QueriesOutsideTransactions implements JdbcSelectExecutor {
 		}
 		WriteBehindRuntime runtime = WriteBehindRuntime.of( session.getFactory() );
 		if ( runtime != null ) {
-			QueryConsistencyListener.flushBeforeStatement( runtime, select.getAffectedTableNames(), false, null, false );
+			QueryConsistencyListener.flushBeforeStatement( runtime, select.getAffectedTableNames(), false, null, () -> false );
 		}
 	}
 

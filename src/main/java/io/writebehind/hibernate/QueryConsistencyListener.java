@@ -24,6 +24,9 @@ import jakarta.persistence.PersistenceException;
  * only of entities with {@code QueryConsistency.FLUSH}; for a bulk statement always), one batched flush per table.</li>
  * <li>A bulk statement changes rows behind the cache: the clean entries of those entities are forgotten before it
  * runs and again when its transaction completes, so no read serves a row it changed or removed.</li>
+ * <li>Outside a transaction Hibernate fires no auto-flush event: {@link QueriesOutsideTransactions} applies the same
+ * rule to queries there.</li>
+ * <li>{@link OwnWrites}, after Hibernate's own auto-flush: the query sees its own transaction's writes.</li>
  * </ul>
  * Runs on the application thread of the session.
  */
@@ -46,7 +49,7 @@ final class QueryConsistencyListener implements AutoFlushEventListener {
 		boolean[] mutation = new boolean[1];
 		TransactionWrites own = installation.ownWrites( event.getSession() );
 		Set<EntityRegion> regions = flushBeforeStatement( runtime, event.getQuerySpaces(), null, mutation,
-				own != null && own.holdsRows() );
+				() -> own != null && own.holdsRows() );
 		if ( mutation[0] && !regions.isEmpty() ) {
 			regions.forEach( EntityRegion::invalidateAll );
 			EventSource session = event.getSession();
@@ -63,7 +66,7 @@ final class QueryConsistencyListener implements AutoFlushEventListener {
 	 * ({@link QueriesOutsideTransactions}).
 	 */
 	static Set<EntityRegion> flushBeforeStatement(WriteBehindRuntime runtime, Set<String> querySpaces,
-			Boolean mutation, boolean[] found, boolean holdsRows) {
+			Boolean mutation, boolean[] found, java.util.function.BooleanSupplier holdsRows) {
 		Set<EntityRegion> regions = runtime.regionsOfTables( querySpaces );
 		if ( regions.isEmpty() ) {
 			return regions;
@@ -86,14 +89,15 @@ final class QueryConsistencyListener implements AutoFlushEventListener {
 	 * {@code holdsRows}: the query's transaction holds rows it wrote for an earlier query, which a pending write may
 	 * wait for (the message says so).
 	 */
-	static void flush(WriteBehindRuntime runtime, java.util.Collection<EntityRegion> toFlush, boolean holdsRows) {
+	static void flush(WriteBehindRuntime runtime, java.util.Collection<EntityRegion> toFlush,
+			java.util.function.BooleanSupplier holdsRows) {
 		if ( !toFlush.isEmpty() ) {
 			long timeout = runtime.config().shutdownTimeoutMs;
 			if ( !runtime.flush( toFlush, Duration.ofMillis( timeout ) ) ) {
 				throw new PersistenceException( runtime.logPrefix() + "The pending writes of " + names( toFlush )
 						+ " could not be flushed before a query within " + timeout
 						+ " ms (hibernate.writebehind.shutdown_timeout_ms); the query would not see them"
-						+ ( holdsRows ? ". This transaction holds rows it wrote for an earlier query, and a pending "
+						+ ( holdsRows.getAsBoolean() ? ". This transaction holds rows it wrote for an earlier query, and a pending "
 								+ "write of another transaction may be waiting for one of them (on MySQL/MariaDB a "
 								+ "foreign-key check waits for the referenced row): end the transaction, or run the "
 								+ "query before writing the rows that others reference" : "" ) );

@@ -172,7 +172,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 				toFlush.add( region );
 			}
 		}
-		QueryConsistencyListener.flush( runtime, toFlush, holdsRows() );
+		QueryConsistencyListener.flush( runtime, toFlush, this::holdsRows );
 		toWrite.sort( java.util.Comparator.comparingInt( write -> write.region.index() ) );
 		io.writebehind.internal.flush.EntityWriter writer = new io.writebehind.internal.flush.EntityWriter( session.getFactory() );
 		for ( Write write : toWrite ) {
