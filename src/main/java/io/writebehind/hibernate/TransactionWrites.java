@@ -37,7 +37,11 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		/** For a new entity: what is needed to insert it in this transaction after all. */
 		Object entity;
 		EntityPersister persister;
-		/** The state inserted by this transaction itself, if it had to (see {@link #writeNowIfNew}). */
+		/**
+		 * The state this transaction itself wrote to the database, in its own transaction, if it had to (for a foreign
+		 * key, see {@link #writeNowIfNew}, or before a query, see {@link #writeForQuery}); {@code baseExists} and
+		 * {@code baseVersion} stay what the transaction read, for the check at commit.
+		 */
 		EntitySnapshot writtenInTransaction;
 		/** The position of this write in the transaction's journal record (-1: not in it). */
 		int journalIndex = -1;
@@ -81,17 +85,114 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	 */
 	boolean writeNowIfNew(EntityRegion region, Object id, SharedSessionContractImplementor session) {
 		Write write = writes.get( new Key( region, id ) );
-		if ( write == null || write.baseExists || write.latest.isDeleted() || write.entity == null ) {
+		if ( write == null || write.baseExists || write.latest.isDeleted() || write.entity == null
+				|| write.writtenInTransaction != null ) {
 			return false;
 		}
 		var entry = session.getPersistenceContextInternal().getEntry( write.entity );
 		Object[] state = entry.getLoadedState();
 		write.persister.getInsertCoordinator().insert( write.entity, id, state, session );
 		write.writtenInTransaction = write.latest;
-		write.baseExists = true;
-		write.baseVersion = write.latest.version();
 		write.entity = null;
 		return true;
+	}
+
+	/** Whether this transaction captured writes of these regions that its own transaction has not written. */
+	boolean hasUnwritten(java.util.Set<EntityRegion> regions) {
+		for ( Write write : writes.values() ) {
+			if ( unwritten( write ) && regions.contains( write.region ) ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/** Whether this transaction wrote rows itself (it holds their locks in the database until it ends). */
+	boolean holdsRows() {
+		for ( Write write : writes.values() ) {
+			if ( write.writtenInTransaction != null ) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/** Whether the database lacks the latest state of the write, as this transaction sees the database. */
+	private static boolean unwritten(Write write) {
+		if ( write.latest == write.writtenInTransaction ) {
+			return false;
+		}
+		// created and removed by this transaction, never written: nothing to write
+		return write.writtenInTransaction != null || write.baseExists || !write.latest.isDeleted();
+	}
+
+	/** Whether the row exists in the database as this transaction sees it, and its version there. */
+	private static boolean dbExists(Write write) {
+		return write.writtenInTransaction != null ? !write.writtenInTransaction.isDeleted() : write.baseExists;
+	}
+
+	private static Object dbVersion(Write write) {
+		return write.writtenInTransaction != null ? write.writtenInTransaction.version() : write.baseVersion;
+	}
+
+	/**
+	 * A query or bulk statement on the tables of {@code regions} is about to run in this transaction, after Hibernate's
+	 * own auto-flush captured the session's changes. If the transaction has writes there that the database lacks, ALL
+	 * its captured writes the database lacks are written now, in the application's transaction, through the session's
+	 * own JDBC connection and batch, as plain Hibernate flushes the whole session before such a query (so foreign keys
+	 * across the entities hold): inserts and updates in foreign-key order, then deletes in reverse, each update and
+	 * delete checked against the version the row has (as Hibernate's would). Before that the ids are reserved until
+	 * this transaction completes (another transaction's commit to one of them fails, as its write would wait for the
+	 * rows this transaction now locks), and earlier transactions' pending writes of their entities are flushed, so
+	 * writes of one id reach the database in commit order. At commit these states are published as already written
+	 * (nothing queued for them); a rollback undoes them in the database and leaves no trace in cache or queue.
+	 */
+	void writeForQuery(java.util.Set<EntityRegion> regions, SharedSessionContractImplementor session) {
+		if ( !hasUnwritten( regions ) ) {
+			return;
+		}
+		List<Write> toWrite = new ArrayList<>();
+		java.util.Set<EntityRegion> toFlush = new java.util.LinkedHashSet<>();
+		int last = -1;
+		for ( Write write : writes.values() ) {
+			if ( !unwritten( write ) ) {
+				continue;
+			}
+			if ( write.region.reserve( write.id, this ) != null ) {
+				throw new StaleObjectStateException( write.latest.entityName(), write.id,
+						"another transaction is committing the same id, or has written it for a query and not ended" );
+			}
+			reserved.add( write );
+			toWrite.add( write );
+			last = Math.max( last, write.region.index() );
+		}
+		// rows they reference may be pending inserts of entities before them in foreign-key order
+		for ( EntityRegion region : runtime.regions() ) {
+			if ( region.index() <= last && region.pendingCount() > 0 ) {
+				toFlush.add( region );
+			}
+		}
+		QueryConsistencyListener.flush( runtime, toFlush, this::holdsRows );
+		toWrite.sort( java.util.Comparator.comparingInt( write -> write.region.index() ) );
+		io.writebehind.internal.flush.EntityWriter writer = new io.writebehind.internal.flush.EntityWriter( session.getFactory() );
+		for ( Write write : toWrite ) {
+			if ( !write.latest.isDeleted() ) {
+				writer.write( dbExists( write ) ? io.writebehind.FailedWrite.Operation.UPDATE
+						: io.writebehind.FailedWrite.Operation.INSERT, write.latest, write.id, dbVersion( write ), session );
+			}
+		}
+		for ( int i = toWrite.size() - 1; i >= 0; i-- ) {
+			Write write = toWrite.get( i );
+			if ( write.latest.isDeleted() && dbExists( write ) ) {
+				writer.write( io.writebehind.FailedWrite.Operation.DELETE, write.latest, write.id, dbVersion( write ),
+						session );
+			}
+		}
+		session.getJdbcCoordinator().executeBatch();
+		for ( Write write : toWrite ) {
+			write.writtenInTransaction = write.latest;
+			write.entity = null;
+		}
 	}
 
 	void update(EntityRegion region, Object id, EntitySnapshot state, Object baseVersion, EntityPersister persister) {
@@ -118,12 +219,18 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 			for ( Write write : writes.values() ) {
 				// versioned writes and inserts hold their id until published, so that two transactions based on the
 				// same version (or inserting the same id) cannot both pass the check; unversioned updates: last wins
-				if ( write.region.versioned() || !write.baseExists ) {
+				if ( write.region.versioned() || !write.baseExists || write.writtenInTransaction != null ) {
 					if ( write.region.reserve( write.id, this ) != null ) {
 						throw new StaleObjectStateException( write.latest.entityName(), write.id,
 								"another transaction is committing a write to the same id" );
 					}
 					reserved.add( write );
+				}
+				else if ( write.region.reservedByOther( write.id, this ) ) {
+					// another transaction holds the id: it is committing it, or wrote it for a query (its row is
+					// locked in the database until that transaction ends)
+					throw new StaleObjectStateException( write.latest.entityName(), write.id,
+							"another transaction is committing or has written a write to the same id" );
 				}
 				check( write, session );
 			}
@@ -138,8 +245,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	}
 
 	private void check(Write write, SharedSessionContractImplementor session) {
-		if ( write.baseExists && write.writtenInTransaction == null
-				&& write.region.remotelyNewer( write.id, write.baseVersion ) ) {
+		if ( write.baseExists && write.region.remotelyNewer( write.id, write.baseVersion ) ) {
 			throw new StaleObjectStateException( write.latest.entityName(), write.id, "version " + write.baseVersion
 					+ " was read, but another application node has committed a newer version" );
 		}
@@ -209,10 +315,10 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		}
 		List<io.writebehind.cluster.internal.VersionLedger.Claim> claims = null;
 		for ( Write write : writes.values() ) {
-			if ( !write.baseExists && write.latest.isDeleted() || !coherence.ledgered( write.region ) ) {
+			if ( nothingHappened( write ) || !coherence.ledgered( write.region ) ) {
 				continue; // created and removed by this transaction, or not in the ledger
 			}
-			boolean inserted = !write.baseExists || write.latest == write.writtenInTransaction;
+			boolean inserted = !write.baseExists;
 			if ( claims == null ) {
 				claims = new ArrayList<>( writes.size() );
 			}
@@ -227,7 +333,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		// an id that already has a pending write takes no new room (its commits coalesce)
 		int needed = 0;
 		for ( Write write : writes.values() ) {
-			if ( !write.region.isPending( write.id ) ) {
+			if ( write.latest != write.writtenInTransaction && !write.region.isPending( write.id ) ) {
 				needed++;
 			}
 		}
@@ -266,16 +372,22 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 				long journalSeq = appendToJournal( session );
 				int created = 0;
 				for ( Write write : writes.values() ) {
-					if ( !write.baseExists && write.latest.isDeleted() ) {
+					if ( nothingHappened( write ) ) {
 						continue; // created and removed by this transaction: nothing happened
 					}
 					long seq = write.journalIndex >= 0 ? journalSeq : 0;
 					if ( write.latest == write.writtenInTransaction ) {
 						write.region.publishWritten( write.id, write.latest, seq, write.journalIndex );
 					}
-					else if ( write.region.publish( write.id, write.latest, write.baseExists, write.baseVersion, seq,
-							write.journalIndex ) ) {
-						created++;
+					else {
+						if ( write.writtenInTransaction != null ) {
+							// changed again after its own transaction wrote it: written behind, based on that row
+							write.region.publishWritten( write.id, write.writtenInTransaction, 0, -1 );
+						}
+						if ( write.region.publish( write.id, write.latest, dbExists( write ), dbVersion( write ), seq,
+								write.journalIndex ) ) {
+							created++;
+						}
 					}
 					runtime.announce( write.region, write.id, write.latest );
 				}
@@ -306,22 +418,36 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 			return 0;
 		}
 		List<io.writebehind.internal.journal.StateCodec.JournalWrite> entries = new ArrayList<>();
+		List<Integer> alreadyWritten = null;
 		for ( Write write : writes.values() ) {
-			if ( !write.baseExists && write.latest.isDeleted() ) {
+			if ( nothingHappened( write ) ) {
 				continue;
 			}
 			write.journalIndex = entries.size();
-			var low = write.latest == write.writtenInTransaction
-					? new io.writebehind.internal.queue.PendingWrite.JournalBase( true, write.latest.version(), null )
+			// a state its own transaction wrote: the chain of this node's writes of the id starts at that row
+			var low = write.writtenInTransaction != null
+					? new io.writebehind.internal.queue.PendingWrite.JournalBase( dbExists( write ), dbVersion( write ), null )
 					: write.region.journalLow( write.id, write.baseExists, write.baseVersion );
 			entries.add( io.writebehind.internal.journal.JournalSupport.write( write.latest.entityName(), write.id,
-					write.latest, low.lowExists(), low.lowVersion(), write.latest.isDeleted() ? write.baseVersion : null ) );
+					write.latest, low.lowExists(), low.lowVersion(), write.latest.isDeleted() ? dbVersion( write ) : null ) );
+			if ( write.latest == write.writtenInTransaction ) {
+				if ( alreadyWritten == null ) {
+					alreadyWritten = new ArrayList<>();
+				}
+				alreadyWritten.add( write.journalIndex );
+			}
 		}
 		if ( entries.isEmpty() ) {
 			return 0;
 		}
 		try {
-			return journal.append( entries, session );
+			long seq = journal.append( entries, session );
+			if ( alreadyWritten != null ) {
+				// committed with the application's transaction: a restart need not replay them (the record still
+				// supersedes older records of these ids)
+				journal.written( seq, alreadyWritten );
+			}
+			return seq;
 		}
 		catch (RuntimeException e) {
 			org.jboss.logging.Logger.getLogger( TransactionWrites.class ).errorf( e, "%sThe writes of a committed "
@@ -329,6 +455,11 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 					+ "reach the database loses them", runtime.logPrefix(), this );
 			return 0;
 		}
+	}
+
+	/** Created and removed by this transaction, and never written to the database: nothing happened. */
+	private static boolean nothingHappened(Write write) {
+		return !write.baseExists && write.latest.isDeleted() && write.writtenInTransaction == null;
 	}
 
 	/** The writes are published (with their place in the journal): its checkpoint may pass their record once written. */

@@ -79,6 +79,7 @@ public class WriteBehindIntegrator implements Integrator {
 		registry.prependListeners( EventType.REFRESH, new CacheReadListeners.FlushBeforeRefresh( installation ) );
 		registry.prependListeners( EventType.INIT_COLLECTION, new CacheReadListeners.FlushBeforeCollectionLoad( installation ) );
 		registry.prependListeners( EventType.AUTO_FLUSH, new QueryConsistencyListener( installation ) );
+		registry.appendListeners( EventType.AUTO_FLUSH, new QueryConsistencyListener.OwnWrites( installation ) );
 		var loadGroup = registry.getEventListenerGroup( EventType.LOAD );
 		loadGroup.addDuplicationStrategy( new ReplaceDefaultLoadListener() );
 		loadGroup.appendListener( new CacheReadListeners.Load( installation ) );
@@ -146,6 +147,9 @@ public class WriteBehindIntegrator implements Integrator {
 		installation.runtime( runtime );
 		runtime.start();
 		LOG.active( runtime.logPrefix(), runtime.describe(), unversioned, config );
+		if ( !( factory.getJdbcServices() instanceof QueriesOutsideTransactions.Services ) ) {
+			LOG.queriesOutsideTransactionsNotSeen( runtime.logPrefix(), factory.getJdbcServices().getClass().getName() );
+		}
 		if ( !Boolean.parseBoolean( String.valueOf( settings.get( JdbcSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT ) ) ) ) {
 			LOG.autocommitHint( runtime.logPrefix(), JdbcSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT );
 		}

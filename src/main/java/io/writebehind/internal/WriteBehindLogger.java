@@ -197,4 +197,12 @@ public interface WriteBehindLogger extends BasicLogger {
 
 	@Message(id = 322, value = "%s%d committed write(s) did NOT reach the database at JVM exit (%s): %s")
 	String writesLostAtExit(String prefix, long pending, String why, Map<String, Integer> left);
+	// ---------------------------------------------------------------- queries (300-319)
+
+	@LogMessage(level = WARN)
+	@Message(id = 300, value = "%sQueries run outside a transaction will not see pending writes: the factory's JdbcServices "
+			+ "is %s, not write-behind's (the service registry was built without the ServiceContributors listed in "
+			+ "META-INF/services, or with another JdbcServices). Run such queries in a transaction, or let Hibernate "
+			+ "discover io.writebehind.hibernate.WriteBehindServiceContributor.")
+	void queriesOutsideTransactionsNotSeen(String prefix, String jdbcServices);
 }

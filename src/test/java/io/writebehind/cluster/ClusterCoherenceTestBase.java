@@ -375,6 +375,40 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 	 * A node whose schema management recreates the tables clears the ledger's rows of its entities: an id claimed
 	 * before may be persisted again at once.
 	 */
+	/**
+	 * Issue 13, point 8: a transaction that queried its own write wrote it in its own transaction; its commit is still
+	 * claimed in the ledger and announced, so the other node evicts the id and a commit there based on the older
+	 * version fails.
+	 */
+	@Test
+	void aCommitWrittenForItsOwnQueryIsAnnouncedAndClaimed() {
+		EntityManagerFactory nodeB = node( Map.of() );
+		awaitListening( emf );
+		inTransaction( nodeB, em -> em.persist( new Counter( 1L, "hot", 10 ) ) );
+		WriteBehind.of( nodeB ).flush();
+		assertNotNull( region( nodeB ).lookup( 1L ), "node B cached its write" );
+		var stale = nodeB.createEntityManager();
+		stale.getTransaction().begin();
+		stale.find( Counter.class, 1L ).increment();
+
+		long start = System.nanoTime();
+		inTransaction( em -> {
+			em.find( Counter.class, 1L ).increment();
+			assertEquals( 11L, em.createQuery( "select c.total from Counter c where c.id = 1", Long.class ).getSingleResult() );
+		} );
+		assertEquals( 0, writeBehind().stats().pending(), "written by the transaction itself" );
+		assertEquals( 11, count( "select total from wb_counter where id = 1" ) );
+		awaitEvicted( nodeB, 1L, start );
+		RollbackException refused = assertThrows( RollbackException.class, () -> stale.getTransaction().commit() );
+		assertTrue( isOptimisticLockFailure( refused ), refused.toString() );
+		stale.close();
+		assertEquals( 11, total( nodeB, 1L ) );
+		inTransaction( nodeB, em -> em.find( Counter.class, 1L ).increment() );
+		WriteBehind.of( nodeB ).flush();
+		assertEquals( 12, count( "select total from wb_counter where id = 1" ) );
+		assertEquals( 0, writeBehind().stats().conflicts() + WriteBehind.of( nodeB ).stats().conflicts() );
+	}
+
 	@Test
 	void aNodeThatRecreatesTheSchemaClearsTheLedgerOfItsEntities() {
 		inTransaction( em -> em.persist( new Counter( 9L, "before", 1 ) ) );

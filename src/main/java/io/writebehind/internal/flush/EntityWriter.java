@@ -20,32 +20,41 @@ import io.writebehind.internal.queue.FlushItem;
  * Associations are written from their ids: each to-one value becomes an uninitialised proxy of its target, so writing
  * a foreign key never selects the target row. Stateless and thread-safe.
  */
-final class EntityWriter {
+public final class EntityWriter {
 
 	private final SessionFactoryImplementor factory;
 
-	EntityWriter(SessionFactoryImplementor factory) {
+	public EntityWriter(SessionFactoryImplementor factory) {
 		this.factory = factory;
 	}
 
 	void write(FlushItem item, SharedSessionContractImplementor session) {
-		EntityPersister persister = persister( item );
-		Object id = item.id();
-		switch ( item.operation ) {
+		write( item.operation, item.snapshot, item.id(), item.dbVersion, session );
+	}
+
+	/**
+	 * Writes {@code snapshot} of an id whose row has {@code dbVersion} (for an update or delete: checked), through
+	 * {@code session}: the flusher's stateless session, or an application session writing its own transaction's writes
+	 * before a query (the statements join that session's JDBC batch).
+	 */
+	public void write(io.writebehind.FailedWrite.Operation operation, io.writebehind.internal.cache.EntitySnapshot snapshot,
+			Object id, Object dbVersion, SharedSessionContractImplementor session) {
+		EntityPersister persister = factory.getMappingMetamodel().getEntityDescriptor( snapshot.entityName() );
+		switch ( operation ) {
 			case INSERT -> {
-				Object[] values = assemble( item, persister, session );
+				Object[] values = assemble( snapshot, persister, session );
 				Object entity = instantiate( persister, id, values, session );
 				persister.getInsertCoordinator().insert( entity, id, values, session );
 			}
 			case UPDATE -> {
-				Object[] values = assemble( item, persister, session );
+				Object[] values = assemble( snapshot, persister, session );
 				Object entity = instantiate( persister, id, values, session );
 				persister.getUpdateCoordinator()
-						.update( entity, id, null, values, item.dbVersion, null, null, false, session );
+						.update( entity, id, null, values, dbVersion, null, null, false, session );
 			}
 			case DELETE -> {
 				Object entity = persister.instantiate( id, session );
-				persister.getDeleteCoordinator().delete( entity, id, item.dbVersion, session );
+				persister.getDeleteCoordinator().delete( entity, id, dbVersion, session );
 			}
 		}
 	}
@@ -56,7 +65,7 @@ final class EntityWriter {
 			return null;
 		}
 		EntityPersister persister = persister( item );
-		return instantiate( persister, item.id(), assemble( item, persister, session ), session );
+		return instantiate( persister, item.id(), assemble( item.snapshot, persister, session ), session );
 	}
 
 	/** The version the row has after the write. */
@@ -75,8 +84,9 @@ final class EntityWriter {
 		return entity;
 	}
 
-	private Object[] assemble(FlushItem item, EntityPersister persister, SharedSessionContractImplementor session) {
-		Serializable[] disassembled = item.snapshot.entry().getDisassembledState();
+	private Object[] assemble(io.writebehind.internal.cache.EntitySnapshot snapshot, EntityPersister persister,
+			SharedSessionContractImplementor session) {
+		Serializable[] disassembled = snapshot.entry().getDisassembledState();
 		Type[] types = persister.getPropertyTypes();
 		Object[] values = new Object[types.length];
 		for ( int i = 0; i < types.length; i++ ) {

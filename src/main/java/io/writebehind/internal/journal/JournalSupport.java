@@ -199,6 +199,23 @@ public final class JournalSupport implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Writes of transaction record {@code seq} (at these positions) that their application transaction wrote to the
+	 * database itself, before a query: records that a restart need not replay them. Never throws.
+	 */
+	public void written(long seq, List<Integer> indexes) {
+		java.nio.ByteBuffer payload = java.nio.ByteBuffer.allocate( 4 + 12 * indexes.size() ).putInt( indexes.size() );
+		for ( int index : indexes ) {
+			payload.putLong( seq ).putInt( index );
+		}
+		try {
+			journal.appendWritten( payload.array() );
+		}
+		catch (RuntimeException e) {
+			LOG.debugf( "%sCould not note written writes in the journal: %s", logPrefix, e );
+		}
+	}
+
 	/** Deletes the segments whose writes all reached the database (or are superseded). */
 	public int checkpoint() {
 		long lowWater = journal.lowestUnpublished();

@@ -192,6 +192,12 @@ public final class EntityRegion {
 		return previous == null || previous == owner ? null : previous;
 	}
 
+	/** Whether a transaction other than {@code owner} holds the id (see {@link #reserve}). */
+	public boolean reservedByOther(Object id, Object owner) {
+		Object holder = reservations.get( id );
+		return holder != null && holder != owner;
+	}
+
 	public void release(Object id, Object owner) {
 		reservations.remove( id, owner );
 	}
@@ -570,7 +576,8 @@ public final class EntityRegion {
 
 	/**
 	 * A committed write that the application's own transaction already wrote to the database (to satisfy a foreign key
-	 * of an entity that is not opted in): cached as clean, unless a newer write of the id is pending.
+	 * of an entity that is not opted in, or before a query of that transaction): cached as clean, unless a newer write
+	 * of the id is pending.
 	 */
 	public void publishWritten(Object id, EntitySnapshot snapshot, long journalSeq, int journalIndex) {
 		pending.compute( id, (key, write) -> {
@@ -582,7 +589,7 @@ public final class EntityRegion {
 				write.latest = snapshot;
 				write.seq++;
 				journalPosition( write, journalSeq, journalIndex );
-				write.dbExists = true;
+				write.dbExists = !snapshot.isDeleted();
 				write.dbVersion = snapshot.version();
 				if ( write.queuedTicket == 0 ) {
 					write.partition.enqueue( write );
