@@ -174,4 +174,24 @@ public interface WriteBehindLogger extends BasicLogger {
 			+ "may come from an older snapshot and are not cached; write-behind's own writes are. Use READ COMMITTED "
 			+ "(hibernate.connection.isolation=2) to let database reads fill the cache too.")
 	void snapshotReads(String prefix, int isolation);
+
+	// ---------------------------------------------------------------- security (ids 380-399)
+
+	@LogMessage(level = WARN)
+	@Message(id = 380, value = "%sIgnored %d coherence message(s) on the %s that were malformed, unsigned or badly signed "
+			+ "(the latest: %s): a node with another (or no) hibernate.writebehind.cluster.secret, another "
+			+ "version, or someone else publishing on the channel. Logged at most once a minute, with the count since "
+			+ "the previous line; all are counted in ClusterStats.malformedMessages")
+	void malformedMessages(String prefix, long count, String channel, String latest);
+
+	@LogMessage(level = WARN)
+	@Message(id = 381, value = "%sThe journal directory %s (hibernate.writebehind.journal.dir) is readable by other users "
+			+ "(permissions %s): the journal holds the state of committed entities, possibly personal data. Run "
+			+ "chmod 700 on it (write-behind creates it rwx------ and its files rw-------)")
+	void journalDirectoryReadable(String prefix, Object dir, String permissions);
+
+	@LogMessage(level = INFO)
+	@Message(id = 382, value = "%sThe journal directory %s is on a file system without POSIX permissions: its files get the "
+			+ "directory's access rules (Windows: its ACL); make sure only the application's account can read it")
+	void journalWithoutPosixPermissions(String prefix, Object dir);
 }
