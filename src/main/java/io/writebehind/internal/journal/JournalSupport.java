@@ -35,6 +35,8 @@ public final class JournalSupport implements AutoCloseable {
 	private Journal journal;
 	private Thread timer;
 	private volatile boolean stopping;
+	/** The timer waits on it; {@link #close()} wakes it (an interrupt would close the segment's channel mid-force). */
+	private final Object timerLock = new Object();
 
 	private JournalSupport(JournalConfig config, String logPrefix, StateCodec codec, Supplier<List<EntityRegion>> regions) {
 		this.config = config;
@@ -243,12 +245,19 @@ public final class JournalSupport implements AutoCloseable {
 				? Math.min( config.fsyncIntervalMs, config.checkpointIntervalMs ) : config.checkpointIntervalMs;
 		while ( !stopping ) {
 			try {
-				Thread.sleep( tick );
+				synchronized ( timerLock ) {
+					if ( !stopping ) {
+						timerLock.wait( tick );
+					}
+				}
 			}
 			catch (InterruptedException e) {
 				if ( stopping ) {
 					return;
 				}
+			}
+			if ( stopping ) {
+				return;
 			}
 			try {
 				long now = System.nanoTime();
@@ -274,7 +283,11 @@ public final class JournalSupport implements AutoCloseable {
 	@Override
 	public void close() {
 		stopping = true;
-		timer.interrupt();
+		// not interrupted: a FileChannel whose thread is interrupted in a force closes itself ("Final journal
+		// checkpoint failed: ClosedChannelException", and a clean close that left its segments behind)
+		synchronized ( timerLock ) {
+			timerLock.notifyAll();
+		}
 		try {
 			timer.join( 5_000 );
 		}
