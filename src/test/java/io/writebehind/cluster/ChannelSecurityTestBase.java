@@ -65,6 +65,11 @@ abstract class ChannelSecurityTestBase extends WriteBehindTestBase {
 		return new Class<?>[] { Counter.class };
 	}
 
+	@Override
+	protected Integer transactionIsolation() {
+		return java.sql.Connection.TRANSACTION_READ_COMMITTED;
+	}
+
 	@BeforeEach
 	void captureLogs() {
 		for ( Logger logger : captured ) {
@@ -91,6 +96,7 @@ abstract class ChannelSecurityTestBase extends WriteBehindTestBase {
 	/** A node on this test's schema with these cluster settings (the channel name added); not awaited. */
 	protected EntityManagerFactory node(Map<String, Object> overrides) {
 		CountingConnectionProvider provider = new CountingConnectionProvider( schema, true );
+		provider.isolation( java.sql.Connection.TRANSACTION_READ_COMMITTED ); // rows read are cached (MariaDB: REPEATABLE READ)
 		providers.add( provider );
 		Map<String, Object> settings = new HashMap<>( overrides );
 		settings.putIfAbsent( "hibernate.hbm2ddl.auto", "none" );
