@@ -147,17 +147,25 @@ abstract class ChannelSecurityTestBase extends WriteBehindTestBase {
 			}
 		} );
 		WriteBehind.of( writer ).flush();
-		// the writer's messages of the insert may arrive after a first read and evict it: read until cached
-		long[] before = new long[1];
-		await( () -> {
-			before[0] = fromTransaction( reader, em -> em.find( Counter.class, id ).getTotal() );
-			return region( reader ).lookup( id ) != null;
-		}, "the reader did not cache id " + id );
+		long[] before = { readUntilCached( reader, id ) };
 		inTransaction( writer, em -> em.find( Counter.class, id ).setTotal( before[0] + 1 ) );
 		WriteBehind.of( writer ).flush();
 		await( () -> region( reader ).lookup( id ) == null, "the reader did not evict id " + id );
 		long after = fromTransaction( reader, em -> em.find( Counter.class, id ).getTotal() );
 		assertEquals( before[0] + 1, after );
+	}
+
+	/**
+	 * Reads the id on the node until the node caches it (a message of the writer's commit may arrive after a first
+	 * read and evict it, or mark it so that the read is not cached); returns its total.
+	 */
+	protected static long readUntilCached(EntityManagerFactory node, long id) {
+		long[] total = new long[1];
+		await( () -> {
+			total[0] = fromTransaction( node, em -> em.find( Counter.class, id ).getTotal() );
+			return region( node ).lookup( id ) != null;
+		}, "the node did not cache id " + id );
+		return total[0];
 	}
 
 	protected static String text(LogRecord record) {

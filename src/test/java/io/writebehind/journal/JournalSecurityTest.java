@@ -92,6 +92,25 @@ class JournalSecurityTest extends WriteBehindTestBase {
 	}
 
 	@Test
+	void ownerOnlyUnderAnOpenUmask() throws Exception {
+		Path dir = temp.resolve( "umask-000" ).resolve( "journal" );
+		List<String> command = new ArrayList<>( List.of( "sh", "-c", "umask 000; exec \"$@\"", "sh" ) );
+		command.addAll( io.writebehind.testing.ChildJvm.command( List.of(), JournalUmaskChild.class, dir ) );
+		Process child = io.writebehind.testing.ChildJvm.builder( command ).redirectErrorStream( true ).start();
+		String output = new String( child.getInputStream().readAllBytes() );
+		assertTrue( child.waitFor( 120, java.util.concurrent.TimeUnit.SECONDS ), "the child did not end" );
+		assertEquals( 0, child.exitValue(), output );
+		// the parent the child created follows the umask; the journal's own directory and files do not
+		assertEquals( "rwxrwxrwx", permissions( dir.getParent() ) );
+		assertEquals( "rwx------", permissions( dir ) );
+		List<Path> files = files( dir );
+		assertEquals( 3, files.size(), files.toString() ); // lock, the segment written, the one rolled to
+		for ( Path file : files ) {
+			assertEquals( "rw-------", permissions( file ), file.toString() );
+		}
+	}
+
+	@Test
 	void aDirectoryOthersCanWriteToIsRefused() throws IOException {
 		Path open = temp.resolve( "open" );
 		Files.createDirectories( open );
