@@ -140,17 +140,25 @@ abstract class ChannelSecurityTestBase extends WriteBehindTestBase {
 	 * message) and then read the new total.
 	 */
 	protected void assertCoherent(EntityManagerFactory writer, EntityManagerFactory reader, long id) {
-		inTransaction( writer, em -> {
-			Counter counter = em.find( Counter.class, id );
-			if ( counter == null ) {
-				em.persist( new Counter( id, "c", 0 ) );
+		long received = coherence( reader ).messagesReceived();
+		boolean inserted = fromTransaction( writer, em -> {
+			if ( em.find( Counter.class, id ) != null ) {
+				return false;
 			}
+			em.persist( new Counter( id, "c", 0 ) );
+			return true;
 		} );
 		WriteBehind.of( writer ).flush();
+		if ( inserted ) {
+			// the insert's message, handled before the reader caches the row (else it would evict it later)
+			await( () -> coherence( reader ).messagesReceived() > received, "the reader did not hear the insert" );
+		}
 		long[] before = { readUntilCached( reader, id ) };
+		long beforeUpdate = coherence( reader ).messagesReceived();
 		inTransaction( writer, em -> em.find( Counter.class, id ).setTotal( before[0] + 1 ) );
 		WriteBehind.of( writer ).flush();
-		await( () -> region( reader ).lookup( id ) == null, "the reader did not evict id " + id );
+		await( () -> coherence( reader ).messagesReceived() > beforeUpdate && region( reader ).lookup( id ) == null,
+				"the reader did not evict id " + id );
 		long after = fromTransaction( reader, em -> em.find( Counter.class, id ).getTotal() );
 		assertEquals( before[0] + 1, after );
 	}

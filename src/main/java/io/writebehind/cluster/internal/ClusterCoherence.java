@@ -588,12 +588,14 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 		if ( nodeId.equals( message.origin() ) ) {
 			return;
 		}
-		received.incrementAndGet();
 		try {
 			handle( message );
 		}
 		catch (RuntimeException e) {
 			malformed( "handling it failed: " + e.getClass().getName() );
+		}
+		finally {
+			received.incrementAndGet(); // once handled: a test that sees the count sees the evictions
 		}
 	}
 
