@@ -86,6 +86,6 @@ public final class FailedWrite {
 	@Override
 	public String toString() {
 		return "FailedWrite[" + reason + " " + operation + " " + entityName + "#" + id + ", attempts=" + attempts
-				+ (cause == null ? "" : ", cause=" + cause) + "]";
+				+ (cause == null ? "" : ", cause=" + io.writebehind.internal.Causes.describe( cause )) + "]";
 	}
 }

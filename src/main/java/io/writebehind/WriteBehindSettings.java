@@ -190,6 +190,28 @@ public final class WriteBehindSettings {
 	public static final String CLUSTER_LEDGER_TABLE = PREFIX + "cluster.ledger_table";
 	public static final String DEFAULT_CLUSTER_LEDGER_TABLE = "writebehind_version_ledger";
 
+	/**
+	 * A shared secret of the nodes of one unit: with it, every coherence message carries an HMAC-SHA256 of its content,
+	 * and messages without one, or with one that does not check out, are ignored (counted as
+	 * {@code ClusterStats.malformedMessages}). At least 16 characters; the same on every node. Never logged. Default:
+	 * none (messages are not signed, and anyone who can publish on the channel can make nodes evict or flush early).
+	 */
+	public static final String CLUSTER_SECRET = PREFIX + "cluster.secret";
+
+	/**
+	 * For rotating {@link #CLUSTER_SECRET} without stopping every node: a second secret whose signatures are accepted
+	 * too (messages are signed with {@code cluster.secret} only). See the README, "Security". Default: none.
+	 */
+	public static final String CLUSTER_PREVIOUS_SECRET = PREFIX + "cluster.previous_secret";
+
+	/**
+	 * For {@code rediss://}: a PEM file of the certificates (certificate authorities, or the server's own) that the Redis
+	 * server's certificate must chain to. Default: none, the JVM's trust store ({@code javax.net.ssl.trustStore}, else
+	 * the JDK's {@code cacerts}). The server's certificate is always verified, with its host name, unless the URI says
+	 * otherwise ({@code ?verifyPeer=CA} or {@code NONE}).
+	 */
+	public static final String CLUSTER_REDIS_TRUSTED_CERTIFICATES = PREFIX + "cluster.redis_trusted_certificates";
+
 	private WriteBehindSettings() {
 	}
 }

@@ -63,9 +63,19 @@ public final class WriteBehindStats {
 	 * @param flushRequestsSent ids this node asked the other nodes to write now, after the ledger refused a commit of
 	 * them
 	 * @param flushRequestsServed pending writes this node wrote early because another node asked for them
+	 * @param malformedMessages messages received and ignored: not well-formed, or (with {@code cluster.secret}) not
+	 * signed or badly signed; logged at most once a minute (see the README, "Security")
 	 */
 	public record ClusterStats(String channel, boolean listening, long messagesSent, long messagesReceived,
-			long idsEvicted, long gaps, long commitsRefused, long flushRequestsSent, long flushRequestsServed) {
+			long idsEvicted, long gaps, long commitsRefused, long flushRequestsSent, long flushRequestsServed,
+			long malformedMessages) {
+
+		/** For the library's own use. */
+		public ClusterStats(String channel, boolean listening, long messagesSent, long messagesReceived,
+				long idsEvicted, long gaps, long commitsRefused, long flushRequestsSent, long flushRequestsServed) {
+			this( channel, listening, messagesSent, messagesReceived, idsEvicted, gaps, commitsRefused,
+					flushRequestsSent, flushRequestsServed, 0 );
+		}
 	}
 
 	/** For the library's own use. */

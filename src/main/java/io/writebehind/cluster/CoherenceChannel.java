@@ -19,8 +19,25 @@ public interface CoherenceChannel extends AutoCloseable {
 	/** What a channel tells its node. Implementations must be quick: no blocking, no I/O. */
 	interface Listener {
 
-		/** A message of any node, this node's own included (write-behind ignores those by their origin). */
+		/**
+		 * A message of any node, this node's own included (write-behind ignores those by their origin). Write-behind's
+		 * listener never throws, checks the signature ({@code cluster.secret}) and ignores (counts) what does not
+		 * check out.
+		 */
 		void received(CoherenceMessage message);
+
+		/**
+		 * A message as the channel carried it, as text: channels that carry text hand it here undecoded (anyone who
+		 * can publish on the channel can send anything). Write-behind's listener parses it, counts and ignores what is
+		 * malformed, and never throws. The default decodes it and passes a well-formed message to
+		 * {@link #received(CoherenceMessage)}.
+		 */
+		default void receivedText(String text) {
+			CoherenceMessage message = CoherenceMessage.decode( text );
+			if ( message != null ) {
+				received( message );
+			}
+		}
 
 		/** The channel lost its connection: messages published from now on may be missed. */
 		void disconnected(String reason);

@@ -10,14 +10,35 @@ import java.util.Objects;
  * that it fits any channel (PostgreSQL {@code NOTIFY} payloads are text of less than 8000 bytes):
  * {@code wb1|origin|W|entity|id~version,id~version,...}, where ids and versions are the string forms of Hibernate's
  * Java types of the entity's identifier and version (write-behind converts them back on the receiving node), and
- * {@code %}, {@code |}, {@code ,} and {@code ~} inside them are percent-escaped.
+ * {@code %}, {@code |}, {@code ,} and {@code ~} inside them are percent-escaped. With {@code cluster.secret}, a sixth
+ * field carries the signature: {@code ...|<base64url HMAC-SHA256 of the text before it>}.
+ * <p>
+ * Anyone who can publish on the channel can send any text: {@link #parse(String)} refuses what is not a well-formed
+ * message with {@link MalformedMessageException} (and nothing else), {@link #decode(String)} never throws; both take
+ * time and memory linear in the text, and refuse texts over {@link #MAX_TEXT_LENGTH} characters at once.
  *
  * @param origin the node that sent it (a random id per {@code EntityManagerFactory})
  * @param kind what the receivers do
  * @param entity the root entity name of the hierarchy ({@code null} for {@link Kind#FLUSH_ALL})
  * @param changes the changed ids, for {@link Kind#WRITES}; the ids asked for, for {@link Kind#FLUSH_REQUEST}; empty otherwise
+ * @param signature the sender's signature of the other fields ({@code cluster.secret}), {@code null} when unsigned
  */
-public record CoherenceMessage(String origin, Kind kind, String entity, List<Change> changes) {
+public record CoherenceMessage(String origin, Kind kind, String entity, List<Change> changes, String signature) {
+
+	/**
+	 * The longest text {@link #parse(String)} reads, in characters (the built-in channels carry less than 8,000 bytes;
+	 * write-behind never sends more, whatever a channel's {@link CoherenceChannel#maxPayloadBytes()}).
+	 */
+	public static final int MAX_TEXT_LENGTH = 65_536;
+
+	/** A text that is not a well-formed coherence message; the message says what is wrong, never quotes the text. */
+	public static final class MalformedMessageException extends IllegalArgumentException {
+		private static final long serialVersionUID = 1L;
+
+		public MalformedMessageException(String reason) {
+			super( reason );
+		}
+	}
 
 	/** What the receivers of a message do. */
 	public enum Kind {
@@ -64,6 +85,21 @@ public record CoherenceMessage(String origin, Kind kind, String entity, List<Cha
 		Objects.requireNonNull( origin, "origin" );
 		Objects.requireNonNull( kind, "kind" );
 		changes = changes == null ? List.of() : List.copyOf( changes );
+	}
+
+	/** An unsigned message. */
+	public CoherenceMessage(String origin, Kind kind, String entity, List<Change> changes) {
+		this( origin, kind, entity, changes, null );
+	}
+
+	/** This message with {@code signature} (the signature of {@link #unsigned()}'s encoding). */
+	public CoherenceMessage withSignature(String signature) {
+		return new CoherenceMessage( origin, kind, entity, changes, signature );
+	}
+
+	/** This message without its signature: what a signature is computed over ({@code unsigned().encode()}). */
+	public CoherenceMessage unsigned() {
+		return signature == null ? this : new CoherenceMessage( origin, kind, entity, changes, null );
 	}
 
 	public static CoherenceMessage writes(String origin, String entity, List<Change> changes) {
@@ -153,17 +189,46 @@ public record CoherenceMessage(String origin, Kind kind, String entity, List<Cha
 				text.append( "~-" );
 			}
 		}
+		if ( signature != null ) {
+			text.append( '|' ).append( signature );
+		}
 		return text.toString();
 	}
 
-	/** Parses an encoded message; {@code null} for text that is not one (another application on the same channel). */
+	/**
+	 * Parses an encoded message; {@code null} for text that is not one (another application on the same channel, or a
+	 * malformed or hostile text). Never throws.
+	 */
 	public static CoherenceMessage decode(String text) {
-		if ( text == null || !text.startsWith( MAGIC + "|" ) ) {
+		try {
+			return parse( text );
+		}
+		catch (MalformedMessageException e) {
 			return null;
 		}
-		String[] parts = text.split( "\\|", -1 );
-		if ( parts.length != 5 || parts[2].length() != 1 ) {
-			return null;
+	}
+
+	/**
+	 * Parses an encoded message, strictly: throws {@link MalformedMessageException} (only that) saying what is wrong
+	 * with a text that is not a well-formed message. Checks no signature (see {@link #signature()}).
+	 */
+	public static CoherenceMessage parse(String text) {
+		if ( text == null ) {
+			throw new MalformedMessageException( "no text" );
+		}
+		if ( text.length() > MAX_TEXT_LENGTH ) {
+			throw new MalformedMessageException( "text of " + text.length() + " characters, over the limit of "
+					+ MAX_TEXT_LENGTH );
+		}
+		if ( !text.startsWith( MAGIC + "|" ) ) {
+			throw new MalformedMessageException( "not a write-behind message (no '" + MAGIC + "|' prefix)" );
+		}
+		String[] parts = text.split( "\\|", 7 );
+		if ( parts.length != 5 && parts.length != 6 ) {
+			throw new MalformedMessageException( parts.length + " '|'-separated fields, must be 5 (6 when signed)" );
+		}
+		if ( parts[2].length() != 1 ) {
+			throw new MalformedMessageException( "kind field of " + parts[2].length() + " characters, must be 1" );
 		}
 		Kind kind = null;
 		for ( Kind k : Kind.values() ) {
@@ -172,28 +237,77 @@ public record CoherenceMessage(String origin, Kind kind, String entity, List<Cha
 			}
 		}
 		if ( kind == null ) {
-			return null;
+			throw new MalformedMessageException( "unknown kind (character " + (int) parts[2].charAt( 0 ) + ")" );
 		}
-		String entity = parts[3].isEmpty() ? null : unescape( parts[3] );
+		String origin = unescapeStrict( parts[1], "origin" );
+		if ( origin.isEmpty() ) {
+			throw new MalformedMessageException( "empty origin" );
+		}
+		String entity = parts[3].isEmpty() ? null : unescapeStrict( parts[3], "entity" );
+		if ( entity == null && kind != Kind.FLUSH_ALL ) {
+			throw new MalformedMessageException( "no entity in a message of kind " + kind );
+		}
 		List<Change> changes = new ArrayList<>();
 		if ( !parts[4].isEmpty() ) {
+			if ( kind != Kind.WRITES && kind != Kind.FLUSH_REQUEST ) {
+				throw new MalformedMessageException( "ids in a message of kind " + kind );
+			}
+			int index = 0;
 			for ( String item : parts[4].split( ",", -1 ) ) {
 				String[] fields = item.split( "~", -1 );
-				String id = unescape( fields[0] );
+				if ( fields.length > 3 ) {
+					throw new MalformedMessageException( "id " + index + " has " + fields.length + " '~'-separated fields, at most 3" );
+				}
+				String id = unescapeStrict( fields[0], "id" );
 				String version = null;
 				boolean removed = false;
 				for ( int i = 1; i < fields.length; i++ ) {
 					if ( fields[i].equals( "-" ) && i == fields.length - 1 ) {
 						removed = true;
 					}
+					else if ( i == 1 ) {
+						version = unescapeStrict( fields[i], "version" );
+					}
 					else {
-						version = unescape( fields[i] );
+						throw new MalformedMessageException( "id " + index + " has a third field other than '-'" );
 					}
 				}
 				changes.add( new Change( id, version, removed ) );
+				index++;
 			}
 		}
-		return new CoherenceMessage( unescape( parts[1] ), kind, entity, changes );
+		String signature = null;
+		if ( parts.length == 6 ) {
+			signature = parts[5];
+			if ( signature.isEmpty() || signature.length() > 128 ) {
+				throw new MalformedMessageException( "signature field of " + signature.length() + " characters" );
+			}
+		}
+		return new CoherenceMessage( origin, kind, entity, changes, signature );
+	}
+
+	/** Percent-unescapes; a {@code %} not followed by two hex digits is malformed. */
+	private static String unescapeStrict(String value, String field) {
+		if ( value.indexOf( '%' ) < 0 ) {
+			return value;
+		}
+		StringBuilder out = new StringBuilder( value.length() );
+		for ( int i = 0; i < value.length(); i++ ) {
+			char c = value.charAt( i );
+			if ( c == '%' ) {
+				int high = i + 1 < value.length() ? hex( value.charAt( i + 1 ) ) : -1;
+				int low = i + 2 < value.length() ? hex( value.charAt( i + 2 ) ) : -1;
+				if ( high < 0 || low < 0 ) {
+					throw new MalformedMessageException( "bad escape in the " + field + " at character " + i );
+				}
+				out.append( (char) ( high * 16 + low ) );
+				i += 2;
+			}
+			else {
+				out.append( c );
+			}
+		}
+		return out.toString();
 	}
 
 	static String escape(String value) {
@@ -213,22 +327,8 @@ public record CoherenceMessage(String origin, Kind kind, String entity, List<Cha
 		return out == null ? value : out.toString();
 	}
 
-	static String unescape(String value) {
-		if ( value.indexOf( '%' ) < 0 ) {
-			return value;
-		}
-		StringBuilder out = new StringBuilder( value.length() );
-		for ( int i = 0; i < value.length(); i++ ) {
-			char c = value.charAt( i );
-			if ( c == '%' && i + 2 < value.length() ) {
-				out.append( (char) Integer.parseInt( value.substring( i + 1, i + 3 ), 16 ) );
-				i += 2;
-			}
-			else {
-				out.append( c );
-			}
-		}
-		return out.toString();
+	private static int hex(char c) {
+		return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 	}
 
 	static int utf8Length(String value) {

@@ -223,6 +223,12 @@ final class JmxRegistration implements WriteBehindMBean {
 	}
 
 	@Override
+	public long getClusterMalformedMessages() {
+		ClusterCoherence c = runtime.coherence();
+		return c == null ? 0 : c.malformedMessages();
+	}
+
+	@Override
 	public boolean flush(long timeoutMillis) {
 		try {
 			return runtime.flush( Duration.ofMillis( Math.max( 0, timeoutMillis ) ) );

@@ -35,9 +35,15 @@ public interface WriteBehindLogger extends BasicLogger {
 		return Logger.getMessageLogger( MethodHandles.lookup(), WriteBehindLogger.class, category.getName() );
 	}
 
-	/** A write failed for good or conflicted (default failure handler), with the write's cause. */
+	/**
+	 * A write failed for good or conflicted (default failure handler): the entity and id at ERROR, which an operator
+	 * needs; the cause with its messages (which may quote the row's values) at DEBUG only.
+	 */
 	default void writeFailed(String prefix, FailedWrite write) {
-		writeFailedWithCause( prefix, write, write.cause() );
+		writeFailedWithCause( prefix, write );
+		if ( isDebugEnabled() && write.cause() != null ) {
+			writeFailedCause( prefix, write.entityName(), write.id(), write.cause() );
+		}
 	}
 
 	@LogMessage(level = INFO)
@@ -137,8 +143,9 @@ public interface WriteBehindLogger extends BasicLogger {
 	void listenerFailed(String prefix, Object listener, String event, @Cause Throwable cause);
 
 	@LogMessage(level = ERROR)
-	@Message(id = 22, value = "%s%s; kept in WriteBehind.failedWrites(), to replay with retryFailed() or drop with discardFailed()")
-	void writeFailedWithCause(String prefix, FailedWrite write, @Cause Throwable cause);
+	@Message(id = 22, value = "%s%s; kept in WriteBehind.failedWrites(), to replay with retryFailed() or drop with "
+			+ "discardFailed() (the cause's messages, which may quote the row's values, are logged at DEBUG: WB000383)")
+	void writeFailedWithCause(String prefix, FailedWrite write);
 
 	@LogMessage(level = ERROR)
 	@Message(id = 23, value = "%sThe WriteFailureHandler %s threw on %s; the write is kept in failedWrites()")
@@ -205,4 +212,27 @@ public interface WriteBehindLogger extends BasicLogger {
 			+ "META-INF/services, or with another JdbcServices). Run such queries in a transaction, or let Hibernate "
 			+ "discover io.writebehind.hibernate.WriteBehindServiceContributor.")
 	void queriesOutsideTransactionsNotSeen(String prefix, String jdbcServices);
+	// ---------------------------------------------------------------- security (ids 380-399)
+
+	@LogMessage(level = WARN)
+	@Message(id = 380, value = "%sIgnored %d coherence message(s) on the %s that were malformed, unsigned or badly signed "
+			+ "(the latest: %s): a node with another (or no) hibernate.writebehind.cluster.secret, another "
+			+ "version, or someone else publishing on the channel. Logged at most once a minute, with the count since "
+			+ "the previous line; all are counted in ClusterStats.malformedMessages")
+	void malformedMessages(String prefix, long count, String channel, String latest);
+
+	@LogMessage(level = WARN)
+	@Message(id = 381, value = "%sThe journal directory %s (hibernate.writebehind.journal.dir) is readable by other users "
+			+ "(permissions %s): the journal holds the state of committed entities, possibly personal data. Run "
+			+ "chmod 700 on it (write-behind creates it rwx------ and its files rw-------)")
+	void journalDirectoryReadable(String prefix, Object dir, String permissions);
+
+	@LogMessage(level = INFO)
+	@Message(id = 382, value = "%sThe journal directory %s is on a file system without POSIX permissions: its files get the "
+			+ "directory's access rules (Windows: its ACL); make sure only the application's account can read it")
+	void journalWithoutPosixPermissions(String prefix, Object dir);
+
+	@LogMessage(level = DEBUG)
+	@Message(id = 383, value = "%sThe cause of the failed write of %s#%s")
+	void writeFailedCause(String prefix, String entityName, Object id, @Cause Throwable cause);
 }

@@ -302,7 +302,7 @@ public final class WriteBehindRuntime {
 		}
 		return new WriteBehindStats.ClusterStats( clusterChannel(), c.listening(), c.messagesSent(),
 				c.messagesReceived(), c.idsEvicted(), c.gaps(), c.commitsRefused(), c.flushRequestsSent(),
-				c.flushRequestsServed() );
+				c.flushRequestsServed(), c.malformedMessages() );
 	}
 
 	/** {@code cluster.channel}: {@code none}, {@code postgresql} or {@code redis}. */

@@ -90,6 +90,9 @@ public interface WriteBehindMBean {
 	/** Pending writes this node wrote early because another node asked for them. */
 	long getClusterFlushRequestsServed();
 
+	/** Coherence messages received and ignored: malformed, or not signed (or badly signed) with {@code cluster.secret}. */
+	long getClusterMalformedMessages();
+
 	/**
 	 * Waits up to {@code timeoutMillis} for every write committed before the call to reach the database; returns
 	 * whether it did ({@code false} at once while paused).

@@ -128,6 +128,8 @@ public final class WriteBehindMetrics implements MeterBinder {
 					"Ids this node asked the other nodes to write now, after the version ledger refused a commit" );
 			clusterCounter( registry, "cluster.flush.requests.served", unit, coherence,
 					ClusterCoherence::flushRequestsServed, "Pending writes this node wrote early because another node asked" );
+			clusterCounter( registry, "cluster.messages.malformed", unit, coherence, ClusterCoherence::malformedMessages,
+					"Coherence messages ignored: malformed, or not signed with cluster.secret" );
 		}
 
 		Timer flush = Timer.builder( PREFIX + "flush" ).tags( unit )

@@ -22,8 +22,10 @@ import io.writebehind.WriteBehindSettings;
 import io.writebehind.cluster.CoherenceChannel;
 import io.writebehind.cluster.CoherenceMessage;
 import io.writebehind.cluster.CoherenceMessage.Change;
+import io.writebehind.internal.WriteBehindLogger;
 import io.writebehind.internal.cache.EntitySnapshot;
 import io.writebehind.internal.config.ClusterConfig;
+import io.writebehind.internal.config.Credentials;
 import io.writebehind.internal.queue.EntityRegion;
 
 /**
@@ -40,6 +42,9 @@ import io.writebehind.internal.queue.EntityRegion;
 public final class ClusterCoherence implements CoherenceChannel.Listener, EntityRegion.RewriteObserver {
 
 	private static final Logger LOG = Logger.getLogger( ClusterCoherence.class );
+	private static final WriteBehindLogger MESSAGES = WriteBehindLogger.of( ClusterCoherence.class );
+	/** Malformed or unsigned messages are logged at most once per this interval (with their count). */
+	static final long MALFORMED_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos( 1 );
 	private static final int QUEUE_CAPACITY = 65_536;
 	private static final int DRAIN_MAX = 4_096;
 
@@ -87,11 +92,19 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 	private final AtomicLong flushRequestsServed = new AtomicLong();
 	private final AtomicLong commitsRefused = new AtomicLong();
 	private final AtomicLong flushRequestsSent = new AtomicLong();
+	/** {@code null} without {@code cluster.secret}. */
+	private final MessageSigner signer;
+	private final AtomicLong malformed = new AtomicLong();
+	/** Malformed messages not logged yet, the latest one's problem, and when the last line was logged. */
+	private final AtomicLong malformedUnlogged = new AtomicLong();
+	private volatile String latestMalformed;
+	private final AtomicLong malformedLoggedAt = new AtomicLong( System.nanoTime() - MALFORMED_LOG_INTERVAL_NANOS );
 
 	public ClusterCoherence(SessionFactoryImplementor factory, ClusterConfig config, String unitName, String logPrefix,
 			List<EntityRegion> regions) {
 		this.logPrefix = logPrefix;
 		this.factory = factory;
+		this.signer = config.secret == null ? null : new MessageSigner( config.secret, config.previousSecret );
 		this.ledger = config.versionCheck == ClusterConfig.VersionCheck.COMMIT
 				? new VersionLedger( factory, config.ledgerTable, logPrefix ) : null;
 		for ( EntityRegion region : regions ) {
@@ -121,16 +134,17 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 		this.channel = switch ( config.channel ) {
 			case POSTGRESQL -> {
 				requireClass( "org.postgresql.PGConnection", "postgresql", "the PostgreSQL JDBC driver (org.postgresql:postgresql)" );
-				description = "PostgreSQL channel " + channelName + " at " + config.postgresqlUrl;
+				description = "PostgreSQL channel " + channelName + " at " + Credentials.mask( config.postgresqlUrl );
 				yield create( "io.writebehind.cluster.internal.PostgresCoherenceChannel",
 						new Class<?>[] { String.class, String.class, String.class, String.class, String.class },
 						config.postgresqlUrl, config.postgresqlUser, config.postgresqlPassword, channelName, logPrefix );
 			}
 			case REDIS -> {
 				requireClass( "io.lettuce.core.RedisClient", "redis", "Lettuce (io.lettuce:lettuce-core 6.x)" );
-				description = "Redis channel " + channelName + " at " + config.redisUri;
+				description = "Redis channel " + channelName + " at " + Credentials.mask( config.redisUri );
 				yield create( "io.writebehind.cluster.internal.RedisCoherenceChannel",
-						new Class<?>[] { String.class, String.class, String.class }, config.redisUri, channelName, logPrefix );
+						new Class<?>[] { String.class, String.class, String.class, java.nio.file.Path.class },
+						config.redisUri, channelName, logPrefix, config.redisTrustedCertificates );
 			}
 			case NONE -> throw new IllegalArgumentException( "no channel" );
 		};
@@ -216,6 +230,14 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 	/** Pending writes this node wrote early because another node's commit of the id was refused. */
 	public long flushRequestsServed() {
 		return flushRequestsServed.get();
+	}
+
+	/**
+	 * Messages ignored because they were not well-formed, or (with {@code cluster.secret}) not signed or badly signed,
+	 * or because handling them failed.
+	 */
+	public long malformedMessages() {
+		return malformed.get();
 	}
 
 	/** Times the whole clean cache was evicted because messages may have been missed. */
@@ -382,7 +404,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 			}
 			for ( CoherenceMessage message : messages ) {
 				try {
-					channel.publish( message );
+					channel.publish( signer == null ? message : signer.sign( message ) );
 					sent.incrementAndGet();
 					if ( message.kind() == CoherenceMessage.Kind.FLUSH_ALL ) {
 						flushAllOwed = false;
@@ -419,6 +441,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 				for ( Target target : byRegion.values() ) {
 					target.region().purgeRemoteMarks();
 				}
+				logMalformed();
 				if ( ledger != null && System.nanoTime() - nextLedgerPurge > 0 ) {
 					nextLedgerPurge = System.nanoTime() + TimeUnit.MINUTES.toNanos( 1 );
 					ledger.purge( TimeUnit.NANOSECONDS.toMillis( maxMarkTtlNanos() ) );
@@ -498,7 +521,9 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 		for ( EntityRegion region : whole.keySet() ) {
 			messages.add( CoherenceMessage.flushRegion( nodeId, region.entityName() ) );
 		}
-		int limit = channel.maxPayloadBytes();
+		// what a receiver parses at most, and room for the signature
+		int limit = Math.min( channel.maxPayloadBytes(), CoherenceMessage.MAX_TEXT_LENGTH )
+				- ( signer == null ? 0 : MessageSigner.SIGNATURE_CHARS );
 		changes.forEach( (region, list) -> messages.addAll(
 				CoherenceMessage.split( nodeId, CoherenceMessage.Kind.WRITES, region.entityName(), list, limit ) ) );
 		// flush requests after the writes (the refused commits of one drain)
@@ -535,11 +560,68 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 	// ---------------------------------------------------------------- channel thread
 
 	@Override
-	public void received(CoherenceMessage message) {
-		if ( nodeId.equals( message.origin() ) || closed ) {
+	public void receivedText(String text) {
+		CoherenceMessage message;
+		try {
+			message = CoherenceMessage.parse( text );
+		}
+		catch (CoherenceMessage.MalformedMessageException e) {
+			malformed( e.getMessage() );
 			return;
 		}
-		received.incrementAndGet();
+		received( message );
+	}
+
+	/** Never throws: anyone who can publish on the channel can send anything. */
+	@Override
+	public void received(CoherenceMessage message) {
+		if ( closed ) {
+			return;
+		}
+		if ( signer != null ) {
+			String problem = signer.problem( message );
+			if ( problem != null ) {
+				malformed( problem );
+				return;
+			}
+		}
+		if ( nodeId.equals( message.origin() ) ) {
+			return;
+		}
+		try {
+			handle( message );
+		}
+		catch (RuntimeException e) {
+			malformed( "handling it failed: " + e.getClass().getName() );
+		}
+		finally {
+			received.incrementAndGet(); // once handled: a test that sees the count sees the evictions
+		}
+	}
+
+	/** Counts a message that was ignored, and logs (at most once per interval, with the count since the last line). */
+	private void malformed(String problem) {
+		malformed.incrementAndGet();
+		malformedUnlogged.incrementAndGet();
+		latestMalformed = problem;
+		logMalformed();
+	}
+
+	/** Logs the malformed messages not logged yet, unless a line was logged less than an interval ago. */
+	private void logMalformed() {
+		long last = malformedLoggedAt.get();
+		long now = System.nanoTime();
+		if ( now - last < MALFORMED_LOG_INTERVAL_NANOS || malformedUnlogged.get() == 0
+				|| !malformedLoggedAt.compareAndSet( last, now ) ) {
+			return;
+		}
+		long count = malformedUnlogged.getAndSet( 0 );
+		if ( count > 0 ) {
+			MESSAGES.malformedMessages( logPrefix, count, description, latestMalformed );
+		}
+	}
+
+	private void handle(CoherenceMessage message) {
 		switch ( message.kind() ) {
 			case FLUSH_ALL -> {
 				LOG.infof( "%sNode %s may have lost coherence messages: evicting every clean entry", logPrefix, message.origin() );

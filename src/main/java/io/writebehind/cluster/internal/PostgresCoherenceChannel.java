@@ -12,6 +12,7 @@ import org.postgresql.PGNotification;
 
 import io.writebehind.cluster.CoherenceChannel;
 import io.writebehind.cluster.CoherenceMessage;
+import io.writebehind.internal.config.Credentials;
 
 /**
  * PostgreSQL {@code LISTEN/NOTIFY}: a dedicated connection of the PostgreSQL driver listens, on a daemon thread that
@@ -56,7 +57,7 @@ public final class PostgresCoherenceChannel implements CoherenceChannel {
 	private Connection connect() throws SQLException {
 		Connection connection = new org.postgresql.Driver().connect( url, properties );
 		if ( connection == null ) {
-			throw new SQLException( "Not a PostgreSQL JDBC URL: " + url );
+			throw new SQLException( "Not a PostgreSQL JDBC URL: " + Credentials.mask( url ) );
 		}
 		connection.setAutoCommit( true );
 		return connection;
@@ -95,9 +96,12 @@ public final class PostgresCoherenceChannel implements CoherenceChannel {
 					if ( notifications != null && notifications.length > 0 ) {
 						lastTraffic = System.nanoTime();
 						for ( PGNotification notification : notifications ) {
-							CoherenceMessage message = CoherenceMessage.decode( notification.getParameter() );
-							if ( message != null ) {
-								listener.received( message );
+							// never throws (a garbled payload must not look like a lost connection)
+							try {
+								listener.receivedText( notification.getParameter() );
+							}
+							catch (RuntimeException e) {
+								LOG.debugf( "%sA coherence message could not be handled: %s", logPrefix, e.getClass().getName() );
 							}
 						}
 					}
@@ -115,11 +119,13 @@ public final class PostgresCoherenceChannel implements CoherenceChannel {
 					break;
 				}
 				if ( everConnected && listening != null ) {
-					listener.disconnected( "PostgreSQL listener connection lost: " + e.getMessage() );
+					listener.disconnected( "PostgreSQL listener connection lost: " + Credentials.mask( e.getMessage(),
+							properties.getProperty( "password" ) ) );
 				}
 				else if ( !reportedFailure ) {
 					LOG.errorf( "%sCannot listen on PostgreSQL channel %s at %s: %s (retrying; until it works, this "
-							+ "node does not cache what it reads)", logPrefix, channel, url, e.getMessage() );
+							+ "node does not cache what it reads)", logPrefix, channel, Credentials.mask( url ),
+							Credentials.mask( e.getMessage(), properties.getProperty( "password" ) ) );
 					reportedFailure = true;
 				}
 				listening = null;

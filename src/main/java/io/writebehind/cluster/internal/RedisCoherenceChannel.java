@@ -16,11 +16,13 @@ import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.writebehind.cluster.CoherenceChannel;
 import io.writebehind.cluster.CoherenceMessage;
+import io.writebehind.internal.config.Credentials;
 
 /**
  * Redis pub/sub through Lettuce: one subscribed connection, one connection that publishes. Lettuce reconnects and
@@ -33,6 +35,10 @@ import io.writebehind.cluster.CoherenceMessage;
  * subscribed connection every {@link #HEARTBEAT_INTERVAL_MS} ms; one not answered within {@link #HEARTBEAT_TIMEOUT_MS}
  * ms counts as a lost connection: the node is told, the connection is closed and a new one subscribes (with backoff).
  * TCP keep-alive is enabled too, as a backstop.
+ * <p>
+ * Credentials of the URI ({@code redis://user:password@host}) are never printed: log lines show the URI masked. With
+ * {@code rediss://} the server's certificate is verified (Lettuce's default, {@code verifyPeer=FULL}) against the
+ * JVM's trust store, or the PEM file of {@code cluster.redis_trusted_certificates}.
  */
 public final class RedisCoherenceChannel implements CoherenceChannel {
 
@@ -45,6 +51,9 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 	private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds( 2 );
 
 	private final String uri;
+	/** {@link #uri} with its password masked: the only form that is printed. */
+	private final String shownUri;
+	private final java.nio.file.Path trustedCertificates;
 	private final String channel;
 	private final String logPrefix;
 	private RedisClient client;
@@ -56,7 +65,14 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 	private boolean down = true; // guarded by this
 
 	public RedisCoherenceChannel(String uri, String channel, String logPrefix) {
+		this( uri, channel, logPrefix, null );
+	}
+
+	/** {@code trustedCertificates}: for {@code rediss://}, a PEM file of trusted certificates ({@code null}: the JVM's). */
+	public RedisCoherenceChannel(String uri, String channel, String logPrefix, java.nio.file.Path trustedCertificates) {
 		this.uri = uri;
+		this.shownUri = Credentials.mask( uri );
+		this.trustedCertificates = trustedCertificates;
 		this.channel = channel;
 		this.logPrefix = logPrefix;
 	}
@@ -67,14 +83,18 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 		RedisURI redisUri = RedisURI.create( uri );
 		redisUri.setTimeout( Duration.ofSeconds( 2 ) );
 		client = RedisClient.create( redisUri );
-		client.setOptions( ClientOptions.builder().autoReconnect( true ).pingBeforeActivateConnection( true )
+		ClientOptions.Builder options = ClientOptions.builder().autoReconnect( true ).pingBeforeActivateConnection( true )
 				.disconnectedBehavior( ClientOptions.DisconnectedBehavior.REJECT_COMMANDS )
-				.socketOptions( socketOptions() ).build() );
+				.socketOptions( socketOptions() );
+		if ( trustedCertificates != null ) {
+			options.sslOptions( SslOptions.builder().jdkSslProvider().trustManager( trustedCertificates.toFile() ).build() );
+		}
+		client.setOptions( options.build() );
 		client.addListener( new RedisConnectionStateListener() {
 			@Override
 			public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
 				if ( connection == subscription ) {
-					lost( connection, "Redis connection to " + uri + " lost" );
+					lost( connection, "Redis connection to " + shownUri + " lost" );
 				}
 			}
 		} );
@@ -119,9 +139,14 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 				connection.addListener( new RedisPubSubAdapter<>() {
 					@Override
 					public void message(String from, String text) {
-						CoherenceMessage message = CoherenceMessage.decode( text );
-						if ( message != null && !closed ) {
-							listener.received( message );
+						// never throws: Lettuce would log each exception of a listener with its stack trace
+						if ( !closed ) {
+							try {
+								listener.receivedText( text );
+							}
+							catch (RuntimeException e) {
+								LOG.debugf( "%sA coherence message could not be handled: %s", logPrefix, e.getClass().getName() );
+							}
 						}
 					}
 
@@ -142,7 +167,7 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 				}
 				if ( !reported ) {
 					LOG.errorf( "%sCannot subscribe to Redis channel %s at %s: %s (retrying; until it works, this node "
-							+ "does not cache what it reads)", logPrefix, channel, uri, e.getMessage() );
+							+ "does not cache what it reads)", logPrefix, channel, shownUri, Credentials.mask( message( e ) ) );
 					reported = true;
 				}
 				subscription = null;
@@ -187,7 +212,7 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 		if ( answered || closed || connection != subscription ) {
 			return;
 		}
-		if ( lost( connection, "Redis connection to " + uri + " does not answer (no PING reply within "
+		if ( lost( connection, "Redis connection to " + shownUri + " does not answer (no PING reply within "
 				+ HEARTBEAT_TIMEOUT_MS + " ms)" ) ) {
 			// Lettuce may not notice for a long time: drop the connection and subscribe on a new one
 			subscription = null;
@@ -233,8 +258,21 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 				publishing.closeAsync();
 				publishing = null;
 			}
-			throw e;
+			// the node prints the failure: it names the server by its masked URI, never with its password
+			throw new IllegalStateException( "Cannot publish to " + shownUri + ": " + Credentials.mask( message( e ) ) );
 		}
+	}
+
+	/** An exception's message and those of its causes (Lettuce wraps the server's refusal, e.g. WRONGPASS). */
+	private static String message(Throwable e) {
+		StringBuilder text = new StringBuilder( e.toString() );
+		for ( Throwable cause = e.getCause(); cause != null && cause != e; cause = cause.getCause() ) {
+			text.append( "; " ).append( cause );
+			if ( cause.getCause() == cause ) {
+				break;
+			}
+		}
+		return text.toString();
 	}
 
 	@Override

@@ -17,7 +17,11 @@ public final class ClusterConfig {
 	public enum VersionCheck { COMMIT, FLUSH }
 
 	static final Set<String> KEYS = Set.of( CLUSTER_CHANNEL, CLUSTER_REDIS_URI, CLUSTER_POSTGRESQL_URL, CLUSTER_CHANNEL_NAME,
-			CLUSTER_VERSION_CHECK, CLUSTER_LEDGER_TABLE );
+			CLUSTER_VERSION_CHECK, CLUSTER_LEDGER_TABLE, CLUSTER_SECRET, CLUSTER_PREVIOUS_SECRET,
+			CLUSTER_REDIS_TRUSTED_CERTIFICATES );
+
+	/** The shortest {@code cluster.secret} accepted. */
+	public static final int MIN_SECRET_LENGTH = 16;
 
 	private static final Pattern TABLE_NAME = Pattern.compile( "([A-Za-z_][A-Za-z0-9_]{0,62}\\.)?[A-Za-z_][A-Za-z0-9_]{0,62}" );
 	private static final Pattern CHANNEL_NAME = Pattern.compile( "[A-Za-z0-9_.\\-]{1,63}" );
@@ -31,6 +35,11 @@ public final class ClusterConfig {
 	public final String postgresqlUrl;
 	public final String postgresqlUser;
 	public final String postgresqlPassword;
+	/** {@code cluster.secret} and {@code cluster.previous_secret} ({@code null} when not set); never printed. */
+	public final String secret;
+	public final String previousSecret;
+	/** For {@code rediss://}: the PEM file of trusted certificates, {@code null} for the JVM's trust store. */
+	public final java.nio.file.Path redisTrustedCertificates;
 	/** {@code null}: derived from the unit's name by {@link #channelName(String)}. */
 	private final String channelName;
 
@@ -64,7 +73,7 @@ public final class ClusterConfig {
 		redisUri = uri == null ? DEFAULT_CLUSTER_REDIS_URI : uri.toString().trim();
 		if ( !redisUri.startsWith( "redis://" ) && !redisUri.startsWith( "rediss://" )
 				&& !redisUri.startsWith( "redis-socket://" ) ) {
-			throw new WriteBehindConfigurationException( CLUSTER_REDIS_URI + " was '" + uri
+			throw new WriteBehindConfigurationException( CLUSTER_REDIS_URI + " was '" + Credentials.mask( redisUri )
 					+ "', must be a Redis URI such as redis://127.0.0.1:6379" );
 		}
 		Object name = settings.get( CLUSTER_CHANNEL_NAME );
@@ -78,8 +87,8 @@ public final class ClusterConfig {
 		if ( url != null ) {
 			postgresqlUrl = url.toString().trim();
 			if ( !postgresqlUrl.startsWith( "jdbc:postgresql:" ) ) {
-				throw new WriteBehindConfigurationException( CLUSTER_POSTGRESQL_URL + " was '" + url
-						+ "', must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database)" );
+				throw new WriteBehindConfigurationException( CLUSTER_POSTGRESQL_URL + " was '"
+						+ Credentials.mask( postgresqlUrl ) + "', must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database)" );
 			}
 		}
 		else if ( channel == Channel.POSTGRESQL ) {
@@ -91,7 +100,7 @@ public final class ClusterConfig {
 			}
 			if ( !unitUrl.startsWith( "jdbc:postgresql:" ) ) {
 				throw new WriteBehindConfigurationException( CLUSTER_CHANNEL + " was 'postgresql' but the unit's URL '"
-						+ unitUrl + "' is not a PostgreSQL one: set " + CLUSTER_POSTGRESQL_URL );
+						+ Credentials.mask( unitUrl ) + "' is not a PostgreSQL one: set " + CLUSTER_POSTGRESQL_URL );
 			}
 			postgresqlUrl = unitUrl;
 		}
@@ -103,6 +112,55 @@ public final class ClusterConfig {
 				"jakarta.persistence.jdbc.user", "javax.persistence.jdbc.user" ) : null;
 		postgresqlPassword = unitsOwn ? string( settings, "hibernate.connection.password",
 				"jakarta.persistence.jdbc.password", "javax.persistence.jdbc.password" ) : null;
+		secret = secret( settings, CLUSTER_SECRET );
+		previousSecret = secret( settings, CLUSTER_PREVIOUS_SECRET );
+		if ( previousSecret != null && secret == null ) {
+			throw new WriteBehindConfigurationException( CLUSTER_PREVIOUS_SECRET + " was set but " + CLUSTER_SECRET
+					+ " was not: set " + CLUSTER_SECRET + " (the secret this node signs with) as well" );
+		}
+		Object certificates = settings.get( CLUSTER_REDIS_TRUSTED_CERTIFICATES );
+		if ( certificates == null || certificates.toString().isBlank() ) {
+			redisTrustedCertificates = null;
+		}
+		else {
+			String path = certificates.toString().trim();
+			try {
+				redisTrustedCertificates = java.nio.file.Path.of( path ).toAbsolutePath();
+			}
+			catch (java.nio.file.InvalidPathException e) {
+				throw new WriteBehindConfigurationException( CLUSTER_REDIS_TRUSTED_CERTIFICATES + " was '" + path
+						+ "', not a valid path: " + e.getMessage() );
+			}
+			if ( !java.nio.file.Files.isReadable( redisTrustedCertificates ) ) {
+				throw new WriteBehindConfigurationException( CLUSTER_REDIS_TRUSTED_CERTIFICATES + " was '" + path
+						+ "', which is not a readable file: give the PEM file of the certificates the Redis server's "
+						+ "certificate chains to" );
+			}
+			if ( !redisUri.startsWith( "rediss://" ) ) {
+				throw new WriteBehindConfigurationException( CLUSTER_REDIS_TRUSTED_CERTIFICATES + " was '" + path
+						+ "' but " + CLUSTER_REDIS_URI + " was '" + Credentials.mask( redisUri ) + "', which does not use "
+						+ "TLS: use a rediss:// URI, or leave the certificates out" );
+			}
+		}
+	}
+
+	/** A secret setting: never quoted in a message. */
+	private static String secret(Map<String, ?> settings, String key) {
+		Object value = settings.get( key );
+		if ( value == null ) {
+			return null;
+		}
+		String text = value.toString();
+		if ( text.isBlank() ) {
+			throw new WriteBehindConfigurationException( key + " was blank: give a secret of at least "
+					+ MIN_SECRET_LENGTH + " characters, or leave the setting out" );
+		}
+		if ( text.length() < MIN_SECRET_LENGTH ) {
+			throw new WriteBehindConfigurationException( key + " was " + text.length() + " character(s) long (the value "
+					+ "is not shown), must be at least " + MIN_SECRET_LENGTH + ": use a long random string, the same "
+					+ "on every node" );
+		}
+		return text;
 	}
 
 	static ClusterConfig from(Map<String, ?> settings) {
@@ -116,6 +174,10 @@ public final class ClusterConfig {
 		}
 		String derived = "writebehind_" + unitName.replaceAll( "[^A-Za-z0-9_.\\-]", "_" );
 		return derived.length() > 63 ? derived.substring( 0, 63 ) : derived;
+	}
+
+	private String signed() {
+		return secret == null ? "" : previousSecret == null ? ", messages signed" : ", messages signed (previous secret accepted)";
 	}
 
 	private String versionCheck() {
@@ -136,8 +198,10 @@ public final class ClusterConfig {
 	public String toString() {
 		return switch ( channel ) {
 			case NONE -> "cluster.channel=none";
-			case POSTGRESQL -> "cluster.channel=postgresql (" + postgresqlUrl + "), version_check=" + versionCheck();
-			case REDIS -> "cluster.channel=redis (" + redisUri + "), version_check=" + versionCheck();
+			case POSTGRESQL -> "cluster.channel=postgresql (" + Credentials.mask( postgresqlUrl ) + "), version_check="
+					+ versionCheck() + signed();
+			case REDIS -> "cluster.channel=redis (" + Credentials.mask( redisUri ) + "), version_check=" + versionCheck()
+					+ signed();
 		};
 	}
 }

@@ -21,6 +21,9 @@ import java.util.zip.CRC32C;
 
 import org.jboss.logging.Logger;
 
+import io.writebehind.WriteBehindConfigurationException;
+import io.writebehind.internal.WriteBehindLogger;
+
 /**
  * An append-only log of segment files ({@code segment-<first sequence>.wbj}) in one directory. Each segment starts
  * with an 8-byte header (magic {@code WBJ1}, format version); then records:
@@ -41,6 +44,7 @@ import org.jboss.logging.Logger;
 public final class Journal implements AutoCloseable {
 
 	private static final Logger LOG = Logger.getLogger( Journal.class );
+	private static final WriteBehindLogger MESSAGES = WriteBehindLogger.of( Journal.class );
 
 	public static final byte SCHEMA = 1;
 	public static final byte TRANSACTION = 2;
@@ -107,7 +111,15 @@ public final class Journal implements AutoCloseable {
 			java.util.function.Consumer<Record> replay) {
 		Journal journal = new Journal( dir, fsync, segmentBytes, logPrefix );
 		try {
-			Files.createDirectories( dir );
+			JournalFiles.prepareDirectory( dir );
+			java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = JournalFiles.permissions( dir );
+			if ( permissions == null ) {
+				MESSAGES.journalWithoutPosixPermissions( logPrefix, dir );
+			}
+			else if ( JournalFiles.readableByOthers( permissions ) ) {
+				MESSAGES.journalDirectoryReadable( logPrefix, dir,
+						java.nio.file.attribute.PosixFilePermissions.toString( permissions ) );
+			}
 			journal.lock();
 			journal.readAll( replay );
 			synchronized ( journal ) {
@@ -119,6 +131,9 @@ public final class Journal implements AutoCloseable {
 			if ( e instanceof JournalException je ) {
 				throw je;
 			}
+			if ( e instanceof WriteBehindConfigurationException ce ) {
+				throw ce;
+			}
 			throw new JournalException( logPrefix + "Cannot open the journal in " + dir + ": " + e, e );
 		}
 		return journal;
@@ -129,7 +144,7 @@ public final class Journal implements AutoCloseable {
 
 	/** One process, one factory per journal directory: a lock file (released by the OS when the process dies). */
 	private void lock() throws IOException {
-		lockChannel = FileChannel.open( dir.resolve( "lock" ), StandardOpenOption.CREATE, StandardOpenOption.WRITE );
+		lockChannel = JournalFiles.open( dir.resolve( "lock" ), Set.of( StandardOpenOption.CREATE, StandardOpenOption.WRITE ) );
 		try {
 			lock = lockChannel.tryLock();
 		}
@@ -205,6 +220,7 @@ public final class Journal implements AutoCloseable {
 	private long readSegment(Path file, long firstSeq, boolean last, java.util.function.Consumer<Record> replay)
 			throws IOException {
 		ByteBuffer buffer;
+		JournalFiles.restrict( file ); // segments of earlier versions were created with the umask's permissions
 		try ( FileChannel in = FileChannel.open( file, StandardOpenOption.READ ) ) {
 			long size = in.size();
 			if ( size > Integer.MAX_VALUE ) {
@@ -241,6 +257,10 @@ public final class Journal implements AutoCloseable {
 				int next = findValidRecord( buffer, pos + 1, seq );
 				if ( next >= 0 ) {
 					throw corrupt( file, pos, problem, "a valid record follows at offset " + next );
+				}
+				if ( next == SEARCH_ABANDONED ) {
+					throw corrupt( file, pos, problem, "the rest of the file holds too many record-like headers to "
+							+ "search it for a valid record in bounded time" );
 				}
 				LOG.warnf( "%sJournal segment %s: torn or corrupt tail at offset %d (%s): %d byte(s) cut off; the "
 						+ "records before it (up to sequence %d) are kept. A commit whose record was torn had not "
@@ -295,8 +315,17 @@ public final class Journal implements AutoCloseable {
 		return null;
 	}
 
+	/** {@link #findValidRecord}: the bytes after a bad record hold so many candidates that the search gave up. */
+	static final int SEARCH_ABANDONED = -2;
+
+	/**
+	 * The offset of the first whole record with a good CRC after {@code from}, -1 if there is none, or
+	 * {@link #SEARCH_ABANDONED} when checking the candidates would take more than a bounded amount of CRC work (a file
+	 * crafted so that every offset looks like a record header would otherwise take time quadratic in its size).
+	 */
 	private static int findValidRecord(ByteBuffer buffer, int from, long lastGoodSeq) {
 		int size = buffer.limit();
+		long budget = 8L * size + ( 64L << 20 );
 		for ( int p = from; p + RECORD_HEADER <= size; p++ ) {
 			int length = buffer.getInt( p );
 			if ( length < 0 || length > MAX_RECORD || (long) p + RECORD_HEADER + length > size ) {
@@ -305,6 +334,10 @@ public final class Journal implements AutoCloseable {
 			long seq = buffer.getLong( p + 8 );
 			if ( seq <= lastGoodSeq || seq - lastGoodSeq > 100_000_000L ) {
 				continue;
+			}
+			budget -= 9L + length;
+			if ( budget < 0 ) {
+				return SEARCH_ABANDONED;
 			}
 			if ( crc( buffer, p, length ) == buffer.getInt( p + 4 ) ) {
 				return p;
@@ -323,8 +356,8 @@ public final class Journal implements AutoCloseable {
 
 	private void startSegment() throws IOException {
 		Path file = dir.resolve( String.format( "segment-%020d.wbj", nextSeq ) );
-		channel = FileChannel.open( file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-				StandardOpenOption.WRITE );
+		channel = JournalFiles.open( file, Set.of( StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+				StandardOpenOption.WRITE ) );
 		ByteBuffer header = ByteBuffer.allocate( SEGMENT_HEADER ).putInt( MAGIC ).putInt( FORMAT_VERSION ).flip();
 		while ( header.hasRemaining() ) {
 			channel.write( header );
@@ -357,6 +390,12 @@ public final class Journal implements AutoCloseable {
 		synchronized ( this ) {
 			if ( closed ) {
 				throw new JournalException( logPrefix + "The journal is closed" );
+			}
+			if ( transaction.length > MAX_RECORD ) {
+				// a start would refuse it: fail the commit instead
+				throw new JournalException( logPrefix + "The journal record of this transaction would be "
+						+ transaction.length + " bytes, over the limit of " + MAX_RECORD + ": commit its writes in "
+						+ "several smaller transactions" );
 			}
 			try {
 				List<byte[]> schemas = new ArrayList<>();

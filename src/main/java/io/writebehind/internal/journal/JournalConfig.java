@@ -71,7 +71,8 @@ public final class JournalConfig {
 						+ "not a directory" );
 			}
 			try {
-				Files.createDirectories( dir );
+				// owner-only when created; refused when other users can write to it
+				JournalFiles.prepareDirectory( dir );
 			}
 			catch (IOException e) {
 				throw new WriteBehindConfigurationException( JOURNAL_DIR + " was '" + text + "', which cannot be "

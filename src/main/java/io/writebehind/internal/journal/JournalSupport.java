@@ -80,54 +80,25 @@ public final class JournalSupport implements AutoCloseable {
 		try ( StatelessSession session = factory.openStatelessSession() ) {
 			SharedSessionContractImplementor implementor = (SharedSessionContractImplementor) session;
 			journal = Journal.open( config.dir, config.fsync, config.segmentBytes, logPrefix, record -> {
-				if ( !record.file().equals( segmentFile[0] ) ) {
-					// schemas are valid within their segment
-					schemas.clear();
-					segmentFile[0] = record.file();
+				try {
+					replayRecord( record, schemas, latest, keyAt, skipped, records, segmentFile, implementor, regionOf );
 				}
-				String where = logPrefix + "Journal record " + record.seq() + " in " + record.file() + " at offset "
-						+ record.offset();
-				if ( record.type() == Journal.SCHEMA ) {
-					StateCodec.Schema schema = StateCodec.readSchema( record.payload() );
-					schemas.put( schema.entityName(), schema );
-					return;
+				catch (JournalException e) {
+					if ( e.getMessage() != null && e.getMessage().contains( record.file().toString() ) ) {
+						throw e;
+					}
+					throw new JournalException( logPrefix + "Journal record " + record.seq() + " in " + record.file()
+							+ " at offset " + record.offset() + " cannot be read (" + e.getMessage() + "), though its "
+							+ "CRC checks out: not a torn write. Refusing to start: the journal holds committed writes that "
+							+ "were not written to the database. Move the file away only if you accept losing them.", e );
 				}
-				if ( record.type() == Journal.WRITTEN ) {
-					// writes that reached the database: not replayed, unless a later record of the id follows
-					java.nio.ByteBuffer payload = record.payload().duplicate();
-					int count = payload.getInt();
-					for ( int i = 0; i < count; i++ ) {
-						Position position = new Position( payload.getLong(), payload.getInt() );
-						List<Object> key = keyAt.remove( position );
-						Latest current = key == null ? null : latest.get( key );
-						if ( current != null && current.seq() == position.seq() && current.index() == position.index() ) {
-							latest.remove( key );
-							skipped[0]++;
-						}
-					}
-					return;
-				}
-				records[0]++;
-				int index = 0;
-				for ( JournalWrite write : codec.decode( record.payload(), schemas, implementor, where ) ) {
-					EntityRegion region = regionOf.apply( write.entityName() );
-					if ( region == null ) {
-						throw new JournalException( where + ": entity " + write.entityName() + " is not a "
-								+ "@WriteBehindEntity any more; refusing to start (opt it in again to replay its writes)" );
-					}
-					List<Object> key = List.of( region, write.id() );
-					Latest previous = latest.get( key );
-					// the oldest record of the id in the journal knows the row's state before this node's chain
-					PendingWrite.JournalBase base = previous == null
-							? new PendingWrite.JournalBase( write.lowExists(), write.lowVersion(), write.deleteBaseVersion() )
-							: new PendingWrite.JournalBase( previous.base().lowExists(), previous.base().lowVersion(),
-									write.deleteBaseVersion() );
-					Latest replaced = latest.put( key, new Latest( write, record.seq(), index, base ) );
-					if ( replaced != null ) {
-						keyAt.remove( new Position( replaced.seq(), replaced.index() ) );
-					}
-					keyAt.put( new Position( record.seq(), index ), key );
-					index++;
+				catch (RuntimeException | StackOverflowError e) {
+					// a record that passed its CRC but cannot be read: written by a bug or by someone else. The
+					// exception's message is left out: it may quote the entity state it failed on
+					throw new JournalException( logPrefix + "Journal record " + record.seq() + " in " + record.file()
+							+ " at offset " + record.offset() + " cannot be read (" + e.getClass().getName() + "), though "
+							+ "its CRC checks out: not a torn write. Refusing to start: the journal holds committed writes "
+							+ "that were not written to the database. Move the file away only if you accept losing them." );
 				}
 			} );
 		}
@@ -143,6 +114,64 @@ public final class JournalSupport implements AutoCloseable {
 		}
 		else {
 			LOG.infof( "%sJournal on: %s (empty)", logPrefix, config );
+		}
+	}
+
+	private void replayRecord(Journal.Record record, Map<String, StateCodec.Schema> schemas, Map<List<Object>, Latest> latest,
+			Map<Position, List<Object>> keyAt, int[] skipped, int[] records, java.nio.file.Path[] segmentFile,
+			SharedSessionContractImplementor implementor, Function<String, EntityRegion> regionOf) {
+		if ( !record.file().equals( segmentFile[0] ) ) {
+			// schemas are valid within their segment
+			schemas.clear();
+			segmentFile[0] = record.file();
+		}
+		String where = logPrefix + "Journal record " + record.seq() + " in " + record.file() + " at offset "
+				+ record.offset();
+		if ( record.type() == Journal.SCHEMA ) {
+			StateCodec.Schema schema = StateCodec.readSchema( record.payload() );
+			schemas.put( schema.entityName(), schema );
+			return;
+		}
+		if ( record.type() == Journal.WRITTEN ) {
+			// writes that reached the database: not replayed, unless a later record of the id follows
+			java.nio.ByteBuffer payload = record.payload().duplicate();
+			int count = payload.getInt();
+			if ( count < 0 || (long) count * 12 != payload.remaining() ) {
+				throw new JournalException( where + ": a WRITTEN record of " + count + " write(s) has "
+						+ payload.remaining() + " byte(s) left, must be 12 per write" );
+			}
+			for ( int i = 0; i < count; i++ ) {
+				Position position = new Position( payload.getLong(), payload.getInt() );
+				List<Object> key = keyAt.remove( position );
+				Latest current = key == null ? null : latest.get( key );
+				if ( current != null && current.seq() == position.seq() && current.index() == position.index() ) {
+					latest.remove( key );
+					skipped[0]++;
+				}
+			}
+			return;
+		}
+		records[0]++;
+		int index = 0;
+		for ( JournalWrite write : codec.decode( record.payload(), schemas, implementor, where ) ) {
+			EntityRegion region = regionOf.apply( write.entityName() );
+			if ( region == null ) {
+				throw new JournalException( where + ": entity " + write.entityName() + " is not a "
+						+ "@WriteBehindEntity any more; refusing to start (opt it in again to replay its writes)" );
+			}
+			List<Object> key = List.of( region, write.id() );
+			Latest previous = latest.get( key );
+			// the oldest record of the id in the journal knows the row's state before this node's chain
+			PendingWrite.JournalBase base = previous == null
+					? new PendingWrite.JournalBase( write.lowExists(), write.lowVersion(), write.deleteBaseVersion() )
+					: new PendingWrite.JournalBase( previous.base().lowExists(), previous.base().lowVersion(),
+							write.deleteBaseVersion() );
+			Latest replaced = latest.put( key, new Latest( write, record.seq(), index, base ) );
+			if ( replaced != null ) {
+				keyAt.remove( new Position( replaced.seq(), replaced.index() ) );
+			}
+			keyAt.put( new Position( record.seq(), index ), key );
+			index++;
 		}
 	}
 

@@ -125,7 +125,7 @@ public final class StateCodec {
 	public static Schema readSchema(ByteBuffer payload) {
 		In in = new In( payload.duplicate() );
 		String name = in.string();
-		int n = in.integer();
+		int n = in.count( 8 ); // two strings of at least 4 bytes each
 		List<String> names = new ArrayList<>( n );
 		List<String> types = new ArrayList<>( n );
 		for ( int i = 0; i < n; i++ ) {
@@ -174,7 +174,7 @@ public final class StateCodec {
 			throw new JournalException( where + ": write format " + format + " is not readable by this version ("
 					+ WRITE_FORMAT + ")" );
 		}
-		int n = in.integer();
+		int n = in.count( 4 );
 		List<JournalWrite> writes = new ArrayList<>( n );
 		for ( int w = 0; w < n; w++ ) {
 			String jpaName = in.string();
@@ -427,8 +427,8 @@ public final class StateCodec {
 			case BOOLEAN: return in.bool();
 			case DOUBLE: return Double.longBitsToDouble( in.longValue() );
 			case FLOAT: return Float.intBitsToFloat( in.integer() );
-			case BIG_DECIMAL: return new BigDecimal( in.string() );
-			case BIG_INTEGER: return new BigInteger( in.string() );
+			case BIG_DECIMAL: return new BigDecimal( in.number() );
+			case BIG_INTEGER: return new BigInteger( in.number() );
 			case UUID_: return new UUID( in.longValue(), in.longValue() );
 			case BYTES: return in.byteArray();
 			case CHARS: return in.string().toCharArray();
@@ -449,12 +449,16 @@ public final class StateCodec {
 			case SQL_TIME: return new java.sql.Time( in.longValue() );
 			case UTIL_DATE: return new java.util.Date( in.longValue() );
 			case ARRAY: {
-				int n = in.integer();
+				int n = in.count( 1 );
 				Type[] subtypes = type instanceof CompositeType composite ? composite.getSubtypes() : null;
 				Object[] array = new Object[n];
+				if ( ++in.depth > In.MAX_DEPTH ) {
+					throw new JournalException( "Embeddables nested deeper than " + In.MAX_DEPTH + " in a journal record" );
+				}
 				for ( int i = 0; i < n; i++ ) {
 					array[i] = read( in, subtypes != null && i < subtypes.length ? subtypes[i] : null );
 				}
+				in.depth--;
 				return array;
 			}
 			case ENUM: {
@@ -473,8 +477,8 @@ public final class StateCodec {
 				JavaType<Object> javaType = javaType( type instanceof EntityType entityType
 						? entityType.getIdentifierOrUniqueKeyType( factory.getRuntimeMetamodels() ) : type );
 				if ( javaType == null ) {
-					throw new JournalException( "A journaled value '" + text + "' has no basic type to read it with ("
-							+ typeName( type ) + ")" );
+					throw new JournalException( "A journaled value has no basic type to read it with (" + typeName( type )
+							+ ")" );
 				}
 				return javaType.fromString( text );
 			}
@@ -534,11 +538,39 @@ public final class StateCodec {
 		}
 	}
 
+	/**
+	 * Reads a record's payload, which passed its CRC but may still be hostile: every declared length and count is
+	 * checked against the bytes left before anything is allocated, nesting is bounded, and numbers in text form are
+	 * bounded in length (parsing them is not linear).
+	 */
 	private static final class In {
+		static final int MAX_DEPTH = 64;
+		static final int MAX_NUMBER_CHARS = 200_000;
+
 		private final ByteBuffer buffer;
+		int depth;
 
 		In(ByteBuffer buffer) {
 			this.buffer = buffer;
+		}
+
+		/** A count of items of at least {@code minBytes} bytes each, checked against the bytes left. */
+		int count(int minBytes) {
+			int n = buffer.getInt();
+			if ( n < 0 || (long) n * minBytes > buffer.remaining() ) {
+				throw new JournalException( "A journal record declares " + n + " item(s) but has " + buffer.remaining()
+						+ " byte(s) left" );
+			}
+			return n;
+		}
+
+		String number() {
+			String text = string();
+			if ( text.length() > MAX_NUMBER_CHARS ) {
+				throw new JournalException( "A journaled number of " + text.length() + " characters, over the limit of "
+						+ MAX_NUMBER_CHARS );
+			}
+			return text;
 		}
 
 		byte tag() {
@@ -558,7 +590,12 @@ public final class StateCodec {
 		}
 
 		byte[] byteArray() {
-			byte[] b = new byte[buffer.getInt()];
+			int length = buffer.getInt();
+			if ( length < 0 || length > buffer.remaining() ) {
+				throw new JournalException( "A journal record declares a value of " + length + " byte(s) but has "
+						+ buffer.remaining() + " byte(s) left" );
+			}
+			byte[] b = new byte[length];
 			buffer.get( b );
 			return b;
 		}

@@ -1,0 +1,39 @@
+package io.writebehind.internal;
+
+import java.sql.SQLException;
+
+import org.hibernate.exception.ConstraintViolationException;
+
+/**
+ * What an exception says without its messages, for log lines at INFO and above: a database's message may quote the
+ * row's values ({@code Key (email)=(alice@example.com) already exists}, {@code Failing row contains (...)}), which are
+ * personal data. The class of each exception in the chain, with the SQLState, vendor code and constraint name when
+ * there are any; the whole exception is logged at DEBUG only.
+ */
+public final class Causes {
+
+	private Causes() {
+	}
+
+	public static String describe(Throwable cause) {
+		if ( cause == null ) {
+			return "none";
+		}
+		StringBuilder text = new StringBuilder();
+		int depth = 0;
+		for ( Throwable t = cause; t != null && depth < 8; t = t.getCause() == t ? null : t.getCause(), depth++ ) {
+			if ( depth > 0 ) {
+				text.append( " <- " );
+			}
+			text.append( t.getClass().getName() );
+			if ( t instanceof ConstraintViolationException c && c.getConstraintName() != null ) {
+				text.append( " (constraint " ).append( c.getConstraintName() ).append( ')' );
+			}
+			if ( t instanceof SQLException s && ( s.getSQLState() != null || s.getErrorCode() != 0 ) ) {
+				text.append( " (SQLState " ).append( s.getSQLState() ).append( ", vendor code " ).append( s.getErrorCode() )
+						.append( ')' );
+			}
+		}
+		return text.toString();
+	}
+}

@@ -1,0 +1,238 @@
+package io.writebehind.cluster;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import org.hibernate.SessionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+import io.writebehind.WriteBehind;
+import io.writebehind.WriteBehindSettings;
+import io.writebehind.cluster.internal.ClusterCoherence;
+import io.writebehind.internal.WriteBehindRuntime;
+import io.writebehind.internal.queue.EntityRegion;
+import io.writebehind.model.Counter;
+import io.writebehind.testing.CountingConnectionProvider;
+import io.writebehind.testing.WriteBehindTestBase;
+import jakarta.persistence.EntityManagerFactory;
+
+/**
+ * Issue 19: nodes on authenticated, encrypted channels to test-owned servers, and what a forged or garbled message
+ * does. Every log record of the library, Lettuce and the PostgreSQL driver is captured, so that a test can check that
+ * no credential is ever printed.
+ */
+abstract class ChannelSecurityTestBase extends WriteBehindTestBase {
+
+	protected final String channelName = "wbsec_" + UUID.randomUUID().toString().replace( "-", "" ).substring( 0, 12 );
+	private final List<EntityManagerFactory> nodes = new ArrayList<>();
+	private final List<CountingConnectionProvider> providers = new ArrayList<>();
+
+	protected final List<LogRecord> records = new CopyOnWriteArrayList<>();
+	private final Map<Logger, Level> levels = new HashMap<>();
+	private final Handler capture = new Handler() {
+		@Override
+		public void publish(LogRecord record) {
+			records.add( record );
+		}
+
+		@Override
+		public void flush() {
+		}
+
+		@Override
+		public void close() {
+		}
+	};
+	// strong references: java.util.logging keeps loggers weakly
+	private final List<Logger> captured = List.of( Logger.getLogger( "io.writebehind" ), Logger.getLogger( "io.lettuce" ),
+			Logger.getLogger( "io.netty" ), Logger.getLogger( "org.postgresql" ), Logger.getLogger( "org.hibernate" ) );
+
+	@Override
+	protected Class<?>[] entities() {
+		return new Class<?>[] { Counter.class };
+	}
+
+	@Override
+	protected Integer transactionIsolation() {
+		return java.sql.Connection.TRANSACTION_READ_COMMITTED;
+	}
+
+	@BeforeEach
+	void captureLogs() {
+		for ( Logger logger : captured ) {
+			levels.put( logger, logger.getLevel() );
+			logger.setLevel( logger.getName().equals( "io.writebehind" ) ? Level.FINE : Level.INFO );
+			logger.addHandler( capture );
+		}
+	}
+
+	@AfterEach
+	void closeNodes() {
+		for ( EntityManagerFactory node : nodes ) {
+			if ( node.isOpen() ) {
+				node.close();
+			}
+		}
+		providers.forEach( CountingConnectionProvider::closeAll );
+		for ( Logger logger : captured ) {
+			logger.removeHandler( capture );
+			logger.setLevel( levels.get( logger ) );
+		}
+	}
+
+	/** A node on this test's schema with these cluster settings (the channel name added); not awaited. */
+	protected EntityManagerFactory node(Map<String, Object> overrides) {
+		CountingConnectionProvider provider = new CountingConnectionProvider( schema, true );
+		provider.isolation( java.sql.Connection.TRANSACTION_READ_COMMITTED ); // rows read are cached (MariaDB: REPEATABLE READ)
+		providers.add( provider );
+		Map<String, Object> settings = new HashMap<>( overrides );
+		settings.putIfAbsent( "hibernate.hbm2ddl.auto", "none" );
+		settings.put( WriteBehindSettings.CLUSTER_CHANNEL_NAME, channelName );
+		EntityManagerFactory node = buildFactory( provider, settings );
+		nodes.add( node );
+		return node;
+	}
+
+	/** A node that listens once returned. */
+	protected EntityManagerFactory listeningNode(Map<String, Object> overrides) {
+		EntityManagerFactory node = node( overrides );
+		await( () -> coherence( node ).listening(), "the node's coherence channel did not listen" );
+		return node;
+	}
+
+	protected static ClusterCoherence coherence(EntityManagerFactory node) {
+		return WriteBehindRuntime.of( node.unwrap( SessionFactory.class ) ).coherence();
+	}
+
+	protected static EntityRegion region(EntityManagerFactory node) {
+		return WriteBehindRuntime.of( node.unwrap( SessionFactory.class ) ).regionOf( Counter.class.getName() );
+	}
+
+	protected static void await(BooleanSupplier condition, String what) {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 30 );
+		while ( !condition.getAsBoolean() ) {
+			assertTrue( System.nanoTime() < deadline, what + " within 30 s" );
+			try {
+				Thread.sleep( 5 );
+			}
+			catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				throw new AssertionError( e );
+			}
+		}
+	}
+
+	/**
+	 * Node {@code writer} changes id 1 while {@code reader} has it cached: {@code reader} must evict it (it heard the
+	 * message) and then read the new total.
+	 */
+	protected void assertCoherent(EntityManagerFactory writer, EntityManagerFactory reader, long id) {
+		long received = coherence( reader ).messagesReceived();
+		boolean inserted = fromTransaction( writer, em -> {
+			if ( em.find( Counter.class, id ) != null ) {
+				return false;
+			}
+			em.persist( new Counter( id, "c", 0 ) );
+			return true;
+		} );
+		WriteBehind.of( writer ).flush();
+		if ( inserted ) {
+			// the insert's message, handled before the reader caches the row (else it would evict it later)
+			await( () -> coherence( reader ).messagesReceived() > received, "the reader did not hear the insert" );
+		}
+		long[] before = { readUntilCached( reader, id ) };
+		long beforeUpdate = coherence( reader ).messagesReceived();
+		inTransaction( writer, em -> em.find( Counter.class, id ).setTotal( before[0] + 1 ) );
+		WriteBehind.of( writer ).flush();
+		await( () -> coherence( reader ).messagesReceived() > beforeUpdate && region( reader ).lookup( id ) == null,
+				"the reader did not evict id " + id );
+		long after = fromTransaction( reader, em -> em.find( Counter.class, id ).getTotal() );
+		assertEquals( before[0] + 1, after );
+	}
+
+	/**
+	 * Reads the id on the node until the node caches it (a message of the writer's commit may arrive after a first
+	 * read and evict it, or mark it so that the read is not cached); returns its total.
+	 */
+	protected static long readUntilCached(EntityManagerFactory node, long id) {
+		long[] total = new long[1];
+		await( () -> {
+			total[0] = fromTransaction( node, em -> em.find( Counter.class, id ).getTotal() );
+			return region( node ).lookup( id ) != null;
+		}, "the node did not cache id " + id );
+		return total[0];
+	}
+
+	protected static String text(LogRecord record) {
+		String message = record.getParameters() == null || record.getParameters().length == 0 ? record.getMessage()
+				: String.format( record.getMessage().contains( "{0" ) ? record.getMessage().replaceAll( "\\{\\d+}", "%s" )
+						: record.getMessage(), record.getParameters() );
+		return message + ( record.getThrown() == null ? "" : " " + throwableText( record.getThrown() ) );
+	}
+
+	private static String throwableText(Throwable thrown) {
+		StringBuilder text = new StringBuilder();
+		for ( Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause() ) {
+			text.append( t ).append( ' ' );
+		}
+		return text.toString();
+	}
+
+	protected List<String> lines() {
+		List<String> lines = new ArrayList<>();
+		for ( LogRecord record : records ) {
+			try {
+				lines.add( text( record ) );
+			}
+			catch (RuntimeException e) {
+				lines.add( record.getMessage() + " " + java.util.Arrays.toString( record.getParameters() ) );
+			}
+		}
+		return lines;
+	}
+
+	/** No captured log line (message, parameters, exception chain) contains any of the {@code secrets}. */
+	protected void assertNoSecretLogged(String... secrets) {
+		List<String> lines = lines();
+		assertFalse( lines.isEmpty() );
+		for ( String line : lines ) {
+			for ( String secret : secrets ) {
+				assertFalse( line.contains( secret ), "a log line prints a credential: " + line );
+			}
+		}
+		for ( LogRecord record : records ) {
+			for ( Object parameter : record.getParameters() == null ? new Object[0] : record.getParameters() ) {
+				for ( String secret : secrets ) {
+					assertFalse( String.valueOf( parameter ).contains( secret ), "a log parameter prints a credential" );
+				}
+			}
+		}
+	}
+
+	protected String awaitLine(String start) {
+		String[] found = new String[1];
+		await( () -> {
+			for ( String line : lines() ) {
+				if ( line.startsWith( start ) ) {
+					found[0] = line;
+					return true;
+				}
+			}
+			return false;
+		}, "no log line starting with '" + start + "'" );
+		return found[0];
+	}
+}
