@@ -427,7 +427,8 @@ public class WriteBehindProperties implements Validator {
 				case "listeners" -> checkClasses( properties.listeners );
 				case "conflictPolicy" -> mapping.setting().toString().contains( "." )
 						? checkClass( mapping.setting().toString(), ConflictResolver.class )
-						: checkSetting( mapping );
+						: checkSetting( mapping ) == null ? null : "must be fail, database-wins, last-write-wins or the "
+								+ "class name of a " + ConflictResolver.class.getName();
 				default -> checkSetting( mapping );
 			};
 			if ( problem != null ) {
