@@ -421,27 +421,36 @@ public class WriteBehindProperties implements Validator {
 	@Override
 	public void validate(Object target, Errors errors) {
 		WriteBehindProperties properties = (WriteBehindProperties) target;
+		List<Mapping> together = new ArrayList<>();
 		for ( Mapping mapping : properties.mappings() ) {
-			String problem = switch ( mapping.path() ) {
-				case "failureHandler" -> checkClass( mapping.setting().toString(), WriteFailureHandler.class );
-				case "listeners" -> checkClasses( properties.listeners );
-				case "conflictPolicy" -> mapping.setting().toString().contains( "." )
-						? checkClass( mapping.setting().toString(), ConflictResolver.class )
-						: checkSetting( mapping ) == null ? null : "must be fail, database-wins, last-write-wins or the "
-								+ "class name of a " + ConflictResolver.class.getName();
-				default -> checkSetting( mapping );
-			};
+			String problem;
+			if ( mapping.path().equals( "failureHandler" ) ) {
+				problem = checkClass( mapping.setting().toString(), WriteFailureHandler.class );
+			}
+			else if ( mapping.path().equals( "listeners" ) ) {
+				problem = checkClasses( properties.listeners );
+			}
+			else if ( mapping.path().equals( "conflictPolicy" ) && mapping.setting().toString().contains( "." ) ) {
+				problem = checkClass( mapping.setting().toString(), ConflictResolver.class );
+			}
+			else if ( mapping.path().equals( "conflictPolicy" ) ) {
+				problem = checkAlone( mapping ) == null ? null : "must be fail, database-wins, last-write-wins or the "
+						+ "class name of a " + ConflictResolver.class.getName();
+			}
+			else if ( mapping.path().startsWith( "cluster." ) ) {
+				// alone: whether the channel has a URL depends on the unit's settings, which the boot checks
+				problem = checkAlone( mapping );
+			}
+			else {
+				together.add( mapping );
+				continue;
+			}
 			if ( problem != null ) {
 				errors.rejectValue( mapping.path(), "writebehind.invalid", mapping.property() + " was '"
 						+ text( mapping.value() ) + "': " + problem );
 			}
 		}
-		if ( !errors.hasErrors() ) {
-			String problem = checkTogether( properties.mappings() );
-			if ( problem != null ) {
-				errors.reject( "writebehind.invalid", problem );
-			}
-		}
+		checkTogether( together, errors );
 		Health health = properties.health;
 		if ( health.maxOutage == null || health.maxOutage.isNegative() || health.maxOutage.isZero() ) {
 			errors.rejectValue( "health.maxOutage", "writebehind.invalid", "writebehind.health.max-outage was '"
@@ -458,42 +467,52 @@ public class WriteBehindProperties implements Validator {
 		}
 	}
 
-	/** The library's verdict on one setting alone; {@code null} when it is valid or the problem is not its own. */
-	private static String checkSetting(Mapping mapping) {
+	/** The library's verdict on one setting alone; {@code null} when it is valid or the problem is another's. */
+	private static String checkAlone(Mapping mapping) {
 		try {
 			WriteBehindConfig.from( Map.of( mapping.key(), mapping.setting() ) );
 			return null;
 		}
 		catch (WriteBehindConfigurationException e) {
-			// a problem of another setting (e.g. cluster.channel=postgresql without a URL) is the boot's to report
-			return e.getMessage() != null && e.getMessage().startsWith( mapping.key() + " " ) ? e.getMessage() : null;
+			String message = String.valueOf( e.getMessage() );
+			return message.startsWith( mapping.key() + " " ) && !message.contains( "' but " ) ? message : null;
 		}
 	}
 
-	/** The library's verdict on the settings together (e.g. retry.max-backoff below retry.initial-backoff). */
-	private static String checkTogether(List<Mapping> mappings) {
+	/**
+	 * The library's verdict on the settings together, with their Spring names: the first problem, on the property it
+	 * names first (e.g. retry.max-backoff below retry.initial-backoff).
+	 */
+	private static void checkTogether(List<Mapping> mappings, Errors errors) {
 		Map<String, Object> settings = new java.util.HashMap<>();
-		List<Mapping> checked = new ArrayList<>();
-		for ( Mapping mapping : mappings ) {
-			boolean className = mapping.path().equals( "failureHandler" ) || mapping.path().equals( "listeners" )
-					|| mapping.path().equals( "conflictPolicy" ) && mapping.setting().toString().contains( "." );
-			if ( !className && !mapping.path().startsWith( "cluster." ) ) {
-				settings.put( mapping.key(), mapping.setting() );
-				checked.add( mapping );
-			}
-		}
+		mappings.forEach( mapping -> settings.put( mapping.key(), mapping.setting() ) );
+		String message;
 		try {
 			WriteBehindConfig.from( settings );
-			return null;
+			return;
 		}
 		catch (WriteBehindConfigurationException e) {
-			String message = String.valueOf( e.getMessage() );
-			for ( Mapping mapping : checked ) {
-				// the whole key only: journal.fsync is a prefix of journal.fsync_interval_ms
-				message = message.replaceAll( java.util.regex.Pattern.quote( mapping.key() ) + "(?![a-z_.])",
-						java.util.regex.Matcher.quoteReplacement( mapping.property() + " [" + mapping.key() + "]" ) );
+			message = String.valueOf( e.getMessage() );
+		}
+		Mapping culprit = null;
+		for ( Mapping mapping : mappings ) {
+			if ( message.startsWith( mapping.key() + " " )
+					&& ( culprit == null || mapping.key().length() > culprit.key().length() ) ) {
+				culprit = mapping;
 			}
-			return message;
+		}
+		String named = message;
+		for ( Mapping mapping : mappings ) {
+			// the whole key only: journal.fsync is a prefix of journal.fsync_interval_ms
+			named = named.replaceAll( java.util.regex.Pattern.quote( mapping.key() ) + "(?![a-z_.])",
+					java.util.regex.Matcher.quoteReplacement( mapping.property() + " [" + mapping.key() + "]" ) );
+		}
+		if ( culprit == null ) {
+			errors.reject( "writebehind.invalid", named );
+		}
+		else {
+			errors.rejectValue( culprit.path(), "writebehind.invalid", culprit.property() + " was '"
+					+ text( culprit.value() ) + "': " + named );
 		}
 	}
 
