@@ -85,7 +85,7 @@ class SpringBootIntegrationTest {
 			HikariDataSource pool = new HikariDataSource();
 			pool.setDataSource( database.connections() );
 			pool.setAutoCommit( false );
-			pool.setConnectionTimeout( 250 );
+			pool.setConnectionTimeout( 2_000 ); // how long a borrow waits while the database is down
 			pool.setMinimumIdle( 0 );
 			pool.setMaximumPoolSize( 5 );
 			pool.setPoolName( "outage-test" );
@@ -291,7 +291,7 @@ class SpringBootIntegrationTest {
 					() -> readOnly.execute( status -> em.find( Tally.class, 400L ).getTotal() ),
 					"a readOnly transaction borrows a connection at begin" );
 			long failedRead = System.nanoTime() - start;
-			System.out.printf( "database unreachable (HikariCP connection-timeout 250 ms): read-write transaction "
+			System.out.printf( "database unreachable (HikariCP connection-timeout 2 s): read-write transaction "
 					+ "on a cached id %.2f ms, readOnly transaction on the same id failed after %.0f ms%n",
 					readWrite / 1e6, failedRead / 1e6 );
 

@@ -63,7 +63,7 @@ class SpringBootLifecycleTest {
 				}
 			} );
 			pool.setAutoCommit( false );
-			pool.setConnectionTimeout( 250 );
+			pool.setConnectionTimeout( 2_000 ); // how long a borrow waits while the database is down
 			pool.setMinimumIdle( 0 );
 			pool.setPoolName( "lifecycle-test" );
 			return pool;
