@@ -25,6 +25,8 @@ public final class WriteBehindStats {
 	private final boolean paused;
 	private final Map<String, EntityStats> entities;
 	private final ClusterStats cluster;
+	private final Duration outage;
+	private final long queueCapacity;
 
 	/**
 	 * The figures of one opted-in entity hierarchy (named by its root entity), as in {@link WriteBehindStats}.
@@ -97,6 +99,17 @@ public final class WriteBehindStats {
 	public WriteBehindStats(long pending, long flushed, long coalesced, long failed, long conflicts, long batches,
 			long retries, long cacheSize, Duration lag, long queueFullRejections, long cacheHits, long cacheMisses,
 			Duration flushTime, boolean paused, Map<String, EntityStats> entities, ClusterStats cluster) {
+		this( pending, flushed, coalesced, failed, conflicts, batches, retries, cacheSize, lag, queueFullRejections,
+				cacheHits, cacheMisses, flushTime, paused, entities, cluster, Duration.ZERO, 0 );
+	}
+
+	/** For the library's own use. */
+	public WriteBehindStats(long pending, long flushed, long coalesced, long failed, long conflicts, long batches,
+			long retries, long cacheSize, Duration lag, long queueFullRejections, long cacheHits, long cacheMisses,
+			Duration flushTime, boolean paused, Map<String, EntityStats> entities, ClusterStats cluster,
+			Duration outage, long queueCapacity) {
+		this.outage = outage;
+		this.queueCapacity = queueCapacity;
 		this.cluster = cluster;
 		this.lag = lag;
 		this.queueFullRejections = queueFullRejections;
@@ -186,6 +199,20 @@ public final class WriteBehindStats {
 		return flushTime;
 	}
 
+	/**
+	 * How long the flusher has been unable to write: the time since the first failed attempt of the current outage
+	 * (flush attempts that failed for a transient reason, one after the other), {@link Duration#ZERO} when the last
+	 * flush attempt succeeded. The longest over the flusher threads. A pause is not an outage.
+	 */
+	public Duration outage() {
+		return outage;
+	}
+
+	/** {@code queue_capacity}: the most entity ids that may have a pending write at once (compare with {@link #pending()}). */
+	public long queueCapacity() {
+		return queueCapacity;
+	}
+
 	/** Whether flushing is paused ({@link WriteBehind#pause()}). */
 	public boolean paused() {
 		return paused;
@@ -210,6 +237,7 @@ public final class WriteBehindStats {
 				+ ", coalesced=" + coalesced + ", failed=" + failed + ", conflicts=" + conflicts + ", batches=" + batches
 				+ ", retries=" + retries + ", queueFullRejections=" + queueFullRejections + ", cacheSize=" + cacheSize
 				+ ", cacheHits=" + cacheHits + ", cacheMisses=" + cacheMisses + ", flushTime=" + flushTime.toMillis()
-				+ "ms, paused=" + paused + ", entities=" + entities + ( cluster == null ? "" : ", cluster=" + cluster ) + "]";
+				+ "ms, paused=" + paused + ", outage=" + outage.toMillis() + "ms, queueCapacity=" + queueCapacity
+				+ ", entities=" + entities + ( cluster == null ? "" : ", cluster=" + cluster ) + "]";
 	}
 }

@@ -50,7 +50,10 @@ public class WriteBehindIntegrator implements Integrator {
 		Map<String, Object> settings = sessionFactory.getServiceRegistry().requireService( ConfigurationService.class ).getSettings();
 		var classLoaderService = sessionFactory.getServiceRegistry().requireService(
 				org.hibernate.boot.registry.classloading.spi.ClassLoaderService.class );
-		WriteBehindConfig config = WriteBehindConfig.from( settings, classLoaderService::classForName );
+		var beans = sessionFactory.getServiceRegistry().requireService(
+				org.hibernate.resource.beans.spi.ManagedBeanRegistry.class );
+		WriteBehindConfig config = WriteBehindConfig.from( settings, classLoaderService::classForName,
+				type -> ContainerBeans.instance( beans, type ) );
 		String unitName = unitName( settings, sessionFactory );
 		List<PersistentClass> optedIn = new ArrayList<>();
 		for ( PersistentClass binding : metadata.getEntityBindings() ) {
@@ -192,7 +195,7 @@ public class WriteBehindIntegrator implements Integrator {
 					? config.queryConsistency : annotation.queryConsistency();
 			this.maxDelayMs = config.entityMaxDelayMs( rootEntityName, annotation.maxDelayMs() );
 			if ( annotation.conflictResolver() != ConflictResolver.class ) {
-				conflictResolver = WriteBehindConfig.instantiate( "@WriteBehindEntity(conflictResolver) of entity "
+				conflictResolver = config.instantiate( "@WriteBehindEntity(conflictResolver) of entity "
 						+ rootEntityName, annotation.conflictResolver(), ConflictResolver.class );
 				conflictPolicy = null;
 			}

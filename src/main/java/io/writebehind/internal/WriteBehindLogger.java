@@ -235,4 +235,15 @@ public interface WriteBehindLogger extends BasicLogger {
 	@LogMessage(level = DEBUG)
 	@Message(id = 383, value = "%sThe cause of the failed write of %s#%s")
 	void writeFailedCause(String prefix, String entityName, Object id, @Cause Throwable cause);
+	// 360-379: the Spring Boot integration (io.writebehind.spring)
+
+	@LogMessage(level = WARN)
+	@Message(id = 360, value = "%s%s is set twice, as the Spring property %s=%s and as spring.jpa.properties.%s=%s: the "
+			+ "spring.jpa.properties value is used. Remove one of them.")
+	void springPropertyShadowed(String prefix, String key, String springProperty, Object springValue, String key2,
+			Object jpaValue);
+
+	@LogMessage(level = DEBUG)
+	@Message(id = 361, value = "%sSpring beans told of write-behind events (WriteBehindListener beans): %s")
+	void springListenersAdded(String prefix, Object listeners);
 }

@@ -291,7 +291,8 @@ public final class WriteBehindRuntime {
 		return new WriteBehindStats( queue.pending(), counters.flushed(), queue.coalesced(), counters.failed(),
 				counters.conflicts(), counters.batches(), counters.retries(), cache.size(),
 				Duration.ofNanos( queue.lagNanos() ), queue.queueFullRejections(), cacheHits(), cacheMisses(),
-				Duration.ofNanos( counters.flushNanos() ), queue.isPaused(), entities, clusterStats() );
+				Duration.ofNanos( counters.flushNanos() ), queue.isPaused(), entities, clusterStats(),
+				Duration.ofNanos( counters.outageNanos() ), queue.capacity() );
 	}
 
 	/** The figures of the cross-node coherence; {@code null} with {@code cluster.channel=none}. */

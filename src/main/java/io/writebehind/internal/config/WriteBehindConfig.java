@@ -59,9 +59,12 @@ public final class WriteBehindConfig {
 	public final ClusterConfig cluster;
 
 	private final Function<String, Class<?>> classLoader;
+	private final Function<Class<?>, Object> instances;
 
-	private WriteBehindConfig(Map<String, ?> settings, Function<String, Class<?>> classLoader) {
+	private WriteBehindConfig(Map<String, ?> settings, Function<String, Class<?>> classLoader,
+			Function<Class<?>, Object> instances) {
 		this.classLoader = classLoader;
+		this.instances = instances;
 		rejectUnknownKeys( settings );
 		cluster = ClusterConfig.from( settings );
 		journal = io.writebehind.internal.journal.JournalConfig.from( settings );
@@ -178,7 +181,31 @@ public final class WriteBehindConfig {
 
 	/** As {@link #from(Map)}, loading class names given in settings through {@code classLoader}. */
 	public static WriteBehindConfig from(Map<String, ?> settings, Function<String, Class<?>> classLoader) {
-		return new WriteBehindConfig( settings, classLoader );
+		return from( settings, classLoader, WriteBehindConfig::construct );
+	}
+
+	/**
+	 * As {@link #from(Map, Function)}, creating the instances of the classes named in settings (conflict resolver,
+	 * failure handler, listeners, and the resolvers of annotations) through {@code instances}: the boot passes
+	 * Hibernate's {@code ManagedBeanRegistry}, so they are beans of the application's container (Spring, CDI) when it
+	 * has one.
+	 */
+	public static WriteBehindConfig from(Map<String, ?> settings, Function<String, Class<?>> classLoader,
+			Function<Class<?>, Object> instances) {
+		return new WriteBehindConfig( settings, classLoader, instances );
+	}
+
+	/** Creates an instance with the public no-argument constructor. */
+	public static Object construct(Class<?> type) {
+		try {
+			return type.getDeclaredConstructor().newInstance();
+		}
+		catch (java.lang.reflect.InvocationTargetException e) {
+			throw new IllegalStateException( "its constructor threw " + e.getCause(), e.getCause() );
+		}
+		catch (ReflectiveOperationException e) {
+			throw new IllegalStateException( "it has no public no-argument constructor (" + e + ")", e );
+		}
 	}
 
 	private static Class<?> loadClass(String name) {
@@ -202,18 +229,29 @@ public final class WriteBehindConfig {
 		return instantiate( where, loaded, type );
 	}
 
-	public static <T> T instantiate(String where, Class<?> loaded, Class<T> type) {
+	/**
+	 * Creates an instance of a class named by a setting (or an annotation): the bean container's bean of that class
+	 * when there is one, else one made with its public no-argument constructor; with a message naming it on failure.
+	 */
+	public <T> T instantiate(String where, Class<?> loaded, Class<T> type) {
 		if ( !type.isAssignableFrom( loaded ) ) {
 			throw new WriteBehindConfigurationException( where + " was '" + loaded.getName() + "', which does not implement "
 					+ type.getName() );
 		}
+		Object instance;
 		try {
-			return type.cast( loaded.getDeclaredConstructor().newInstance() );
+			instance = instances.apply( loaded );
 		}
-		catch (ReflectiveOperationException | RuntimeException e) {
+		catch (RuntimeException e) {
 			throw new WriteBehindConfigurationException( where + " was '" + loaded.getName() + "', which could not be "
-					+ "created with a public no-argument constructor: " + e );
+					+ "created (as a bean of the application's bean container, or with a public no-argument "
+					+ "constructor): " + ( e instanceof IllegalStateException && e.getCause() != null ? e.getMessage() : e ) );
 		}
+		if ( !type.isInstance( instance ) ) {
+			throw new WriteBehindConfigurationException( where + " was '" + loaded.getName() + "', but the bean container "
+					+ "returned " + instance + ", which does not implement " + type.getName() );
+		}
+		return type.cast( instance );
 	}
 
 	/** Validates a per-entity override of the maximum delay given by the annotation. */

@@ -356,6 +356,7 @@ public final class Flusher {
 			if ( failedAttempts > 0 ) {
 				LOG.outageOver( logPrefix, failedAttempts, ( System.nanoTime() - outageStartNanos ) / 1_000_000 );
 				failedAttempts = 0;
+				counters.outageOver( this );
 			}
 		}
 
@@ -369,6 +370,7 @@ public final class Flusher {
 			Throwable cause = failure.getCause() instanceof CommitOutcomeUnknown unknown ? unknown.getCause() : failure.getCause();
 			if ( failedAttempts++ == 0 ) {
 				outageStartNanos = System.nanoTime();
+				counters.outageStarted( this, outageStartNanos );
 				LOG.outageStarted( logPrefix, cause, queue.pending() );
 			}
 			else {
