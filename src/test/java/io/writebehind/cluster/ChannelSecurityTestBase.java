@@ -7,13 +7,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import org.hibernate.SessionFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -26,6 +23,7 @@ import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.model.Counter;
 import io.writebehind.testing.CountingConnectionProvider;
+import io.writebehind.testing.LogCapture;
 import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.EntityManagerFactory;
 
@@ -40,25 +38,9 @@ abstract class ChannelSecurityTestBase extends WriteBehindTestBase {
 	private final List<EntityManagerFactory> nodes = new ArrayList<>();
 	private final List<CountingConnectionProvider> providers = new ArrayList<>();
 
-	protected final List<LogRecord> records = new CopyOnWriteArrayList<>();
-	private final Map<Logger, Level> levels = new HashMap<>();
-	private final Handler capture = new Handler() {
-		@Override
-		public void publish(LogRecord record) {
-			records.add( record );
-		}
-
-		@Override
-		public void flush() {
-		}
-
-		@Override
-		public void close() {
-		}
-	};
-	// strong references: java.util.logging keeps loggers weakly
-	private final List<Logger> captured = List.of( Logger.getLogger( "io.writebehind" ), Logger.getLogger( "io.lettuce" ),
-			Logger.getLogger( "io.netty" ), Logger.getLogger( "org.postgresql" ), Logger.getLogger( "org.hibernate" ) );
+	private LogCapture logs;
+	/** Every record of the library (FINE and above), Lettuce, Netty, the PostgreSQL driver and Hibernate (INFO). */
+	protected List<LogRecord> records;
 
 	@Override
 	protected Class<?>[] entities() {
@@ -72,11 +54,9 @@ abstract class ChannelSecurityTestBase extends WriteBehindTestBase {
 
 	@BeforeEach
 	void captureLogs() {
-		for ( Logger logger : captured ) {
-			levels.put( logger, logger.getLevel() );
-			logger.setLevel( logger.getName().equals( "io.writebehind" ) ? Level.FINE : Level.INFO );
-			logger.addHandler( capture );
-		}
+		logs = LogCapture.start( Map.of( "io.writebehind", Level.FINE, "io.lettuce", Level.INFO, "io.netty", Level.INFO,
+				"org.postgresql", Level.INFO, "org.hibernate", Level.INFO ) );
+		records = logs.records();
 	}
 
 	@AfterEach
@@ -87,10 +67,7 @@ abstract class ChannelSecurityTestBase extends WriteBehindTestBase {
 			}
 		}
 		providers.forEach( CountingConnectionProvider::closeAll );
-		for ( Logger logger : captured ) {
-			logger.removeHandler( capture );
-			logger.setLevel( levels.get( logger ) );
-		}
+		logs.close();
 	}
 
 	/** A node on this test's schema with these cluster settings (the channel name added); not awaited. */

@@ -14,10 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.util.logging.Level;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -34,6 +31,7 @@ import io.writebehind.internal.journal.JournalConfig;
 import io.writebehind.internal.journal.JournalException;
 import io.writebehind.internal.journal.JournalFsync;
 import io.writebehind.internal.journal.JournalSupport;
+import io.writebehind.testing.LogCapture;
 import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.EntityManagerFactory;
 
@@ -137,37 +135,18 @@ class JournalSecurityTest extends WriteBehindTestBase {
 		for ( Path file : files( image ) ) {
 			Files.setPosixFilePermissions( file, PosixFilePermissions.fromString( "rw-r--r--" ) );
 		}
-		List<LogRecord> records = new CopyOnWriteArrayList<>();
-		Logger logger = Logger.getLogger( "io.writebehind" );
-		Handler handler = new Handler() {
-			@Override
-			public void publish(LogRecord record) {
-				records.add( record );
-			}
-
-			@Override
-			public void flush() {
-			}
-
-			@Override
-			public void close() {
-			}
-		};
-		logger.addHandler( handler );
 		EntityManagerFactory restarted;
-		try {
+		List<String> lines;
+		try ( LogCapture logs = LogCapture.start( Level.INFO, "io.writebehind" ) ) {
 			restarted = restart( image );
-		}
-		finally {
-			logger.removeHandler( handler );
+			lines = logs.lines();
 		}
 		try {
 			assertEquals( "one", fromTransaction( restarted, em -> em.find( JournalItem.class, 1L ).name ) );
 			for ( Path file : files( image ) ) {
 				assertEquals( "rw-------", permissions( file ), file.toString() );
 			}
-			String warning = records.stream().map( r -> String.format( r.getMessage(), r.getParameters() ) )
-					.filter( l -> l.startsWith( "WB000381: " ) ).findFirst().orElseThrow();
+			String warning = lines.stream().filter( l -> l.startsWith( "WB000381: " ) ).findFirst().orElseThrow();
 			assertTrue( warning.contains( image + " (hibernate.writebehind.journal.dir) is readable by other users "
 					+ "(permissions rwxr-xr-x)" ) && warning.contains( "chmod 700" ), warning );
 		}

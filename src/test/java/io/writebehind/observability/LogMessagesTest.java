@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,28 +13,14 @@ import org.junit.jupiter.api.Test;
 
 import io.writebehind.WriteBehind;
 import io.writebehind.model.Counter;
+import io.writebehind.testing.LogCapture;
 import io.writebehind.testing.WriteBehindTestBase;
 
 /** Issue 8: every line has a message id and names the persistence unit; the boot line summarises entities and settings. */
 class LogMessagesTest extends WriteBehindTestBase {
 
-	private final List<LogRecord> records = new CopyOnWriteArrayList<>();
-	private final Logger root = Logger.getLogger( "io.writebehind" );
-	private Level oldLevel;
-	private final Handler capture = new Handler() {
-		@Override
-		public void publish(LogRecord record) {
-			records.add( record );
-		}
-
-		@Override
-		public void flush() {
-		}
-
-		@Override
-		public void close() {
-		}
-	};
+	private LogCapture logs;
+	private List<LogRecord> records;
 
 	@Override
 	protected Class<?>[] entities() {
@@ -46,20 +29,17 @@ class LogMessagesTest extends WriteBehindTestBase {
 
 	@BeforeEach
 	void capture() {
-		oldLevel = root.getLevel();
-		root.setLevel( Level.INFO );
-		root.addHandler( capture );
+		logs = LogCapture.start( Level.INFO, "io.writebehind" );
+		records = logs.records();
 	}
 
 	@AfterEach
 	void release() {
-		root.removeHandler( capture );
-		root.setLevel( oldLevel );
+		logs.close();
 	}
 
 	private static String text(LogRecord record) {
-		return record.getParameters() == null ? record.getMessage()
-				: String.format( record.getMessage(), record.getParameters() );
+		return LogCapture.message( record );
 	}
 
 	@Test

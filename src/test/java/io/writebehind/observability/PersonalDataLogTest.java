@@ -3,11 +3,8 @@ package io.writebehind.observability;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import io.writebehind.FailedWrite;
 import io.writebehind.WriteBehindEntity;
+import io.writebehind.testing.LogCapture;
 import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -54,23 +52,8 @@ class PersonalDataLogTest extends WriteBehindTestBase {
 		}
 	}
 
-	private final List<LogRecord> records = new CopyOnWriteArrayList<>();
-	private final Logger logger = Logger.getLogger( "io.writebehind" );
-	private Level level;
-	private final Handler capture = new Handler() {
-		@Override
-		public void publish(LogRecord record) {
-			records.add( record );
-		}
-
-		@Override
-		public void flush() {
-		}
-
-		@Override
-		public void close() {
-		}
-	};
+	private LogCapture logs;
+	private List<LogRecord> records;
 
 	@Override
 	protected Class<?>[] entities() {
@@ -79,24 +62,17 @@ class PersonalDataLogTest extends WriteBehindTestBase {
 
 	@BeforeEach
 	void capture() {
-		level = logger.getLevel();
-		logger.setLevel( Level.FINE );
-		logger.addHandler( capture );
+		logs = LogCapture.start( Level.FINE, "io.writebehind" );
+		records = logs.records();
 	}
 
 	@AfterEach
 	void release() {
-		logger.removeHandler( capture );
-		logger.setLevel( level );
+		logs.close();
 	}
 
 	private static String text(LogRecord record) {
-		StringBuilder text = new StringBuilder( record.getParameters() == null ? record.getMessage()
-				: String.format( record.getMessage(), record.getParameters() ) );
-		for ( Throwable t = record.getThrown(); t != null; t = t.getCause() == t ? null : t.getCause() ) {
-			text.append( " | " ).append( t );
-		}
-		return text.toString();
+		return LogCapture.messageWithCauses( record );
 	}
 
 	@Test
