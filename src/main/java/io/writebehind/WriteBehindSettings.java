@@ -114,8 +114,8 @@ public final class WriteBehindSettings {
 
 	/**
 	 * Turns the crash-durability journal on: a directory (created if missing) where every committed write is appended
-	 * before the commit returns, replayed at start-up and deleted once written to the database. See the README,
-	 * "Durability (journal)". Default: none (off; a process crash loses the pending writes).
+	 * before the commit returns, replayed at start-up and deleted once written to the database. See
+	 * {@code docs/journal.md}. Default: none (off; a process crash loses the pending writes).
 	 */
 	public static final String JOURNAL_DIR = PREFIX + "journal.dir";
 
@@ -146,7 +146,7 @@ public final class WriteBehindSettings {
 	 * How the application nodes that run this persistence unit on one database tell each other of their commits, so
 	 * that no node keeps serving an entity another node changed: {@code none} (a single node), {@code postgresql}
 	 * ({@code LISTEN/NOTIFY}, needs the PostgreSQL JDBC driver) or {@code redis} (pub/sub, needs
-	 * {@code io.lettuce:lettuce-core} 6). See the README, "Running several nodes". Default: {@value #DEFAULT_CLUSTER_CHANNEL}.
+	 * {@code io.lettuce:lettuce-core} 6). See {@code docs/several-nodes.md}. Default: {@value #DEFAULT_CLUSTER_CHANNEL}.
 	 */
 	public static final String CLUSTER_CHANNEL = PREFIX + "cluster.channel";
 	public static final String DEFAULT_CLUSTER_CHANNEL = "none";
@@ -183,8 +183,8 @@ public final class WriteBehindSettings {
 	public static final String DEFAULT_CLUSTER_VERSION_CHECK = "commit";
 
 	/**
-	 * The table of {@code cluster.version_check=commit}, in the unit's database (created at boot when missing; the README
-	 * gives its DDL): one row per entity id written in the last {@code 2 * max_delay_ms + 10 s}, the latest version a
+	 * The table of {@code cluster.version_check=commit}, in the unit's database (created at boot when missing;
+	 * {@code docs/several-nodes.md} gives its DDL): one row per entity id written in the last {@code 2 * max_delay_ms + 10 s}, the latest version a
 	 * node committed. A name, optionally qualified by a schema. Default: {@value #DEFAULT_CLUSTER_LEDGER_TABLE}.
 	 */
 	public static final String CLUSTER_LEDGER_TABLE = PREFIX + "cluster.ledger_table";
@@ -200,7 +200,7 @@ public final class WriteBehindSettings {
 
 	/**
 	 * For rotating {@link #CLUSTER_SECRET} without stopping every node: a second secret whose signatures are accepted
-	 * too (messages are signed with {@code cluster.secret} only). See the README, "Security". Default: none.
+	 * too (messages are signed with {@code cluster.secret} only). See {@code docs/security.md}. Default: none.
 	 */
 	public static final String CLUSTER_PREVIOUS_SECRET = PREFIX + "cluster.previous_secret";
 

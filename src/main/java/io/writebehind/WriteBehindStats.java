@@ -49,7 +49,7 @@ public final class WriteBehindStats {
 
 	/**
 	 * The figures of the coherence of several application nodes ({@code cluster.channel}), as in
-	 * {@link WriteBehindStats}; see the README, "Running several nodes".
+	 * {@link WriteBehindStats}; see {@code docs/several-nodes.md}.
 	 *
 	 * @param channel the channel: {@code postgresql} or {@code redis}
 	 * @param listening whether the channel listens now (the other nodes' messages are being received); while it does
@@ -66,7 +66,7 @@ public final class WriteBehindStats {
 	 * them
 	 * @param flushRequestsServed pending writes this node wrote early because another node asked for them
 	 * @param malformedMessages messages received and ignored: not well-formed, or (with {@code cluster.secret}) not
-	 * signed or badly signed; logged at most once a minute (see the README, "Security")
+	 * signed or badly signed; logged at most once a minute (see {@code docs/security.md})
 	 */
 	public record ClusterStats(String channel, boolean listening, long messagesSent, long messagesReceived,
 			long idsEvicted, long gaps, long commitsRefused, long flushRequestsSent, long flushRequestsServed,

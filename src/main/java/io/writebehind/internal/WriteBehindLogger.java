@@ -22,8 +22,8 @@ import static org.jboss.logging.Logger.Level.WARN;
  * Every log line of hibernate-write-behind: a JBoss Logging message logger (Hibernate's own logging facade), whose
  * implementation the annotation processor {@code org.jboss.logging:jboss-logging-processor} generates at compile time.
  * Each line starts with a stable message id {@code WBnnnnnn} (the style of Hibernate's {@code HHHnnnnnn}) and names
- * the persistence unit ({@code [write-behind <unit>] }, the first parameter). Ids are never reused; the README lists
- * them. One instance per logging category: the category stays the class that logs, so logging configuration by class
+ * the persistence unit ({@code [write-behind <unit>] }, the first parameter). Ids are never reused; {@code docs/observability.md}
+ * lists them. One instance per logging category: the category stays the class that logs, so logging configuration by class
  * keeps working. Ids 1-99 are taken by the core; other parts of the library take the ranges their section says.
  */
 @MessageLogger(projectCode = "WB", length = 6)

@@ -25,7 +25,7 @@ import jakarta.persistence.EntityManagerFactory;
 /**
  * Micrometer meters for the write-behind of one persistence unit, in Micrometer's dotted style under
  * {@code writebehind.}, tagged {@code unit} (the persistence unit) and, for per-entity figures, {@code entity} (the
- * root entity name of an opted-in hierarchy). The README lists every meter.
+ * root entity name of an opted-in hierarchy). {@code docs/observability.md} lists every meter.
  *
  * <pre>{@code
  * WriteBehindMetrics.monitor( registry, entityManagerFactory, Tags.of( "app", "shop" ) );

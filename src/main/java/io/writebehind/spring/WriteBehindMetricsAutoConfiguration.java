@@ -12,7 +12,7 @@ import io.writebehind.metrics.WriteBehindMetrics;
 import jakarta.persistence.EntityManagerFactory;
 
 /**
- * The Micrometer meters of every factory with write-behind ({@link WriteBehindMetrics}, the README lists them) as a
+ * The Micrometer meters of every factory with write-behind ({@link WriteBehindMetrics}, {@code docs/observability.md} lists them) as a
  * {@link MeterBinder} bean, which Spring Boot binds to its registries; only when Micrometer is on the class path. With
  * several factories the meters also carry the tag {@code entityManagerFactory} (the factory's bean name). A
  * {@code WriteBehindMetrics} bean of the application replaces it.

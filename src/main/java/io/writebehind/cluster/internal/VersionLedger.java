@@ -110,7 +110,7 @@ public final class VersionLedger {
 		}
 	}
 
-	/** The DDL of the ledger's table (also in the README). */
+	/** The DDL of the ledger's table (also in docs/several-nodes.md). */
 	public static String ddl(String table) {
 		return "create table " + table + " (entity_name varchar(255) not null, entity_id varchar(255) not null, "
 				+ "version bigint not null, claimed_at bigint not null, primary key (entity_name, entity_id))";

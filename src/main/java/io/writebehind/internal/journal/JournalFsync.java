@@ -1,6 +1,6 @@
 package io.writebehind.internal.journal;
 
-/** When the journal forces its appended bytes to the disk (see README, "Durability (journal)"). */
+/** When the journal forces its appended bytes to the disk (see docs/journal.md). */
 public enum JournalFsync {
 	/** The commit returns after its record is forced to disk; concurrent commits share one force (group commit). */
 	ALWAYS,
