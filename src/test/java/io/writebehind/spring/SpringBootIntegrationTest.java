@@ -15,19 +15,22 @@ import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.datasource.AbstractDataSource;
-import org.springframework.test.context.TestContextManager;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestExecutionListeners;
+import org.springframework.test.context.TestExecutionListeners.MergeMode;
 import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -47,34 +50,37 @@ import jakarta.persistence.PersistenceContext;
  * A Spring Boot application with write-behind, on a real HikariCP pool, on the suite's database
  * ({@code -Ppostgresql}, {@code -Pmariadb}): the health component, the endpoint's operations, listener, resolver and
  * failure handler beans, and what a {@code readOnly} transaction meets while the database is unreachable.
- * <p>
- * Spring's TestContext framework runs through a {@link TestContextManager} of its own rather than Spring's JUnit
- * extension: Spring Framework 7's {@code SpringExtension} needs JUnit 6, and the suite builds on JUnit 5. The
- * {@code @SpringBootTest} annotation (on a holder class: on the test class it would register that extension) is
- * honoured the same way.
  */
+@SpringBootTest(classes = { TallyApplication.class, TallyBeans.class, SpringBootIntegrationTest.Pool.class },
+		webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = {
+				"spring.jpa.hibernate.ddl-auto=create",
+				"writebehind.max-delay=10m", // written on demand: flush()
+				"writebehind.flush-on-shutdown=false",
+				"writebehind.jmx.enabled=false",
+				"writebehind.queue-capacity=40",
+				"writebehind.health.max-queue-fill=0.5",
+				"writebehind.health.max-outage=1ms",
+				"writebehind.retry.initial-backoff=10ms",
+				"writebehind.retry.max-backoff=50ms",
+				"writebehind.conflict-policy=io.writebehind.spring.app.TallyBeans$AuditingResolver",
+				"writebehind.failure-handler=io.writebehind.spring.app.TallyBeans$AuditingHandler",
+				"management.endpoints.web.exposure.include=writebehind",
+				"spring.main.banner-mode=off", "logging.level.root=warn" })
+@TestExecutionListeners(listeners = ClosesContext.class, mergeMode = MergeMode.MERGE_WITH_DEFAULTS)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SpringBootIntegrationTest {
 
 	private static final TestDatabase.Schema SCHEMA = TestDatabase.current().createSchema();
 
-	/** The application under test: {@code @SpringBootTest} here, not on the test class (see above). */
-	@SpringBootTest(classes = { TallyApplication.class, TallyBeans.class, Application.class }, properties = {
-			"spring.jpa.hibernate.ddl-auto=create",
-			"writebehind.max-delay=10m", // written on demand: flush()
-			"writebehind.flush-on-shutdown=false",
-			"writebehind.jmx.enabled=false",
-			"writebehind.queue-capacity=40",
-			"writebehind.health.max-queue-fill=0.5",
-			"writebehind.health.max-outage=1ms",
-			"writebehind.retry.initial-backoff=10ms",
-			"writebehind.retry.max-backoff=50ms",
-			"writebehind.conflict-policy=io.writebehind.spring.app.TallyBeans$AuditingResolver",
-			"writebehind.failure-handler=io.writebehind.spring.app.TallyBeans$AuditingHandler",
-			"management.endpoints.web.exposure.include=writebehind",
-			"spring.main.banner-mode=off", "logging.level.root=warn" })
+	@DynamicPropertySource
+	static void database(DynamicPropertyRegistry registry) {
+		registry.add( "spring.datasource.url", SCHEMA::url );
+		registry.add( "spring.datasource.username", SCHEMA.database()::user );
+		registry.add( "spring.datasource.password", SCHEMA.database()::password );
+	}
+
 	@Configuration(proxyBeanMethods = false)
-	static class Application {
+	static class Pool {
 
 		/**
 		 * A HikariCP pool (autocommit off, as Boot's {@code spring.datasource.hikari.auto-commit=false} makes it) over
@@ -93,14 +99,20 @@ class SpringBootIntegrationTest {
 		}
 
 		@Bean
-		Switch database() {
-			return new Switch();
+		Switch database(DataSourceProperties database) {
+			return new Switch( new DriverManagerDataSource( database.determineUrl(), database.determineUsername(),
+					database.determinePassword() ) );
 		}
 	}
 
 	/** Whether the database is reachable: its connections, or a failure to connect while {@link #down} is set. */
 	static final class Switch {
+		private final DataSource database;
 		volatile boolean down;
+
+		Switch(DataSource database) {
+			this.database = database;
+		}
 
 		DataSource connections() {
 			return new AbstractDataSource() {
@@ -109,7 +121,7 @@ class SpringBootIntegrationTest {
 					if ( down ) {
 						throw new SQLTransientConnectionException( "the database is down (test)", "08001" );
 					}
-					return SCHEMA.connect();
+					return database.getConnection();
 				}
 
 				@Override
@@ -119,11 +131,6 @@ class SpringBootIntegrationTest {
 			};
 		}
 	}
-
-	private final TestContextManager spring = new TestContextManager( Application.class );
-
-	@Autowired
-	ConfigurableApplicationContext context;
 
 	@Autowired
 	WriteBehind writeBehind;
@@ -158,18 +165,10 @@ class SpringBootIntegrationTest {
 	@PersistenceContext
 	EntityManager em;
 
-	@BeforeAll
-	void startSpring() throws Exception {
-		spring.prepareTestInstance( this );
-	}
-
 	@AfterAll
 	void closeSpringThenDropTheSchema() {
 		try {
-			if ( context != null ) {
-				context.close(); // drains to the schema before it goes
-				spring.getTestContext().markApplicationContextDirty( null );
-			}
+			ClosesContext.close( SpringBootIntegrationTest.class ); // drains to the schema before it goes
 		}
 		finally {
 			SCHEMA.drop();
