@@ -184,7 +184,7 @@ public final class WriteBehindSettings {
 
 	/**
 	 * The table of {@code cluster.version_check=commit}, in the unit's database (created at boot when missing; the README
-	 * gives its DDL): one row per entity id written in the last {@code 2 * max_delay_ms + 10 s}, the latest version a
+	 * gives its DDL): one row per entity id written within the last {@link #CLUSTER_CLAIM_TTL_MS}, the latest version a
 	 * node committed. A name, optionally qualified by a schema. Default: {@value #DEFAULT_CLUSTER_LEDGER_TABLE}.
 	 */
 	public static final String CLUSTER_LEDGER_TABLE = PREFIX + "cluster.ledger_table";
