@@ -184,11 +184,26 @@ public final class WriteBehindSettings {
 
 	/**
 	 * The table of {@code cluster.version_check=commit}, in the unit's database (created at boot when missing;
-	 * {@code docs/several-nodes.md} gives its DDL): one row per entity id written in the last {@code 2 * max_delay_ms + 10 s}, the latest version a
+	 * {@code docs/several-nodes.md} gives its DDL): one row per entity id written within the last
+	 * {@link #CLUSTER_CLAIM_TTL_MS}, the latest version a
 	 * node committed. A name, optionally qualified by a schema. Default: {@value #DEFAULT_CLUSTER_LEDGER_TABLE}.
 	 */
 	public static final String CLUSTER_LEDGER_TABLE = PREFIX + "cluster.ledger_table";
 	public static final String DEFAULT_CLUSTER_LEDGER_TABLE = "writebehind_version_ledger";
+
+	/**
+	 * How long a claim in the version ledger of a write that is not in the database yet holds, and how long the other
+	 * nodes remember a version they were told of, in milliseconds ({@code cluster.version_check=commit}). Until then
+	 * other nodes' commits of that id based on an older version fail with {@code OptimisticLockException}; a claim
+	 * whose write reached the database blocks nothing. A node that crashes with such a write pending blocks that id for
+	 * as long; with a journal it replays the write when it restarts, and a restart that takes longer than this lifetime
+	 * lets another node's commit through, so the replayed write then fails as a {@code CONFLICT} (reported, not lost
+	 * silently). Set it alike on every node. Never shorter than {@code 2 * max_delay_ms + 10 s}, at most a day.
+	 * Default: {@value #DEFAULT_CLUSTER_CLAIM_TTL_MS_JOURNALED} (10 minutes) when {@link #JOURNAL_DIR} is set, else
+	 * {@code 2 * max_delay_ms + 10 s} (at most an hour).
+	 */
+	public static final String CLUSTER_CLAIM_TTL_MS = PREFIX + "cluster.claim_ttl_ms";
+	public static final long DEFAULT_CLUSTER_CLAIM_TTL_MS_JOURNALED = 600_000;
 
 	/**
 	 * A shared secret of the nodes of one unit: with it, every coherence message carries an HMAC-SHA256 of its content,

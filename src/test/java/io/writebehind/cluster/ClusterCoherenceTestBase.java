@@ -472,6 +472,102 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 	}
 
 	/**
+	 * Issue 13, point 7: a journaled node killed with a committed write still pending, and restarted on its journal
+	 * later than {@code 2 x max_delay_ms + 10 s} (the ledger's lifetime of a claim before, and still without a journal).
+	 * Its claim holds until it is back (with a journal, {@code cluster.claim_ttl_ms} defaults to 10 minutes): the other
+	 * node's commits of the id stay refused all that time, the replay writes the acknowledged increment without a
+	 * conflict, and the other node then builds on it. Before, the claim expired during the restart, the other node's
+	 * increment went through on the older version, and the replayed one failed as a CONFLICT: lost.
+	 */
+	@Test
+	void aJournaledNodeRestartedAfterTheOldClaimLifetimeStillReplaysItsWrite() throws Exception {
+		java.nio.file.Path dir = java.nio.file.Path.of( "target", "journaled-restart",
+				UUID.randomUUID().toString().substring( 0, 8 ) ).toAbsolutePath();
+		inTransaction( em -> em.persist( new ClusterCounter( 1L ) ) );
+		assertTrue( writeBehind().flush( Duration.ofSeconds( 30 ) ) );
+
+		// node A: journaled, its write stays pending (max_delay_ms of a minute); it crashes once that write is committed
+		CountingConnectionProvider providerA = new CountingConnectionProvider( schema, true );
+		providers.add( providerA );
+		Map<String, Object> settingsA = new HashMap<>();
+		settingsA.put( "hibernate.hbm2ddl.auto", "none" );
+		settingsA.put( WriteBehindSettings.MAX_DELAY_MS, "60000" );
+		settingsA.put( WriteBehindSettings.FLUSH_ON_SHUTDOWN, "false" );
+		settingsA.put( WriteBehindSettings.SHUTDOWN_TIMEOUT_MS, "300" );
+		settingsA.put( WriteBehindSettings.JOURNAL_DIR, dir.resolve( "a" ).toString() );
+		EntityManagerFactory nodeA = buildFactory( providerA, settingsA );
+		nodes.add( nodeA );
+		awaitListening( nodeA );
+		// node B: journaled too (nodes of a unit are configured alike), fast
+		EntityManagerFactory nodeB = node( Map.of( WriteBehindSettings.MAX_DELAY_MS, "20",
+				WriteBehindSettings.JOURNAL_DIR, dir.resolve( "b" ).toString() ) );
+
+		inTransaction( nodeA, em -> em.find( ClusterCounter.class, 1L ).increment( 0 ) ); // acknowledged, pending
+		long claimed = System.nanoTime();
+		// the crash: the journal as a kill -9 leaves it, and nothing more of node A reaches the database
+		java.nio.file.Path image = dir.resolve( "a-image" );
+		java.nio.file.Files.createDirectories( image, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+				java.nio.file.attribute.PosixFilePermissions.fromString( "rwx------" ) ) );
+		try ( var files = java.nio.file.Files.list( dir.resolve( "a" ) ) ) {
+			for ( java.nio.file.Path file : files.toList() ) {
+				java.nio.file.Files.copy( file, image.resolve( file.getFileName() ) );
+			}
+		}
+		providerA.down( true );
+		nodeA.close();
+		providerA.down( false );
+		assertEquals( 0, count( "select total from wb_cluster_counter where id = 1" ), "node A's write is pending" );
+
+		// node A stays down for longer than the claim lived before (B's 2 x 20 ms + 10 s, and a second more): node
+		// B's read-modify-writes of the id are refused the whole time (a delay of the restart, not a proof)
+		long oldLifetime = 2 * TimeUnit.MILLISECONDS.toNanos( 20 ) + TimeUnit.SECONDS.toNanos( 11 );
+		int refused = 0;
+		do {
+			RollbackException e = assertThrows( RollbackException.class,
+					() -> inTransaction( nodeB, em -> em.find( ClusterCounter.class, 1L ).increment( 1 ) ),
+					"node B's commit based on the database's version went through while node A's write was pending" );
+			assertTrue( isOptimisticLockFailure( e ), e.toString() );
+			refused++;
+			sleep( 200 );
+		}
+		while ( System.nanoTime() - claimed < oldLifetime );
+		RollbackException late = assertThrows( RollbackException.class,
+				() -> inTransaction( nodeB, em -> em.find( ClusterCounter.class, 1L ).increment( 1 ) ),
+				"node A's claim expired while it was down (after " + refused + " refusals)" );
+		assertTrue( isOptimisticLockFailure( late ), late.toString() );
+
+		// node A restarts on its journal: the replayed write lands, with no conflict
+		Map<String, Object> restartA = new HashMap<>( settingsA );
+		restartA.put( WriteBehindSettings.MAX_DELAY_MS, "20" );
+		restartA.put( WriteBehindSettings.JOURNAL_DIR, image.toString() );
+		EntityManagerFactory nodeA2 = node( restartA );
+		WriteBehind a2 = WriteBehind.of( nodeA2 );
+		assertTrue( a2.flush( Duration.ofSeconds( 30 ) ) );
+		assertEquals( List.of(), a2.failedWrites() );
+		assertEquals( 0, a2.stats().conflicts() );
+		assertEquals( 1, count( "select total from wb_cluster_counter where id = 1 and node0 = 1" ) );
+
+		// node B now builds on it (a retry may still meet node A's version in its marks until it reads the row)
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 30 );
+		while ( true ) {
+			try {
+				inTransaction( nodeB, em -> em.find( ClusterCounter.class, 1L ).increment( 1 ) );
+				break;
+			}
+			catch (RollbackException e) {
+				assertTrue( isOptimisticLockFailure( e ), e.toString() );
+				assertTrue( System.nanoTime() < deadline, "node B was still refused 30 s after node A's replay" );
+				sleep( 20 );
+			}
+		}
+		WriteBehind b = WriteBehind.of( nodeB );
+		assertTrue( b.flush( Duration.ofSeconds( 30 ) ) );
+		assertEquals( List.of(), b.failedWrites() );
+		assertEquals( 1, count( "select count(*) from wb_cluster_counter where id = 1 and total = 2 and node0 = 1 "
+				+ "and node1 = 1 and version = 2" ) );
+	}
+
+	/**
 	 * Threads on {@code nodeCount} nodes increment random hot ids for {@code millis}, retrying optimistic-lock failures;
 	 * {@code disturbance} (if any) runs on its own thread a third into the run. Then every node flushes; the database
 	 * holds every committed increment (the version ledger refused each commit based on a replaced version). Each node

@@ -128,6 +128,16 @@ class CoherenceMessageAndSettingsTest {
 				WriteBehindSettings.CLUSTER_LEDGER_TABLE ).contains( "'ledger; drop table x'" ) );
 		assertEquals( "orders", WriteBehindConfig.from( Map.of( WriteBehindSettings.CLUSTER_CHANNEL_NAME, "orders" ) )
 				.cluster.channelName( "x" ) );
+		// claims of a journaled node outlast its restart by default; without a journal, 2 x max_delay_ms + 10 s
+		assertEquals( 0, WriteBehindConfig.from( Map.of() ).cluster.claimTtlMillis );
+		assertEquals( WriteBehindSettings.DEFAULT_CLUSTER_CLAIM_TTL_MS_JOURNALED, WriteBehindConfig.from( Map.of(
+				WriteBehindSettings.JOURNAL_DIR, "target/claim-ttl-journal" ) ).cluster.claimTtlMillis );
+		assertEquals( 90_000, WriteBehindConfig.from( Map.of( WriteBehindSettings.JOURNAL_DIR, "target/claim-ttl-journal",
+				WriteBehindSettings.CLUSTER_CLAIM_TTL_MS, " 90_000 " ) ).cluster.claimTtlMillis );
+		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_CLAIM_TTL_MS, "ten minutes" ),
+				WriteBehindSettings.CLUSTER_CLAIM_TTL_MS ).contains( "'ten minutes'" ) );
+		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_CLAIM_TTL_MS, "0" ),
+				WriteBehindSettings.CLUSTER_CLAIM_TTL_MS ).contains( "was 0" ) );
 	}
 
 	private static String message(Map<String, Object> settings, String key) {

@@ -115,7 +115,10 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 			@SuppressWarnings("unchecked")
 			JavaType<Object> versionType = persister.isVersioned()
 					? (JavaType<Object>) (JavaType<?>) persister.getVersionMapping().getJavaType() : null;
-			long ttl = Math.min( 2 * region.maxDelayNanos() + TimeUnit.SECONDS.toNanos( 10 ), TimeUnit.HOURS.toNanos( 1 ) );
+			// cluster.claim_ttl_ms (10 minutes by default with a journal: a restarted node's replay must find its
+			// claims), never shorter than the time a live node's write takes to reach the database
+			long ttl = Math.max( Math.min( 2 * region.maxDelayNanos() + TimeUnit.SECONDS.toNanos( 10 ),
+					TimeUnit.HOURS.toNanos( 1 ) ), TimeUnit.MILLISECONDS.toNanos( config.claimTtlMillis ) );
 			boolean ledgered = ledger != null && versionType != null && idType != null
 					&& ledgerVersionOf( versionType.getJavaTypeClass() );
 			if ( ledger != null && persister.isVersioned() && !ledgered ) {

@@ -26,8 +26,10 @@ import io.writebehind.WriteBehindSettings;
  * that finds a newer version there (another node committed one, whose write may still be pending on that node) fails,
  * and so does the commit, with {@code OptimisticLockException}; the row lock the UPDATE takes makes two nodes that
  * commit to one id at once wait for each other, and the second sees the first's claim. Rows older than the region's
- * time-to-live ({@code 2 * max_delay_ms + 10 s}: by then the write reached the database and every node heard of it)
- * count as absent: a node that crashed, or a write an administrator changed with SQL, does not block an id for longer.
+ * time-to-live ({@code cluster.claim_ttl_ms}; by default {@code 2 * max_delay_ms + 10 s}: by then a running node's
+ * write reached the database and every node heard of it; with a journal 10 minutes, so that a node restarted on its
+ * journal still holds the claims of the writes it replays) count as absent: a node that crashed, or a write an
+ * administrator changed with SQL, does not block an id for longer.
  * An insert of an id whose removal another node claimed lately is allowed once the entity's table no longer holds the
  * row (the removal was written), refused before.
  * Versions are compared as numbers: integral versions as they are, timestamps as microseconds since the epoch.

@@ -18,7 +18,7 @@ public final class ClusterConfig {
 
 	static final Set<String> KEYS = Set.of( CLUSTER_CHANNEL, CLUSTER_REDIS_URI, CLUSTER_POSTGRESQL_URL, CLUSTER_CHANNEL_NAME,
 			CLUSTER_VERSION_CHECK, CLUSTER_LEDGER_TABLE, CLUSTER_SECRET, CLUSTER_PREVIOUS_SECRET,
-			CLUSTER_REDIS_TRUSTED_CERTIFICATES );
+			CLUSTER_REDIS_TRUSTED_CERTIFICATES, CLUSTER_CLAIM_TTL_MS );
 
 	/** The shortest {@code cluster.secret} accepted. */
 	public static final int MIN_SECRET_LENGTH = 16;
@@ -40,6 +40,11 @@ public final class ClusterConfig {
 	public final String previousSecret;
 	/** For {@code rediss://}: the PEM file of trusted certificates, {@code null} for the JVM's trust store. */
 	public final java.nio.file.Path redisTrustedCertificates;
+	/**
+	 * {@code cluster.claim_ttl_ms}: how long a ledger claim (and a remembered version of another node) holds at the
+	 * least; {@code 0}: {@code 2 * max_delay_ms + 10 s} of each entity (not set, and no journal).
+	 */
+	public final long claimTtlMillis;
 	/** {@code null}: derived from the unit's name by {@link #channelName(String)}. */
 	private final String channelName;
 
@@ -81,6 +86,27 @@ public final class ClusterConfig {
 		if ( channelName != null && !CHANNEL_NAME.matcher( channelName ).matches() ) {
 			throw new WriteBehindConfigurationException( CLUSTER_CHANNEL_NAME + " was '" + name
 					+ "', must be 1 to 63 letters, digits, '_', '.' or '-'" );
+		}
+		Object ttl = settings.get( CLUSTER_CLAIM_TTL_MS );
+		if ( ttl == null ) {
+			// a journaled node replays its pending writes when it restarts: their claims must outlast a slow restart
+			Object journal = settings.get( JOURNAL_DIR );
+			claimTtlMillis = journal != null && !journal.toString().isBlank() ? DEFAULT_CLUSTER_CLAIM_TTL_MS_JOURNALED : 0;
+		}
+		else {
+			long parsed;
+			try {
+				parsed = ttl instanceof Number n ? n.longValue() : Long.parseLong( ttl.toString().trim().replace( "_", "" ) );
+			}
+			catch (NumberFormatException e) {
+				throw new WriteBehindConfigurationException( CLUSTER_CLAIM_TTL_MS + " was '" + ttl + "', must be a whole "
+						+ "number of milliseconds (1 to 86400000)" );
+			}
+			if ( parsed < 1 || parsed > 86_400_000L ) {
+				throw new WriteBehindConfigurationException( CLUSTER_CLAIM_TTL_MS + " was " + parsed + ", must be 1 to "
+						+ "86400000 ms (a day); with a journal, at least the time a node takes to restart" );
+			}
+			claimTtlMillis = parsed;
 		}
 		Object url = settings.get( CLUSTER_POSTGRESQL_URL );
 		String unitUrl = string( settings, "hibernate.connection.url", "jakarta.persistence.jdbc.url", "javax.persistence.jdbc.url" );
@@ -181,7 +207,8 @@ public final class ClusterConfig {
 	}
 
 	private String versionCheck() {
-		return versionCheck == VersionCheck.COMMIT ? "commit (ledger " + ledgerTable + ")" : "flush";
+		return versionCheck == VersionCheck.COMMIT ? "commit (ledger " + ledgerTable + ( claimTtlMillis > 0
+				? ", claims held " + claimTtlMillis + " ms" : "" ) + ")" : "flush";
 	}
 
 	private static String string(Map<String, ?> settings, String... keys) {
