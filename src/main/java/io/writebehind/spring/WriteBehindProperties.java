@@ -222,6 +222,53 @@ public class WriteBehindProperties implements Validator {
 		/** The version ledger's table, optionally schema.table. Default: writebehind_version_ledger. */
 		private String ledgerTable;
 
+		/**
+		 * How long a node's version-ledger claims and the other nodes' memory of its versions hold; the same on every
+		 * node. Default: 10 minutes with a journal, else twice the max delay plus 10 seconds.
+		 */
+		private Duration claimTtl;
+
+		/** A shared secret with which the nodes sign their messages (HMAC-SHA256); unsigned ones are ignored. */
+		private String secret;
+
+		/** While rotating the secret: the previous one, whose signatures are still accepted. */
+		private String previousSecret;
+
+		/** A PEM file of the certificates (CA) trusted for a rediss:// channel. Default: the JVM's trust store. */
+		private String redisTrustedCertificates;
+
+		public Duration getClaimTtl() {
+			return claimTtl;
+		}
+
+		public void setClaimTtl(Duration claimTtl) {
+			this.claimTtl = claimTtl;
+		}
+
+		public String getSecret() {
+			return secret;
+		}
+
+		public void setSecret(String secret) {
+			this.secret = secret;
+		}
+
+		public String getPreviousSecret() {
+			return previousSecret;
+		}
+
+		public void setPreviousSecret(String previousSecret) {
+			this.previousSecret = previousSecret;
+		}
+
+		public String getRedisTrustedCertificates() {
+			return redisTrustedCertificates;
+		}
+
+		public void setRedisTrustedCertificates(String redisTrustedCertificates) {
+			this.redisTrustedCertificates = redisTrustedCertificates;
+		}
+
 		public String getChannel() {
 			return channel;
 		}
@@ -359,6 +406,13 @@ public class WriteBehindProperties implements Validator {
 				cluster.versionCheck );
 		add( mappings, "cluster.ledgerTable", cluster.ledgerTable, WriteBehindSettings.CLUSTER_LEDGER_TABLE,
 				cluster.ledgerTable );
+		add( mappings, "cluster.claimTtl", cluster.claimTtl, WriteBehindSettings.CLUSTER_CLAIM_TTL_MS,
+				millis( cluster.claimTtl ) );
+		add( mappings, "cluster.secret", cluster.secret, WriteBehindSettings.CLUSTER_SECRET, cluster.secret );
+		add( mappings, "cluster.previousSecret", cluster.previousSecret, WriteBehindSettings.CLUSTER_PREVIOUS_SECRET,
+				cluster.previousSecret );
+		add( mappings, "cluster.redisTrustedCertificates", cluster.redisTrustedCertificates,
+				WriteBehindSettings.CLUSTER_REDIS_TRUSTED_CERTIFICATES, cluster.redisTrustedCertificates );
 		return mappings;
 	}
 
@@ -399,6 +453,29 @@ public class WriteBehindProperties implements Validator {
 			}
 		}
 		return text;
+	}
+
+	/**
+	 * Rejects the property; a secret as a global error, since Spring Boot's failure report prints a field error's
+	 * rejected value.
+	 */
+	private static void reject(Errors errors, Mapping mapping, String message) {
+		if ( isSecret( mapping ) ) {
+			errors.reject( "writebehind.invalid", message );
+		}
+		else {
+			errors.rejectValue( mapping.path(), "writebehind.invalid", message );
+		}
+	}
+
+	private static boolean isSecret(Mapping mapping) {
+		return mapping.path().toLowerCase( Locale.ROOT ).contains( "secret" );
+	}
+
+	/** The value of a mapping as an error message may print it: secrets as {@code ***}, URIs without credentials. */
+	private static String shown(Mapping mapping) {
+		return isSecret( mapping ) ? "***"
+				: io.writebehind.internal.config.Credentials.mask( text( mapping.value() ) );
 	}
 
 	private static String text(Object value) {
@@ -446,8 +523,7 @@ public class WriteBehindProperties implements Validator {
 				continue;
 			}
 			if ( problem != null ) {
-				errors.rejectValue( mapping.path(), "writebehind.invalid", mapping.property() + " was '"
-						+ text( mapping.value() ) + "': " + problem );
+				reject( errors, mapping, mapping.property() + " was '" + shown( mapping ) + "': " + problem );
 			}
 		}
 		checkTogether( together, errors );
@@ -511,8 +587,7 @@ public class WriteBehindProperties implements Validator {
 			errors.reject( "writebehind.invalid", named );
 		}
 		else {
-			errors.rejectValue( culprit.path(), "writebehind.invalid", culprit.property() + " was '"
-					+ text( culprit.value() ) + "': " + named );
+			reject( errors, culprit, culprit.property() + " was '" + shown( culprit ) + "': " + named );
 		}
 	}
 

@@ -279,6 +279,16 @@ class WriteBehindAutoConfigurationTest {
 		assertStartFails( "writebehind.journal.fsync=sometimes", "writebehind.journal.fsync was 'sometimes'" );
 		assertStartFails( "writebehind.cluster.channel=carrier-pigeon", "writebehind.cluster.channel was 'carrier-pigeon'" );
 		assertStartFails( "writebehind.health.max-queue-fill=1.5", "writebehind.health.max-queue-fill was '1.5'" );
+		assertStartFails( "writebehind.cluster.claim-ttl=-1s", "writebehind.cluster.claim-ttl was '-1000ms'" );
+		// a secret is never printed, not even as Spring's rejected value
+		runner.withUserConfiguration( TallyEntities.class ).withPropertyValues( "writebehind.cluster.secret=tooShortSecret" )
+				.run( context -> {
+					assertThat( context ).hasFailed();
+					assertThat( context.getStartupFailure() ).hasStackTraceContaining( "writebehind.cluster.secret" );
+					java.io.StringWriter trace = new java.io.StringWriter();
+					context.getStartupFailure().printStackTrace( new java.io.PrintWriter( trace ) );
+					assertThat( trace.toString() ).doesNotContain( "tooShortSecret" );
+				} );
 		// two settings together: the message names both Spring properties
 		runner.withUserConfiguration( TallyEntities.class )
 				.withPropertyValues( "writebehind.retry.initial-backoff=60s", "writebehind.retry.max-backoff=1s" )
