@@ -7,7 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -99,17 +99,7 @@ abstract class ChannelSecurityTestBase extends WriteBehindTestBase {
 	}
 
 	protected static void await(BooleanSupplier condition, String what) {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 30 );
-		while ( !condition.getAsBoolean() ) {
-			assertTrue( System.nanoTime() < deadline, what + " within 30 s" );
-			try {
-				Thread.sleep( 5 );
-			}
-			catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-				throw new AssertionError( e );
-			}
-		}
+		io.writebehind.testing.Await.until( Duration.ofSeconds( 30 ), what, condition );
 	}
 
 	/**

@@ -251,17 +251,7 @@ class MetricsTest extends WriteBehindTestBase {
 			System.getenv().getOrDefault( "WRITEBEHIND_TEST_REDIS_URI", "redis://127.0.0.1:6379" ) );
 
 	static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
-		long deadline = System.nanoTime() + 20_000_000_000L;
-		while ( !condition.getAsBoolean() ) {
-			assertTrue( System.nanoTime() < deadline, "not within 20 s: " + what );
-			try {
-				Thread.sleep( 5 );
-			}
-			catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
-				throw new IllegalStateException( e );
-			}
-		}
+		io.writebehind.testing.Await.until( java.time.Duration.ofSeconds( 20 ), what, condition );
 	}
 
 	@Test

@@ -203,14 +203,7 @@ class SpringBootIntegrationTest {
 	}
 
 	private static void await(String what, BooleanSupplier condition) {
-		long deadline = System.nanoTime() + Duration.ofSeconds( 60 ).toNanos();
-		while ( !condition.getAsBoolean() ) {
-			if ( System.nanoTime() > deadline ) {
-				throw new AssertionError( "still not " + what + " after 60 s" );
-			}
-			Thread.onSpinWait();
-			Thread.yield();
-		}
+		io.writebehind.testing.Await.until( Duration.ofSeconds( 60 ), what, condition );
 	}
 
 	@Test
