@@ -1,23 +1,33 @@
 package io.writebehind.hibernate;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 import org.hibernate.StaleObjectStateException;
+import org.hibernate.StatelessSession;
+import org.hibernate.Transaction;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import org.hibernate.engine.spi.TransactionCompletionCallbacks.AfterCompletionCallback;
 import org.hibernate.engine.spi.TransactionCompletionCallbacks.BeforeCompletionCallback;
 import org.hibernate.persister.entity.EntityPersister;
 
+import io.writebehind.FailedWrite.Operation;
 import io.writebehind.WriteBehindQueueFullException;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.internal.HibernateFailures;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.cache.EntitySnapshot;
+import io.writebehind.internal.flush.EntityWriter;
+import io.writebehind.internal.queue.CommitParticipant;
+import io.writebehind.internal.queue.CommitWrite;
 import io.writebehind.internal.queue.EntityRegion;
+import io.writebehind.internal.queue.RowState;
 
 /**
  * The opted-in writes of one application transaction, coalesced per id, owned by the thread that runs the session.
@@ -43,8 +53,6 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		 * {@code baseVersion} stay what the transaction read, for the check at commit.
 		 */
 		EntitySnapshot writtenInTransaction;
-		/** The position of this write in the transaction's journal record (-1: not in it). */
-		int journalIndex = -1;
 
 		Write(EntityRegion region, Object id, boolean baseExists, Object baseVersion) {
 			this.region = region;
@@ -98,7 +106,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	}
 
 	/** Whether this transaction captured writes of these regions that its own transaction has not written. */
-	boolean hasUnwritten(java.util.Set<EntityRegion> regions) {
+	boolean hasUnwritten(Set<EntityRegion> regions) {
 		for ( Write write : writes.values() ) {
 			if ( unwritten( write ) && regions.contains( write.region ) ) {
 				return true;
@@ -147,12 +155,12 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	 * writes of one id reach the database in commit order. At commit these states are published as already written
 	 * (nothing queued for them); a rollback undoes them in the database and leaves no trace in cache or queue.
 	 */
-	void writeForQuery(java.util.Set<EntityRegion> regions, SharedSessionContractImplementor session) {
+	void writeForQuery(Set<EntityRegion> regions, SharedSessionContractImplementor session) {
 		if ( !hasUnwritten( regions ) ) {
 			return;
 		}
 		List<Write> toWrite = new ArrayList<>();
-		java.util.Set<EntityRegion> toFlush = new java.util.LinkedHashSet<>();
+		Set<EntityRegion> toFlush = new LinkedHashSet<>();
 		int last = -1;
 		for ( Write write : writes.values() ) {
 			if ( !unwritten( write ) ) {
@@ -173,18 +181,18 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 			}
 		}
 		QueryConsistencyListener.flush( runtime, toFlush, this::holdsRows );
-		toWrite.sort( java.util.Comparator.comparingInt( write -> write.region.index() ) );
-		io.writebehind.internal.flush.EntityWriter writer = new io.writebehind.internal.flush.EntityWriter( session.getFactory() );
+		toWrite.sort( Comparator.comparingInt( write -> write.region.index() ) );
+		EntityWriter writer = new EntityWriter( session.getFactory() );
 		for ( Write write : toWrite ) {
 			if ( !write.latest.isDeleted() ) {
-				writer.write( dbExists( write ) ? io.writebehind.FailedWrite.Operation.UPDATE
-						: io.writebehind.FailedWrite.Operation.INSERT, write.latest, write.id, dbVersion( write ), session );
+				writer.write( dbExists( write ) ? Operation.UPDATE
+						: Operation.INSERT, write.latest, write.id, dbVersion( write ), session );
 			}
 		}
 		for ( int i = toWrite.size() - 1; i >= 0; i-- ) {
 			Write write = toWrite.get( i );
 			if ( write.latest.isDeleted() && dbExists( write ) ) {
-				writer.write( io.writebehind.FailedWrite.Operation.DELETE, write.latest, write.id, dbVersion( write ),
+				writer.write( Operation.DELETE, write.latest, write.id, dbVersion( write ),
 						session );
 			}
 		}
@@ -235,7 +243,10 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 				check( write, session );
 			}
 			reserveCapacity();
-			claimInLedger( session );
+			List<CommitWrite> committing = commitWrites();
+			for ( CommitParticipant participant : runtime.commitParticipants() ) {
+				participant.beforeCompletion( committing, session );
+			}
 			prepared = true;
 		}
 		catch (RuntimeException e) {
@@ -245,7 +256,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	}
 
 	private void check(Write write, SharedSessionContractImplementor session) {
-		if ( write.baseExists && write.region.remotelyNewer( write.id, write.baseVersion ) ) {
+		if ( write.baseExists && write.region.newerElsewhere( write.id, write.baseVersion ) ) {
 			throw new StaleObjectStateException( write.latest.entityName(), write.id, "version " + write.baseVersion
 					+ " was read, but another application node has committed a newer version" );
 		}
@@ -292,8 +303,8 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	 */
 	private static Object currentVersion(Write write, SharedSessionContractImplementor session) {
 		return session.getTransactionCoordinator().createIsolationDelegate().delegateCallable( () -> {
-			try ( org.hibernate.StatelessSession own = session.getFactory().openStatelessSession() ) {
-				org.hibernate.Transaction tx = own.beginTransaction();
+			try ( StatelessSession own = session.getFactory().openStatelessSession() ) {
+				Transaction tx = own.beginTransaction();
 				try {
 					return write.persister.getCurrentVersion( write.id, (SharedSessionContractImplementor) own );
 				}
@@ -304,29 +315,29 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		}, false );
 	}
 
-	/**
-	 * With several nodes and {@code cluster.version_check=commit}: claims the versioned writes' new versions in the
-	 * version ledger, in this transaction (fails when another node committed a newer version first).
-	 */
-	private void claimInLedger(SharedSessionContractImplementor session) {
-		var coherence = runtime.coherence();
-		if ( coherence == null ) {
-			return;
-		}
-		List<io.writebehind.cluster.internal.VersionLedger.Claim> claims = null;
+	/** The writes the commit participants are told of: all but those created and removed by this transaction. */
+	private List<Write> toPublish() {
+		List<Write> result = new ArrayList<>( writes.size() );
 		for ( Write write : writes.values() ) {
-			if ( nothingHappened( write ) || !coherence.ledgered( write.region ) ) {
-				continue; // created and removed by this transaction, or not in the ledger
+			if ( !nothingHappened( write ) ) {
+				result.add( write );
 			}
-			boolean inserted = !write.baseExists;
-			if ( claims == null ) {
-				claims = new ArrayList<>( writes.size() );
-			}
-			claims.add( coherence.claimOf( write.region, write.id, inserted ? null : write.baseVersion, write.latest ) );
 		}
-		if ( claims != null ) {
-			coherence.claim( session, claims );
+		return result;
+	}
+
+	private List<CommitWrite> commitWrites() {
+		return commitWrites( toPublish() );
+	}
+
+	private static List<CommitWrite> commitWrites(List<Write> writes) {
+		List<CommitWrite> result = new ArrayList<>( writes.size() );
+		for ( Write write : writes ) {
+			result.add( new CommitWrite( write.region, write.id, write.latest, write.baseExists, write.baseVersion,
+					new RowState( dbExists( write ), dbVersion( write ) ), write.writtenInTransaction != null,
+					write.latest == write.writtenInTransaction ) );
 		}
+		return result;
 	}
 
 	private void reserveCapacity() {
@@ -349,7 +360,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 			ok = false;
 		}
 		if ( !ok ) {
-			java.util.Set<EntityRegion> regions = new java.util.LinkedHashSet<>();
+			Set<EntityRegion> regions = new LinkedHashSet<>();
 			for ( Write write : writes.values() ) {
 				regions.add( write.region );
 			}
@@ -368,30 +379,39 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		owner.completed( session, this );
 		try {
 			if ( success && prepared ) {
-				// the journal first: the application's commit() has not returned yet
-				long journalSeq = appendToJournal( session );
-				int created = 0;
-				for ( Write write : writes.values() ) {
-					if ( nothingHappened( write ) ) {
-						continue; // created and removed by this transaction: nothing happened
+				List<Write> toPublish = toPublish();
+				List<CommitWrite> committed = commitWrites( toPublish );
+				List<CommitParticipant> participants = runtime.commitParticipants();
+				// the participants first (the journal): the application's commit() has not returned yet
+				Object[][] attached = new Object[participants.size()][];
+				Object[] attachments = null;
+				for ( int i = 0; i < attached.length; i++ ) {
+					attached[i] = participants.get( i ).committed( committed, session );
+					if ( attached[i] != null ) {
+						attachments = attached[i];
 					}
-					long seq = write.journalIndex >= 0 ? journalSeq : 0;
+				}
+				int created = 0;
+				for ( int i = 0; i < toPublish.size(); i++ ) {
+					Write write = toPublish.get( i );
+					Object attachment = attachments == null ? null : attachments[i];
 					if ( write.latest == write.writtenInTransaction ) {
-						write.region.publishWritten( write.id, write.latest, seq, write.journalIndex );
+						write.region.publishWritten( write.id, write.latest, attachment );
 					}
 					else {
 						if ( write.writtenInTransaction != null ) {
 							// changed again after its own transaction wrote it: written behind, based on that row
-							write.region.publishWritten( write.id, write.writtenInTransaction, 0, -1 );
+							write.region.publishWritten( write.id, write.writtenInTransaction, null );
 						}
-						if ( write.region.publish( write.id, write.latest, dbExists( write ), dbVersion( write ), seq,
-								write.journalIndex ) ) {
+						if ( write.region.publish( write.id, write.latest, dbExists( write ), dbVersion( write ),
+								attachment ) ) {
 							created++;
 						}
 					}
-					runtime.announce( write.region, write.id, write.latest );
 				}
-				journaled( journalSeq );
+				for ( int i = 0; i < attached.length; i++ ) {
+					participants.get( i ).published( committed, attached[i] );
+				}
 				if ( created > permits ) {
 					// ids whose pending write was flushed between the check and now: accepted writes are never dropped,
 					// so the queue holds a few more than its capacity until the flusher catches up
@@ -408,65 +428,9 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		}
 	}
 
-	/**
-	 * Appends the writes to the journal (when it is on) and, with {@code journal.fsync=ALWAYS}, waits until they are on
-	 * disk; returns the record's sequence, 0 when nothing was journaled.
-	 */
-	private long appendToJournal(SharedSessionContractImplementor session) {
-		io.writebehind.internal.journal.JournalSupport journal = runtime.journal();
-		if ( journal == null ) {
-			return 0;
-		}
-		List<io.writebehind.internal.journal.StateCodec.JournalWrite> entries = new ArrayList<>();
-		List<Integer> alreadyWritten = null;
-		for ( Write write : writes.values() ) {
-			if ( nothingHappened( write ) ) {
-				continue;
-			}
-			write.journalIndex = entries.size();
-			// a state its own transaction wrote: the chain of this node's writes of the id starts at that row
-			var low = write.writtenInTransaction != null
-					? new io.writebehind.internal.queue.PendingWrite.JournalBase( dbExists( write ), dbVersion( write ), null )
-					: write.region.journalLow( write.id, write.baseExists, write.baseVersion );
-			entries.add( io.writebehind.internal.journal.JournalSupport.write( write.latest.entityName(), write.id,
-					write.latest, low.lowExists(), low.lowVersion(), write.latest.isDeleted() ? dbVersion( write ) : null ) );
-			if ( write.latest == write.writtenInTransaction ) {
-				if ( alreadyWritten == null ) {
-					alreadyWritten = new ArrayList<>();
-				}
-				alreadyWritten.add( write.journalIndex );
-			}
-		}
-		if ( entries.isEmpty() ) {
-			return 0;
-		}
-		try {
-			long seq = journal.append( entries, session );
-			if ( alreadyWritten != null ) {
-				// committed with the application's transaction: a restart need not replay them (the record still
-				// supersedes older records of these ids)
-				journal.written( seq, alreadyWritten );
-			}
-			return seq;
-		}
-		catch (RuntimeException e) {
-			org.jboss.logging.Logger.getLogger( TransactionWrites.class ).errorf( e, "%sThe writes of a committed "
-					+ "transaction could NOT be appended to the journal (%s): they are queued, but a crash before they "
-					+ "reach the database loses them", runtime.logPrefix(), this );
-			return 0;
-		}
-	}
-
 	/** Created and removed by this transaction, and never written to the database: nothing happened. */
 	private static boolean nothingHappened(Write write) {
 		return !write.baseExists && write.latest.isDeleted() && write.writtenInTransaction == null;
-	}
-
-	/** The writes are published (with their place in the journal): its checkpoint may pass their record once written. */
-	private void journaled(long journalSeq) {
-		if ( journalSeq != 0 ) {
-			runtime.journal().published( journalSeq );
-		}
 	}
 
 	private void releaseAll() {

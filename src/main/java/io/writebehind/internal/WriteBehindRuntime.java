@@ -19,12 +19,18 @@ import io.writebehind.WriteFailureHandler;
 import io.writebehind.WriteBehindListener;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.WriteBehindStats;
+import io.writebehind.cluster.internal.ClusterCoherence;
+import io.writebehind.cluster.internal.ClusterParticipant;
 import io.writebehind.internal.cache.EntityCache;
+import io.writebehind.internal.config.ClusterConfig;
 import io.writebehind.internal.config.WriteBehindConfig;
 import io.writebehind.internal.flush.FailureHandling;
 import io.writebehind.internal.flush.FlushCounters;
 import io.writebehind.internal.flush.FlushListeners;
 import io.writebehind.internal.flush.Flusher;
+import io.writebehind.internal.journal.JournalParticipant;
+import io.writebehind.internal.journal.JournalSupport;
+import io.writebehind.internal.queue.CommitParticipant;
 import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.internal.queue.Partition;
 import io.writebehind.internal.queue.PendingWrite;
@@ -97,17 +103,23 @@ public final class WriteBehindRuntime {
 
 	public void start() {
 		RUNTIMES.put( factory, this );
-		if ( config.cluster.channel != io.writebehind.internal.config.ClusterConfig.Channel.NONE ) {
-			coherence = new io.writebehind.cluster.internal.ClusterCoherence( factory, config.cluster, unitName,
-					logPrefix, queue.regions() );
+		// the features plug into the core here: commit participants (in this order), flush observers, region guards
+		List<CommitParticipant> participants = new ArrayList<>();
+		if ( config.cluster.channel != ClusterConfig.Channel.NONE ) {
+			coherence = new ClusterCoherence( factory, config.cluster, unitName, logPrefix, queue.regions() );
 			coherence.start();
 		}
 		if ( config.journal.enabled() ) {
 			// before the factory serves any session: the journal's writes are pending again, and read from the cache
-			journal = io.writebehind.internal.journal.JournalSupport.start( factory, config.journal, logPrefix, unitName,
-					regionByEntityName::get, queue::regions );
-			flusher.journal( journal );
+			journal = JournalSupport.start( factory, config.journal, logPrefix, unitName, regionByEntityName::get,
+					queue::regions );
+			flusher.observer( journal );
+			participants.add( new JournalParticipant( journal, logPrefix ) );
 		}
+		if ( coherence != null ) {
+			participants.add( new ClusterParticipant( coherence ) );
+		}
+		commitParticipants = List.copyOf( participants );
 		flusher.start();
 		if ( config.jmxEnabled ) {
 			mbeanName = JmxRegistration.register( this );
@@ -119,25 +131,25 @@ public final class WriteBehindRuntime {
 	}
 
 	/** The journal, or {@code null} when {@code journal.dir} is not set. */
-	public io.writebehind.internal.journal.JournalSupport journal() {
+	public JournalSupport journal() {
 		return journal;
 	}
 
-	private volatile io.writebehind.internal.journal.JournalSupport journal;
+	private volatile JournalSupport journal;
 
 	/** Cross-node cache coherence; {@code null} with {@code cluster.channel=none}. */
-	private volatile io.writebehind.cluster.internal.ClusterCoherence coherence;
+	private volatile ClusterCoherence coherence;
 
-	public io.writebehind.cluster.internal.ClusterCoherence coherence() {
+	/** The features taking part in each commit (set once by {@link #start}, before any session). */
+	private volatile List<CommitParticipant> commitParticipants = List.of();
+
+	public ClusterCoherence coherence() {
 		return coherence;
 	}
 
-	/** Tells the other nodes (if any) of a committed write of this node; never blocks. */
-	public void announce(EntityRegion region, Object id, io.writebehind.internal.cache.EntitySnapshot state) {
-		io.writebehind.cluster.internal.ClusterCoherence current = coherence;
-		if ( current != null ) {
-			current.announce( region, id, state );
-		}
+	/** The features taking part in each commit of opted-in writes (journal, cluster), in their order. */
+	public List<CommitParticipant> commitParticipants() {
+		return commitParticipants;
 	}
 
 	public String logPrefix() {
@@ -297,7 +309,7 @@ public final class WriteBehindRuntime {
 
 	/** The figures of the cross-node coherence; {@code null} with {@code cluster.channel=none}. */
 	public WriteBehindStats.ClusterStats clusterStats() {
-		io.writebehind.cluster.internal.ClusterCoherence c = coherence;
+		ClusterCoherence c = coherence;
 		if ( c == null ) {
 			return null;
 		}

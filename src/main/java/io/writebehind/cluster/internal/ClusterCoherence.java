@@ -131,7 +131,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 			byEntity.put( region.entityName(), target );
 			byRegion.put( region, target );
 			region.rewriteObserver( this );
-			region.cacheLoads( false ); // until the channel listens
+			RemoteMarks.install( region ).cacheLoads( false ); // until the channel listens
 		}
 		String channelName = config.channelName( unitName );
 		this.channel = switch ( config.channel ) {
@@ -316,7 +316,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 					version = null;
 				}
 			}
-			target.region().remoteWrite( claim.idObject(), version, found == null && claim.expected() != null,
+			RemoteMarks.of( target.region() ).remoteWrite( claim.idObject(), version, found == null && claim.expected() != null,
 					target.markTtlNanos() );
 			// the node holding the newer version may still have it pending: ask it to write it now, so that this
 			// node's retry can read it without waiting for that node's max_delay_ms
@@ -442,7 +442,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 			if ( System.nanoTime() - nextPurge > 0 ) {
 				nextPurge = System.nanoTime() + TimeUnit.SECONDS.toNanos( 1 );
 				for ( Target target : byRegion.values() ) {
-					target.region().purgeRemoteMarks();
+					RemoteMarks.of( target.region() ).purge();
 				}
 				logMalformed();
 				if ( ledger != null && System.nanoTime() - nextLedgerPurge > 0 ) {
@@ -649,7 +649,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 			case FLUSH_REGION -> {
 				Target target = byEntity.get( message.entity() );
 				if ( target != null ) {
-					target.region().remoteInvalidateAll();
+					target.region().invalidateAll();
 				}
 			}
 			case WRITES -> {
@@ -666,10 +666,10 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 								: target.versionType().fromString( change.version() );
 					}
 					catch (RuntimeException e) {
-						target.region().remoteInvalidateAll();
+						target.region().invalidateAll();
 						continue;
 					}
-					target.region().remoteWrite( id, version, change.removed(), target.markTtlNanos() );
+					RemoteMarks.of( target.region() ).remoteWrite( id, version, change.removed(), target.markTtlNanos() );
 					evicted.incrementAndGet();
 				}
 			}
@@ -683,7 +683,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 		}
 		listening = false;
 		for ( Target target : byRegion.values() ) {
-			target.region().cacheLoads( false );
+			RemoteMarks.of( target.region() ).cacheLoads( false );
 		}
 		evictAll();
 		LOG.warnf( "%s%s; evicted every clean entry, and reads are not cached until it is back", logPrefix, reason );
@@ -696,7 +696,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 		}
 		evictAll();
 		for ( Target target : byRegion.values() ) {
-			target.region().cacheLoads( true );
+			RemoteMarks.of( target.region() ).cacheLoads( true );
 		}
 		listening = true;
 		if ( everListened ) {
@@ -709,7 +709,7 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 
 	private void evictAll() {
 		for ( Target target : byRegion.values() ) {
-			target.region().remoteInvalidateAll();
+			target.region().invalidateAll();
 		}
 	}
 

@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 
+import org.hibernate.StaleObjectStateException;
 import org.hibernate.StatelessSession;
 import org.hibernate.Transaction;
 import org.hibernate.engine.internal.Versioning;
@@ -32,6 +34,8 @@ import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.internal.queue.FlushItem;
 import io.writebehind.internal.queue.Partition;
 import io.writebehind.internal.queue.QueueNode;
+import io.writebehind.internal.queue.RowCheck;
+import io.writebehind.internal.queue.RowState;
 import io.writebehind.internal.queue.WriteQueue;
 
 /**
@@ -61,10 +65,11 @@ public final class Flusher {
 	private final FlushListeners listeners;
 	private final String logPrefix;
 	private final EntityWriter writer;
+	private final RowProbe rows;
 	private final List<Thread> threads = new ArrayList<>();
 	private volatile Boolean rowCountsReliable;
-	/** The journal (when on): told which journaled writes reached the database. */
-	private volatile io.writebehind.internal.journal.JournalSupport journal;
+	/** The features told which writes reached the database (the journal); added before {@link #start}. */
+	private final List<FlushObserver> observers = new CopyOnWriteArrayList<>();
 	/** Items re-based in the current cycle of this flusher thread, to requeue at their old place. */
 	private final ThreadLocal<List<FlushItem>> rebased = ThreadLocal.withInitial( ArrayList::new );
 
@@ -73,9 +78,9 @@ public final class Flusher {
 	/** How often a write that fails on a foreign key is tried again before it goes to failure handling. */
 	private static final int FOREIGN_KEY_ATTEMPTS = 20;
 
-	/** Set before {@link #start} when the journal is on. */
-	public void journal(io.writebehind.internal.journal.JournalSupport journal) {
-		this.journal = journal;
+	/** Adds a feature told which writes reached the database; before {@link #start}. */
+	public void observer(FlushObserver observer) {
+		observers.add( observer );
 	}
 
 	public Flusher(SessionFactoryImplementor factory, WriteBehindConfig config, WriteQueue queue,
@@ -90,6 +95,7 @@ public final class Flusher {
 		this.failures = failures;
 		this.logPrefix = logPrefix;
 		this.writer = new EntityWriter( factory );
+		this.rows = new RowProbe( factory );
 		for ( Partition partition : queue.partitions() ) {
 			Thread thread = new Thread( new Worker( partition ), threadName + "-" + partition.index() );
 			thread.setDaemon( true );
@@ -177,8 +183,8 @@ public final class Flusher {
 				if ( item == null ) {
 					continue;
 				}
-				if ( item.needsRebase && item.journalBase != null ) {
-					replayJournal( item, nodeOf, node );
+				if ( item.needsRebase && item.rowCheck != null ) {
+					checkRow( item, nodeOf, node );
 					continue;
 				}
 				if ( item.needsRebase ) {
@@ -333,9 +339,8 @@ public final class Flusher {
 			if ( items.isEmpty() ) {
 				return;
 			}
-			io.writebehind.internal.journal.JournalSupport current = journal;
-			if ( current != null ) {
-				current.written( items ); // first: the smaller the window after the commit, the fewer rows a restart reads
+			for ( FlushObserver observer : observers ) {
+				observer.written( items ); // first: the smaller the window after the commit, the fewer rows a restart reads
 			}
 			for ( FlushItem item : items ) {
 				item.region().written( item, EntityWriter.versionAfter( item ) );
@@ -398,17 +403,16 @@ public final class Flusher {
 		}
 
 		/**
-		 * A write replayed from the journal at start-up: its row is read first. The row holds our version: it applied
-		 * before the crash (nothing is written twice). The row is missing or holds a version of this write's chain:
-		 * written normally. Anything else (the row changed meanwhile): a conflict, for the entity's policy.
+		 * A write a feature recovered (replayed from the journal at start-up): its row is read first, and the write's
+		 * {@link RowCheck} decides: the row already holds it (nothing is written twice), it is written normally, or it
+		 * is a conflict, for the entity's policy.
 		 */
-		private void replayJournal(FlushItem item, Map<FlushItem, QueueNode> nodeOf, QueueNode node) {
+		private void checkRow(FlushItem item, Map<FlushItem, QueueNode> nodeOf, QueueNode node) {
 			nodeOf.put( item, node );
 			try {
-				String conflict = checkJournaled( item );
+				String conflict = checkAgainstRow( item );
 				if ( conflict != null ) {
-					conflict( item, new org.hibernate.StaleObjectStateException( item.snapshot.entityName(), item.id(),
-							"replayed from the journal, but " + conflict ) );
+					conflict( item, new StaleObjectStateException( item.snapshot.entityName(), item.id(), conflict ) );
 				}
 				else {
 					rebased.get().add( item );
@@ -475,10 +479,7 @@ public final class Flusher {
 
 	private void resolveWith(ConflictResolver resolver, FlushItem item) {
 		Object ours = detachedInstance( item );
-		Object theirs;
-		try ( StatelessSession session = factory.openStatelessSession() ) {
-			theirs = session.get( item.snapshot.entityName(), item.id() );
-		}
+		Object theirs = rows.read( item.snapshot.entityName(), item.id() ).entity();
 		Object decision = resolver.resolve( new WriteConflict( item.snapshot.entityName(), item.id(), item.operation,
 				ours, theirs ) );
 		if ( decision == null ) {
@@ -502,12 +503,9 @@ public final class Flusher {
 
 	/** Queues {@code desired} to be written over the row the database holds now, with the row's next version. */
 	private void rebaseOverCurrentRow(FlushItem item, EntitySnapshot desired) {
-		try ( StatelessSession session = factory.openStatelessSession() ) {
-			SharedSessionContractImplementor implementor = (SharedSessionContractImplementor) session;
-			EntityPersister root = factory.getMappingMetamodel().getEntityDescriptor( item.region().entityName() );
-			Object row = session.get( item.region().entityName(), item.id() );
-			boolean exists = row != null;
-			Object dbVersion = exists && root.isVersioned() ? root.getVersion( row ) : null;
+		rows.read( item.region().entityName(), item.id(), (row, root, implementor) -> {
+			boolean exists = row.state().exists();
+			Object dbVersion = row.state().version();
 			EntitySnapshot toWrite = desired;
 			Object nextVersion = null;
 			int versionIndex = root.isVersioned() ? root.getVersionPropertyIndex() : -1;
@@ -521,87 +519,36 @@ public final class Flusher {
 			}
 			item.region().rebase( item, toWrite, exists, dbVersion, nextVersion, versionIndex );
 			rebased.get().add( item );
-		}
+			return null;
+		} );
 	}
 
 	/**
-	 * Reads the row of a write replayed from the journal and tells the region what it found; returns {@code null}, or
-	 * why the write conflicts with the row.
+	 * Reads the row of a recovered write, asks its {@link RowCheck} and tells the region what was found; returns
+	 * {@code null}, or why the write conflicts with the row.
 	 */
-	private String checkJournaled(FlushItem item) {
+	private String checkAgainstRow(FlushItem item) {
 		EntityRegion region = item.region();
-		var base = item.journalBase;
-		try ( StatelessSession session = factory.openStatelessSession() ) {
-			EntityPersister root = factory.getMappingMetamodel().getEntityDescriptor( region.entityName() );
-			Object row = session.get( region.entityName(), item.id() );
-			boolean exists = row != null;
-			Object rowVersion = exists && root.isVersioned() ? root.getVersion( row ) : null;
-			if ( !region.versioned() ) {
-				// last write wins: written again over whatever the row holds
-				region.journalChecked( item, exists, null, false );
-				return null;
-			}
-			if ( item.snapshot.isDeleted() ) {
-				if ( !exists ) {
-					region.journalChecked( item, false, null, true );
-					return null;
-				}
-				if ( ourChain( region, rowVersion, base, base.deleteBaseVersion(), true ) ) {
-					region.journalChecked( item, true, rowVersion, false );
-					return null;
-				}
-				return "the row holds version " + rowVersion + ", which this remove did not read";
-			}
-			Object version = item.snapshot.version();
-			if ( exists && region.sameVersion( rowVersion, version ) ) {
-				region.journalChecked( item, true, rowVersion, true );
-				return null;
-			}
-			if ( !exists ) {
-				if ( !base.lowExists() ) {
-					region.journalChecked( item, false, null, false );
-					return null;
-				}
-				return "the row was deleted";
-			}
-			if ( ourChain( region, rowVersion, base, version, false ) ) {
-				region.journalChecked( item, true, rowVersion, false );
-				return null;
-			}
-			return "the row holds version " + rowVersion + ", not one this write was based on";
+		RowState row = rows.read( region, item.id() ).state();
+		RowCheck.Verdict verdict = item.rowCheck.check( region, item.snapshot, row );
+		if ( verdict instanceof RowCheck.Conflict conflict ) {
+			return conflict.reason();
 		}
-	}
-
-	/** Whether the row's version is one this node's commits went through before reaching {@code upper}. */
-	private static boolean ourChain(EntityRegion region, Object rowVersion, io.writebehind.internal.queue.PendingWrite.JournalBase base,
-			Object upper, boolean upperIncluded) {
-		if ( base.lowExists() && base.lowVersion() != null ) {
-			if ( region.sameVersion( rowVersion, base.lowVersion() ) ) {
-				return true;
-			}
-			if ( region.compareVersions( rowVersion, base.lowVersion() ) < 0 ) {
-				return false;
-			}
-		}
-		if ( upper == null ) {
-			return true;
-		}
-		int c = region.compareVersions( rowVersion, upper );
-		return c < 0 || upperIncluded && c == 0;
+		region.rowChecked( item, row, verdict instanceof RowCheck.Applied );
+		return null;
 	}
 
 	/** After a commit whose outcome was unknown: whether the row already holds this write. */
 	private boolean alreadyApplied(FlushItem item) {
-		try ( StatelessSession session = factory.openStatelessSession() ) {
-			Object row = session.get( item.region().entityName(), item.id() );
+		try {
+			RowProbe.Row row = rows.read( item.region(), item.id() );
 			if ( item.operation == Operation.DELETE ) {
-				return row == null;
+				return !row.state().exists();
 			}
-			if ( row == null ) {
+			if ( !row.state().exists() ) {
 				return false;
 			}
-			EntityPersister persister = factory.getMappingMetamodel().getEntityDescriptor( item.region().entityName() );
-			return !persister.isVersioned() || item.region().sameVersion( persister.getVersion( row ), item.snapshot.version() );
+			return !row.versioned() || item.region().sameVersion( row.state().version(), item.snapshot.version() );
 		}
 		catch (RuntimeException e) {
 			LOG.couldNotReadBack( logPrefix, item, e );

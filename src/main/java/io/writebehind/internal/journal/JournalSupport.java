@@ -1,5 +1,7 @@
 package io.writebehind.internal.journal;
 
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -15,20 +17,23 @@ import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import org.jboss.logging.Logger;
 
+import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.cache.EntitySnapshot;
+import io.writebehind.internal.flush.FlushObserver;
 import io.writebehind.internal.journal.StateCodec.JournalWrite;
 import io.writebehind.internal.queue.EntityRegion;
-import io.writebehind.internal.queue.PendingWrite;
+import io.writebehind.internal.queue.FlushItem;
+import io.writebehind.internal.queue.RowState;
 
 /**
  * The journal of one persistence unit: appends the writes of committing transactions (encoded by {@link StateCodec}),
  * replays the journal into the regions at start-up, forces it to disk per {@link JournalFsync}, and checkpoints:
  * deletes the segments whose writes all reached the database. Thread-safe.
  */
-public final class JournalSupport implements AutoCloseable {
+public final class JournalSupport implements FlushObserver, AutoCloseable {
 
 	private static final Logger LOG = Logger.getLogger( JournalSupport.class );
-	private static final io.writebehind.internal.WriteBehindLogger MESSAGES =
-			io.writebehind.internal.WriteBehindLogger.of( JournalSupport.class );
+	private static final WriteBehindLogger MESSAGES = WriteBehindLogger.of( JournalSupport.class );
 	/** How long close() waits for the timer's current force or checkpoint, which a loaded machine may make slow. */
 	private static final long TIMER_STOP_TIMEOUT_MS = 60_000;
 
@@ -62,21 +67,17 @@ public final class JournalSupport implements AutoCloseable {
 		return support;
 	}
 
-	private record Latest(JournalWrite write, long seq, int index, PendingWrite.JournalBase base) {
-	}
-
-	/** A write's place in the journal: its transaction record and its position there. */
-	private record Position(long seq, int index) {
+	private record Latest(JournalWrite write, long seq, int index, JournalBase base) {
 	}
 
 	private void open(SessionFactoryImplementor factory, Function<String, EntityRegion> regionOf) {
 		long started = System.nanoTime();
 		Map<String, StateCodec.Schema> schemas = new HashMap<>();
 		Map<List<Object>, Latest> latest = new LinkedHashMap<>();
-		Map<Position, List<Object>> keyAt = new HashMap<>();
+		Map<JournalPosition, List<Object>> keyAt = new HashMap<>();
 		int[] skipped = new int[1];
 		int[] records = new int[1];
-		java.nio.file.Path[] segmentFile = new java.nio.file.Path[1];
+		Path[] segmentFile = new Path[1];
 		try ( StatelessSession session = factory.openStatelessSession() ) {
 			SharedSessionContractImplementor implementor = (SharedSessionContractImplementor) session;
 			journal = Journal.open( config.dir, config.fsync, config.segmentBytes, logPrefix, record -> {
@@ -105,7 +106,8 @@ public final class JournalSupport implements AutoCloseable {
 		for ( Map.Entry<List<Object>, Latest> entry : latest.entrySet() ) {
 			EntityRegion region = (EntityRegion) entry.getKey().get( 0 );
 			Latest l = entry.getValue();
-			region.replayJournal( l.write().id(), l.write().snapshot(), l.seq(), l.index(), l.base() );
+			region.recover( l.write().id(), l.write().snapshot(), new RowState( l.base().lowExists(), l.base().lowVersion() ),
+					l.base(), new JournalPosition( l.seq(), l.index() ) );
 		}
 		if ( records[0] > 0 ) {
 			LOG.infof( "%sJournal on: %s. Replayed the journal in %s: %d transaction record(s), %d id(s) queued again (each is checked "
@@ -118,7 +120,7 @@ public final class JournalSupport implements AutoCloseable {
 	}
 
 	private void replayRecord(Journal.Record record, Map<String, StateCodec.Schema> schemas, Map<List<Object>, Latest> latest,
-			Map<Position, List<Object>> keyAt, int[] skipped, int[] records, java.nio.file.Path[] segmentFile,
+			Map<JournalPosition, List<Object>> keyAt, int[] skipped, int[] records, Path[] segmentFile,
 			SharedSessionContractImplementor implementor, Function<String, EntityRegion> regionOf) {
 		if ( !record.file().equals( segmentFile[0] ) ) {
 			// schemas are valid within their segment
@@ -134,14 +136,14 @@ public final class JournalSupport implements AutoCloseable {
 		}
 		if ( record.type() == Journal.WRITTEN ) {
 			// writes that reached the database: not replayed, unless a later record of the id follows
-			java.nio.ByteBuffer payload = record.payload().duplicate();
+			ByteBuffer payload = record.payload().duplicate();
 			int count = payload.getInt();
 			if ( count < 0 || (long) count * 12 != payload.remaining() ) {
 				throw new JournalException( where + ": a WRITTEN record of " + count + " write(s) has "
 						+ payload.remaining() + " byte(s) left, must be 12 per write" );
 			}
 			for ( int i = 0; i < count; i++ ) {
-				Position position = new Position( payload.getLong(), payload.getInt() );
+				JournalPosition position = new JournalPosition( payload.getLong(), payload.getInt() );
 				List<Object> key = keyAt.remove( position );
 				Latest current = key == null ? null : latest.get( key );
 				if ( current != null && current.seq() == position.seq() && current.index() == position.index() ) {
@@ -162,15 +164,15 @@ public final class JournalSupport implements AutoCloseable {
 			List<Object> key = List.of( region, write.id() );
 			Latest previous = latest.get( key );
 			// the oldest record of the id in the journal knows the row's state before this node's chain
-			PendingWrite.JournalBase base = previous == null
-					? new PendingWrite.JournalBase( write.lowExists(), write.lowVersion(), write.deleteBaseVersion() )
-					: new PendingWrite.JournalBase( previous.base().lowExists(), previous.base().lowVersion(),
+			JournalBase base = previous == null
+					? new JournalBase( write.lowExists(), write.lowVersion(), write.deleteBaseVersion() )
+					: new JournalBase( previous.base().lowExists(), previous.base().lowVersion(),
 							write.deleteBaseVersion() );
 			Latest replaced = latest.put( key, new Latest( write, record.seq(), index, base ) );
 			if ( replaced != null ) {
-				keyAt.remove( new Position( replaced.seq(), replaced.index() ) );
+				keyAt.remove( new JournalPosition( replaced.seq(), replaced.index() ) );
 			}
-			keyAt.put( new Position( record.seq(), index ), key );
+			keyAt.put( new JournalPosition( record.seq(), index ), key );
 			index++;
 		}
 	}
@@ -204,20 +206,21 @@ public final class JournalSupport implements AutoCloseable {
 	 * The flusher committed these items: records that a restart need not replay them (items not journaled are left
 	 * out). Never throws: a failure only makes a restart check those writes against their rows.
 	 */
-	public void written(List<io.writebehind.internal.queue.FlushItem> items) {
+	@Override
+	public void written(List<FlushItem> items) {
 		int count = 0;
-		for ( io.writebehind.internal.queue.FlushItem item : items ) {
-			if ( item.journalSeq > 0 ) {
+		for ( FlushItem item : items ) {
+			if ( item.attachment instanceof JournalPosition ) {
 				count++;
 			}
 		}
 		if ( count == 0 ) {
 			return;
 		}
-		java.nio.ByteBuffer payload = java.nio.ByteBuffer.allocate( 4 + 12 * count ).putInt( count );
-		for ( io.writebehind.internal.queue.FlushItem item : items ) {
-			if ( item.journalSeq > 0 ) {
-				payload.putLong( item.journalSeq ).putInt( item.journalIndex );
+		ByteBuffer payload = ByteBuffer.allocate( 4 + 12 * count ).putInt( count );
+		for ( FlushItem item : items ) {
+			if ( item.attachment instanceof JournalPosition position ) {
+				payload.putLong( position.seq() ).putInt( position.index() );
 			}
 		}
 		try {
@@ -233,7 +236,7 @@ public final class JournalSupport implements AutoCloseable {
 	 * database itself, before a query: records that a restart need not replay them. Never throws.
 	 */
 	public void written(long seq, List<Integer> indexes) {
-		java.nio.ByteBuffer payload = java.nio.ByteBuffer.allocate( 4 + 12 * indexes.size() ).putInt( indexes.size() );
+		ByteBuffer payload = ByteBuffer.allocate( 4 + 12 * indexes.size() ).putInt( indexes.size() );
 		for ( int index : indexes ) {
 			payload.putLong( seq ).putInt( index );
 		}
@@ -249,7 +252,9 @@ public final class JournalSupport implements AutoCloseable {
 	public int checkpoint() {
 		long lowWater = journal.lowestUnpublished();
 		for ( EntityRegion region : regions.get() ) {
-			lowWater = Math.min( lowWater, region.lowestJournalSeq() );
+			// the smallest sequence a pending write still needs: every older record is written or superseded
+			lowWater = Math.min( lowWater, region.attachments().filter( JournalPosition.class::isInstance )
+					.mapToLong( attachment -> ( (JournalPosition) attachment ).seq() ).min().orElse( Long.MAX_VALUE ) );
 		}
 		return journal.checkpoint( lowWater );
 	}
@@ -328,7 +333,7 @@ public final class JournalSupport implements AutoCloseable {
 	}
 
 	/** For the writes of a transaction: the journaled form. */
-	public static JournalWrite write(String entityName, Object id, io.writebehind.internal.cache.EntitySnapshot snapshot,
+	public static JournalWrite write(String entityName, Object id, EntitySnapshot snapshot,
 			boolean lowExists, Object lowVersion, Object deleteBaseVersion) {
 		return new JournalWrite( entityName, id, snapshot, lowExists, lowVersion, deleteBaseVersion );
 	}

@@ -3,6 +3,8 @@ package io.writebehind.internal.queue;
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.stream.Stream;
 
 import io.writebehind.ConflictPolicy;
 import io.writebehind.ConflictResolver;
@@ -30,7 +32,7 @@ public final class EntityRegion {
 	private final ConcurrentHashMap<Object, Object> reservations = new ConcurrentHashMap<>();
 	private static final int STRIPES = 1024;
 	/** Per stripe of ids: bumped when a write leaves the queue (see {@link #stamp}). */
-	private final java.util.concurrent.atomic.AtomicLongArray stamps = new java.util.concurrent.atomic.AtomicLongArray( STRIPES );
+	private final AtomicLongArray stamps = new AtomicLongArray( STRIPES );
 	private final boolean versioned;
 	private final Comparator<Object> versionComparator;
 	private final ConflictPolicy conflictPolicy;
@@ -168,7 +170,7 @@ public final class EntityRegion {
 		if ( snapshotReads ) {
 			return;
 		}
-		if ( !pending.containsKey( id ) && stamps.get( stripe( id ) ) == stamp && remoteAllows( id, snapshot ) ) {
+		if ( !pending.containsKey( id ) && stamps.get( stripe( id ) ) == stamp && guardAllows( id, snapshot ) ) {
 			cache.putLoaded( this, id, snapshot, versioned ? versionComparator : null );
 			if ( stamps.get( stripe( id ) ) != stamp ) {
 				// invalidated meanwhile (another node's write): the invalidation may have run before the put
@@ -210,16 +212,15 @@ public final class EntityRegion {
 	 * @return whether a new pending write was created (and so took a unit of the queue's capacity)
 	 */
 	public boolean publish(Object id, EntitySnapshot snapshot, boolean baseExists, Object baseVersion) {
-		return publish( id, snapshot, baseExists, baseVersion, 0, -1 );
+		return publish( id, snapshot, baseExists, baseVersion, null );
 	}
 
 	/**
-	 * As {@link #publish(Object, EntitySnapshot, boolean, Object)}, for a write that journal record
-	 * {@code journalSeq} holds at position {@code journalIndex} ({@code journalSeq == 0}: not journaled): the state and
-	 * its place in the journal change together, so that the flusher never reports an older record as written.
+	 * As {@link #publish(Object, EntitySnapshot, boolean, Object)}, with the data a feature attaches to the write
+	 * ({@code null}: none; see {@link PendingWrite#attachment}): the state and its attachment change together (the
+	 * journal's place of the record that holds it, so that the flusher never reports an older record as written).
 	 */
-	public boolean publish(Object id, EntitySnapshot snapshot, boolean baseExists, Object baseVersion, long journalSeq,
-			int journalIndex) {
+	public boolean publish(Object id, EntitySnapshot snapshot, boolean baseExists, Object baseVersion, Object attachment) {
 		boolean[] created = new boolean[1];
 		EntitySnapshot[] replaced = new EntitySnapshot[1];
 		pending.compute( id, (key, write) -> {
@@ -238,14 +239,14 @@ public final class EntityRegion {
 				write = new PendingWrite( this, id, queue.partitionOf( id ), exists, dbVersion );
 				write.latest = snapshot;
 				write.seq = 1;
-				journalPosition( write, journalSeq, journalIndex );
+				attach( write, attachment );
 				write.partition.enqueue( write );
 				created[0] = true;
 				return write;
 			}
 			write.latest = snapshot;
 			write.seq++;
-			journalPosition( write, journalSeq, journalIndex );
+			attach( write, attachment );
 			if ( write.queuedTicket == 0 ) {
 				write.partition.enqueue( write );
 				if ( !write.inFlight ) {
@@ -283,10 +284,7 @@ public final class EntityRegion {
 			if ( write.needsRebase ) {
 				write.inFlight = true;
 				item[0] = new FlushItem( write, snapshot, write.seq, write.dbVersion, Operation.UPDATE,
-						false, true );
-				item[0].journalBase = write.journalBase;
-				item[0].journalSeq = write.journalSeq;
-				item[0].journalIndex = write.journalIndex;
+						false, true, write.attachment, write.rowCheck );
 				return write;
 			}
 			if ( write.seq == write.writtenSeq || operation == null ) {
@@ -300,9 +298,7 @@ public final class EntityRegion {
 			write.inFlight = true;
 			write.attempts++;
 			item[0] = new FlushItem( write, snapshot, write.seq, write.dbVersion, operation,
-					write.uncertain, false );
-			item[0].journalSeq = write.journalSeq;
-			item[0].journalIndex = write.journalIndex;
+					write.uncertain, false, write.attachment, null );
 			return write;
 		} );
 		releaseRemoved( removedNow );
@@ -357,7 +353,7 @@ public final class EntityRegion {
 			rebased[1] = write.latest;
 			write.inFlight = false;
 			write.needsRebase = false;
-			write.journalBase = null;
+			write.rowCheck = null;
 			write.uncertain = false;
 			write.dbExists = dbExists;
 			write.dbVersion = dbVersion;
@@ -404,50 +400,37 @@ public final class EntityRegion {
 		return queued[0];
 	}
 
-	// ---------------------------------------------------------------- journal
+	// ---------------------------------------------------------------- features' data
 
-	/** Records, inside the id's compute, that journal record {@code journalSeq} holds the write's latest state. */
-	private static void journalPosition(PendingWrite write, long journalSeq, int journalIndex) {
-		if ( journalSeq > 0 ) {
-			write.journalSeq = journalSeq;
-			write.journalIndex = journalIndex;
+	/** Records, inside the id's compute, the data a feature attached to the write's latest state (if any). */
+	private static void attach(PendingWrite write, Object attachment) {
+		if ( attachment != null ) {
+			write.attachment = attachment;
 		}
 	}
 
-	/**
-	 * The smallest journal sequence a pending write of this region still needs ({@code Long.MAX_VALUE}: none): every
-	 * older record is written or superseded by a later record of its id.
-	 */
-	public long lowestJournalSeq() {
-		long lowest = Long.MAX_VALUE;
-		for ( PendingWrite write : pending.values() ) {
-			long seq = write.journalSeq;
-			if ( seq > 0 && seq < lowest ) {
-				lowest = seq;
-			}
-		}
-		return lowest;
+	/** The attachments of the pending writes that have one, for a feature's scan (the journal's checkpoint). */
+	public Stream<Object> attachments() {
+		return pending.values().stream().map( write -> write.attachment ).filter( Objects::nonNull );
 	}
 
 	/**
-	 * At start-up, a write read back from the journal (the latest journaled state of its id): queued as pending, to be
-	 * checked against the row before it is written (the flusher reads the row: our version there means it applied, a
-	 * version of our chain means it is ours to write, anything else is a conflict for the entity's policy). The queue
-	 * takes it even beyond its capacity: an acknowledged write is never dropped.
+	 * At start-up, a write a feature recovered (the latest journaled state of its id): queued as pending, to be
+	 * checked against the row before it is written ({@code check}, on the flusher thread: the row may hold it
+	 * already, be ours to write, or be a conflict for the entity's policy). {@code known}: the row as the feature
+	 * knew it. The queue takes it even beyond its capacity: an acknowledged write is never dropped.
 	 */
-	public void replayJournal(Object id, EntitySnapshot snapshot, long journalSeq, int journalIndex,
-			PendingWrite.JournalBase base) {
+	public void recover(Object id, EntitySnapshot snapshot, RowState known, RowCheck check, Object attachment) {
 		pending.compute( id, (key, write) -> {
 			if ( write == null ) {
-				write = new PendingWrite( this, id, queue.partitionOf( id ), base.lowExists(), base.lowVersion() );
+				write = new PendingWrite( this, id, queue.partitionOf( id ), known.exists(), known.version() );
 				queue.overdraw( 1 );
 			}
 			write.latest = snapshot;
 			write.seq++;
 			write.needsRebase = true;
-			write.journalBase = base;
-			write.journalSeq = journalSeq;
-			write.journalIndex = journalIndex;
+			write.rowCheck = check;
+			write.attachment = attachment;
 			cache.invalidate( this, id );
 			if ( write.queuedTicket == 0 ) {
 				write.partition.enqueue( write );
@@ -457,10 +440,10 @@ public final class EntityRegion {
 	}
 
 	/**
-	 * The flusher read the row of a write replayed from the journal: {@code applied} when the row already holds it,
-	 * else the write is written normally from the row's state.
+	 * The flusher read the row of a recovered write (see {@link #recover}): {@code applied} when the row already
+	 * holds it, else the write is written normally from the row's state.
 	 */
-	public void journalChecked(FlushItem item, boolean rowExists, Object rowVersion, boolean applied) {
+	public void rowChecked(FlushItem item, RowState row, boolean applied) {
 		int[] removedNow = new int[1];
 		pending.computeIfPresent( item.id(), (key, write) -> {
 			if ( write != item.write ) {
@@ -468,9 +451,9 @@ public final class EntityRegion {
 			}
 			write.inFlight = false;
 			write.needsRebase = false;
-			write.journalBase = null;
-			write.dbExists = rowExists;
-			write.dbVersion = rowVersion;
+			write.rowCheck = null;
+			write.dbExists = row.exists();
+			write.dbVersion = row.version();
 			if ( applied ) {
 				write.writtenSeq = item.seq;
 				if ( write.seq == item.seq && write.queuedTicket == 0 ) {
@@ -483,10 +466,11 @@ public final class EntityRegion {
 	}
 
 	/**
-	 * For the journal record of a committing write: whether the row exists and its version, as far as this node knows
-	 * now (the flusher only moves them forward, so this is where the chain of this node's writes of the id starts).
+	 * Whether the row exists and its version, as far as this node knows now (the flusher only moves them forward, so
+	 * this is where the chain of this node's writes of the id starts); {@code baseExists} and {@code baseVersion} (what
+	 * the committing transaction read) when the region knows nothing of the id.
 	 */
-	public PendingWrite.JournalBase journalLow(Object id, boolean baseExists, Object baseVersion) {
+	public RowState knownRow(Object id, boolean baseExists, Object baseVersion) {
 		Object[] known = new Object[2];
 		pending.computeIfPresent( id, (key, write) -> {
 			known[0] = write.dbExists;
@@ -494,13 +478,13 @@ public final class EntityRegion {
 			return write;
 		} );
 		if ( known[0] != null ) {
-			return new PendingWrite.JournalBase( (Boolean) known[0], known[1], null );
+			return new RowState( (Boolean) known[0], known[1] );
 		}
 		EntitySnapshot clean = cache.get( this, id );
 		if ( clean != null ) {
-			return new PendingWrite.JournalBase( !clean.isDeleted(), clean.version(), null );
+			return new RowState( !clean.isDeleted(), clean.version() );
 		}
-		return new PendingWrite.JournalBase( baseExists, baseVersion, null );
+		return new RowState( baseExists, baseVersion );
 	}
 
 	/** Compares two versions of this (versioned) region. */
@@ -554,7 +538,8 @@ public final class EntityRegion {
 		// a removed id stays in the cache as a deleted marker: find answers "not found" with no SQL, and a reader that
 		// read the row just before the delete cannot put it back (EntityCache.putLoaded keeps the marker)
 		cache.put( this, write.id, snapshot );
-		if ( remoteNewerThan( write.id, snapshot ) ) {
+		WriteGuard guard = this.guard;
+		if ( guard != null && versioned && guard.newerElsewhere( write.id, snapshot.version() ) ) {
 			cache.invalidate( this, write.id ); // another node committed a newer state meanwhile
 		}
 		bumpStamp( write.id );
@@ -579,7 +564,7 @@ public final class EntityRegion {
 	 * of an entity that is not opted in, or before a query of that transaction): cached as clean, unless a newer write
 	 * of the id is pending.
 	 */
-	public void publishWritten(Object id, EntitySnapshot snapshot, long journalSeq, int journalIndex) {
+	public void publishWritten(Object id, EntitySnapshot snapshot, Object attachment) {
 		pending.compute( id, (key, write) -> {
 			if ( write == null ) {
 				cache.put( this, id, snapshot );
@@ -588,7 +573,7 @@ public final class EntityRegion {
 			else {
 				write.latest = snapshot;
 				write.seq++;
-				journalPosition( write, journalSeq, journalIndex );
+				attach( write, attachment );
 				write.dbExists = !snapshot.isDeleted();
 				write.dbVersion = snapshot.version();
 				if ( write.queuedTicket == 0 ) {
@@ -622,7 +607,7 @@ public final class EntityRegion {
 		return versionComparator == null ? Objects.equals( a, b ) : a != null && b != null && versionComparator.compare( a, b ) == 0;
 	}
 
-	// ---------------------------------------------------------------- other application nodes (cluster coherence)
+	// ---------------------------------------------------------------- features: observers and guards
 
 	/** Told when a committed state will not reach the database as committed (see {@link #rewriteObserver}). */
 	public interface RewriteObserver {
@@ -634,112 +619,54 @@ public final class EntityRegion {
 		void rewritten(EntityRegion region, Object id, EntitySnapshot before, EntitySnapshot written);
 	}
 
-	/** Another node committed a newer state of an id: its version, or its removal, until the database shows it. */
-	private record RemoteMark(Object version, boolean removed, long deadline) {
-	}
-
-	private final ConcurrentHashMap<Object, RemoteMark> remoteMarks = new ConcurrentHashMap<>();
 	private volatile RewriteObserver rewriteObserver;
-	private volatile boolean cacheLoads = true;
+	/** Asked before a row is cached or a commit accepted (the cluster's marks of other nodes' writes); null: none. */
+	private volatile WriteGuard guard;
 
 	public void rewriteObserver(RewriteObserver observer) {
 		this.rewriteObserver = observer;
 	}
 
+	/** Installs the guard asked before a row read is cached and before a commit is accepted. Set once, at start-up. */
+	public void guard(WriteGuard guard) {
+		this.guard = guard;
+	}
+
+	/** The guard, or {@code null}. */
+	public WriteGuard guard() {
+		return guard;
+	}
+
 	/**
-	 * Another node committed a write of the id: the clean entry is evicted and a database read racing this is not
-	 * cached. A pending write of this node is left alone (the database's version check at flush decides). For a
-	 * versioned entity the id is marked with the other node's version (or removal) for {@code ttlNanos}, or until a
-	 * read from the database shows that version: until then rows read are not cached, and a commit based on an older
-	 * version fails ({@link #remotelyNewer}). {@code version == null} and not removed: only evict, and forget the mark
-	 * (the other node's write was dropped, or the entity is unversioned).
+	 * Someone else (another node) wrote the id: the clean entry is evicted and a database read racing this is not
+	 * cached. A pending write of this node is left alone (the database's version check at flush decides).
 	 */
-	public void remoteWrite(Object id, Object version, boolean removed, long ttlNanos) {
-		if ( versioned && ( version != null || removed ) ) {
-			RemoteMark mark = new RemoteMark( version, removed, System.nanoTime() + ttlNanos );
-			remoteMarks.merge( id, mark, (old, fresh) -> fresh.removed || old.removed || old.version == null
-					|| versionComparator.compare( fresh.version, old.version ) >= 0 ? fresh
-							: new RemoteMark( old.version, false, fresh.deadline ) );
-		}
-		else {
-			remoteMarks.remove( id );
-		}
+	public void evict(Object id) {
 		bumpStamp( id );
 		cache.invalidate( this, id );
 	}
 
-	/** Evicts every clean entry of the region; a database read racing this is not cached. Pending writes stay. */
-	public void remoteInvalidateAll() {
-		for ( int i = 0; i < STRIPES; i++ ) {
-			stamps.incrementAndGet( i );
-		}
-		cache.invalidateRegion( this );
-	}
-
-	/** Whether rows read from the database are cached (off while the coherence channel is down). */
-	public void cacheLoads(boolean cache) {
-		this.cacheLoads = cache;
-	}
-
 	/**
-	 * Whether another node committed a state of the id newer than {@code baseVersion} that this node has not seen yet
-	 * (a commit based on it must fail). When this node has a pending write of the id, whether the other node's write
-	 * is based on the version the pending write is based on, or a later one: the pending write is left alone (the
-	 * database's check at flush decides between them), but it takes no more commits.
+	 * Whether the guard knows of a state of the id newer than {@code baseVersion} committed elsewhere (a commit based on
+	 * it must fail). When this node has a pending write of the id, whether that newer state is newer than the version
+	 * the pending write is based on: the pending write is left alone (the database's check at flush decides between
+	 * them), but it takes no more commits, so that what a conflict there can cost is bounded by the invalidation delay.
 	 */
-	public boolean remotelyNewer(Object id, Object baseVersion) {
-		RemoteMark mark = remoteMarks.get( id );
-		if ( mark == null || !versioned ) {
-			return false;
-		}
-		if ( System.nanoTime() - mark.deadline > 0 ) {
-			remoteMarks.remove( id, mark );
+	public boolean newerElsewhere(Object id, Object baseVersion) {
+		WriteGuard guard = this.guard;
+		if ( guard == null || !versioned ) {
 			return false;
 		}
 		PendingWrite write = pending.get( id );
 		if ( write != null ) {
-			// both nodes hold a write of the id: if the other one is based on the version ours is based on (or a
-			// later one), the database will refuse one of them at flush; ours takes no more commits meanwhile, so that
-			// what a conflict there can cost is bounded by the invalidation delay
-			Object base = write.dbVersion;
-			return write.dbExists && ( mark.removed || base == null || versionComparator.compare( mark.version, base ) > 0 );
+			return write.dbExists && guard.newerElsewhere( id, write.dbVersion );
 		}
-		return mark.removed || baseVersion == null || versionComparator.compare( mark.version, baseVersion ) > 0;
+		return guard.newerElsewhere( id, baseVersion );
 	}
 
-	/** Whether another node committed a state of the id newer than {@code snapshot} (see {@link #remoteWrite}). */
-	private boolean remoteNewerThan(Object id, EntitySnapshot snapshot) {
-		RemoteMark mark = remoteMarks.get( id );
-		if ( mark == null || !versioned || System.nanoTime() - mark.deadline > 0 ) {
-			return false;
-		}
-		return mark.removed || snapshot.version() == null || versionComparator.compare( mark.version, snapshot.version() ) > 0;
-	}
-
-	private boolean remoteAllows(Object id, EntitySnapshot loaded) {
-		if ( !cacheLoads ) {
-			return false;
-		}
-		RemoteMark mark = remoteMarks.get( id );
-		if ( mark == null ) {
-			return true;
-		}
-		if ( System.nanoTime() - mark.deadline > 0 ) {
-			remoteMarks.remove( id, mark );
-			return true;
-		}
-		if ( mark.removed || loaded.version() == null || versionComparator.compare( loaded.version(), mark.version ) < 0 ) {
-			return false; // the other node's write has not reached the database yet
-		}
-		remoteMarks.remove( id, mark );
-		return true;
-	}
-
-	/** Forgets expired marks; returns how many are left. */
-	public int purgeRemoteMarks() {
-		long now = System.nanoTime();
-		remoteMarks.values().removeIf( mark -> now - mark.deadline > 0 );
-		return remoteMarks.size();
+	private boolean guardAllows(Object id, EntitySnapshot loaded) {
+		WriteGuard guard = this.guard;
+		return guard == null || guard.mayCache( id, loaded );
 	}
 
 	@Override

@@ -21,17 +21,16 @@ public final class FlushItem {
 	public final boolean needsRebase;
 
 	/**
-	 * The journal record (and the position in it) that holds {@link #snapshot} or an older state of the id, taken with
-	 * it; 0 when not journaled. Once the item is written, the journal is told, so a restart does not replay it.
+	 * The feature data of {@link #snapshot} (or an older state of the id), taken with it
+	 * ({@link PendingWrite#attachment}); {@code null} when none. Once the item is written, the flush observers are told (the journal: a restart does not
+	 * replay it).
 	 */
-	public long journalSeq;
-	public int journalIndex;
-
-	/** Non-null for a write replayed from the journal, whose row must be checked before it is written. */
-	public PendingWrite.JournalBase journalBase;
+	public final Object attachment;
+	/** Non-null for a write a feature recovered, whose row must be checked before it is written. */
+	public final RowCheck rowCheck;
 
 	FlushItem(PendingWrite write, EntitySnapshot snapshot, long seq, Object dbVersion, Operation operation,
-			boolean uncertain, boolean needsRebase) {
+			boolean uncertain, boolean needsRebase, Object attachment, RowCheck rowCheck) {
 		this.write = write;
 		this.snapshot = snapshot;
 		this.seq = seq;
@@ -39,6 +38,8 @@ public final class FlushItem {
 		this.operation = operation;
 		this.uncertain = uncertain;
 		this.needsRebase = needsRebase;
+		this.attachment = attachment;
+		this.rowCheck = rowCheck;
 	}
 
 	public EntityRegion region() {

@@ -34,16 +34,14 @@ public final class PendingWrite {
 	/** The database state is unknown (a replayed failed write): read the row before writing. */
 	boolean needsRebase;
 
-	/** The journal sequence of the record that holds {@link #latest}; 0 when it is not journaled. */
-	volatile long journalSeq;
-	/** The position of this id's write in that record (set with {@link #journalSeq}, inside the map's compute). */
-	int journalIndex;
-	/** A write replayed from the journal: the database must be read to tell whether it already applied. */
-	JournalBase journalBase;
-
-	/** What a replayed journal write expects of the row: see {@code EntityRegion.replayJournal}. */
-	public record JournalBase(boolean lowExists, Object lowVersion, Object deleteBaseVersion) {
-	}
+	/**
+	 * Data a feature attached to {@link #latest} (the journal's place of the record that holds it), {@code null} when
+	 * no feature needs any; replaced by the next commit that brings its own. Written inside the map's compute;
+	 * volatile for the features' scans of the pending writes ({@link EntityRegion#attachments}).
+	 */
+	volatile Object attachment;
+	/** A check of the row before the write is written (a write a feature recovered), or null; inside the compute. */
+	RowCheck rowCheck;
 
 	/** Ticket of the queue node that stands for this write, 0 when it is not queued. */
 	volatile long queuedTicket;

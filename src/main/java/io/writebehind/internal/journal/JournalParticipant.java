@@ -1,0 +1,82 @@
+package io.writebehind.internal.journal;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.hibernate.engine.spi.SharedSessionContractImplementor;
+import org.jboss.logging.Logger;
+
+import io.writebehind.internal.queue.CommitParticipant;
+import io.writebehind.internal.queue.CommitWrite;
+import io.writebehind.internal.queue.RowState;
+
+/**
+ * The journal's part in a commit: once the transaction committed, its writes are appended to the journal (with
+ * {@code journal.fsync=ALWAYS} the application's {@code commit()} waits until they are on disk) and each is published
+ * with its place in the journal; once published, the journal's checkpoint may pass the record when they are written.
+ * Stateless: called by the thread completing each transaction.
+ */
+public final class JournalParticipant implements CommitParticipant {
+
+	private static final Logger LOG = Logger.getLogger( JournalParticipant.class );
+
+	private final JournalSupport journal;
+	private final String logPrefix;
+
+	public JournalParticipant(JournalSupport journal, String logPrefix) {
+		this.journal = journal;
+		this.logPrefix = logPrefix;
+	}
+
+	/** Returns each write's {@link JournalPosition}, or {@code null} when nothing was journaled (or the append failed). */
+	@Override
+	public Object[] committed(List<CommitWrite> writes, SharedSessionContractImplementor session) {
+		if ( writes.isEmpty() ) {
+			return null;
+		}
+		List<StateCodec.JournalWrite> entries = new ArrayList<>( writes.size() );
+		List<Integer> alreadyWritten = null;
+		for ( CommitWrite write : writes ) {
+			// a state its own transaction wrote: the chain of this node's writes of the id starts at that row
+			RowState low = write.writtenInTransaction() ? write.row()
+					: write.region().knownRow( write.id(), write.baseExists(), write.baseVersion() );
+			if ( write.alreadyWritten() ) {
+				if ( alreadyWritten == null ) {
+					alreadyWritten = new ArrayList<>();
+				}
+				alreadyWritten.add( entries.size() );
+			}
+			entries.add( JournalSupport.write( write.state().entityName(), write.id(), write.state(), low.exists(),
+					low.version(), write.state().isDeleted() ? write.row().version() : null ) );
+		}
+		try {
+			long seq = journal.append( entries, session );
+			if ( alreadyWritten != null ) {
+				// committed with the application's transaction: a restart need not replay them (the record still
+				// supersedes older records of these ids)
+				journal.written( seq, alreadyWritten );
+			}
+			Object[] positions = new Object[writes.size()];
+			for ( int i = 0; i < positions.length; i++ ) {
+				positions[i] = new JournalPosition( seq, i );
+			}
+			return positions;
+		}
+		catch (RuntimeException e) {
+			LOG.errorf( e, "%sThe writes of a committed transaction could NOT be appended to the journal (%s): they are "
+					+ "queued, but a crash before they reach the database loses them", logPrefix, describe( writes ) );
+			return null;
+		}
+	}
+
+	@Override
+	public void published(List<CommitWrite> writes, Object[] attachments) {
+		if ( attachments != null && attachments.length > 0 && attachments[0] instanceof JournalPosition position ) {
+			journal.published( position.seq() );
+		}
+	}
+
+	private static List<String> describe(List<CommitWrite> writes) {
+		return writes.stream().map( write -> write.region().entityName() + "#" + write.id() ).toList();
+	}
+}
