@@ -37,38 +37,13 @@ import io.writebehind.internal.queue.RowState;
  */
 final class TransactionWrites implements BeforeCompletionCallback, AfterCompletionCallback {
 
-	private static final class Write {
-		final EntityRegion region;
-		final Object id;
-		/** Whether the row existed before this transaction, and the version the transaction read. */
-		boolean baseExists;
-		Object baseVersion;
-		EntitySnapshot latest;
-		/** For a new entity: what is needed to insert it in this transaction after all. */
-		Object entity;
-		EntityPersister persister;
-		/**
-		 * The state this transaction itself wrote to the database, in its own transaction, if it had to (for a foreign
-		 * key, see {@link #writeNowIfNew}, or before a query, see {@link #writeForQuery}); {@code baseExists} and
-		 * {@code baseVersion} stay what the transaction read, for the check at commit.
-		 */
-		EntitySnapshot writtenInTransaction;
-
-		Write(EntityRegion region, Object id, boolean baseExists, Object baseVersion) {
-			this.region = region;
-			this.id = id;
-			this.baseExists = baseExists;
-			this.baseVersion = baseVersion;
-		}
-	}
-
 	private record Key(EntityRegion region, Object id) {
 	}
 
 	private final WriteBehindRuntime runtime;
 	private final WriteCaptureListener owner;
-	private final Map<Key, Write> writes = new LinkedHashMap<>();
-	private final List<Write> reserved = new ArrayList<>();
+	private final Map<Key, CapturedWrite> writes = new LinkedHashMap<>();
+	private final List<CapturedWrite> reserved = new ArrayList<>();
 	private int permits;
 	private boolean prepared;
 
@@ -78,7 +53,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	}
 
 	void insert(EntityRegion region, Object id, EntitySnapshot state, EntityPersister persister, Object entity) {
-		Write write = writes.computeIfAbsent( new Key( region, id ), k -> new Write( region, id, false, null ) );
+		CapturedWrite write = writes.computeIfAbsent( new Key( region, id ), k -> new CapturedWrite( region, id, false, null ) );
 		write.latest = state;
 		if ( !write.baseExists ) {
 			write.persister = persister;
@@ -92,7 +67,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	 * new entity of this transaction.
 	 */
 	boolean writeNowIfNew(EntityRegion region, Object id, SharedSessionContractImplementor session) {
-		Write write = writes.get( new Key( region, id ) );
+		CapturedWrite write = writes.get( new Key( region, id ) );
 		if ( write == null || write.baseExists || write.latest.isDeleted() || write.entity == null
 				|| write.writtenInTransaction != null ) {
 			return false;
@@ -107,8 +82,8 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 
 	/** Whether this transaction captured writes of these regions that its own transaction has not written. */
 	boolean hasUnwritten(Set<EntityRegion> regions) {
-		for ( Write write : writes.values() ) {
-			if ( unwritten( write ) && regions.contains( write.region ) ) {
+		for ( CapturedWrite write : writes.values() ) {
+			if ( write.unwritten() && regions.contains( write.region ) ) {
 				return true;
 			}
 		}
@@ -117,30 +92,12 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 
 	/** Whether this transaction wrote rows itself (it holds their locks in the database until it ends). */
 	boolean holdsRows() {
-		for ( Write write : writes.values() ) {
+		for ( CapturedWrite write : writes.values() ) {
 			if ( write.writtenInTransaction != null ) {
 				return true;
 			}
 		}
 		return false;
-	}
-
-	/** Whether the database lacks the latest state of the write, as this transaction sees the database. */
-	private static boolean unwritten(Write write) {
-		if ( write.latest == write.writtenInTransaction ) {
-			return false;
-		}
-		// created and removed by this transaction, never written: nothing to write
-		return write.writtenInTransaction != null || write.baseExists || !write.latest.isDeleted();
-	}
-
-	/** Whether the row exists in the database as this transaction sees it, and its version there. */
-	private static boolean dbExists(Write write) {
-		return write.writtenInTransaction != null ? !write.writtenInTransaction.isDeleted() : write.baseExists;
-	}
-
-	private static Object dbVersion(Write write) {
-		return write.writtenInTransaction != null ? write.writtenInTransaction.version() : write.baseVersion;
 	}
 
 	/**
@@ -159,14 +116,14 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		if ( !hasUnwritten( regions ) ) {
 			return;
 		}
-		List<Write> toWrite = new ArrayList<>();
+		List<CapturedWrite> toWrite = new ArrayList<>();
 		Set<EntityRegion> toFlush = new LinkedHashSet<>();
 		int last = -1;
-		for ( Write write : writes.values() ) {
-			if ( !unwritten( write ) ) {
+		for ( CapturedWrite write : writes.values() ) {
+			if ( !write.unwritten() ) {
 				continue;
 			}
-			if ( write.region.reserve( write.id, this ) != null ) {
+			if ( write.region.reservations().reserve( write.id, this ) != null ) {
 				throw new StaleObjectStateException( write.latest.entityName(), write.id,
 						"another transaction is committing the same id, or has written it for a query and not ended" );
 			}
@@ -183,64 +140,64 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		QueryConsistencyListener.flush( runtime, toFlush, this::holdsRows );
 		toWrite.sort( Comparator.comparingInt( write -> write.region.index() ) );
 		EntityWriter writer = new EntityWriter( session.getFactory() );
-		for ( Write write : toWrite ) {
+		for ( CapturedWrite write : toWrite ) {
 			if ( !write.latest.isDeleted() ) {
-				writer.write( dbExists( write ) ? Operation.UPDATE
-						: Operation.INSERT, write.latest, write.id, dbVersion( write ), session );
+				writer.write( write.dbExists() ? Operation.UPDATE
+						: Operation.INSERT, write.latest, write.id, write.dbVersion(), session );
 			}
 		}
 		for ( int i = toWrite.size() - 1; i >= 0; i-- ) {
-			Write write = toWrite.get( i );
-			if ( write.latest.isDeleted() && dbExists( write ) ) {
-				writer.write( Operation.DELETE, write.latest, write.id, dbVersion( write ),
+			CapturedWrite write = toWrite.get( i );
+			if ( write.latest.isDeleted() && write.dbExists() ) {
+				writer.write( Operation.DELETE, write.latest, write.id, write.dbVersion(),
 						session );
 			}
 		}
 		session.getJdbcCoordinator().executeBatch();
-		for ( Write write : toWrite ) {
+		for ( CapturedWrite write : toWrite ) {
 			write.writtenInTransaction = write.latest;
 			write.entity = null;
 		}
 	}
 
 	void update(EntityRegion region, Object id, EntitySnapshot state, Object baseVersion, EntityPersister persister) {
-		Write write = writes.computeIfAbsent( new Key( region, id ), k -> new Write( region, id, true, baseVersion ) );
+		CapturedWrite write = writes.computeIfAbsent( new Key( region, id ), k -> new CapturedWrite( region, id, true, baseVersion ) );
 		write.latest = state;
 		write.persister = persister;
 	}
 
 	void delete(EntityRegion region, Object id, EntitySnapshot deleted, Object baseVersion, EntityPersister persister) {
-		Write write = writes.computeIfAbsent( new Key( region, id ), k -> new Write( region, id, true, baseVersion ) );
+		CapturedWrite write = writes.computeIfAbsent( new Key( region, id ), k -> new CapturedWrite( region, id, true, baseVersion ) );
 		write.latest = deleted;
 		write.persister = persister;
 	}
 
 	/** The state this transaction wrote for an id (not committed yet), or {@code null}. */
 	EntitySnapshot latest(EntityRegion region, Object id) {
-		Write write = writes.get( new Key( region, id ) );
+		CapturedWrite write = writes.get( new Key( region, id ) );
 		return write == null ? null : write.latest;
 	}
 
 	@Override
 	public void doBeforeTransactionCompletion(SharedSessionContractImplementor session) {
 		try {
-			for ( Write write : writes.values() ) {
+			for ( CapturedWrite write : writes.values() ) {
 				// versioned writes and inserts hold their id until published, so that two transactions based on the
 				// same version (or inserting the same id) cannot both pass the check; unversioned updates: last wins
 				if ( write.region.versioned() || !write.baseExists || write.writtenInTransaction != null ) {
-					if ( write.region.reserve( write.id, this ) != null ) {
+					if ( write.region.reservations().reserve( write.id, this ) != null ) {
 						throw new StaleObjectStateException( write.latest.entityName(), write.id,
 								"another transaction is committing a write to the same id" );
 					}
 					reserved.add( write );
 				}
-				else if ( write.region.reservedByOther( write.id, this ) ) {
+				else if ( write.region.reservations().reservedByOther( write.id, this ) ) {
 					// another transaction holds the id: it is committing it, or wrote it for a query (its row is
 					// locked in the database until that transaction ends)
 					throw new StaleObjectStateException( write.latest.entityName(), write.id,
 							"another transaction is committing or has written a write to the same id" );
 				}
-				check( write, session );
+				CommitCheck.check( write, session );
 			}
 			reserveCapacity();
 			List<CommitWrite> committing = commitWrites();
@@ -255,71 +212,11 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		}
 	}
 
-	private void check(Write write, SharedSessionContractImplementor session) {
-		if ( write.baseExists && write.region.newerElsewhere( write.id, write.baseVersion ) ) {
-			throw new StaleObjectStateException( write.latest.entityName(), write.id, "version " + write.baseVersion
-					+ " was read, but another application node has committed a newer version" );
-		}
-		EntitySnapshot current = write.region.lookup( write.id );
-		if ( current == null ) {
-			if ( write.baseExists && write.region.versioned() && write.persister != null
-					&& write.writtenInTransaction == null ) {
-				// the cache no longer knows the id (evicted since the transaction read it): ask the database, as the
-				// UPDATE's version check would have done
-				Object databaseVersion = currentVersion( write, session );
-				if ( databaseVersion == null || !write.region.sameVersion( databaseVersion, write.baseVersion ) ) {
-					throw new StaleObjectStateException( write.latest.entityName(), write.id,
-							"version " + write.baseVersion + " was read, but the database holds "
-									+ ( databaseVersion == null ? "no row" : "version " + databaseVersion ) );
-				}
-			}
-			return;
-		}
-		if ( write.baseExists ) {
-			if ( current.isDeleted() ) {
-				throw new StaleObjectStateException( write.latest.entityName(), write.id,
-						"the entity was removed by a transaction that committed first" );
-			}
-			if ( write.region.versioned() && !write.region.sameVersion( current.version(), write.baseVersion ) ) {
-				throw new StaleObjectStateException( write.latest.entityName(), write.id,
-						"version " + write.baseVersion + " was read, but version " + current.version()
-								+ " was committed first" );
-			}
-		}
-		else if ( !current.isDeleted() && write.writtenInTransaction == null ) {
-			// an INSERT of this transaction, also one it removed again afterwards (as the database would have refused
-			// the INSERT at the flush in between)
-			throw HibernateFailures.duplicateId( write.persister, write.latest.entityName(), write.id,
-					"committed through write-behind" );
-		}
-	}
-
-	/**
-	 * The version the database holds now, read in a short transaction of its own: the application's transaction may
-	 * read from an older snapshot (REPEATABLE READ, the MySQL/MariaDB default), and the state it read may come from
-	 * write-behind's cache, newer than that snapshot. Under JTA the application's transaction is suspended meanwhile
-	 * (Hibernate's isolation delegate): otherwise the short transaction would join it, and its rollback would mark the
-	 * application's transaction rollback-only.
-	 */
-	private static Object currentVersion(Write write, SharedSessionContractImplementor session) {
-		return session.getTransactionCoordinator().createIsolationDelegate().delegateCallable( () -> {
-			try ( StatelessSession own = session.getFactory().openStatelessSession() ) {
-				Transaction tx = own.beginTransaction();
-				try {
-					return write.persister.getCurrentVersion( write.id, (SharedSessionContractImplementor) own );
-				}
-				finally {
-					tx.rollback();
-				}
-			}
-		}, false );
-	}
-
 	/** The writes the commit participants are told of: all but those created and removed by this transaction. */
-	private List<Write> toPublish() {
-		List<Write> result = new ArrayList<>( writes.size() );
-		for ( Write write : writes.values() ) {
-			if ( !nothingHappened( write ) ) {
+	private List<CapturedWrite> toPublish() {
+		List<CapturedWrite> result = new ArrayList<>( writes.size() );
+		for ( CapturedWrite write : writes.values() ) {
+			if ( !write.nothingHappened() ) {
 				result.add( write );
 			}
 		}
@@ -330,11 +227,11 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		return commitWrites( toPublish() );
 	}
 
-	private static List<CommitWrite> commitWrites(List<Write> writes) {
+	private static List<CommitWrite> commitWrites(List<CapturedWrite> writes) {
 		List<CommitWrite> result = new ArrayList<>( writes.size() );
-		for ( Write write : writes ) {
+		for ( CapturedWrite write : writes ) {
 			result.add( new CommitWrite( write.region, write.id, write.latest, write.baseExists, write.baseVersion,
-					new RowState( dbExists( write ), dbVersion( write ) ), write.writtenInTransaction != null,
+					new RowState( write.dbExists(), write.dbVersion() ), write.writtenInTransaction != null,
 					write.latest == write.writtenInTransaction ) );
 		}
 		return result;
@@ -343,7 +240,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	private void reserveCapacity() {
 		// an id that already has a pending write takes no new room (its commits coalesce)
 		int needed = 0;
-		for ( Write write : writes.values() ) {
+		for ( CapturedWrite write : writes.values() ) {
 			if ( write.latest != write.writtenInTransaction && !write.region.isPending( write.id ) ) {
 				needed++;
 			}
@@ -361,7 +258,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		}
 		if ( !ok ) {
 			Set<EntityRegion> regions = new LinkedHashSet<>();
-			for ( Write write : writes.values() ) {
+			for ( CapturedWrite write : writes.values() ) {
 				regions.add( write.region );
 			}
 			runtime.queueFull( regions );
@@ -379,7 +276,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		owner.completed( session, this );
 		try {
 			if ( success && prepared ) {
-				List<Write> toPublish = toPublish();
+				List<CapturedWrite> toPublish = toPublish();
 				List<CommitWrite> committed = commitWrites( toPublish );
 				List<CommitParticipant> participants = runtime.commitParticipants();
 				// the participants first (the journal): the application's commit() has not returned yet
@@ -393,7 +290,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 				}
 				int created = 0;
 				for ( int i = 0; i < toPublish.size(); i++ ) {
-					Write write = toPublish.get( i );
+					CapturedWrite write = toPublish.get( i );
 					Object attachment = attachments == null ? null : attachments[i];
 					if ( write.latest == write.writtenInTransaction ) {
 						write.region.publishWritten( write.id, write.latest, attachment );
@@ -403,7 +300,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 							// changed again after its own transaction wrote it: written behind, based on that row
 							write.region.publishWritten( write.id, write.writtenInTransaction, null );
 						}
-						if ( write.region.publish( write.id, write.latest, dbExists( write ), dbVersion( write ),
+						if ( write.region.publish( write.id, write.latest, write.dbExists(), write.dbVersion(),
 								attachment ) ) {
 							created++;
 						}
@@ -428,14 +325,9 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		}
 	}
 
-	/** Created and removed by this transaction, and never written to the database: nothing happened. */
-	private static boolean nothingHappened(Write write) {
-		return !write.baseExists && write.latest.isDeleted() && write.writtenInTransaction == null;
-	}
-
 	private void releaseAll() {
-		for ( Write write : reserved ) {
-			write.region.release( write.id, this );
+		for ( CapturedWrite write : reserved ) {
+			write.region.reservations().release( write.id, this );
 		}
 		reserved.clear();
 		runtime.queue().release( permits );

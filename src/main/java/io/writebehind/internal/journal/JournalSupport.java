@@ -67,14 +67,18 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 		return support;
 	}
 
+	/** An id of a region, as a key of the replay's maps. */
+	private record IdKey(EntityRegion region, Object id) {
+	}
+
 	private record Latest(JournalWrite write, long seq, int index, JournalBase base) {
 	}
 
 	private void open(SessionFactoryImplementor factory, Function<String, EntityRegion> regionOf) {
 		long started = System.nanoTime();
 		Map<String, StateCodec.Schema> schemas = new HashMap<>();
-		Map<List<Object>, Latest> latest = new LinkedHashMap<>();
-		Map<JournalPosition, List<Object>> keyAt = new HashMap<>();
+		Map<IdKey, Latest> latest = new LinkedHashMap<>();
+		Map<JournalPosition, IdKey> keyAt = new HashMap<>();
 		int[] skipped = new int[1];
 		int[] records = new int[1];
 		Path[] segmentFile = new Path[1];
@@ -103,8 +107,8 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 				}
 			} );
 		}
-		for ( Map.Entry<List<Object>, Latest> entry : latest.entrySet() ) {
-			EntityRegion region = (EntityRegion) entry.getKey().get( 0 );
+		for ( Map.Entry<IdKey, Latest> entry : latest.entrySet() ) {
+			EntityRegion region = entry.getKey().region();
 			Latest l = entry.getValue();
 			region.recover( l.write().id(), l.write().snapshot(), new RowState( l.base().lowExists(), l.base().lowVersion() ),
 					l.base(), new JournalPosition( l.seq(), l.index() ) );
@@ -119,8 +123,8 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 		}
 	}
 
-	private void replayRecord(Journal.Record record, Map<String, StateCodec.Schema> schemas, Map<List<Object>, Latest> latest,
-			Map<JournalPosition, List<Object>> keyAt, int[] skipped, int[] records, Path[] segmentFile,
+	private void replayRecord(Journal.Record record, Map<String, StateCodec.Schema> schemas, Map<IdKey, Latest> latest,
+			Map<JournalPosition, IdKey> keyAt, int[] skipped, int[] records, Path[] segmentFile,
 			SharedSessionContractImplementor implementor, Function<String, EntityRegion> regionOf) {
 		if ( !record.file().equals( segmentFile[0] ) ) {
 			// schemas are valid within their segment
@@ -144,7 +148,7 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 			}
 			for ( int i = 0; i < count; i++ ) {
 				JournalPosition position = new JournalPosition( payload.getLong(), payload.getInt() );
-				List<Object> key = keyAt.remove( position );
+				IdKey key = keyAt.remove( position );
 				Latest current = key == null ? null : latest.get( key );
 				if ( current != null && current.seq() == position.seq() && current.index() == position.index() ) {
 					latest.remove( key );
@@ -161,7 +165,7 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 				throw new JournalException( where + ": entity " + write.entityName() + " is not a "
 						+ "@WriteBehindEntity any more; refusing to start (opt it in again to replay its writes)" );
 			}
-			List<Object> key = List.of( region, write.id() );
+			IdKey key = new IdKey( region, write.id() );
 			Latest previous = latest.get( key );
 			// the oldest record of the id in the journal knows the row's state before this node's chain
 			JournalBase base = previous == null

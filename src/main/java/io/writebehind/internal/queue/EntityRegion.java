@@ -3,12 +3,10 @@ package io.writebehind.internal.queue;
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.stream.Stream;
 
 import io.writebehind.ConflictPolicy;
 import io.writebehind.ConflictResolver;
-import io.writebehind.FailedWrite.Operation;
 import io.writebehind.internal.cache.EntityCache;
 import io.writebehind.internal.cache.EntitySnapshot;
 
@@ -28,17 +26,22 @@ public final class EntityRegion {
 	private final long maxDelayNanos;
 	private final WriteQueue queue;
 	private final EntityCache cache;
+	/** The pending write of each id; every change inside {@code pending.compute(id, ...)} (see the class comment). */
 	private final ConcurrentHashMap<Object, PendingWrite> pending = new ConcurrentHashMap<>();
-	private final ConcurrentHashMap<Object, Object> reservations = new ConcurrentHashMap<>();
-	private static final int STRIPES = 1024;
-	/** Per stripe of ids: bumped when a write leaves the queue (see {@link #stamp}). */
-	private final AtomicLongArray stamps = new AtomicLongArray( STRIPES );
+	private final Reservations reservations = new Reservations();
+	private final LoadGuard loads;
+	private final WriteOutcomes outcomes;
 	private final boolean versioned;
 	private final Comparator<Object> versionComparator;
 	private final ConflictPolicy conflictPolicy;
 	private final ConflictResolver conflictResolver;
+	/** Set at boot, read by query threads. */
 	private volatile boolean flushBeforeQueries = true;
 	private final RegionCounters counters = new RegionCounters();
+	/** Told of dropped and re-based writes (the cluster); set once at start-up, read by flusher threads. */
+	private volatile RewriteObserver rewriteObserver;
+	/** Asked before a row is cached or a commit accepted (the cluster's marks of other nodes' writes); null: none. */
+	private volatile WriteGuard guard;
 
 	EntityRegion(String entityName, int index, long maxDelayMs, boolean versioned,
 			Comparator<Object> versionComparator, ConflictPolicy conflictPolicy, ConflictResolver conflictResolver,
@@ -52,6 +55,18 @@ public final class EntityRegion {
 		this.versionComparator = versionComparator;
 		this.queue = queue;
 		this.cache = cache;
+		this.loads = new LoadGuard( this, cache, versioned ? versionComparator : null );
+		this.outcomes = new WriteOutcomes( this, pending, queue, cache, loads );
+	}
+
+	/** The flusher's side of the write state machine of this region. */
+	public WriteOutcomes outcomes() {
+		return outcomes;
+	}
+
+	/** The ids committing transactions hold. */
+	public Reservations reservations() {
+		return reservations;
 	}
 
 	/** The root entity name of the hierarchy. */
@@ -95,9 +110,7 @@ public final class EntityRegion {
 	 * cache; a database read racing it is not cached either (all stamps move).
 	 */
 	public void invalidateAll() {
-		for ( int i = 0; i < STRIPES; i++ ) {
-			stamps.incrementAndGet( i );
-		}
+		loads.bumpAll();
 		cache.invalidateRegion( this );
 	}
 
@@ -106,7 +119,7 @@ public final class EntityRegion {
 		return counters;
 	}
 
-	private void countCoalesced() {
+	void countCoalesced() {
 		counters.coalesced.increment();
 		queue.countCoalesced();
 	}
@@ -148,17 +161,15 @@ public final class EntityRegion {
 	 * may come from a snapshot older than the latest write, so it is not cached (nothing would tell it is old).
 	 */
 	public void snapshotReads(boolean snapshotReads) {
-		this.snapshotReads = snapshotReads;
+		loads.snapshotReads( snapshotReads );
 	}
-
-	private volatile boolean snapshotReads;
 
 	/**
 	 * A stamp to take before reading an id from the database, for {@link #loaded}: it changes whenever a write of an
 	 * id of the same stripe reaches the database or leaves the queue.
 	 */
 	public long stamp(Object id) {
-		return stamps.get( stripe( id ) );
+		return loads.stamp( id );
 	}
 
 	/**
@@ -167,41 +178,7 @@ public final class EntityRegion {
 	 * else would tell).
 	 */
 	public void loaded(Object id, EntitySnapshot snapshot, long stamp) {
-		if ( snapshotReads ) {
-			return;
-		}
-		if ( !pending.containsKey( id ) && stamps.get( stripe( id ) ) == stamp && guardAllows( id, snapshot ) ) {
-			cache.putLoaded( this, id, snapshot, versioned ? versionComparator : null );
-			if ( stamps.get( stripe( id ) ) != stamp ) {
-				// invalidated meanwhile (another node's write): the invalidation may have run before the put
-				cache.invalidate( this, id );
-			}
-		}
-	}
-
-	private void bumpStamp(Object id) {
-		stamps.incrementAndGet( stripe( id ) );
-	}
-
-	private static int stripe(Object id) {
-		int h = id.hashCode();
-		return ( h ^ ( h >>> 16 ) ) & ( STRIPES - 1 );
-	}
-
-	/** Reserves an id for a committing transaction; returns {@code null} on success, else the other owner. */
-	public Object reserve(Object id, Object owner) {
-		Object previous = reservations.putIfAbsent( id, owner );
-		return previous == null || previous == owner ? null : previous;
-	}
-
-	/** Whether a transaction other than {@code owner} holds the id (see {@link #reserve}). */
-	public boolean reservedByOther(Object id, Object owner) {
-		Object holder = reservations.get( id );
-		return holder != null && holder != owner;
-	}
-
-	public void release(Object id, Object owner) {
-		reservations.remove( id, owner );
+		loads.loaded( id, snapshot, stamp );
 	}
 
 	/**
@@ -221,12 +198,11 @@ public final class EntityRegion {
 	 * journal's place of the record that holds it, so that the flusher never reports an older record as written).
 	 */
 	public boolean publish(Object id, EntitySnapshot snapshot, boolean baseExists, Object baseVersion, Object attachment) {
-		boolean[] created = new boolean[1];
-		EntitySnapshot[] replaced = new EntitySnapshot[1];
+		Change change = new Change();
 		pending.compute( id, (key, write) -> {
 			if ( write == null ) {
 				EntitySnapshot clean = cache.get( this, id );
-				replaced[0] = clean;
+				change.before = clean;
 				boolean exists = clean != null ? !clean.isDeleted() : baseExists;
 				Object dbVersion = clean != null ? clean.version() : baseVersion;
 				if ( snapshot.isDeleted() && !exists ) {
@@ -241,7 +217,7 @@ public final class EntityRegion {
 				write.seq = 1;
 				attach( write, attachment );
 				write.partition.enqueue( write );
-				created[0] = true;
+				change.created = true;
 				return write;
 			}
 			write.latest = snapshot;
@@ -259,119 +235,12 @@ public final class EntityRegion {
 			}
 			return write;
 		} );
-		if ( created[0] ) {
+		if ( change.created ) {
 			// lookups find the pending write first; the clean entry it replaced only takes room (unless the write was
 			// flushed in the meantime and a fresh clean entry is there: that one stays)
-			cache.invalidate( this, id, replaced[0] );
+			cache.invalidate( this, id, change.before );
 		}
-		return created[0];
-	}
-
-	// ---------------------------------------------------------------- flusher thread of the write's partition
-
-	/** Starts writing the latest state of a queued write; {@code null} when there is nothing to write. */
-	FlushItem beginWrite(QueueNode node) {
-		FlushItem[] item = new FlushItem[1];
-		int[] removedNow = new int[1];
-		pending.computeIfPresent( node.write.id, (key, write) -> {
-			if ( write != node.write ) {
-				return write;
-			}
-			EntitySnapshot snapshot = write.latest;
-			Operation operation = snapshot.isDeleted()
-					? ( write.dbExists ? Operation.DELETE : null )
-					: ( write.dbExists ? Operation.UPDATE : Operation.INSERT );
-			if ( write.needsRebase ) {
-				write.inFlight = true;
-				item[0] = new FlushItem( write, snapshot, write.seq, write.dbVersion, Operation.UPDATE,
-						false, true, write.attachment, write.rowCheck );
-				return write;
-			}
-			if ( write.seq == write.writtenSeq || operation == null ) {
-				// nothing the database lacks (persist then remove, or a second node for state already written)
-				if ( operation == null && write.seq != write.writtenSeq ) {
-					countCoalesced();
-				}
-				write.writtenSeq = write.seq;
-				return write.queuedTicket == 0 ? removeClean( write, snapshot, removedNow ) : write;
-			}
-			write.inFlight = true;
-			write.attempts++;
-			item[0] = new FlushItem( write, snapshot, write.seq, write.dbVersion, operation,
-					write.uncertain, false, write.attachment, null );
-			return write;
-		} );
-		releaseRemoved( removedNow );
-		return item[0];
-	}
-
-	/** The item reached the database (committed); the row now has {@code newDbVersion}. */
-	public void written(FlushItem item, Object newDbVersion) {
-		int[] removedNow = new int[1];
-		pending.computeIfPresent( item.id(), (key, write) -> {
-			if ( write != item.write ) {
-				return write;
-			}
-			write.inFlight = false;
-			write.writtenSeq = item.seq;
-			write.attempts = 0;
-			write.uncertain = false;
-			write.dbExists = !item.snapshot.isDeleted();
-			write.dbVersion = newDbVersion;
-			return write.seq == item.seq && write.queuedTicket == 0 ? removeClean( write, item.snapshot, removedNow ) : write;
-		} );
-		releaseRemoved( removedNow );
-	}
-
-	/**
-	 * The item's flush failed transiently; it stays pending and will be retried. {@code uncertain}: the failure came
-	 * from the commit, so the write may have reached the database.
-	 */
-	public void retryLater(FlushItem item, boolean uncertain) {
-		pending.computeIfPresent( item.id(), (key, write) -> {
-			if ( write == item.write ) {
-				write.inFlight = false;
-				write.uncertain |= uncertain;
-			}
-			return write;
-		} );
-	}
-
-	/**
-	 * Re-bases a write on the row the database holds now (after a conflict resolved by writing, or for a replayed
-	 * failed write): the next write checks {@code dbVersion} and writes {@code snapshot}, unless the application
-	 * committed newer state meanwhile, which then wins (moved past {@code nextVersion} if it is not newer than the row).
-	 * The caller (the flusher) puts the write back in the queue at its old place.
-	 */
-	public void rebase(FlushItem item, EntitySnapshot snapshot, boolean dbExists, Object dbVersion, Object nextVersion,
-			int versionIndex) {
-		EntitySnapshot[] rebased = new EntitySnapshot[2];
-		pending.computeIfPresent( item.id(), (key, write) -> {
-			if ( write != item.write ) {
-				return write;
-			}
-			rebased[1] = write.latest;
-			write.inFlight = false;
-			write.needsRebase = false;
-			write.rowCheck = null;
-			write.uncertain = false;
-			write.dbExists = dbExists;
-			write.dbVersion = dbVersion;
-			if ( write.seq == item.seq ) {
-				write.latest = snapshot;
-			}
-			else if ( versioned && !write.latest.isDeleted() && dbVersion != null
-					&& versionComparator.compare( write.latest.version(), dbVersion ) <= 0 ) {
-				write.latest = new EntitySnapshot( write.latest.entry().withVersion( nextVersion, versionIndex ) );
-			}
-			write.seq++;
-			rebased[0] = write.latest;
-			return write;
-		} );
-		RewriteObserver observer = rewriteObserver;
-		if ( rebased[0] != null && observer != null ) {
-			observer.rewritten( this, item.id(), rebased[1], rebased[0] );
-		}
+		return change.created;
 	}
 
 	/**
@@ -383,21 +252,19 @@ public final class EntityRegion {
 		if ( !queue.tryReserveNow() ) {
 			return false;
 		}
-		boolean[] queued = new boolean[1];
-		pending.computeIfAbsent( id, key -> {
-			PendingWrite write = new PendingWrite( this, id, queue.partitionOf( id ), false, null );
-			write.latest = snapshot;
-			write.seq = 1;
-			write.needsRebase = true;
+		PendingWrite replayed = new PendingWrite( this, id, queue.partitionOf( id ), false, null );
+		boolean queued = pending.computeIfAbsent( id, key -> {
+			replayed.latest = snapshot;
+			replayed.seq = 1;
+			replayed.needsRebase = true;
 			cache.invalidate( this, id );
-			write.partition.enqueue( write );
-			queued[0] = true;
-			return write;
-		} );
-		if ( !queued[0] ) {
+			replayed.partition.enqueue( replayed );
+			return replayed;
+		} ) == replayed;
+		if ( !queued ) {
 			queue.release( 1 );
 		}
-		return queued[0];
+		return queued;
 	}
 
 	// ---------------------------------------------------------------- features' data
@@ -440,45 +307,18 @@ public final class EntityRegion {
 	}
 
 	/**
-	 * The flusher read the row of a recovered write (see {@link #recover}): {@code applied} when the row already
-	 * holds it, else the write is written normally from the row's state.
-	 */
-	public void rowChecked(FlushItem item, RowState row, boolean applied) {
-		int[] removedNow = new int[1];
-		pending.computeIfPresent( item.id(), (key, write) -> {
-			if ( write != item.write ) {
-				return write;
-			}
-			write.inFlight = false;
-			write.needsRebase = false;
-			write.rowCheck = null;
-			write.dbExists = row.exists();
-			write.dbVersion = row.version();
-			if ( applied ) {
-				write.writtenSeq = item.seq;
-				if ( write.seq == item.seq && write.queuedTicket == 0 ) {
-					return removeClean( write, item.snapshot, removedNow );
-				}
-			}
-			return write;
-		} );
-		releaseRemoved( removedNow );
-	}
-
-	/**
 	 * Whether the row exists and its version, as far as this node knows now (the flusher only moves them forward, so
 	 * this is where the chain of this node's writes of the id starts); {@code baseExists} and {@code baseVersion} (what
 	 * the committing transaction read) when the region knows nothing of the id.
 	 */
 	public RowState knownRow(Object id, boolean baseExists, Object baseVersion) {
-		Object[] known = new Object[2];
+		Change change = new Change();
 		pending.computeIfPresent( id, (key, write) -> {
-			known[0] = write.dbExists;
-			known[1] = write.dbVersion;
+			change.row = new RowState( write.dbExists, write.dbVersion );
 			return write;
 		} );
-		if ( known[0] != null ) {
-			return new RowState( (Boolean) known[0], known[1] );
+		if ( change.row != null ) {
+			return change.row;
 		}
 		EntitySnapshot clean = cache.get( this, id );
 		if ( clean != null ) {
@@ -490,61 +330,6 @@ public final class EntityRegion {
 	/** Compares two versions of this (versioned) region. */
 	public int compareVersions(Object a, Object b) {
 		return versionComparator.compare( a, b );
-	}
-
-	/**
-	 * The item can never be written as it is (conflict or permanent failure): removes the pending write, with any
-	 * commits made to it since, and invalidates the cache so reads go to the database. Returns the latest state dropped.
-	 */
-	public EntitySnapshot drop(FlushItem item) {
-		EntitySnapshot[] dropped = new EntitySnapshot[1];
-		int[] removedNow = new int[1];
-		pending.computeIfPresent( item.id(), (key, write) -> {
-			if ( write != item.write ) {
-				return write;
-			}
-			dropped[0] = write.latest;
-			bumpStamp( key );
-			write.removed = true;
-			write.inFlight = false;
-			cache.invalidate( this, key );
-			removedNow[0]++;
-			return null;
-		} );
-		releaseRemoved( removedNow );
-		RewriteObserver observer = rewriteObserver;
-		if ( dropped[0] != null && observer != null ) {
-			observer.rewritten( this, item.id(), dropped[0], null );
-		}
-		return dropped[0];
-	}
-
-	public int attempts(FlushItem item) {
-		return item.write.attempts;
-	}
-
-	/**
-	 * Gives back the room of writes that left the pending map in the compute just finished (after it, so that the
-	 * pending count never exceeds the capacity).
-	 */
-	private void releaseRemoved(int[] removedNow) {
-		if ( removedNow[0] > 0 ) {
-			queue.release( removedNow[0] );
-		}
-	}
-
-	private PendingWrite removeClean(PendingWrite write, EntitySnapshot snapshot, int[] removedNow) {
-		removedNow[0]++;
-		// a removed id stays in the cache as a deleted marker: find answers "not found" with no SQL, and a reader that
-		// read the row just before the delete cannot put it back (EntityCache.putLoaded keeps the marker)
-		cache.put( this, write.id, snapshot );
-		WriteGuard guard = this.guard;
-		if ( guard != null && versioned && guard.newerElsewhere( write.id, snapshot.version() ) ) {
-			cache.invalidate( this, write.id ); // another node committed a newer state meanwhile
-		}
-		bumpStamp( write.id );
-		write.removed = true;
-		return null;
 	}
 
 	// ---------------------------------------------------------------- any thread
@@ -568,7 +353,7 @@ public final class EntityRegion {
 		pending.compute( id, (key, write) -> {
 			if ( write == null ) {
 				cache.put( this, id, snapshot );
-				bumpStamp( id );
+				loads.bump( id );
 			}
 			else {
 				write.latest = snapshot;
@@ -619,12 +404,12 @@ public final class EntityRegion {
 		void rewritten(EntityRegion region, Object id, EntitySnapshot before, EntitySnapshot written);
 	}
 
-	private volatile RewriteObserver rewriteObserver;
-	/** Asked before a row is cached or a commit accepted (the cluster's marks of other nodes' writes); null: none. */
-	private volatile WriteGuard guard;
-
 	public void rewriteObserver(RewriteObserver observer) {
 		this.rewriteObserver = observer;
+	}
+
+	RewriteObserver rewriteObserver() {
+		return rewriteObserver;
 	}
 
 	/** Installs the guard asked before a row read is cached and before a commit is accepted. Set once, at start-up. */
@@ -642,7 +427,7 @@ public final class EntityRegion {
 	 * cached. A pending write of this node is left alone (the database's version check at flush decides).
 	 */
 	public void evict(Object id) {
-		bumpStamp( id );
+		loads.bump( id );
 		cache.invalidate( this, id );
 	}
 
@@ -662,11 +447,6 @@ public final class EntityRegion {
 			return write.dbExists && guard.newerElsewhere( id, write.dbVersion );
 		}
 		return guard.newerElsewhere( id, baseVersion );
-	}
-
-	private boolean guardAllows(Object id, EntitySnapshot loaded) {
-		WriteGuard guard = this.guard;
-		return guard == null || guard.mayCache( id, loaded );
 	}
 
 	@Override

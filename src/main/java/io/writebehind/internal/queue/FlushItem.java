@@ -46,6 +46,11 @@ public final class FlushItem {
 		return write.region;
 	}
 
+	/** Where the flusher records how this item's write ended. */
+	public WriteOutcomes outcomes() {
+		return write.region.outcomes();
+	}
+
 	public Object id() {
 		return write.id;
 	}

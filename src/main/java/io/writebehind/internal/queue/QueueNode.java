@@ -19,6 +19,6 @@ public final class QueueNode {
 
 	/** Called by the partition's flusher thread: starts writing; {@code null} when there is nothing to write. */
 	public FlushItem beginWrite() {
-		return write.region.beginWrite( this );
+		return write.region.outcomes().beginWrite( this );
 	}
 }

@@ -1,0 +1,354 @@
+package io.writebehind.internal.flush;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.hibernate.StaleObjectStateException;
+
+import io.writebehind.FailedWrite.Reason;
+import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.config.WriteBehindConfig;
+import io.writebehind.internal.queue.FlushItem;
+import io.writebehind.internal.queue.Partition;
+import io.writebehind.internal.queue.QueueNode;
+import io.writebehind.internal.queue.WriteQueue;
+
+/**
+ * The flusher thread of one partition: takes its due writes, writes them ({@link BatchWriter}), bisects a failed
+ * batch down to the bad write ({@link Settlement} decides its fate), retries after a transient failure with backoff,
+ * and tells the region, the counters, the listeners and the flush observers what was written. Every field but the
+ * shared collaborators is owned by this worker's thread.
+ */
+final class FlushWorker implements Runnable {
+
+	private static final WriteBehindLogger LOG = WriteBehindLogger.of( Flusher.class );
+
+	/** How often a write that fails on a foreign key is tried again before it goes to failure handling. */
+	private static final int FOREIGN_KEY_ATTEMPTS = 20;
+
+	private final Partition partition;
+	private final WriteBehindConfig config;
+	private final WriteQueue queue;
+	private final FlushCounters counters;
+	private final FlushListeners listeners;
+	private final String logPrefix;
+	private final ForeignKeyGuard foreignKeys;
+	private final BatchWriter batches;
+	private final Settlement settlement;
+	private final List<FlushObserver> observers;
+	/** Owned by this worker's thread, as the two below. */
+	private final List<FlushItem> deferredForForeignKey = new ArrayList<>();
+	private int failedAttempts;
+	private long outageStartNanos;
+
+	FlushWorker(Partition partition, WriteBehindConfig config, WriteQueue queue, FlushCounters counters,
+			FlushListeners listeners, String logPrefix, ForeignKeyGuard foreignKeys, BatchWriter batches,
+			Settlement settlement, List<FlushObserver> observers) {
+		this.partition = partition;
+		this.config = config;
+		this.queue = queue;
+		this.counters = counters;
+		this.listeners = listeners;
+		this.logPrefix = logPrefix;
+		this.foreignKeys = foreignKeys;
+		this.batches = batches;
+		this.settlement = settlement;
+		this.observers = observers;
+	}
+
+	@Override
+	public void run() {
+		while ( true ) {
+			List<QueueNode> nodes;
+			try {
+				nodes = partition.awaitDue( config.batchSize );
+			}
+			catch (InterruptedException e) {
+				continue;
+			}
+			if ( nodes == null ) {
+				return;
+			}
+			try {
+				cycle( nodes );
+			}
+			catch (Throwable t) {
+				LOG.unexpectedFlusherError( logPrefix, t );
+			}
+			finally {
+				partition.cycleDone();
+			}
+		}
+	}
+
+	private void cycle(List<QueueNode> nodes) {
+		List<FlushItem> items = new ArrayList<>( nodes.size() );
+		Map<FlushItem, QueueNode> nodeOf = new IdentityHashMap<>();
+		for ( QueueNode node : nodes ) {
+			FlushItem item = node.beginWrite();
+			if ( item == null ) {
+				continue;
+			}
+			if ( item.needsRebase && item.rowCheck != null ) {
+				checkRow( item, nodeOf, node );
+				continue;
+			}
+			if ( item.needsRebase ) {
+				replay( item, nodeOf, node );
+				continue;
+			}
+			items.add( item );
+			nodeOf.put( item, node );
+		}
+		try {
+			write( items, nodeOf );
+		}
+		finally {
+			requeueRebased( nodeOf );
+			if ( !deferredForForeignKey.isEmpty() ) {
+				int attempts = deferredForForeignKey.get( 0 ).outcomes().attempts( deferredForForeignKey.get( 0 ) );
+				defer( deferredForForeignKey, nodeOf, Math.min( 500, 10L * attempts ) );
+				deferredForForeignKey.clear();
+			}
+		}
+	}
+
+	/** Writes that were re-based on the database's row go back to the front of the queue, with their old tickets. */
+	private void requeueRebased(Map<FlushItem, QueueNode> nodeOf) {
+		List<FlushItem> items = settlement.rebased();
+		if ( items.isEmpty() ) {
+			return;
+		}
+		List<QueueNode> nodes = new ArrayList<>( items.size() );
+		for ( FlushItem item : items ) {
+			nodes.add( nodeOf.get( item ) );
+		}
+		items.clear();
+		partition.requeueFront( nodes, 0 );
+	}
+
+	private void write(List<FlushItem> all, Map<FlushItem, QueueNode> nodeOf) {
+		if ( all.isEmpty() ) {
+			return;
+		}
+		List<FlushItem> held = new ArrayList<>();
+		List<FlushItem> items = foreignKeys.ready( all, held );
+		if ( !held.isEmpty() ) {
+			defer( held, nodeOf, 5 );
+		}
+		if ( items.isEmpty() ) {
+			return;
+		}
+		items.sort( BatchWriter.STATEMENT_ORDER );
+		Set<FlushItem> settled = Collections.newSetFromMap( new IdentityHashMap<>() );
+		try {
+			// after a commit whose outcome was unknown: what did reach the database is not written again
+			List<FlushItem> toWrite = items;
+			if ( items.stream().anyMatch( item -> item.uncertain ) ) {
+				toWrite = new ArrayList<>( items.size() );
+				for ( FlushItem item : items ) {
+					if ( item.uncertain && settlement.alreadyApplied( item ) ) {
+						written( List.of( item ), settled, -1 );
+					}
+					else {
+						toWrite.add( item );
+					}
+				}
+			}
+			try {
+				long nanos = batches.write( toWrite, config.jdbcBatchSize );
+				written( toWrite, settled, nanos );
+			}
+			catch (RuntimeException e) {
+				if ( FlushErrors.isTransient( e ) ) {
+					throw new TransientFailure( e );
+				}
+				bisect( toWrite, settled );
+			}
+			outageOver();
+		}
+		catch (TransientFailure e) {
+			List<FlushItem> unsettled = new ArrayList<>();
+			for ( FlushItem item : items ) {
+				if ( !settled.contains( item ) ) {
+					unsettled.add( item );
+				}
+			}
+			retryLater( unsettled, nodeOf, e );
+		}
+	}
+
+	/** Splits a failed batch in halves, each in its own transaction, down to the writes that fail alone. */
+	private void bisect(List<FlushItem> items, Set<FlushItem> settled) {
+		if ( items.size() == 1 ) {
+			FlushItem item = items.get( 0 );
+			try {
+				long nanos = batches.write( items, 1 );
+				written( items, settled, nanos );
+			}
+			catch (RuntimeException e) {
+				if ( FlushErrors.isTransient( e ) ) {
+					throw new TransientFailure( e );
+				}
+				settle( item, e );
+				settled.add( item );
+			}
+			return;
+		}
+		int middle = items.size() / 2;
+		for ( List<FlushItem> half : List.of( items.subList( 0, middle ), items.subList( middle, items.size() ) ) ) {
+			try {
+				long nanos = batches.write( half, config.jdbcBatchSize );
+				written( half, settled, nanos );
+			}
+			catch (RuntimeException e) {
+				if ( FlushErrors.isTransient( e ) ) {
+					throw new TransientFailure( e );
+				}
+				bisect( half, settled );
+			}
+		}
+	}
+
+	/** Puts writes back to wait a little, without holding back the rest of the partition. */
+	private void defer(List<FlushItem> items, Map<FlushItem, QueueNode> nodeOf, long millis) {
+		List<QueueNode> nodes = new ArrayList<>( items.size() );
+		for ( FlushItem item : items ) {
+			item.outcomes().retryLater( item, false );
+			nodes.add( nodeOf.get( item ) );
+		}
+		partition.defer( nodes, millis * 1_000_000L );
+	}
+
+	/** A write that fails alone: applied after all (uncertain commit), a conflict, or a permanent failure. */
+	private void settle(FlushItem item, RuntimeException e) {
+		if ( FlushErrors.isForeignKeyViolation( e ) && item.outcomes().attempts( item ) < FOREIGN_KEY_ATTEMPTS ) {
+			// the row it references (or that references it) may be written by another flusher thread right now
+			deferredForForeignKey.add( item );
+			return;
+		}
+		if ( item.uncertain && settlement.alreadyApplied( item ) ) {
+			LOG.uncertainCommitApplied( logPrefix, item );
+			written( List.of( item ), null, -1 );
+			return;
+		}
+		if ( FlushErrors.isConflict( e ) ) {
+			settlement.conflict( item, e );
+		}
+		else {
+			settlement.fail( item, Reason.FAILED, e );
+		}
+	}
+
+	/** {@code nanos}: how long the flush transaction took; -1 when no transaction wrote them (found applied). */
+	private void written(List<FlushItem> items, Set<FlushItem> settled, long nanos) {
+		if ( items.isEmpty() ) {
+			return;
+		}
+		for ( FlushObserver observer : observers ) {
+			observer.written( items ); // first: the smaller the window after the commit, the fewer rows a restart reads
+		}
+		for ( FlushItem item : items ) {
+			item.outcomes().written( item, EntityWriter.versionAfter( item ) );
+			item.region().counters().flushed.increment();
+			if ( settled != null ) {
+				settled.add( item );
+			}
+		}
+		counters.flushed.add( items.size() );
+		counters.batches.increment();
+		if ( nanos >= 0 ) {
+			counters.flushNanos.add( nanos );
+			listeners.batchFlushed( items.size(), nanos );
+		}
+	}
+
+	private void outageOver() {
+		if ( failedAttempts > 0 ) {
+			LOG.outageOver( logPrefix, failedAttempts, ( System.nanoTime() - outageStartNanos ) / 1_000_000 );
+			failedAttempts = 0;
+			counters.outageOver( this );
+		}
+	}
+
+	private void retryLater(List<FlushItem> items, Map<FlushItem, QueueNode> nodeOf, TransientFailure failure) {
+		List<QueueNode> nodes = new ArrayList<>( items.size() );
+		for ( FlushItem item : items ) {
+			item.outcomes().retryLater( item, failure.uncertain );
+			item.region().counters().retries.increment();
+			nodes.add( nodeOf.get( item ) );
+		}
+		Throwable cause = failure.getCause() instanceof BatchWriter.CommitOutcomeUnknown unknown ? unknown.getCause() : failure.getCause();
+		if ( failedAttempts++ == 0 ) {
+			outageStartNanos = System.nanoTime();
+			counters.outageStarted( this, outageStartNanos );
+			LOG.outageStarted( logPrefix, cause, queue.pending() );
+		}
+		else {
+			LOG.flushAttemptFailed( logPrefix, failedAttempts, cause );
+		}
+		counters.retries.increment();
+		long backoff = backoffNanos( failedAttempts );
+		partition.requeueFront( nodes, backoff );
+		listeners.retry( items.size(), failedAttempts, backoff, cause );
+	}
+
+	/** A replayed failed write: read the row, then queue the write over it (last write wins). */
+	private void replay(FlushItem item, Map<FlushItem, QueueNode> nodeOf, QueueNode node) {
+		nodeOf.put( item, node );
+		try {
+			settlement.rebaseOverCurrentRow( item, item.snapshot );
+		}
+		catch (RuntimeException e) {
+			if ( !FlushErrors.isTransient( e ) ) {
+				settlement.fail( item, Reason.FAILED, e );
+				return;
+			}
+			retryLater( List.of( item ), nodeOf, new TransientFailure( e ) );
+		}
+	}
+
+	/**
+	 * A write a feature recovered (replayed from the journal at start-up): its row is read first, and the write's
+	 * {@link RowCheck} decides: the row already holds it (nothing is written twice), it is written normally, or it
+	 * is a conflict, for the entity's policy.
+	 */
+	private void checkRow(FlushItem item, Map<FlushItem, QueueNode> nodeOf, QueueNode node) {
+		nodeOf.put( item, node );
+		try {
+			String conflict = settlement.checkAgainstRow( item );
+			if ( conflict != null ) {
+				settlement.conflict( item, new StaleObjectStateException( item.snapshot.entityName(), item.id(), conflict ) );
+			}
+			else {
+				settlement.rebased().add( item );
+			}
+		}
+		catch (TransientFailure e) {
+			retryLater( List.of( item ), nodeOf, e );
+		}
+		catch (RuntimeException e) {
+			if ( !FlushErrors.isTransient( e ) ) {
+				settlement.fail( item, Reason.FAILED, e );
+				return;
+			}
+			retryLater( List.of( item ), nodeOf, new TransientFailure( e ) );
+		}
+	}
+
+	private long backoffNanos(int attempt) {
+		long max = config.retryMaxBackoffMs;
+		long backoff = config.retryInitialBackoffMs << Math.min( attempt - 1, 30 );
+		if ( backoff <= 0 || backoff > max ) {
+			backoff = max;
+		}
+		// jitter: between half and all of the backoff, so that nodes do not retry in step
+		long jittered = backoff / 2 + ThreadLocalRandom.current().nextLong( backoff / 2 + 1 );
+		return jittered * 1_000_000L;
+	}
+}

@@ -1,0 +1,200 @@
+package io.writebehind.internal.flush;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.hibernate.StatelessSession;
+import org.hibernate.engine.internal.Versioning;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.hibernate.engine.spi.SharedSessionContractImplementor;
+import org.hibernate.persister.entity.EntityPersister;
+
+import io.writebehind.ConflictPolicy;
+import io.writebehind.ConflictResolver;
+import io.writebehind.FailedWrite;
+import io.writebehind.FailedWrite.Operation;
+import io.writebehind.FailedWrite.Reason;
+import io.writebehind.WriteConflict;
+import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.cache.EntitySnapshot;
+import io.writebehind.internal.cache.EntityState;
+import io.writebehind.internal.queue.EntityRegion;
+import io.writebehind.internal.queue.FlushItem;
+import io.writebehind.internal.queue.RowCheck;
+import io.writebehind.internal.queue.RowState;
+
+/**
+ * What happens to a write that cannot simply be written: a conflict (the entity's policy or resolver decides: drop it,
+ * or re-base it over the row the database holds now), a permanent failure (to failure handling), a recovered write
+ * whose row is checked first, a write whose commit outcome was unknown (read back). Used by the flusher threads; its
+ * only state is the per-thread list of writes re-based in the current cycle.
+ */
+final class Settlement {
+
+	private static final WriteBehindLogger LOG = WriteBehindLogger.of( Flusher.class );
+
+	private final SessionFactoryImplementor factory;
+	private final FlushCounters counters;
+	private final FailureHandling failures;
+	private final FlushListeners listeners;
+	private final EntityWriter writer;
+	private final RowProbe rows;
+	private final String logPrefix;
+	/** Items re-based in the current cycle of each flusher thread, to requeue at their old place. */
+	private final ThreadLocal<List<FlushItem>> rebased = ThreadLocal.withInitial( ArrayList::new );
+
+	Settlement(SessionFactoryImplementor factory, FlushCounters counters, FailureHandling failures,
+			FlushListeners listeners, EntityWriter writer, String logPrefix) {
+		this.factory = factory;
+		this.counters = counters;
+		this.failures = failures;
+		this.listeners = listeners;
+		this.writer = writer;
+		this.rows = new RowProbe( factory );
+		this.logPrefix = logPrefix;
+	}
+
+	/** The items this flusher thread re-based in its current cycle (cleared by the caller once requeued). */
+	List<FlushItem> rebased() {
+		return rebased.get();
+	}
+
+	void conflict(FlushItem item, RuntimeException cause) {
+		counters.conflicts.increment();
+		EntityRegion region = item.region();
+		region.counters().conflicts.increment();
+		if ( !listeners.isEmpty() ) {
+			listeners.conflict( item.snapshot.entityName(), item.id(), item.operation );
+		}
+		ConflictResolver resolver = region.conflictResolver();
+		ConflictPolicy policy = region.conflictPolicy();
+		try {
+			if ( resolver != null ) {
+				resolveWith( resolver, item );
+			}
+			else if ( policy == ConflictPolicy.DATABASE_WINS ) {
+				item.outcomes().drop( item );
+				LOG.conflictDatabaseWins( logPrefix, item.operation, item.snapshot.entityName(), item.id() );
+			}
+			else if ( policy == ConflictPolicy.LAST_WRITE_WINS ) {
+				LOG.conflictLastWriteWins( logPrefix, item.operation, item.snapshot.entityName(), item.id() );
+				rebaseOverCurrentRow( item, item.snapshot );
+			}
+			else {
+				fail( item, Reason.CONFLICT, cause );
+			}
+		}
+		catch (RuntimeException e) {
+			if ( FlushErrors.isTransient( e ) ) {
+				throw new TransientFailure( e );
+			}
+			fail( item, Reason.CONFLICT, e );
+		}
+	}
+
+	private void resolveWith(ConflictResolver resolver, FlushItem item) {
+		Object ours = detachedInstance( item );
+		Object theirs = rows.read( item.snapshot.entityName(), item.id() ).entity();
+		Object decision = resolver.resolve( new WriteConflict( item.snapshot.entityName(), item.id(), item.operation,
+				ours, theirs ) );
+		if ( decision == null ) {
+			item.outcomes().drop( item );
+			LOG.conflictResolvedKeepRow( logPrefix, item.operation, item.snapshot.entityName(), item.id(),
+					resolver.getClass().getName() );
+			return;
+		}
+		EntitySnapshot resolved;
+		try ( StatelessSession session = factory.openStatelessSession() ) {
+			EntityPersister persister = factory.getMappingMetamodel().getEntityDescriptor( decision.getClass() );
+			Object[] values = persister.getValues( decision );
+			Object version = persister.isVersioned() ? values[persister.getVersionPropertyIndex()] : null;
+			resolved = new EntitySnapshot( EntityState.capture( values, persister, version,
+					(SharedSessionContractImplementor) session, decision ) );
+		}
+		LOG.conflictResolvedWrite( logPrefix, item.operation, item.snapshot.entityName(), item.id(),
+				resolver.getClass().getName() );
+		rebaseOverCurrentRow( item, resolved );
+	}
+
+	/** Queues {@code desired} to be written over the row the database holds now, with the row's next version. */
+	void rebaseOverCurrentRow(FlushItem item, EntitySnapshot desired) {
+		rows.read( item.region().entityName(), item.id(), (row, root, implementor) -> {
+			boolean exists = row.state().exists();
+			Object dbVersion = row.state().version();
+			EntitySnapshot toWrite = desired;
+			Object nextVersion = null;
+			int versionIndex = root.isVersioned() ? root.getVersionPropertyIndex() : -1;
+			if ( root.isVersioned() ) {
+				nextVersion = exists
+						? Versioning.increment( dbVersion, root.getVersionMapping(), implementor )
+						: desired.isDeleted() ? null : desired.version();
+				if ( exists && !desired.isDeleted() ) {
+					toWrite = new EntitySnapshot( desired.entry().withVersion( nextVersion, versionIndex ) );
+				}
+			}
+			item.outcomes().rebase( item, toWrite, row.state(), nextVersion, versionIndex );
+			rebased.get().add( item );
+			return null;
+		} );
+	}
+
+	/**
+	 * Reads the row of a recovered write, asks its {@link RowCheck} and tells the region what was found; returns
+	 * {@code null}, or why the write conflicts with the row.
+	 */
+	String checkAgainstRow(FlushItem item) {
+		EntityRegion region = item.region();
+		RowState row = rows.read( region, item.id() ).state();
+		RowCheck.Verdict verdict = item.rowCheck.check( region, item.snapshot, row );
+		if ( verdict instanceof RowCheck.Conflict conflict ) {
+			return conflict.reason();
+		}
+		item.outcomes().rowChecked( item, row, verdict instanceof RowCheck.Applied );
+		return null;
+	}
+
+	/** After a commit whose outcome was unknown: whether the row already holds this write. */
+	boolean alreadyApplied(FlushItem item) {
+		try {
+			RowProbe.Row row = rows.read( item.region(), item.id() );
+			if ( item.operation == Operation.DELETE ) {
+				return !row.state().exists();
+			}
+			if ( !row.state().exists() ) {
+				return false;
+			}
+			return !row.versioned() || item.region().sameVersion( row.state().version(), item.snapshot.version() );
+		}
+		catch (RuntimeException e) {
+			LOG.couldNotReadBack( logPrefix, item, e );
+			return false;
+		}
+	}
+
+	void fail(FlushItem item, Reason reason, RuntimeException cause) {
+		Object entity = detachedInstance( item );
+		int attempts = item.outcomes().attempts( item );
+		EntitySnapshot dropped = item.outcomes().drop( item );
+		if ( reason == Reason.FAILED ) {
+			counters.failed.increment();
+			item.region().counters().failed.increment();
+		}
+		FailedWrite failed = new FailedWrite( item.snapshot.entityName(), item.id(), item.operation, reason, entity,
+				attempts, reason == Reason.CONFLICT && FlushErrors.isConflict( cause ) ? null : cause, Instant.now() );
+		if ( !listeners.isEmpty() ) {
+			listeners.writeFailed( failed );
+		}
+		failures.handle( failed, item.region(), dropped == null ? item.snapshot : dropped );
+	}
+
+	private Object detachedInstance(FlushItem item) {
+		try ( StatelessSession session = factory.openStatelessSession() ) {
+			return writer.detachedInstance( item, (SharedSessionContractImplementor) session );
+		}
+		catch (RuntimeException e) {
+			LOG.couldNotRebuild( logPrefix, item, e );
+			return null;
+		}
+	}
+}

@@ -1,0 +1,217 @@
+package io.writebehind.internal.queue;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.writebehind.FailedWrite.Operation;
+import io.writebehind.internal.cache.EntityCache;
+import io.writebehind.internal.cache.EntitySnapshot;
+import io.writebehind.internal.queue.EntityRegion.RewriteObserver;
+
+/**
+ * The flusher's side of a region's write state machine: starts writing a pending write and records how the write
+ * ended (written, to be retried, re-based on the row, dropped, checked against its row). Called by the flusher
+ * thread of the write's partition; every change happens inside the region's {@code pending.compute(id, ...)}, as the
+ * committing threads' changes do ({@link EntityRegion}).
+ */
+public final class WriteOutcomes {
+
+	private final EntityRegion region;
+	/** The region's pending writes (its map, shared: see {@link EntityRegion}). */
+	private final ConcurrentHashMap<Object, PendingWrite> pending;
+	private final WriteQueue queue;
+	private final EntityCache cache;
+	private final LoadGuard loads;
+
+	WriteOutcomes(EntityRegion region, ConcurrentHashMap<Object, PendingWrite> pending, WriteQueue queue,
+			EntityCache cache, LoadGuard loads) {
+		this.region = region;
+		this.pending = pending;
+		this.queue = queue;
+		this.cache = cache;
+		this.loads = loads;
+	}
+
+	/** Starts writing the latest state of a queued write; {@code null} when there is nothing to write. */
+	FlushItem beginWrite(QueueNode node) {
+		Change change = new Change();
+		pending.computeIfPresent( node.write.id, (key, write) -> {
+			if ( write != node.write ) {
+				return write;
+			}
+			EntitySnapshot snapshot = write.latest;
+			Operation operation = snapshot.isDeleted()
+					? ( write.dbExists ? Operation.DELETE : null )
+					: ( write.dbExists ? Operation.UPDATE : Operation.INSERT );
+			if ( write.needsRebase ) {
+				write.inFlight = true;
+				change.item = new FlushItem( write, snapshot, write.seq, write.dbVersion, Operation.UPDATE,
+						false, true, write.attachment, write.rowCheck );
+				return write;
+			}
+			if ( write.seq == write.writtenSeq || operation == null ) {
+				// nothing the database lacks (persist then remove, or a second node for state already written)
+				if ( operation == null && write.seq != write.writtenSeq ) {
+					region.countCoalesced();
+				}
+				write.writtenSeq = write.seq;
+				return write.queuedTicket == 0 ? removeClean( write, snapshot, change ) : write;
+			}
+			write.inFlight = true;
+			write.attempts++;
+			change.item = new FlushItem( write, snapshot, write.seq, write.dbVersion, operation,
+					write.uncertain, false, write.attachment, null );
+			return write;
+		} );
+		releaseRemoved( change );
+		return change.item;
+	}
+
+	/** The item reached the database (committed); the row now has {@code newDbVersion}. */
+	public void written(FlushItem item, Object newDbVersion) {
+		Change change = new Change();
+		pending.computeIfPresent( item.id(), (key, write) -> {
+			if ( write != item.write ) {
+				return write;
+			}
+			write.inFlight = false;
+			write.writtenSeq = item.seq;
+			write.attempts = 0;
+			write.uncertain = false;
+			write.dbExists = !item.snapshot.isDeleted();
+			write.dbVersion = newDbVersion;
+			return write.seq == item.seq && write.queuedTicket == 0 ? removeClean( write, item.snapshot, change ) : write;
+		} );
+		releaseRemoved( change );
+	}
+
+	/**
+	 * The item's flush failed transiently; it stays pending and will be retried. {@code uncertain}: the failure came
+	 * from the commit, so the write may have reached the database.
+	 */
+	public void retryLater(FlushItem item, boolean uncertain) {
+		pending.computeIfPresent( item.id(), (key, write) -> {
+			if ( write == item.write ) {
+				write.inFlight = false;
+				write.uncertain |= uncertain;
+			}
+			return write;
+		} );
+	}
+
+	/**
+	 * Re-bases a write on the row the database holds now (after a conflict resolved by writing, or for a replayed
+	 * failed write): the next write checks {@code dbVersion} and writes {@code snapshot}, unless the application
+	 * committed newer state meanwhile, which then wins (moved past {@code nextVersion} if it is not newer than the row).
+	 * The caller (the flusher) puts the write back in the queue at its old place.
+	 */
+	public void rebase(FlushItem item, EntitySnapshot snapshot, RowState row, Object nextVersion, int versionIndex) {
+		Change change = new Change();
+		pending.computeIfPresent( item.id(), (key, write) -> {
+			if ( write != item.write ) {
+				return write;
+			}
+			change.before = write.latest;
+			write.inFlight = false;
+			write.needsRebase = false;
+			write.rowCheck = null;
+			write.uncertain = false;
+			write.dbExists = row.exists();
+			write.dbVersion = row.version();
+			if ( write.seq == item.seq ) {
+				write.latest = snapshot;
+			}
+			else if ( region.versioned() && !write.latest.isDeleted() && row.version() != null
+					&& region.compareVersions( write.latest.version(), row.version() ) <= 0 ) {
+				write.latest = new EntitySnapshot( write.latest.entry().withVersion( nextVersion, versionIndex ) );
+			}
+			write.seq++;
+			change.after = write.latest;
+			return write;
+		} );
+		RewriteObserver observer = region.rewriteObserver();
+		if ( change.after != null && observer != null ) {
+			observer.rewritten( region, item.id(), change.before, change.after );
+		}
+	}
+
+	/**
+	 * The flusher read the row of a recovered write (see {@link EntityRegion#recover}): {@code applied} when the row
+	 * already holds it, else the write is written normally from the row's state.
+	 */
+	public void rowChecked(FlushItem item, RowState row, boolean applied) {
+		Change change = new Change();
+		pending.computeIfPresent( item.id(), (key, write) -> {
+			if ( write != item.write ) {
+				return write;
+			}
+			write.inFlight = false;
+			write.needsRebase = false;
+			write.rowCheck = null;
+			write.dbExists = row.exists();
+			write.dbVersion = row.version();
+			if ( applied ) {
+				write.writtenSeq = item.seq;
+				if ( write.seq == item.seq && write.queuedTicket == 0 ) {
+					return removeClean( write, item.snapshot, change );
+				}
+			}
+			return write;
+		} );
+		releaseRemoved( change );
+	}
+
+	/**
+	 * The item can never be written as it is (conflict or permanent failure): removes the pending write, with any
+	 * commits made to it since, and invalidates the cache so reads go to the database. Returns the latest state dropped.
+	 */
+	public EntitySnapshot drop(FlushItem item) {
+		Change change = new Change();
+		pending.computeIfPresent( item.id(), (key, write) -> {
+			if ( write != item.write ) {
+				return write;
+			}
+			change.before = write.latest;
+			loads.bump( key );
+			write.removed = true;
+			write.inFlight = false;
+			cache.invalidate( region, key );
+			change.removed = true;
+			return null;
+		} );
+		releaseRemoved( change );
+		RewriteObserver observer = region.rewriteObserver();
+		if ( change.before != null && observer != null ) {
+			observer.rewritten( region, item.id(), change.before, null );
+		}
+		return change.before;
+	}
+
+	/** How often the item's write was attempted since it was last written. */
+	public int attempts(FlushItem item) {
+		return item.write.attempts;
+	}
+
+	/**
+	 * Gives back the room of a write that left the pending map in the compute just finished (after it, so that the
+	 * pending count never exceeds the capacity).
+	 */
+	private void releaseRemoved(Change change) {
+		if ( change.removed ) {
+			queue.release( 1 );
+		}
+	}
+
+	private PendingWrite removeClean(PendingWrite write, EntitySnapshot snapshot, Change change) {
+		change.removed = true;
+		// a removed id stays in the cache as a deleted marker: find answers "not found" with no SQL, and a reader that
+		// read the row just before the delete cannot put it back (EntityCache.putLoaded keeps the marker)
+		cache.put( region, write.id, snapshot );
+		WriteGuard guard = region.guard();
+		if ( guard != null && region.versioned() && guard.newerElsewhere( write.id, snapshot.version() ) ) {
+			cache.invalidate( region, write.id ); // another node committed a newer state meanwhile
+		}
+		loads.bump( write.id );
+		write.removed = true;
+		return null;
+	}
+}
