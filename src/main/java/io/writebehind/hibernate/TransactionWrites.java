@@ -2,16 +2,14 @@ package io.writebehind.hibernate;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
 import org.hibernate.StaleObjectStateException;
-import org.hibernate.StatelessSession;
-import org.hibernate.Transaction;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import org.hibernate.engine.spi.TransactionCompletionCallbacks.AfterCompletionCallback;
 import org.hibernate.engine.spi.TransactionCompletionCallbacks.BeforeCompletionCallback;
@@ -20,7 +18,6 @@ import org.hibernate.persister.entity.EntityPersister;
 import io.writebehind.FailedWrite.Operation;
 import io.writebehind.WriteBehindQueueFullException;
 import io.writebehind.WriteBehindSettings;
-import io.writebehind.internal.HibernateFailures;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.cache.EntitySnapshot;
 import io.writebehind.internal.flush.EntityWriter;
@@ -42,9 +39,13 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 
 	private final WriteBehindRuntime runtime;
 	private final WriteCaptureListener owner;
+	/** This field and the three below: owned by the thread that runs the session (and completes its transaction). */
 	private final Map<Key, CapturedWrite> writes = new LinkedHashMap<>();
+	/** The writes whose ids this transaction holds in their region's reservations. */
 	private final List<CapturedWrite> reserved = new ArrayList<>();
+	/** Room taken in the queue for this transaction, given back or used at completion. */
 	private int permits;
+	/** The writes passed the checks before completion: they are published if the transaction commits. */
 	private boolean prepared;
 
 	TransactionWrites(WriteBehindRuntime runtime, WriteCaptureListener owner) {
@@ -53,7 +54,8 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	}
 
 	void insert(EntityRegion region, Object id, EntitySnapshot state, EntityPersister persister, Object entity) {
-		CapturedWrite write = writes.computeIfAbsent( new Key( region, id ), k -> new CapturedWrite( region, id, false, null ) );
+		CapturedWrite write = writes.computeIfAbsent( new Key( region, id ),
+				k -> new CapturedWrite( region, id, false, null ) );
 		write.latest = state;
 		if ( !write.baseExists ) {
 			write.persister = persister;
@@ -149,8 +151,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		for ( int i = toWrite.size() - 1; i >= 0; i-- ) {
 			CapturedWrite write = toWrite.get( i );
 			if ( write.latest.isDeleted() && write.dbExists() ) {
-				writer.write( Operation.DELETE, write.latest, write.id, write.dbVersion(),
-						session );
+				writer.write( Operation.DELETE, write.latest, write.id, write.dbVersion(), session );
 			}
 		}
 		session.getJdbcCoordinator().executeBatch();
@@ -161,13 +162,15 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	}
 
 	void update(EntityRegion region, Object id, EntitySnapshot state, Object baseVersion, EntityPersister persister) {
-		CapturedWrite write = writes.computeIfAbsent( new Key( region, id ), k -> new CapturedWrite( region, id, true, baseVersion ) );
+		CapturedWrite write = writes.computeIfAbsent( new Key( region, id ),
+				k -> new CapturedWrite( region, id, true, baseVersion ) );
 		write.latest = state;
 		write.persister = persister;
 	}
 
 	void delete(EntityRegion region, Object id, EntitySnapshot deleted, Object baseVersion, EntityPersister persister) {
-		CapturedWrite write = writes.computeIfAbsent( new Key( region, id ), k -> new CapturedWrite( region, id, true, baseVersion ) );
+		CapturedWrite write = writes.computeIfAbsent( new Key( region, id ),
+				k -> new CapturedWrite( region, id, true, baseVersion ) );
 		write.latest = deleted;
 		write.persister = persister;
 	}
@@ -200,9 +203,12 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 				CommitCheck.check( write, session );
 			}
 			reserveCapacity();
-			List<CommitWrite> committing = commitWrites();
-			for ( CommitParticipant participant : runtime.commitParticipants() ) {
-				participant.beforeCompletion( committing, session );
+			List<CommitParticipant> participants = runtime.commitParticipants();
+			if ( !participants.isEmpty() ) {
+				List<CommitWrite> committing = commitWrites( toPublish() );
+				for ( CommitParticipant participant : participants ) {
+					participant.beforeCompletion( committing, session );
+				}
 			}
 			prepared = true;
 		}
@@ -221,10 +227,6 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 			}
 		}
 		return result;
-	}
-
-	private List<CommitWrite> commitWrites() {
-		return commitWrites( toPublish() );
 	}
 
 	private static List<CommitWrite> commitWrites(List<CapturedWrite> writes) {
@@ -277,8 +279,8 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		try {
 			if ( success && prepared ) {
 				List<CapturedWrite> toPublish = toPublish();
-				List<CommitWrite> committed = commitWrites( toPublish );
 				List<CommitParticipant> participants = runtime.commitParticipants();
+				List<CommitWrite> committed = participants.isEmpty() ? List.of() : commitWrites( toPublish );
 				// the participants first (the journal): the application's commit() has not returned yet
 				Object[][] attached = new Object[participants.size()][];
 				Object[] attachments = null;

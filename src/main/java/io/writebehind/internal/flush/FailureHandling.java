@@ -111,7 +111,7 @@ public final class FailureHandling {
 			if ( k.region() == null || k.snapshot() == null ) {
 				LOG.cannotReplayWithoutState( logPrefix, k.write() );
 			}
-			else if ( k.region().replay( k.write().id(), k.snapshot() ) ) {
+			else if ( k.region().replays().failed( k.write().id(), k.snapshot() ) ) {
 				replayed++;
 				done.add( k );
 			}

@@ -110,8 +110,9 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 		for ( Map.Entry<IdKey, Latest> entry : latest.entrySet() ) {
 			EntityRegion region = entry.getKey().region();
 			Latest l = entry.getValue();
-			region.recover( l.write().id(), l.write().snapshot(), new RowState( l.base().lowExists(), l.base().lowVersion() ),
-					l.base(), new JournalPosition( l.seq(), l.index() ) );
+			region.replays().recovered( l.write().id(), l.write().snapshot(),
+					new RowState( l.base().lowExists(), l.base().lowVersion() ), l.base(),
+					new JournalPosition( l.seq(), l.index() ) );
 		}
 		if ( records[0] > 0 ) {
 			LOG.infof( "%sJournal on: %s. Replayed the journal in %s: %d transaction record(s), %d id(s) queued again (each is checked "

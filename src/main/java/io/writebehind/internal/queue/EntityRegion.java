@@ -12,8 +12,11 @@ import io.writebehind.internal.cache.EntitySnapshot;
 
 /**
  * The write-behind state of one opted-in entity hierarchy: the pending write of each id (coalescing all commits to
- * that id until the flusher writes it), the version reservations of transactions that are committing, and the view of
- * the read cache for this hierarchy.
+ * that id until the flusher writes it) and the committing threads' side of its state machine (publish, lookups). Its
+ * other jobs have classes of their own, sharing the pending map: {@link WriteOutcomes} (the flusher's side),
+ * {@link Replays} (writes queued again without a commit), {@link LoadGuard} (whether a row read may be cached),
+ * {@link Reservations} (ids held by committing transactions). Features plug in through its {@link WriteGuard},
+ * {@link RewriteObserver} and the writes' attachments; the region knows none of them.
  * <p>
  * Threads: {@link #pending} is a {@link ConcurrentHashMap} and every change to a {@link PendingWrite} happens inside
  * {@code pending.compute(id, ...)}, so all writers of one id (committing application threads, the id's flusher thread)
@@ -31,6 +34,7 @@ public final class EntityRegion {
 	private final Reservations reservations = new Reservations();
 	private final LoadGuard loads;
 	private final WriteOutcomes outcomes;
+	private final Replays replays;
 	private final boolean versioned;
 	private final Comparator<Object> versionComparator;
 	private final ConflictPolicy conflictPolicy;
@@ -57,11 +61,17 @@ public final class EntityRegion {
 		this.cache = cache;
 		this.loads = new LoadGuard( this, cache, versioned ? versionComparator : null );
 		this.outcomes = new WriteOutcomes( this, pending, queue, cache, loads );
+		this.replays = new Replays( this, pending, queue, cache );
 	}
 
 	/** The flusher's side of the write state machine of this region. */
 	public WriteOutcomes outcomes() {
 		return outcomes;
+	}
+
+	/** Writes queued again without a commit: a failed write retried, a journaled write recovered at start-up. */
+	public Replays replays() {
+		return replays;
 	}
 
 	/** The ids committing transactions hold. */
@@ -243,30 +253,6 @@ public final class EntityRegion {
 		return change.created;
 	}
 
-	/**
-	 * Queues a failed write again, to be written over whatever the database holds then (its row is read first).
-	 * Returns false when the application committed a newer state of the id meanwhile (that state wins) or there was
-	 * no room in the queue.
-	 */
-	public boolean replay(Object id, EntitySnapshot snapshot) {
-		if ( !queue.tryReserveNow() ) {
-			return false;
-		}
-		PendingWrite replayed = new PendingWrite( this, id, queue.partitionOf( id ), false, null );
-		boolean queued = pending.computeIfAbsent( id, key -> {
-			replayed.latest = snapshot;
-			replayed.seq = 1;
-			replayed.needsRebase = true;
-			cache.invalidate( this, id );
-			replayed.partition.enqueue( replayed );
-			return replayed;
-		} ) == replayed;
-		if ( !queued ) {
-			queue.release( 1 );
-		}
-		return queued;
-	}
-
 	// ---------------------------------------------------------------- features' data
 
 	/** Records, inside the id's compute, the data a feature attached to the write's latest state (if any). */
@@ -279,31 +265,6 @@ public final class EntityRegion {
 	/** The attachments of the pending writes that have one, for a feature's scan (the journal's checkpoint). */
 	public Stream<Object> attachments() {
 		return pending.values().stream().map( write -> write.attachment ).filter( Objects::nonNull );
-	}
-
-	/**
-	 * At start-up, a write a feature recovered (the latest journaled state of its id): queued as pending, to be
-	 * checked against the row before it is written ({@code check}, on the flusher thread: the row may hold it
-	 * already, be ours to write, or be a conflict for the entity's policy). {@code known}: the row as the feature
-	 * knew it. The queue takes it even beyond its capacity: an acknowledged write is never dropped.
-	 */
-	public void recover(Object id, EntitySnapshot snapshot, RowState known, RowCheck check, Object attachment) {
-		pending.compute( id, (key, write) -> {
-			if ( write == null ) {
-				write = new PendingWrite( this, id, queue.partitionOf( id ), known.exists(), known.version() );
-				queue.overdraw( 1 );
-			}
-			write.latest = snapshot;
-			write.seq++;
-			write.needsRebase = true;
-			write.rowCheck = check;
-			write.attachment = attachment;
-			cache.invalidate( this, id );
-			if ( write.queuedTicket == 0 ) {
-				write.partition.enqueue( write );
-			}
-			return write;
-		} );
 	}
 
 	/**

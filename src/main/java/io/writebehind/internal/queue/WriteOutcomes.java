@@ -135,7 +135,7 @@ public final class WriteOutcomes {
 	}
 
 	/**
-	 * The flusher read the row of a recovered write (see {@link EntityRegion#recover}): {@code applied} when the row
+	 * The flusher read the row of a recovered write (see {@link Replays#recovered}): {@code applied} when the row
 	 * already holds it, else the write is written normally from the row's state.
 	 */
 	public void rowChecked(FlushItem item, RowState row, boolean applied) {
