@@ -289,7 +289,7 @@ public final class WriteBehindRuntime {
 			entities.put( region.entityName(), entityStats( region ) );
 		}
 		return new WriteBehindStats( queue.pending(), counters.flushed(), queue.coalesced(), counters.failed(),
-				counters.conflicts(), counters.batches(), counters.retries(), cache.size(),
+				counters.conflicts(), counters.batches(), counters.retries(), counters.flushFailures(), cache.size(),
 				Duration.ofNanos( queue.lagNanos() ), queue.queueFullRejections(), cacheHits(), cacheMisses(),
 				Duration.ofNanos( counters.flushNanos() ), queue.isPaused(), entities, clusterStats(),
 				Duration.ofNanos( counters.outageNanos() ), queue.capacity() );

@@ -176,7 +176,8 @@ class MetricsTest extends WriteBehindTestBase {
 		assertEquals( 0, counter.pending() );
 		assertEquals( Duration.ZERO, counter.lag() );
 		assertEquals( counter( registry, "writebehind.retries" ), counter.retries() );
-		assertEquals( unitCounter( registry, "writebehind.flush.failures" ), stats.retries() );
+		assertEquals( unitCounter( registry, "writebehind.flush.failures" ), stats.flushFailures() );
+		assertEquals( counter.retries(), stats.retries(), "one meaning: writes put back, at unit and entity level" );
 		assertEquals( batches, stats.batches() );
 		assertEquals( counter( registry, "writebehind.cache.hits" ), stats.cacheHits() );
 		assertEquals( counter( registry, "writebehind.cache.misses" ), stats.cacheMisses() );
