@@ -261,8 +261,8 @@ final class FlushWorker implements Runnable {
 			}
 		}
 		counters.flushed.add( items.size() );
-		counters.batches.increment();
 		if ( nanos >= 0 ) {
+			counters.batches.increment();
 			counters.flushNanos.add( nanos );
 			listeners.batchFlushed( items.size(), nanos );
 		}
@@ -292,7 +292,8 @@ final class FlushWorker implements Runnable {
 		else {
 			LOG.flushAttemptFailed( logPrefix, failedAttempts, cause );
 		}
-		counters.retries.increment();
+		counters.retries.add( items.size() );
+		counters.flushFailures.increment();
 		long backoff = backoffNanos( failedAttempts );
 		partition.requeueFront( nodes, backoff );
 		listeners.retry( items.size(), failedAttempts, backoff, cause );
