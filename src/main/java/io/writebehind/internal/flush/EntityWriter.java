@@ -9,6 +9,8 @@ import org.hibernate.type.EntityType;
 import org.hibernate.type.ManyToOneType;
 import org.hibernate.type.Type;
 
+import io.writebehind.FailedWrite.Operation;
+import io.writebehind.internal.cache.EntitySnapshot;
 import io.writebehind.internal.queue.FlushItem;
 
 /**
@@ -37,7 +39,7 @@ public final class EntityWriter {
 	 * {@code session}: the flusher's stateless session, or an application session writing its own transaction's writes
 	 * before a query (the statements join that session's JDBC batch).
 	 */
-	public void write(io.writebehind.FailedWrite.Operation operation, io.writebehind.internal.cache.EntitySnapshot snapshot,
+	public void write(Operation operation, EntitySnapshot snapshot,
 			Object id, Object dbVersion, SharedSessionContractImplementor session) {
 		EntityPersister persister = factory.getMappingMetamodel().getEntityDescriptor( snapshot.entityName() );
 		switch ( operation ) {
@@ -84,7 +86,7 @@ public final class EntityWriter {
 		return entity;
 	}
 
-	private Object[] assemble(io.writebehind.internal.cache.EntitySnapshot snapshot, EntityPersister persister,
+	private Object[] assemble(EntitySnapshot snapshot, EntityPersister persister,
 			SharedSessionContractImplementor session) {
 		Serializable[] disassembled = snapshot.entry().getDisassembledState();
 		Type[] types = persister.getPropertyTypes();

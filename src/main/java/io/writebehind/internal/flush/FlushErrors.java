@@ -5,6 +5,7 @@ import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
 
 import org.hibernate.StaleStateException;
+import org.hibernate.exception.ConstraintViolationException;
 import org.hibernate.exception.JDBCConnectionException;
 import org.hibernate.exception.LockAcquisitionException;
 
@@ -29,8 +30,8 @@ final class FlushErrors {
 	/** A foreign key refused the write: the referenced row is missing, or a row still references the deleted one. */
 	static boolean isForeignKeyViolation(Throwable e) {
 		for ( Throwable t = e; t != null; t = t.getCause() ) {
-			if ( t instanceof org.hibernate.exception.ConstraintViolationException cve
-					&& cve.getKind() == org.hibernate.exception.ConstraintViolationException.ConstraintKind.FOREIGN_KEY ) {
+			if ( t instanceof ConstraintViolationException cve
+					&& cve.getKind() == ConstraintViolationException.ConstraintKind.FOREIGN_KEY ) {
 				return true;
 			}
 			if ( t instanceof SQLException sql ) {

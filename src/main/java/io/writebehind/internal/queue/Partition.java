@@ -2,6 +2,7 @@ package io.writebehind.internal.queue;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -192,7 +193,7 @@ public final class Partition {
 	/** Called by the flusher thread when a cycle has ended. */
 	public synchronized void cycleDone() {
 		cycleRunning = false;
-		java.util.Arrays.fill( cycleOldestNanos, 0 );
+		Arrays.fill( cycleOldestNanos, 0 );
 		updateCompleted();
 		notifyAll();
 	}

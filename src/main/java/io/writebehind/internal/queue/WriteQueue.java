@@ -1,6 +1,7 @@
 package io.writebehind.internal.queue;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Semaphore;
@@ -117,7 +118,7 @@ public final class WriteQueue {
 	}
 
 	/** A commit found no room within {@code queue_full_timeout_ms}; counted for it and for the regions it wrote. */
-	public void countQueueFull(java.util.Collection<EntityRegion> regionsOfTheCommit) {
+	public void countQueueFull(Collection<EntityRegion> regionsOfTheCommit) {
 		queueFullRejections.increment();
 		for ( EntityRegion region : regionsOfTheCommit ) {
 			region.counters().queueFullRejections.increment();
@@ -186,7 +187,7 @@ public final class WriteQueue {
 	 * Blocks until every write of the given regions ({@code null}: all) committed before the call has been written or
 	 * handed to failure handling, or the deadline passes; returns whether everything was done.
 	 */
-	public boolean awaitFlushed(java.util.Collection<EntityRegion> only, long deadlineNanos) throws InterruptedException {
+	public boolean awaitFlushed(Collection<EntityRegion> only, long deadlineNanos) throws InterruptedException {
 		boolean[] asked = null;
 		if ( only != null ) {
 			asked = new boolean[regions.size()];
