@@ -316,8 +316,8 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 					version = null;
 				}
 			}
-			RemoteMarks.of( target.region() ).remoteWrite( claim.idObject(), version, found == null && claim.expected() != null,
-					target.markTtlNanos() );
+			RemoteMarks.of( target.region() ).remoteWrite( claim.idObject(), version,
+					found == null && claim.expected() != null, target.markTtlNanos() );
 			// the node holding the newer version may still have it pending: ask it to write it now, so that this
 			// node's retry can read it without waiting for that node's max_delay_ms
 			commitsRefused.incrementAndGet();
@@ -669,7 +669,8 @@ public final class ClusterCoherence implements CoherenceChannel.Listener, Entity
 						target.region().invalidateAll();
 						continue;
 					}
-					RemoteMarks.of( target.region() ).remoteWrite( id, version, change.removed(), target.markTtlNanos() );
+					RemoteMarks.of( target.region() ).remoteWrite( id, version, change.removed(),
+							target.markTtlNanos() );
 					evicted.incrementAndGet();
 				}
 			}
