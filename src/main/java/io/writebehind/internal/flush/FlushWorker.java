@@ -41,9 +41,11 @@ final class FlushWorker implements Runnable {
 	private final BatchWriter batches;
 	private final Settlement settlement;
 	private final List<FlushObserver> observers;
-	/** Owned by this worker's thread, as the two below. */
+	/** Writes of the current cycle that failed on a foreign key, to defer; owned by this worker's thread. */
 	private final List<FlushItem> deferredForForeignKey = new ArrayList<>();
+	/** Failed flush attempts of the current outage (0: none); owned by this worker's thread. */
 	private int failedAttempts;
+	/** When the current outage began (System.nanoTime()); owned by this worker's thread. */
 	private long outageStartNanos;
 
 	FlushWorker(Partition partition, WriteBehindConfig config, WriteQueue queue, FlushCounters counters,
