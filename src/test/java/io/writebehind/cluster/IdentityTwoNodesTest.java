@@ -87,6 +87,14 @@ class IdentityTwoNodesTest extends WriteBehindTestBase {
 		}
 	}
 
+	private static void awaitReceived(EntityManagerFactory node, long messages) {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 10 );
+		while ( WriteBehind.of( node ).stats().cluster().messagesReceived() < messages ) {
+			assertTrue( System.nanoTime() < deadline, "the node did not receive " + messages + " message(s) within 10 s" );
+			Thread.onSpinWait();
+		}
+	}
+
 	private static boolean isOptimisticLockFailure(Throwable e) {
 		for ( Throwable cause = e; cause != null; cause = cause.getCause() ) {
 			if ( cause instanceof jakarta.persistence.OptimisticLockException
@@ -113,6 +121,9 @@ class IdentityTwoNodesTest extends WriteBehindTestBase {
 				return counter.id;
 			} );
 			// no flush: the row is in the database with the commit
+			assertEquals( 10, fromTransaction( nodeB, em -> em.find( NodeCounter.class, id ) ).total );
+			// once node A's announcement of the insert arrived (it may evict what node B read before), B caches the row
+			awaitReceived( nodeB, 1 );
 			assertEquals( 10, fromTransaction( nodeB, em -> em.find( NodeCounter.class, id ) ).total );
 			assertNotNull( region( nodeB ).lookup( id ), "node B cached the row it read" );
 
