@@ -11,6 +11,7 @@ import org.hibernate.annotations.Generated;
 import org.junit.jupiter.api.Test;
 
 import io.writebehind.WriteBehindEntity;
+import io.writebehind.WriteBehindSettings;
 import io.writebehind.testing.LogCapture;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EntityManager;
@@ -191,6 +192,20 @@ class IdentityIdMappingTest extends MappingTestBase {
 		writeBehind().flush();
 		assertEquals( 1, writeBehind().stats().conflicts() + writeBehind().stats().failed(), writeBehind().stats()::toString );
 		assertEquals( 100L, longValue( counterRow( id ), "total" ) );
+	}
+
+	/** Write-behind never INSERTs an IDENTITY entity (the row would get another id): a vanished row is a failed write. */
+	@Test
+	void aRowDeletedOutsideIsNeverInsertedAgain() {
+		emf.close();
+		emf = buildFactory( connections, Map.of( WriteBehindSettings.CONFLICT_POLICY, "LAST_WRITE_WINS" ) );
+		long id = persistCounter( "gone", 1 );
+		inTransaction( em -> em.find( IdCounter.class, id ).total = 2 );
+		assertEquals( 1, update( "delete from wbi_counter where id = ?", id ) );
+		writeBehind().flush();
+		assertEquals( 0, count( "select count(*) from wbi_counter" ), "no row inserted under another id" );
+		assertEquals( 1, writeBehind().failedWrites().size(), () -> writeBehind().stats().toString() );
+		assertEquals( id, writeBehind().failedWrites().get( 0 ).id() );
 	}
 
 	@Test
