@@ -26,6 +26,8 @@ final class CapturedWrite {
 	 * {@code baseExists} and {@code baseVersion} stay what the transaction read, for the check at commit.
 	 */
 	EntitySnapshot writtenInTransaction;
+	/** Inserted by Hibernate itself in this transaction (a database-generated id): the INSERT is not journaled. */
+	boolean insertedAtCommit;
 
 	CapturedWrite(EntityRegion region, Object id, boolean baseExists, Object baseVersion) {
 		this.region = region;

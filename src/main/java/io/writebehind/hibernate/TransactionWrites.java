@@ -64,6 +64,19 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	}
 
 	/**
+	 * Hibernate has inserted an entity with a database-generated id in this transaction (see {@link IdentityInserts}):
+	 * a write its own transaction has written, published at commit as the id's clean state; later changes of this
+	 * transaction are captured on top of it.
+	 */
+	void insertedInTransaction(EntityRegion region, Object id, EntitySnapshot state) {
+		CapturedWrite write = writes.computeIfAbsent( new Key( region, id ),
+				k -> new CapturedWrite( region, id, false, null ) );
+		write.latest = state;
+		write.writtenInTransaction = state;
+		write.insertedAtCommit = true;
+	}
+
+	/**
 	 * Inserts a new opted-in entity of this transaction right now, in this transaction, because an entity that is not
 	 * opted in references it and is about to be written (its foreign key must hold). Returns false when the id is not a
 	 * new entity of this transaction.
@@ -234,7 +247,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		for ( CapturedWrite write : writes ) {
 			result.add( new CommitWrite( write.region, write.id, write.latest, write.baseExists, write.baseVersion,
 					new RowState( write.dbExists(), write.dbVersion() ), write.writtenInTransaction != null,
-					write.latest == write.writtenInTransaction ) );
+					write.latest == write.writtenInTransaction, write.insertedAtCommit ) );
 		}
 		return result;
 	}

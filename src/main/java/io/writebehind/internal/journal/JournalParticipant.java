@@ -31,12 +31,17 @@ public final class JournalParticipant implements CommitParticipant {
 	/** Returns each write's {@link JournalPosition}, or {@code null} when nothing was journaled (or the append failed). */
 	@Override
 	public Object[] committed(List<CommitWrite> writes, SharedSessionContractImplementor session) {
-		if ( writes.isEmpty() ) {
-			return null;
-		}
 		List<StateCodec.JournalWrite> entries = new ArrayList<>( writes.size() );
 		List<Integer> alreadyWritten = null;
-		for ( CommitWrite write : writes ) {
+		// the position of each write in the record, -1 for one not in it
+		int[] index = new int[writes.size()];
+		for ( int i = 0; i < index.length; i++ ) {
+			CommitWrite write = writes.get( i );
+			if ( write.insertedAtCommit() && write.alreadyWritten() ) {
+				index[i] = -1;
+				continue; // an INSERT that committed with the application's transaction
+			}
+			index[i] = entries.size();
 			// a state its own transaction wrote: the chain of this node's writes of the id starts at that row
 			RowState low = write.writtenInTransaction() ? write.row()
 					: write.region().knownRow( write.id(), write.baseExists(), write.baseVersion() );
@@ -49,6 +54,9 @@ public final class JournalParticipant implements CommitParticipant {
 			entries.add( JournalSupport.write( write.state().entityName(), write.id(), write.state(), low.exists(),
 					low.version(), write.state().isDeleted() ? write.row().version() : null ) );
 		}
+		if ( entries.isEmpty() ) {
+			return null;
+		}
 		try {
 			long seq = journal.append( entries, session );
 			if ( alreadyWritten != null ) {
@@ -58,7 +66,7 @@ public final class JournalParticipant implements CommitParticipant {
 			}
 			Object[] positions = new Object[writes.size()];
 			for ( int i = 0; i < positions.length; i++ ) {
-				positions[i] = new JournalPosition( seq, i );
+				positions[i] = index[i] < 0 ? null : new JournalPosition( seq, index[i] );
 			}
 			return positions;
 		}
@@ -71,8 +79,14 @@ public final class JournalParticipant implements CommitParticipant {
 
 	@Override
 	public void published(List<CommitWrite> writes, Object[] attachments) {
-		if ( attachments != null && attachments.length > 0 && attachments[0] instanceof JournalPosition position ) {
-			journal.published( position.seq() );
+		if ( attachments == null ) {
+			return;
+		}
+		for ( Object attachment : attachments ) {
+			if ( attachment instanceof JournalPosition position ) {
+				journal.published( position.seq() ); // one record per transaction
+				return;
+			}
 		}
 	}
 

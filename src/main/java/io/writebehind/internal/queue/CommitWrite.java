@@ -14,7 +14,8 @@ import io.writebehind.internal.cache.EntitySnapshot;
  * @param row whether the row exists and its version, as the transaction sees the database (its own writes included)
  * @param writtenInTransaction whether the transaction itself wrote a state of the id to the database
  * @param alreadyWritten whether that state is {@code state}: the database already holds the write
+ * @param insertedAtCommit whether Hibernate itself inserted the entity in the transaction (a database-generated id)
  */
 public record CommitWrite(EntityRegion region, Object id, EntitySnapshot state, boolean baseExists, Object baseVersion,
-		RowState row, boolean writtenInTransaction, boolean alreadyWritten) {
+		RowState row, boolean writtenInTransaction, boolean alreadyWritten, boolean insertedAtCommit) {
 }
