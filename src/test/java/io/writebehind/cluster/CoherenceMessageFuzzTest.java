@@ -8,8 +8,9 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import io.writebehind.cluster.CoherenceMessage.Change;
-import io.writebehind.cluster.CoherenceMessage.MalformedMessageException;
+import io.writebehind.cluster.internal.CoherenceMessage;
+import io.writebehind.cluster.internal.CoherenceMessage.Change;
+import io.writebehind.cluster.internal.CoherenceMessage.MalformedMessageException;
 
 /**
  * Issue 19, point 3: the decoder of coherence messages against 100,000 seeded random inputs: random text, huge and
