@@ -26,14 +26,15 @@ class CoherenceMessageAndSettingsTest {
 				new Change( "42", "7", false ), new Change( "a|b,c~d%e", null, false ), new Change( "9", null, true ) ) );
 		String text = message.encode();
 		assertEquals( "wb1|node1|W|com.example.Counter|42~7,a%7cb%2cc%7ed%25e,9~-", text );
-		assertEquals( message, CoherenceMessage.decode( text ) );
-		assertEquals( CoherenceMessage.flushAll( "n" ), CoherenceMessage.decode( CoherenceMessage.flushAll( "n" ).encode() ) );
+		assertEquals( message, CoherenceMessage.parse( text ) );
+		assertEquals( CoherenceMessage.flushAll( "n" ), CoherenceMessage.parse( CoherenceMessage.flushAll( "n" ).encode() ) );
 		assertEquals( CoherenceMessage.flushRegion( "n", "E" ),
-				CoherenceMessage.decode( CoherenceMessage.flushRegion( "n", "E" ).encode() ) );
+				CoherenceMessage.parse( CoherenceMessage.flushRegion( "n", "E" ).encode() ) );
 		CoherenceMessage request = CoherenceMessage.flushRequest( "n", "E", List.of( new Change( "4|2", null, false ) ) );
 		assertEquals( "wb1|n|F|E|4%7c2", request.encode() );
-		assertEquals( request, CoherenceMessage.decode( request.encode() ) );
-		assertNull( CoherenceMessage.decode( "hello" ), "text of another application on the channel is ignored" );
+		assertEquals( request, CoherenceMessage.parse( request.encode() ) );
+		assertThrows( CoherenceMessage.MalformedMessageException.class, () -> CoherenceMessage.parse( "hello" ),
+				"text of another application on the channel is ignored" );
 		List<Change> many = new ArrayList<>();
 		for ( int i = 0; i < 300; i++ ) {
 			many.add( new Change( Long.toString( 1_000_000L + i ), Integer.toString( i ), false ) );

@@ -68,8 +68,8 @@ class RedisSecurityTest extends ChannelSecurityTestBase {
 
 			String settings = WriteBehindConfig.from( redis( "redis://wbnode:" + ACL_PASSWORD + "@" + host ) ).cluster.toString();
 			assertTrue( settings.startsWith( "cluster.channel=redis (redis://wbnode:***@" + host + ")" ), settings );
-			assertTrue( lines().stream().anyMatch( l -> l.startsWith( "WB000420: [write-behind wb-test] Cache coherence through the Redis channel "
-					+ channelName + " at redis://***@" + host ) ), lines().toString() );
+			assertTrue( lines().stream().anyMatch( l -> l.startsWith( "WB000420: [write-behind wb-test] Cache coherence "
+					+ "through the Redis channel " + channelName + " at redis://***@" + host ) ), lines().toString() );
 			assertFalse( WriteBehind.of( aclNode ).toString().contains( ACL_PASSWORD ) );
 			assertNoSecretLogged( DEFAULT_PASSWORD, ACL_PASSWORD );
 		}

@@ -15,13 +15,14 @@ import io.writebehind.cluster.CoherenceChannel;
  * {@code cluster.secret}, a sixth field carries the signature: {@code ...|<base64url HMAC-SHA256 of the text before it>}.
  * <p>
  * Anyone who can publish on the channel can send any text: {@link #parse(String)} refuses what is not a well-formed
- * message with {@link MalformedMessageException} (and nothing else), {@link #decode(String)} never throws; both take
- * time and memory linear in the text, and refuse texts over {@link #MAX_TEXT_LENGTH} characters at once.
+ * message with {@link MalformedMessageException} (and nothing else), in time and memory linear in the text, and
+ * refuses texts over {@link #MAX_TEXT_LENGTH} characters at once.
  *
  * @param origin the node that sent it (a random id per {@code EntityManagerFactory})
  * @param kind what the receivers do
  * @param entity the root entity name of the hierarchy ({@code null} for {@link Kind#FLUSH_ALL})
- * @param changes the changed ids, for {@link Kind#WRITES}; the ids asked for, for {@link Kind#FLUSH_REQUEST}; empty otherwise
+ * @param changes the changed ids, for {@link Kind#WRITES}; the ids asked for, for {@link Kind#FLUSH_REQUEST};
+ * empty otherwise
  * @param signature the sender's signature of the other fields ({@code cluster.secret}), {@code null} when unsigned
  */
 public record CoherenceMessage(String origin, Kind kind, String entity, List<Change> changes, String signature) {
@@ -173,19 +174,6 @@ public record CoherenceMessage(String origin, Kind kind, String entity, List<Cha
 	/** The encoded size in UTF-8 bytes. */
 	public int encodedBytes() {
 		return encode().getBytes( StandardCharsets.UTF_8 ).length;
-	}
-
-	/**
-	 * Parses an encoded message; {@code null} for text that is not one (another application on the same channel, or a
-	 * malformed or hostile text). Never throws.
-	 */
-	public static CoherenceMessage decode(String text) {
-		try {
-			return parse( text );
-		}
-		catch (MalformedMessageException e) {
-			return null;
-		}
 	}
 
 	/**

@@ -2,6 +2,9 @@ package io.writebehind.internal.config;
 
 import static io.writebehind.WriteBehindSettings.*;
 
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -49,7 +52,7 @@ public final class ClusterConfig {
 	public final String secret;
 	public final String previousSecret;
 	/** For {@code rediss://}: the PEM file of trusted certificates, {@code null} for the JVM's trust store. */
-	public final java.nio.file.Path redisTrustedCertificates;
+	public final Path redisTrustedCertificates;
 	/**
 	 * {@code cluster.claim_ttl_ms}: how long a ledger claim (and a remembered version of another node) holds at the
 	 * least; {@code 0}: {@code 2 * max_delay_ms + 10 s} of each entity (not set, and no journal).
@@ -160,13 +163,13 @@ public final class ClusterConfig {
 		else {
 			String path = certificates.toString().trim();
 			try {
-				redisTrustedCertificates = java.nio.file.Path.of( path ).toAbsolutePath();
+				redisTrustedCertificates = Path.of( path ).toAbsolutePath();
 			}
-			catch (java.nio.file.InvalidPathException e) {
+			catch (InvalidPathException e) {
 				throw new WriteBehindConfigurationException( CLUSTER_REDIS_TRUSTED_CERTIFICATES + " was '" + path
 						+ "', not a valid path: " + e.getMessage() );
 			}
-			if ( !java.nio.file.Files.isReadable( redisTrustedCertificates ) ) {
+			if ( !Files.isReadable( redisTrustedCertificates ) ) {
 				throw new WriteBehindConfigurationException( CLUSTER_REDIS_TRUSTED_CERTIFICATES + " was '" + path
 						+ "', which is not a readable file: give the PEM file of the certificates the Redis server's "
 						+ "certificate chains to" );
