@@ -56,7 +56,7 @@ public interface WriteBehindStats {
 	 */
 	interface ClusterStats {
 
-		/** The channel: {@code postgresql} or {@code redis}. */
+		/** The channel: {@code postgresql}, {@code redis} or another channel provider's name. */
 		String channel();
 
 		/**

@@ -235,6 +235,73 @@ public interface WriteBehindLogger extends BasicLogger {
 	@LogMessage(level = DEBUG)
 	@Message(id = 383, value = "%sThe cause of the failed write of %s#%s")
 	void writeFailedCause(String prefix, String entityName, Object id, @Cause Throwable cause);
+	// ---------------------------------------------------------------- several nodes (io.writebehind.cluster, 420-439)
+
+	@LogMessage(level = INFO)
+	@Message(id = 420, value = "%sCache coherence through the %s (node %s)")
+	void coherenceStarted(String prefix, String channel, String node);
+
+	@LogMessage(level = WARN)
+	@Message(id = 421, value = "%s%s: its %s cannot be kept in the version ledger (only ids of one basic column and "
+			+ "integral or timestamp versions can): two nodes' commits of one id are checked at flush only")
+	void notLedgered(String prefix, String entityName, String what);
+
+	@LogMessage(level = WARN)
+	@Message(id = 422, value = "%sThe coherence queue overflowed (%d ids): the other nodes are told to evict every clean entry")
+	void coherenceQueueOverflowed(String prefix, int capacity);
+
+	@LogMessage(level = WARN)
+	@Message(id = 423, value = "%sCannot publish on the %s (%s): other nodes may serve stale entries until it works again; "
+			+ "they will then be told to evict every clean entry")
+	void cannotPublish(String prefix, String channel, String problem);
+
+	@LogMessage(level = INFO)
+	@Message(id = 424, value = "%sPublishing on the %s works again; the other nodes were told to evict every clean entry")
+	void publishingAgain(String prefix, String channel);
+
+	@LogMessage(level = INFO)
+	@Message(id = 425, value = "%sNode %s may have lost coherence messages: evicting every clean entry")
+	void otherNodeLostMessages(String prefix, String node);
+
+	@LogMessage(level = WARN)
+	@Message(id = 426, value = "%s%s; evicted every clean entry, and reads are not cached until it is back")
+	void channelLost(String prefix, String reason);
+
+	@LogMessage(level = WARN)
+	@Message(id = 427, value = "%sListening again on the %s; messages sent meanwhile were missed, so every clean entry was "
+			+ "evicted")
+	void listeningAgain(String prefix, String channel);
+
+	@LogMessage(level = INFO)
+	@Message(id = 428, value = "%sCreated the version ledger table %s (%s=commit)")
+	void ledgerTableCreated(String prefix, String table, String setting);
+
+	@LogMessage(level = DEBUG)
+	@Message(id = 429, value = "%sThe schema was created anew: removed %d row(s) of the version ledger %s")
+	void ledgerCleared(String prefix, int rows, String table);
+
+	@LogMessage(level = WARN)
+	@Message(id = 430, value = "%sCould not update %d row(s) of the version ledger %s (%s): other nodes' commits of those "
+			+ "ids may be refused until the rows age out")
+	void ledgerRewriteFailed(String prefix, int rows, String table, String problem);
+
+	@LogMessage(level = DEBUG)
+	@Message(id = 431, value = "%sCould not purge the version ledger %s: %s")
+	void ledgerPurgeFailed(String prefix, String table, String problem);
+
+	@LogMessage(level = DEBUG)
+	@Message(id = 432, value = "%sA coherence message could not be handled: %s")
+	void messageNotHandled(String prefix, String exceptionClass);
+
+	@LogMessage(level = ERROR)
+	@Message(id = 433, value = "%sCannot subscribe to Redis channel %s at %s: %s (retrying; until it works, this node does "
+			+ "not cache what it reads)")
+	void cannotSubscribeRedis(String prefix, String channel, String uri, String problem);
+
+	@LogMessage(level = ERROR)
+	@Message(id = 434, value = "%sCannot listen on PostgreSQL channel %s at %s: %s (retrying; until it works, this node "
+			+ "does not cache what it reads)")
+	void cannotListenPostgresql(String prefix, String channel, String url, String problem);
 	// 360-379: the Spring Boot integration (io.writebehind.spring)
 
 	@LogMessage(level = WARN)
