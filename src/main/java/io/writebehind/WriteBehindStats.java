@@ -52,7 +52,7 @@ public final class WriteBehindStats {
 	 * The figures of the coherence of several application nodes ({@code cluster.channel}), as in
 	 * {@link WriteBehindStats}; see {@code docs/several-nodes.md}.
 	 *
-	 * @param channel the channel: {@code postgresql} or {@code redis}
+	 * @param channel the channel: {@code postgresql}, {@code redis} or another channel provider's name
 	 * @param listening whether the channel listens now (the other nodes' messages are being received); while it does
 	 * not, this node caches nothing it reads from the database
 	 * @param messagesSent messages this node published (invalidations, flush requests, "evict everything")

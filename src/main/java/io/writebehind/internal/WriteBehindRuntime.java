@@ -97,7 +97,7 @@ public final class WriteBehindRuntime {
 
 	public void start() {
 		RUNTIMES.put( factory, this );
-		if ( config.cluster.channel != io.writebehind.internal.config.ClusterConfig.Channel.NONE ) {
+		if ( config.cluster.enabled() ) {
 			coherence = new io.writebehind.cluster.internal.ClusterCoherence( factory, config.cluster, unitName,
 					logPrefix, queue.regions() );
 			coherence.start();
@@ -306,9 +306,9 @@ public final class WriteBehindRuntime {
 				c.flushRequestsServed(), c.malformedMessages() );
 	}
 
-	/** {@code cluster.channel}: {@code none}, {@code postgresql} or {@code redis}. */
+	/** {@code cluster.channel}: {@code none}, {@code postgresql}, {@code redis} or another channel provider's name. */
 	public String clusterChannel() {
-		return config.cluster.channel.name().toLowerCase( java.util.Locale.ROOT );
+		return config.cluster.channel;
 	}
 
 	/** The figures of one region. */

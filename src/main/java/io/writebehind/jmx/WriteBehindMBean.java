@@ -65,8 +65,9 @@ public interface WriteBehindMBean {
 	Map<String, Long> getLagMillisByEntity();
 
 	/**
-	 * {@code cluster.channel}: {@code none}, {@code postgresql} or {@code redis}. The {@code Cluster...} attributes are
-	 * those of {@link io.writebehind.WriteBehindStats.ClusterStats}; with {@code none} they are {@code false} and 0.
+	 * {@code cluster.channel}: {@code none}, {@code postgresql}, {@code redis} or a channel provider's name. The
+	 * {@code Cluster...} attributes are those of {@link io.writebehind.WriteBehindStats.ClusterStats}; with
+	 * {@code none} they are {@code false} and 0.
 	 */
 	String getClusterChannel();
 
