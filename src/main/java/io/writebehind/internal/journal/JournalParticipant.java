@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
-import org.jboss.logging.Logger;
 
 import io.writebehind.internal.queue.CommitParticipant;
 import io.writebehind.internal.queue.CommitWrite;
@@ -18,14 +17,10 @@ import io.writebehind.internal.queue.RowState;
  */
 public final class JournalParticipant implements CommitParticipant {
 
-	private static final Logger LOG = Logger.getLogger( JournalParticipant.class );
-
 	private final JournalSupport journal;
-	private final String logPrefix;
 
-	public JournalParticipant(JournalSupport journal, String logPrefix) {
+	public JournalParticipant(JournalSupport journal) {
 		this.journal = journal;
-		this.logPrefix = logPrefix;
 	}
 
 	/** Returns each write's {@link JournalPosition}, or {@code null} when nothing was journaled (or the append failed). */
@@ -57,24 +52,21 @@ public final class JournalParticipant implements CommitParticipant {
 		if ( entries.isEmpty() ) {
 			return null;
 		}
-		try {
-			long seq = journal.append( entries, session );
-			if ( alreadyWritten != null ) {
-				// committed with the application's transaction: a restart need not replay them (the record still
-				// supersedes older records of these ids)
-				journal.written( seq, alreadyWritten );
-			}
-			Object[] positions = new Object[writes.size()];
-			for ( int i = 0; i < positions.length; i++ ) {
-				positions[i] = index[i] < 0 ? null : new JournalPosition( seq, index[i] );
-			}
-			return positions;
-		}
-		catch (RuntimeException e) {
-			LOG.errorf( e, "%sThe writes of a committed transaction could NOT be appended to the journal (%s): they are "
-					+ "queued, but a crash before they reach the database loses them", logPrefix, describe( writes ) );
+		// never throws: a failed append is logged (WB000460), counted, and returns 0 (the writes are queued unjournaled)
+		long seq = journal.append( entries, session );
+		if ( seq == 0 ) {
 			return null;
 		}
+		if ( alreadyWritten != null ) {
+			// committed with the application's transaction: a restart need not replay them (the record still
+			// supersedes older records of these ids)
+			journal.written( seq, alreadyWritten );
+		}
+		Object[] positions = new Object[writes.size()];
+		for ( int i = 0; i < positions.length; i++ ) {
+			positions[i] = index[i] < 0 ? null : new JournalPosition( seq, index[i] );
+		}
+		return positions;
 	}
 
 	@Override
@@ -88,9 +80,5 @@ public final class JournalParticipant implements CommitParticipant {
 				return;
 			}
 		}
-	}
-
-	private static List<String> describe(List<CommitWrite> writes) {
-		return writes.stream().map( write -> write.region().entityName() + "#" + write.id() ).toList();
 	}
 }

@@ -2,20 +2,19 @@ package io.writebehind.internal.journal;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.hibernate.StatelessSession;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
-import org.jboss.logging.Logger;
 
 import io.writebehind.internal.WriteBehindLogger;
 import io.writebehind.internal.cache.EntitySnapshot;
@@ -32,7 +31,6 @@ import io.writebehind.internal.queue.RowState;
  */
 public final class JournalSupport implements FlushObserver, AutoCloseable {
 
-	private static final Logger LOG = Logger.getLogger( JournalSupport.class );
 	private static final WriteBehindLogger MESSAGES = WriteBehindLogger.of( JournalSupport.class );
 	/** How long close() waits for the timer's current force or checkpoint, which a loaded machine may make slow. */
 	private static final long TIMER_STOP_TIMEOUT_MS = 60_000;
@@ -41,9 +39,16 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 	private final String logPrefix;
 	private final StateCodec codec;
 	private final Supplier<List<EntityRegion>> regions;
+	/** Opened by {@link #start}, before the factory serves sessions; thread-safe itself. */
 	private Journal journal;
+	/** Started by {@link #start}, joined by {@link #close()}. */
 	private Thread timer;
+	/** Set by {@link #close()} under {@link #timerWakeUp}; read by the timer. */
 	private volatile boolean stopping;
+	/** Appends that failed; bumped by committing threads. */
+	private final LongAdder appendFailures = new LongAdder();
+	/** Whether the latest append failed; written by committing threads (last one wins), read by any thread. */
+	private volatile boolean failing;
 	private final Object timerWakeUp = new Object();
 
 	private JournalSupport(JournalConfig config, String logPrefix, StateCodec codec, Supplier<List<EntityRegion>> regions) {
@@ -67,26 +72,36 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 		return support;
 	}
 
-	/** An id of a region, as a key of the replay's maps. */
-	private record IdKey(EntityRegion region, Object id) {
+	private record Latest(JournalWrite write, long seq, int index, JournalBase base) {
 	}
 
-	private record Latest(JournalWrite write, long seq, int index, JournalBase base) {
+	/** An id of an opted-in entity hierarchy: the key of the journal's latest write of it. */
+	private record RegionId(EntityRegion region, Object id) {
+	}
+
+	/** What the replay of the journal at start-up has found so far; used by the opening thread only. */
+	private static final class Replay {
+		final Map<String, StateCodec.Schema> schemas = new HashMap<>();
+		/** The latest write of each id, in the order of their first record. */
+		final Map<RegionId, Latest> latest = new LinkedHashMap<>();
+		/** The id whose latest write is at each position, to find it again from a WRITTEN record. */
+		final Map<JournalPosition, RegionId> keyAt = new HashMap<>();
+		/** Ids whose latest write is known written (a WRITTEN record). */
+		int skipped;
+		/** Transaction records read. */
+		int records;
+		/** The segment of the records read last (schemas are valid within their segment). */
+		Path segmentFile;
 	}
 
 	private void open(SessionFactoryImplementor factory, Function<String, EntityRegion> regionOf) {
 		long started = System.nanoTime();
-		Map<String, StateCodec.Schema> schemas = new HashMap<>();
-		Map<IdKey, Latest> latest = new LinkedHashMap<>();
-		Map<JournalPosition, IdKey> keyAt = new HashMap<>();
-		int[] skipped = new int[1];
-		int[] records = new int[1];
-		Path[] segmentFile = new Path[1];
+		Replay replay = new Replay();
 		try ( StatelessSession session = factory.openStatelessSession() ) {
 			SharedSessionContractImplementor implementor = (SharedSessionContractImplementor) session;
 			journal = Journal.open( config.dir, config.fsync, config.segmentBytes, logPrefix, record -> {
 				try {
-					replayRecord( record, schemas, latest, keyAt, skipped, records, segmentFile, implementor, regionOf );
+					replayRecord( record, replay, implementor, regionOf );
 				}
 				catch (JournalException e) {
 					if ( e.getMessage() != null && e.getMessage().contains( record.file().toString() ) ) {
@@ -107,30 +122,30 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 				}
 			} );
 		}
-		for ( Map.Entry<IdKey, Latest> entry : latest.entrySet() ) {
-			EntityRegion region = entry.getKey().region();
+		for ( Map.Entry<RegionId, Latest> entry : replay.latest.entrySet() ) {
 			Latest l = entry.getValue();
-			region.replays().recovered( l.write().id(), l.write().snapshot(),
+			entry.getKey().region().replays().recovered( l.write().id(), l.write().snapshot(),
 					new RowState( l.base().lowExists(), l.base().lowVersion() ), l.base(),
 					new JournalPosition( l.seq(), l.index() ) );
 		}
-		if ( records[0] > 0 ) {
-			LOG.infof( "%sJournal on: %s. Replayed the journal in %s: %d transaction record(s), %d id(s) queued again (each is checked "
-					+ "against its row before it is written), %d id(s) known written, in %d ms", logPrefix, config, config.dir,
-					records[0], latest.size(), skipped[0], ( System.nanoTime() - started ) / 1_000_000 );
+		if ( replay.records > 0 ) {
+			MESSAGES.journalReplayed( logPrefix, config, config.dir, replay.records, replay.latest.size(), replay.skipped,
+					( System.nanoTime() - started ) / 1_000_000 );
 		}
 		else {
-			LOG.infof( "%sJournal on: %s (empty)", logPrefix, config );
+			MESSAGES.journalEmpty( logPrefix, config );
 		}
 	}
 
-	private void replayRecord(Journal.Record record, Map<String, StateCodec.Schema> schemas, Map<IdKey, Latest> latest,
-			Map<JournalPosition, IdKey> keyAt, int[] skipped, int[] records, Path[] segmentFile,
-			SharedSessionContractImplementor implementor, Function<String, EntityRegion> regionOf) {
-		if ( !record.file().equals( segmentFile[0] ) ) {
+	private void replayRecord(Journal.Record record, Replay replay, SharedSessionContractImplementor implementor,
+			Function<String, EntityRegion> regionOf) {
+		Map<String, StateCodec.Schema> schemas = replay.schemas;
+		Map<RegionId, Latest> latest = replay.latest;
+		Map<JournalPosition, RegionId> keyAt = replay.keyAt;
+		if ( !record.file().equals( replay.segmentFile ) ) {
 			// schemas are valid within their segment
 			schemas.clear();
-			segmentFile[0] = record.file();
+			replay.segmentFile = record.file();
 		}
 		String where = logPrefix + "Journal record " + record.seq() + " in " + record.file() + " at offset "
 				+ record.offset();
@@ -149,16 +164,16 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 			}
 			for ( int i = 0; i < count; i++ ) {
 				JournalPosition position = new JournalPosition( payload.getLong(), payload.getInt() );
-				IdKey key = keyAt.remove( position );
+				RegionId key = keyAt.remove( position );
 				Latest current = key == null ? null : latest.get( key );
 				if ( current != null && current.seq() == position.seq() && current.index() == position.index() ) {
 					latest.remove( key );
-					skipped[0]++;
+					replay.skipped++;
 				}
 			}
 			return;
 		}
-		records[0]++;
+		replay.records++;
 		int index = 0;
 		for ( JournalWrite write : codec.decode( record.payload(), schemas, implementor, where ) ) {
 			EntityRegion region = regionOf.apply( write.entityName() );
@@ -166,7 +181,7 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 				throw new JournalException( where + ": entity " + write.entityName() + " is not a "
 						+ "@WriteBehindEntity any more; refusing to start (opt it in again to replay its writes)" );
 			}
-			IdKey key = new IdKey( region, write.id() );
+			RegionId key = new RegionId( region, write.id() );
 			Latest previous = latest.get( key );
 			// the oldest record of the id in the journal knows the row's state before this node's chain
 			JournalBase base = previous == null
@@ -185,22 +200,44 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 	/**
 	 * Appends the writes of a committed transaction and, with {@code fsync=ALWAYS}, waits until they are on disk.
 	 * Returns the record's sequence; call {@link #published(long)} once the writes are published to their regions.
+	 * Never throws: an append that fails is logged (WB000460), counted and reported as {@link #failing()}, and
+	 * returns 0 (the writes are not journaled; they are queued all the same).
 	 */
 	public long append(List<JournalWrite> writes, SharedSessionContractImplementor session) {
-		byte[] payload = codec.encode( writes, session );
 		Set<String> names = new LinkedHashSet<>();
 		for ( JournalWrite write : writes ) {
 			names.add( write.entityName() );
 		}
-		long seq = journal.append( payload, names, codec::schemaRecord );
+		long seq = 0;
 		try {
+			byte[] payload = codec.encode( writes, session );
+			seq = journal.append( payload, names, codec::schemaRecord );
 			journal.awaitDurable( seq );
 		}
 		catch (RuntimeException e) {
-			journal.published( seq );
-			throw e;
+			if ( seq != 0 ) {
+				journal.published( seq );
+			}
+			appendFailures.increment();
+			failing = true;
+			MESSAGES.journalAppendFailed( logPrefix, writes.size(), names, e );
+			return 0;
+		}
+		if ( failing ) {
+			failing = false;
+			MESSAGES.journalAppendsRecovered( logPrefix, appendFailures.sum() );
 		}
 		return seq;
+	}
+
+	/** Committed transactions whose writes could not be appended (WB000460). */
+	public long appendFailures() {
+		return appendFailures.sum();
+	}
+
+	/** Whether the latest append failed (the writes committed since are not crash-safe). */
+	public boolean failing() {
+		return failing;
 	}
 
 	public void published(long seq) {
@@ -232,7 +269,7 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 			journal.appendWritten( payload.array() );
 		}
 		catch (RuntimeException e) {
-			LOG.debugf( "%sCould not note written writes in the journal: %s", logPrefix, e );
+			MESSAGES.journalWrittenNotNoted( logPrefix, e );
 		}
 	}
 
@@ -241,6 +278,9 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 	 * database itself, before a query: records that a restart need not replay them. Never throws.
 	 */
 	public void written(long seq, List<Integer> indexes) {
+		if ( seq == 0 ) {
+			return; // not journaled
+		}
 		ByteBuffer payload = ByteBuffer.allocate( 4 + 12 * indexes.size() ).putInt( indexes.size() );
 		for ( int index : indexes ) {
 			payload.putLong( seq ).putInt( index );
@@ -249,7 +289,7 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 			journal.appendWritten( payload.array() );
 		}
 		catch (RuntimeException e) {
-			LOG.debugf( "%sCould not note written writes in the journal: %s", logPrefix, e );
+			MESSAGES.journalWrittenNotNoted( logPrefix, e );
 		}
 	}
 
@@ -262,10 +302,6 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 					.mapToLong( attachment -> ( (JournalPosition) attachment ).seq() ).min().orElse( Long.MAX_VALUE ) );
 		}
 		return journal.checkpoint( lowWater );
-	}
-
-	public Journal journal() {
-		return journal;
 	}
 
 	private void timerLoop() {
@@ -301,7 +337,7 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 				}
 			}
 			catch (RuntimeException e) {
-				LOG.errorf( e, "%sJournal maintenance failed", logPrefix );
+				MESSAGES.journalMaintenanceFailed( logPrefix, e );
 			}
 		}
 	}
@@ -331,7 +367,7 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 				checkpoint();
 			}
 			catch (RuntimeException e) {
-				LOG.warnf( "%sFinal journal checkpoint failed: %s", logPrefix, e );
+				MESSAGES.journalFinalCheckpointFailed( logPrefix, e );
 			}
 		}
 		journal.close();
@@ -341,9 +377,5 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 	public static JournalWrite write(String entityName, Object id, EntitySnapshot snapshot,
 			boolean lowExists, Object lowVersion, Object deleteBaseVersion) {
 		return new JournalWrite( entityName, id, snapshot, lowExists, lowVersion, deleteBaseVersion );
-	}
-
-	static List<JournalWrite> list() {
-		return new ArrayList<>();
 	}
 }
