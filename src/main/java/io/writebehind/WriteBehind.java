@@ -47,6 +47,13 @@ public final class WriteBehind {
 	}
 
 	/**
+	 * {@link #flush()} waits without a bound, in waits of this length: between two it checks whether the factory was
+	 * closed or the thread interrupted. Not a deadline (reads that wait for a flush use
+	 * {@link WriteBehindSettings#READ_FLUSH_TIMEOUT_MS}).
+	 */
+	private static final Duration UNBOUNDED_FLUSH_SLICE = Duration.ofDays( 1 );
+
+	/**
 	 * Blocks until every write committed before this call has reached the database or has been handed to failure
 	 * handling ({@link #failedWrites()}). Waits as long as it takes; see {@link #flush(Duration)} for a bounded wait.
 	 *
@@ -54,7 +61,7 @@ public final class WriteBehind {
 	 * reach the database until {@link #resume()}), also when {@link #pause()} is called during the wait
 	 */
 	public void flush() {
-		while ( !runtime.flush( Duration.ofDays( 1 ) ) ) {
+		while ( !runtime.flush( UNBOUNDED_FLUSH_SLICE ) ) {
 			if ( runtime.isClosed() || Thread.currentThread().isInterrupted() ) {
 				throw new IllegalStateException( runtime.logPrefix() + "flush() did not complete: the "
 						+ "EntityManagerFactory was closed or the thread was interrupted" );

@@ -1,7 +1,5 @@
 package io.writebehind.hibernate;
 
-import java.time.Duration;
-
 import org.hibernate.Hibernate;
 import org.hibernate.HibernateException;
 import org.hibernate.LockMode;
@@ -46,7 +44,9 @@ final class CacheReadListeners {
 			if ( region != null ) {
 				if ( event.getLockMode().greaterThan( LockMode.READ ) ) {
 					// a database lock is asked for: the database must first hold what was committed
-					installation.runtime().flush( Duration.ofDays( 1 ) );
+					ReadFlush.flushOrFail( installation.runtime(), null, () -> "The pending writes could not be "
+							+ "flushed before a load of " + persister.getEntityName() + " with lock mode "
+							+ event.getLockMode() + " (the lock needs the row in the database)" );
 				}
 				else {
 					Object id = event.getEntityId();
@@ -142,7 +142,9 @@ final class CacheReadListeners {
 			}
 			EntityRegion region = installation.regionOf( entry.getPersister(), event.getSession() );
 			if ( region != null && region.isPending( entry.getId() ) ) {
-				installation.runtime().flush( Duration.ofDays( 1 ) );
+				ReadFlush.flushOrFail( installation.runtime(), null, () -> "The pending writes could not be "
+						+ "flushed before the refresh of " + region.entityName() + "#" + entry.getId()
+						+ " (refresh reads the database)" );
 			}
 		}
 	}
@@ -171,7 +173,9 @@ final class CacheReadListeners {
 			}
 			EntityRegion region = installation.regionOf( persister.getElementPersister(), event.getSession() );
 			if ( region != null && region.pendingCount() > 0 ) {
-				installation.runtime().flush( java.util.List.of( region ), Duration.ofDays( 1 ) );
+				ReadFlush.flushOrFail( installation.runtime(), java.util.List.of( region ), () -> "The pending writes "
+						+ "of " + region.entityName() + " could not be flushed before the load of the collection "
+						+ persister.getRole() + " (it is read with a query on their table)" );
 			}
 		}
 	}

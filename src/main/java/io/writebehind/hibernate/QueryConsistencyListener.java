@@ -1,6 +1,5 @@
 package io.writebehind.hibernate;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -91,16 +90,12 @@ final class QueryConsistencyListener implements AutoFlushEventListener {
 	static void flush(WriteBehindRuntime runtime, java.util.Collection<EntityRegion> toFlush,
 			java.util.function.BooleanSupplier holdsRows) {
 		if ( !toFlush.isEmpty() ) {
-			long timeout = runtime.config().shutdownTimeoutMs;
-			if ( !runtime.flush( toFlush, Duration.ofMillis( timeout ) ) ) {
-				throw io.writebehind.internal.HibernateFailures.flushTimedOut( runtime.logPrefix() + "The pending writes of " + names( toFlush )
-						+ " could not be flushed before a query within " + timeout
-						+ " ms (hibernate.writebehind.shutdown_timeout_ms); the query would not see them"
-						+ ( holdsRows.getAsBoolean() ? ". This transaction holds rows it wrote for an earlier query, and a pending "
-								+ "write of another transaction may be waiting for one of them (on MySQL/MariaDB a "
-								+ "foreign-key check waits for the referenced row): end the transaction, or run the "
-								+ "query before writing the rows that others reference" : "" ) );
-			}
+			ReadFlush.flushOrFail( runtime, toFlush, () -> "The pending writes of " + names( toFlush )
+					+ " could not be flushed before a query (the query would not see them)"
+					+ ( holdsRows.getAsBoolean() ? "; this transaction holds rows it wrote for an earlier query, and a "
+							+ "pending write of another transaction may be waiting for one of them (on MySQL/MariaDB a "
+							+ "foreign-key check waits for the referenced row): end the transaction, or run the "
+							+ "query before writing the rows that others reference;" : "" ) );
 		}
 	}
 
