@@ -262,9 +262,9 @@ public class WriteBehindIntegrator implements Integrator {
 	}
 
 	private static String unitName(Map<String, Object> settings, SessionFactoryImplementor factory) {
-		Object unit = settings.get( "hibernate.persistenceUnitName" );
+		Object unit = settings.get( org.hibernate.cfg.PersistenceSettings.PERSISTENCE_UNIT_NAME );
 		if ( unit == null ) {
-			unit = settings.get( "hibernate.ejb.persistenceUnitName" );
+			unit = settings.get( "hibernate.ejb.persistenceUnitName" ); // Hibernate 5's key: no constant in Hibernate 7
 		}
 		if ( unit == null ) {
 			unit = factory.getName();

@@ -27,7 +27,7 @@ public final class WriteBehindConfig {
 			LISTENERS, JMX_ENABLED );
 
 	/** Hibernate's own JDBC batch size setting, honoured by the flusher. */
-	static final String HIBERNATE_JDBC_BATCH_SIZE = "hibernate.jdbc.batch_size";
+	static final String HIBERNATE_JDBC_BATCH_SIZE = org.hibernate.cfg.BatchSettings.STATEMENT_BATCH_SIZE;
 
 	public final boolean enabled;
 	public final long maxDelayMs;
