@@ -1,10 +1,11 @@
 package io.writebehind.hibernate;
 
+import java.util.function.Supplier;
+
 import org.hibernate.Hibernate;
 import org.hibernate.HibernateException;
 import org.hibernate.LockMode;
 import org.hibernate.engine.spi.EntityEntry;
-import org.hibernate.event.internal.DefaultLoadEventListener;
 import org.hibernate.event.spi.DeleteContext;
 import org.hibernate.event.spi.DeleteEvent;
 import org.hibernate.event.spi.DeleteEventListener;
@@ -17,6 +18,7 @@ import org.hibernate.proxy.HibernateProxy;
 import org.hibernate.proxy.LazyInitializer;
 
 import io.writebehind.internal.cache.EntitySnapshot;
+import io.writebehind.internal.orm.DatasourceLoadListener;
 import io.writebehind.internal.cache.EntityState;
 import io.writebehind.internal.queue.EntityRegion;
 
@@ -27,11 +29,11 @@ final class CacheReadListeners {
 	}
 
 	/**
-	 * Hibernate's load listener, except that the "load from the database" step of an opted-in entity is served by the
-	 * cache when it knows the id: the latest committed state with no SQL, or "not found" after a committed remove.
-	 * Everything before that step (persistence context, proxies, natural ids) stays Hibernate's own.
+	 * The "load from the database" step of Hibernate's load listener ({@link DatasourceLoadListener}): for an opted-in
+	 * entity the cache serves it when it knows the id, the latest committed state with no SQL, or "not found" after a
+	 * committed remove. Everything before that step (persistence context, proxies, natural ids) stays Hibernate's own.
 	 */
-	static final class Load extends DefaultLoadEventListener {
+	static final class Load implements DatasourceLoadListener.DatasourceLoad {
 		private final WriteBehindInstallation installation;
 
 		Load(WriteBehindInstallation installation) {
@@ -39,7 +41,7 @@ final class CacheReadListeners {
 		}
 
 		@Override
-		protected Object loadFromDatasource(LoadEvent event, EntityPersister persister) {
+		public Object load(LoadEvent event, EntityPersister persister, Supplier<Object> database) {
 			EntityRegion region = installation.regionOf( persister, event.getSession() );
 			if ( region != null ) {
 				if ( event.getLockMode().greaterThan( LockMode.READ ) ) {
@@ -69,7 +71,7 @@ final class CacheReadListeners {
 					// database meanwhile (the row read may then be older than what the cache knew)
 					CachedEntityLoader.flushOwnersOfInverseOneToOnes( persister, event.getSession() );
 					long stamp = region.stamp( id );
-					Object entity = super.loadFromDatasource( event, persister );
+					Object entity = database.get();
 					if ( entity != null ) {
 						EntityEntry entry = event.getSession().getPersistenceContextInternal().getEntry( entity );
 						if ( entry != null && entry.getLoadedState() != null ) {
@@ -80,7 +82,7 @@ final class CacheReadListeners {
 					return entity;
 				}
 			}
-			return super.loadFromDatasource( event, persister );
+			return database.get();
 		}
 	}
 
