@@ -16,6 +16,7 @@ public final class WriteBehindStats {
 	private final long conflicts;
 	private final long batches;
 	private final long retries;
+	private final long flushFailures;
 	private final long cacheSize;
 	private final Duration lag;
 	private final long queueFullRejections;
@@ -108,6 +109,16 @@ public final class WriteBehindStats {
 			long retries, long cacheSize, Duration lag, long queueFullRejections, long cacheHits, long cacheMisses,
 			Duration flushTime, boolean paused, Map<String, EntityStats> entities, ClusterStats cluster,
 			Duration outage, long queueCapacity) {
+		this( pending, flushed, coalesced, failed, conflicts, batches, retries, 0, cacheSize, lag, queueFullRejections,
+				cacheHits, cacheMisses, flushTime, paused, entities, cluster, outage, queueCapacity );
+	}
+
+	/** For the library's own use. */
+	public WriteBehindStats(long pending, long flushed, long coalesced, long failed, long conflicts, long batches,
+			long retries, long flushFailures, long cacheSize, Duration lag, long queueFullRejections, long cacheHits,
+			long cacheMisses, Duration flushTime, boolean paused, Map<String, EntityStats> entities,
+			ClusterStats cluster, Duration outage, long queueCapacity) {
+		this.flushFailures = flushFailures;
 		this.outage = outage;
 		this.queueCapacity = queueCapacity;
 		this.cluster = cluster;
@@ -153,14 +164,28 @@ public final class WriteBehindStats {
 		return conflicts;
 	}
 
-	/** Flush transactions the flusher committed. */
+	/**
+	 * Flush transactions the flusher committed (writes found already applied after a commit whose outcome was unknown
+	 * ran no transaction and are not counted).
+	 */
 	public long batches() {
 		return batches;
 	}
 
-	/** Flush attempts that failed with a transient error and were retried. */
+	/**
+	 * Writes put back in the queue after a transient failure of their flush, one per write and attempt: the sum of
+	 * {@link EntityStats#retries()} over the entities.
+	 */
 	public long retries() {
 		return retries;
+	}
+
+	/**
+	 * Flush attempts that failed for a transient reason and were retried later (a flush transaction, or the row read
+	 * of a replayed write): one per attempt, whatever the number of writes it carried.
+	 */
+	public long flushFailures() {
+		return flushFailures;
 	}
 
 	/** Clean entities held by the read cache (entities with a pending write are not counted). */
@@ -235,7 +260,7 @@ public final class WriteBehindStats {
 	public String toString() {
 		return "WriteBehindStats[pending=" + pending + ", lag=" + lag.toMillis() + "ms, flushed=" + flushed
 				+ ", coalesced=" + coalesced + ", failed=" + failed + ", conflicts=" + conflicts + ", batches=" + batches
-				+ ", retries=" + retries + ", queueFullRejections=" + queueFullRejections + ", cacheSize=" + cacheSize
+				+ ", retries=" + retries + ", flushFailures=" + flushFailures + ", queueFullRejections=" + queueFullRejections + ", cacheSize=" + cacheSize
 				+ ", cacheHits=" + cacheHits + ", cacheMisses=" + cacheMisses + ", flushTime=" + flushTime.toMillis()
 				+ "ms, paused=" + paused + ", outage=" + outage.toMillis() + "ms, queueCapacity=" + queueCapacity
 				+ ", entities=" + entities + ( cluster == null ? "" : ", cluster=" + cluster ) + "]";

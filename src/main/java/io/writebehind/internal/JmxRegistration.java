@@ -107,6 +107,11 @@ final class JmxRegistration implements WriteBehindMBean {
 	}
 
 	@Override
+	public long getFlushFailures() {
+		return runtime.counters().flushFailures();
+	}
+
+	@Override
 	public long getBatches() {
 		return runtime.counters().batches();
 	}

@@ -70,7 +70,7 @@ public final class WriteBehindRuntime {
 		this.logPrefix = "[write-behind " + unitName + "] ";
 		this.config = config;
 		this.cache = new EntityCache( config.cacheMaximumSize );
-		this.queue = new WriteQueue( config.flusherThreads, regions.size(), config.batchSize, config.queueCapacity, cache );
+		this.queue = new WriteQueue( config.flusherThreads, regions.size(), config.batchSize, config.queueCapacity, cache, config.ticker );
 		for ( RegionSpec spec : regions ) {
 			EntityRegion region = queue.addRegion( spec.rootEntityName(), spec.maxDelayMs(), spec.versioned(),
 					spec.versionComparator(), spec.conflictPolicy(), spec.conflictResolver() );
@@ -289,7 +289,7 @@ public final class WriteBehindRuntime {
 			entities.put( region.entityName(), entityStats( region ) );
 		}
 		return new WriteBehindStats( queue.pending(), counters.flushed(), queue.coalesced(), counters.failed(),
-				counters.conflicts(), counters.batches(), counters.retries(), cache.size(),
+				counters.conflicts(), counters.batches(), counters.retries(), counters.flushFailures(), cache.size(),
 				Duration.ofNanos( queue.lagNanos() ), queue.queueFullRejections(), cacheHits(), cacheMisses(),
 				Duration.ofNanos( counters.flushNanos() ), queue.isPaused(), entities, clusterStats(),
 				Duration.ofNanos( counters.outageNanos() ), queue.capacity() );

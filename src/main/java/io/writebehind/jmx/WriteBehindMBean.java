@@ -28,9 +28,13 @@ public interface WriteBehindMBean {
 
 	long getConflicts();
 
-	/** Flush attempts that failed with a transient error and were retried. */
+	/** Writes put back in the queue after a transient failure of their flush (one per write and attempt). */
 	long getRetries();
 
+	/** Flush attempts that failed for a transient reason and were retried (one per attempt). */
+	long getFlushFailures();
+
+	/** Flush transactions committed. */
 	long getBatches();
 
 	/** Total time spent in flush transactions that committed, in milliseconds. */

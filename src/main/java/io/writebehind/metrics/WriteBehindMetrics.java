@@ -87,7 +87,7 @@ public final class WriteBehindMetrics implements MeterBinder {
 			counter( registry, "conflicts", entity, c, x -> x.conflicts.sum(),
 					"Writes whose version check failed at flush (row changed behind write-behind's back)" );
 			counter( registry, "retries", entity, c, x -> x.retries.sum(),
-					"Writes put back in the queue after a transient failure of their flush" );
+					"Writes put back in the queue after a transient failure of their flush (one per write and attempt)" );
 			counter( registry, "queue.rejections", entity, c, x -> x.queueFullRejections.sum(),
 					"Commits with writes of this entity refused because the queue was full" );
 			counter( registry, "cache.hits", entity, c, x -> x.cacheHits.sum(),
@@ -97,9 +97,9 @@ public final class WriteBehindMetrics implements MeterBinder {
 		}
 
 		FunctionCounter.builder( PREFIX + "batches", rt, r -> r.counters().batches() ).tags( unit )
-				.description( "Flush transactions committed" ).register( registry );
-		FunctionCounter.builder( PREFIX + "flush.failures", rt, r -> r.counters().retries() ).tags( unit )
-				.description( "Flush transactions that failed for a transient reason and were retried" )
+				.description( "Flush transactions committed (writes found applied after an uncertain commit ran none)" ).register( registry );
+		FunctionCounter.builder( PREFIX + "flush.failures", rt, r -> r.counters().flushFailures() ).tags( unit )
+				.description( "Flush attempts that failed for a transient reason and were retried (one per attempt)" )
 				.register( registry );
 		Gauge.builder( PREFIX + "queue.remaining", rt, r -> r.queue().remainingCapacity() ).tags( unit )
 				.baseUnit( "writes" ).description( "Room left in the queue (queue_capacity minus pending ids)" )

@@ -72,6 +72,7 @@ final class WriteBehindEndpoint {
 		figures.put( "conflicts", stats.conflicts() );
 		figures.put( "batches", stats.batches() );
 		figures.put( "retries", stats.retries() );
+		figures.put( "flushFailures", stats.flushFailures() );
 		figures.put( "flushTimeMillis", stats.flushTime().toMillis() );
 		figures.put( "outageMillis", stats.outage().toMillis() );
 		figures.put( "queueCapacity", stats.queueCapacity() );

@@ -13,6 +13,7 @@ import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.model.Counter;
 import io.writebehind.model.Note;
+import io.writebehind.testing.FakeTicker;
 import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.EntityManagerFactory;
 
@@ -35,6 +36,13 @@ class SetupTest extends WriteBehindTestBase {
 		assertBootFails( Map.of( "hibernate.writebehind.batchsize", "5" ), "Unknown write-behind setting(s) [hibernate.writebehind.batchsize]" );
 		assertBootFails( Map.of( WriteBehindSettings.RETRY_INITIAL_BACKOFF_MS, "500", WriteBehindSettings.RETRY_MAX_BACKOFF_MS, "100" ),
 				"hibernate.writebehind.retry.max_backoff_ms was 100, must be >= hibernate.writebehind.retry.initial_backoff_ms (500)" );
+	}
+
+	@Test
+	void theInternalTickerSettingTakesOnlyATicker() {
+		assertBootFails( Map.of( FakeTicker.SETTING, "fast" ), "hibernate.writebehind.internal.ticker was 'fast' (a "
+				+ "java.lang.String), must be an instance of com.github.benmanes.caffeine.cache.Ticker; it is for the "
+				+ "library's own tests, remove it otherwise" );
 	}
 
 	private void assertBootFails(Map<String, Object> settings, String message) {

@@ -9,6 +9,8 @@ import java.util.TreeSet;
 
 import java.util.function.Function;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+
 import io.writebehind.ConflictPolicy;
 import io.writebehind.ConflictResolver;
 import io.writebehind.QueryConsistency;
@@ -53,6 +55,8 @@ public final class WriteBehindConfig {
 	public final java.util.List<io.writebehind.WriteBehindListener> listeners;
 	public final boolean jmxEnabled;
 	public final QueryConsistency queryConsistency;
+	/** The write queue's time source: {@link Ticker#systemTicker()} unless a test set {@link InternalSettings#TICKER}. */
+	public final Ticker ticker;
 
 	/** The {@code journal.*} settings: crash durability. */
 	public final io.writebehind.internal.journal.JournalConfig journal;
@@ -134,6 +138,7 @@ public final class WriteBehindConfig {
 		}
 		listeners = listeners( settings.get( LISTENERS ) );
 		jmxEnabled = bool( settings, JMX_ENABLED, DEFAULT_JMX_ENABLED );
+		ticker = ticker( settings.get( InternalSettings.TICKER ) );
 		Object handler = settings.get( FAILURE_HANDLER );
 		if ( handler == null ) {
 			failureHandler = null;
@@ -145,6 +150,18 @@ public final class WriteBehindConfig {
 			failureHandler = instantiate( FAILURE_HANDLER,
 					handler instanceof Class<?> c ? c.getName() : handler.toString().trim(), WriteFailureHandler.class );
 		}
+	}
+
+	private static Ticker ticker(Object value) {
+		if ( value == null ) {
+			return Ticker.systemTicker();
+		}
+		if ( value instanceof Ticker t ) {
+			return t;
+		}
+		throw new WriteBehindConfigurationException( InternalSettings.TICKER + " was '" + value + "' (a "
+				+ value.getClass().getName() + "), must be an instance of " + Ticker.class.getName()
+				+ "; it is for the library's own tests, remove it otherwise" );
 	}
 
 	private java.util.List<io.writebehind.WriteBehindListener> listeners(Object value) {
@@ -272,7 +289,9 @@ public final class WriteBehindConfig {
 	private static void rejectUnknownKeys(Map<String, ?> settings) {
 		Set<String> unknown = new TreeSet<>();
 		for ( String key : settings.keySet() ) {
+			// the internal settings are accepted but not listed to users
 			if ( key.startsWith( PREFIX ) && !KNOWN.contains( key ) && !ClusterConfig.KEYS.contains( key )
+					&& !key.equals( InternalSettings.TICKER )
 					&& !io.writebehind.internal.journal.JournalConfig.KEYS.contains( key ) ) {
 				unknown.add( key );
 			}

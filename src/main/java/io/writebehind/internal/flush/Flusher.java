@@ -344,8 +344,8 @@ public final class Flusher {
 				}
 			}
 			counters.flushed.add( items.size() );
-			counters.batches.increment();
 			if ( nanos >= 0 ) {
+				counters.batches.increment();
 				counters.flushNanos.add( nanos );
 				listeners.batchFlushed( items.size(), nanos );
 			}
@@ -375,7 +375,8 @@ public final class Flusher {
 			else {
 				LOG.flushAttemptFailed( logPrefix, failedAttempts, cause );
 			}
-			counters.retries.increment();
+			counters.retries.add( items.size() );
+			counters.flushFailures.increment();
 			long backoff = backoffNanos( failedAttempts );
 			partition.requeueFront( nodes, backoff );
 			listeners.retry( items.size(), failedAttempts, backoff, cause );

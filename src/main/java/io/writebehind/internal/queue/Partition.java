@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+
 /**
  * One flusher thread's share of the queue: every entity id maps to exactly one partition, so the writes of an id are
  * applied by one thread, one at a time, in commit order. Holds one FIFO per region (sorted by ticket), the tickets that
@@ -12,11 +14,15 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * Threads: all fields are guarded by this object's monitor. Committing application threads enqueue; the partition's
  * flusher thread takes due writes and reports cycles done; {@code flush()} callers wait for tickets.
+ * <p>
+ * Time: every enqueue time, delay and backoff is read from the {@link Ticker} (the system's, or a test's fake one);
+ * only the deadline of a {@code flush(Duration)} caller is real time ({@code System.nanoTime()}).
  */
 public final class Partition {
 
 	private final int index;
 	private final int batchSize;
+	private final Ticker ticker;
 	private final ArrayDeque<QueueNode>[] queues;
 	private EntityRegion[] regions;
 
@@ -35,11 +41,14 @@ public final class Partition {
 	private final long[] cycleOldestNanos;
 	private long notBeforeNanos;
 	private long waitingUntilNanos = Long.MAX_VALUE;
+	/** How often the flusher thread found nothing to hand out and began to wait (see {@link #wake()}). */
+	private long idleWaits;
 
 	@SuppressWarnings("unchecked")
-	Partition(int index, int regionCount, int batchSize) {
+	Partition(int index, int regionCount, int batchSize, Ticker ticker) {
 		this.index = index;
 		this.batchSize = batchSize;
+		this.ticker = ticker;
 		this.queues = new ArrayDeque[regionCount];
 		this.lastTicket = new long[regionCount];
 		this.forceThrough = new long[regionCount];
@@ -60,7 +69,7 @@ public final class Partition {
 
 	/** Called by a committing thread, inside the write's compute. */
 	synchronized void enqueue(PendingWrite write) {
-		long now = System.nanoTime();
+		long now = ticker.read();
 		long ticket = ++ticketCounter;
 		write.queuedTicket = ticket;
 		lastTicket[write.region.index()] = ticket;
@@ -87,10 +96,11 @@ public final class Partition {
 			}
 			if ( paused ) {
 				waitingUntilNanos = Long.MAX_VALUE;
+				idleWaits++;
 				wait();
 				continue;
 			}
-			long now = System.nanoTime();
+			long now = ticker.read();
 			long nextDeadline = Long.MAX_VALUE;
 			if ( now - notBeforeNanos < 0 ) {
 				nextDeadline = notBeforeNanos;
@@ -133,6 +143,7 @@ public final class Partition {
 				}
 			}
 			waitingUntilNanos = nextDeadline;
+			idleWaits++;
 			if ( nextDeadline == Long.MAX_VALUE ) {
 				wait();
 			}
@@ -151,7 +162,7 @@ public final class Partition {
 	 */
 	public synchronized void requeueFront(List<QueueNode> nodes, long retryAfterNanos) {
 		putBack( nodes, 0 );
-		notBeforeNanos = System.nanoTime() + retryAfterNanos;
+		notBeforeNanos = ticker.read() + retryAfterNanos;
 	}
 
 	/**
@@ -159,7 +170,7 @@ public final class Partition {
 	 * references them, is written by another flusher thread); the partition goes on with other writes meanwhile.
 	 */
 	public synchronized void defer(List<QueueNode> nodes, long delayNanos) {
-		putBack( nodes, System.nanoTime() + delayNanos );
+		putBack( nodes, ticker.read() + delayNanos );
 		notifyAll();
 	}
 
@@ -230,6 +241,7 @@ public final class Partition {
 	/** Waits until every write up to the target tickets has been written or handed to failure handling. */
 	public synchronized boolean awaitCompleted(long[] targets, long deadlineNanos) throws InterruptedException {
 		while ( !completed( targets ) ) {
+			// the caller's deadline is real time: a flush(Duration) waits in real time, whatever the ticker says
 			long left = deadlineNanos - System.nanoTime();
 			if ( left <= 0 || stopped ) {
 				return completed( targets );
@@ -254,7 +266,7 @@ public final class Partition {
 
 	/** Ends waiting in the past retry backoff, for a flush on close that should try at once. */
 	public synchronized void retryNow() {
-		notBeforeNanos = System.nanoTime();
+		notBeforeNanos = ticker.read();
 		notifyAll();
 	}
 
@@ -273,7 +285,7 @@ public final class Partition {
 		for ( int r = 0; r < queues.length; r++ ) {
 			forceThrough[r] = Math.max( forceThrough[r], lastTicket[r] );
 		}
-		notBeforeNanos = System.nanoTime();
+		notBeforeNanos = ticker.read();
 		notifyAll();
 	}
 
@@ -282,7 +294,7 @@ public final class Partition {
 	}
 
 	/**
-	 * The enqueue time ({@code System.nanoTime()}) of the oldest write of a region that has not reached the database:
+	 * The enqueue time ({@link Ticker#read()}) of the oldest write of a region that has not reached the database:
 	 * queued or being written by the running cycle; {@code Long.MAX_VALUE} when there is none.
 	 */
 	public synchronized long oldestEnqueuedNanos(int region) {
@@ -300,6 +312,21 @@ public final class Partition {
 			}
 		}
 		return oldest;
+	}
+
+	/**
+	 * Test seam (a fake {@link Ticker} was moved): makes the flusher thread look at the queue again, and returns
+	 * {@link #idleWaits()} as it was at the call. Once {@code idleWaits()} is above the returned value, the flusher has
+	 * read the ticker after the call and either found nothing due or written what was due and come back to wait.
+	 */
+	public synchronized long wake() {
+		notifyAll();
+		return idleWaits;
+	}
+
+	/** How often the flusher thread found nothing to hand out and began to wait; see {@link #wake()}. */
+	public synchronized long idleWaits() {
+		return idleWaits;
 	}
 
 	public synchronized void stop() {

@@ -7,6 +7,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+
 import io.writebehind.ConflictPolicy;
 import io.writebehind.ConflictResolver;
 import io.writebehind.internal.cache.EntityCache;
@@ -36,11 +38,15 @@ public final class WriteQueue {
 	private final LongAdder coalesced = new LongAdder();
 	private final LongAdder queueFullRejections = new LongAdder();
 	private volatile boolean paused;
+	/** The time source of delays, backoff and lag (the system's; a test's fake one); read by any thread. */
+	private final Ticker ticker;
 
-	public WriteQueue(int partitionCount, int regionCount, int batchSize, int queueCapacity, EntityCache cache) {
+	public WriteQueue(int partitionCount, int regionCount, int batchSize, int queueCapacity, EntityCache cache,
+			Ticker ticker) {
+		this.ticker = ticker;
 		this.partitions = new Partition[partitionCount];
 		for ( int i = 0; i < partitionCount; i++ ) {
-			partitions[i] = new Partition( i, regionCount, batchSize );
+			partitions[i] = new Partition( i, regionCount, batchSize, ticker );
 		}
 		this.capacity = new Capacity( queueCapacity );
 		this.queueCapacity = queueCapacity;
@@ -156,7 +162,7 @@ public final class WriteQueue {
 				oldest = candidate;
 			}
 		}
-		return oldest == Long.MAX_VALUE ? 0 : Math.max( 0, System.nanoTime() - oldest );
+		return oldest == Long.MAX_VALUE ? 0 : Math.max( 0, ticker.read() - oldest );
 	}
 
 	/** The largest {@link #lagNanos(EntityRegion)} of all regions. */

@@ -22,7 +22,7 @@ import io.writebehind.WriteBehindSettings;
 import io.writebehind.examples.support.Json;
 
 /**
- * The benchmark harness: six end-to-end scenarios, each measuring write-behind side by side with its baseline in the
+ * The benchmark harness: ten end-to-end scenarios, each measuring write-behind side by side with its baseline in the
  * same run, printed as tables and written to ONE JSON file, {@code target/benchmark-<db>.json}.
  *
  * <pre>
@@ -33,7 +33,7 @@ import io.writebehind.examples.support.Json;
 public final class Benchmark {
 
 	static final List<String> SCENARIOS = List.of( "insert", "hotkey", "drain", "read", "memory", "overload", "journal",
-			"queryflush", "twonodes" );
+			"queryflush", "twonodes", "commit" );
 
 	/** Options; see {@link #usage()}. */
 	public static final class Options {
@@ -89,7 +89,7 @@ public final class Benchmark {
 				  --user NAME           database user (default: sa for H2, else the driver's default)
 				  --password SECRET     database password (default: empty)
 				  --scenarios LIST      comma-separated subset of insert,hotkey,drain,read,memory,overload,journal,queryflush,
-				                        twonodes (default: all)
+				                        twonodes,commit (default: all)
 				  --redis-uri URI       the Redis server of the two-node scenario when the database is not PostgreSQL
 				                        (default: redis://127.0.0.1:6379; not reachable: the scenario is not run)
 				  --no-progress         no progress bars on stderr
@@ -189,6 +189,7 @@ public final class Benchmark {
 				case "overload" -> Overload.run( env, o.mode, o.progress, out );
 				case "journal" -> JournalLatency.run( env, o.mode, o.target, o.progress, out );
 				case "twonodes" -> TwoNodes.run( env, o.mode, o.redisUri, o.progress, out );
+				case "commit" -> CommitCost.run( env, o.mode, o.progress, out );
 				default -> throw new IllegalArgumentException( scenario );
 			};
 			result.put( "scenarioSeconds", ( System.nanoTime() - t0 ) / 1e9 );
@@ -197,6 +198,8 @@ public final class Benchmark {
 			// written after every scenario, so that an interrupted run keeps what it measured
 			Files.writeString( json, Json.write( root ), StandardCharsets.UTF_8 );
 		}
+		root.put( "goals", Goals.print( env.kind, scenarios, out ) );
+		Files.writeString( json, Json.write( root ), StandardCharsets.UTF_8 );
 		out.println();
 		out.printf( "done in %s; results in %s%n", Duration.ofNanos( System.nanoTime() - started ).toSeconds() + " s",
 				json.toAbsolutePath().normalize() );

@@ -1,0 +1,20 @@
+package io.writebehind.internal.config;
+
+import io.writebehind.WriteBehindSettings;
+
+/**
+ * Settings for the library's own tests, not for users (not in {@link WriteBehindSettings}, the docs or the Spring
+ * properties): they replace a part of the runtime the tests need to control.
+ */
+public final class InternalSettings {
+
+	/**
+	 * The time source of the write queue (delays, retry backoff, lag): a
+	 * {@link com.github.benmanes.caffeine.cache.Ticker} instance. Default {@code Ticker.systemTicker()}. A test sets a
+	 * fake one to prove that a write is not flushed before its deadline without sleeping.
+	 */
+	public static final String TICKER = WriteBehindSettings.PREFIX + "internal.ticker";
+
+	private InternalSettings() {
+	}
+}
