@@ -58,18 +58,18 @@ final class CacheReadListeners {
 						if ( mine != null ) {
 							// written by this transaction and flushed, not committed yet, and no longer in the session
 							// (removed, or cleared): the transaction reads its own write, as it would from the database
-							return mine.isDeleted() ? null : CachedEntityLoader.load( mine.entry(), id,
+							return mine.isDeleted() ? null : installation.loader().load( mine.entry(), id,
 									event.getInstanceToLoad(), persister, event.getSession() );
 						}
 					}
 					EntitySnapshot snapshot = region.read( id );
 					if ( snapshot != null ) {
-						return snapshot.isDeleted() ? null : CachedEntityLoader.load( snapshot.entry(),
+						return snapshot.isDeleted() ? null : installation.loader().load( snapshot.entry(),
 								id, event.getInstanceToLoad(), persister, event.getSession() );
 					}
 					// a miss: read the database, and cache what was read unless a write of the id reached the
 					// database meanwhile (the row read may then be older than what the cache knew)
-					CachedEntityLoader.flushOwnersOfInverseOneToOnes( persister, event.getSession() );
+					installation.loader().flushOwnersOfInverseOneToOnes( persister, event.getSession() );
 					long stamp = region.stamp( id );
 					Object entity = database.get();
 					if ( entity != null ) {

@@ -28,10 +28,14 @@ import io.writebehind.internal.queue.EntityRegion;
  */
 final class CachedEntityLoader {
 
-	/** Per entity: the opted-in entities that own the inverse ({@code mappedBy}) one-to-ones it has. */
-	private static final ConcurrentHashMap<EntityPersister, List<String>> INVERSE_ONE_TO_ONE_OWNERS = new ConcurrentHashMap<>();
+	/**
+	 * Per entity of this loader's factory: the opted-in entities that own the inverse ({@code mappedBy}) one-to-ones
+	 * it has. Filled by the application threads' loads (a concurrent map); one loader per SessionFactory, held by its
+	 * {@link WriteBehindInstallation}, so nothing of a closed factory stays reachable from here.
+	 */
+	private final ConcurrentHashMap<EntityPersister, List<String>> inverseOneToOneOwners = new ConcurrentHashMap<>();
 
-	private CachedEntityLoader() {
+	CachedEntityLoader() {
 	}
 
 	/**
@@ -41,8 +45,8 @@ final class CachedEntityLoader {
 	 * one, so the pending writes are flushed first (bounded by {@code read_flush_timeout_ms}; a read never returns a
 	 * stale owner). Package-private so that a load from the database (a cache miss) can do the same first.
 	 */
-	static void flushOwnersOfInverseOneToOnes(EntityPersister persister, EventSource session) {
-		List<String> owners = INVERSE_ONE_TO_ONE_OWNERS.computeIfAbsent( persister, CachedEntityLoader::inverseOneToOneOwners );
+	void flushOwnersOfInverseOneToOnes(EntityPersister persister, EventSource session) {
+		List<String> owners = inverseOneToOneOwners.computeIfAbsent( persister, CachedEntityLoader::inverseOneToOneOwners );
 		if ( owners.isEmpty() ) {
 			return;
 		}
@@ -76,7 +80,7 @@ final class CachedEntityLoader {
 	 * the requested entity type (a sibling subclass of the same hierarchy: {@code find(Truck.class, id)} of a Car), as
 	 * the database would answer, with nothing added to the persistence context.
 	 */
-	static Object load(EntityState entry, Object id, Object instanceToLoad, EntityPersister persister, EventSource session) {
+	Object load(EntityState entry, Object id, Object instanceToLoad, EntityPersister persister, EventSource session) {
 		if ( !persister.isSubclassEntityName( entry.getSubclass() ) ) {
 			return null;
 		}

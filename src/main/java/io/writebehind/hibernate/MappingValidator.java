@@ -220,7 +220,7 @@ final class MappingValidator {
 	/**
 	 * Whether the plan's disassemble casts the value itself to Serializable (as the two stock plans do). A JPA
 	 * converter's plan declares its own, which disassembles to the column value (Hibernate gives every converted
-	 * attribute of a mutable type such a plan, {@code MappingValidatorReliancesTest} pins it).
+	 * attribute of a mutable type such a plan, {@code HibernateInternalsTest} pins it).
 	 */
 	private static boolean disassemblesByCast(MutabilityPlan<?> plan) {
 		if ( plan == null ) {
