@@ -45,6 +45,8 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		EntitySnapshot writtenInTransaction;
 		/** The position of this write in the transaction's journal record (-1: not in it). */
 		int journalIndex = -1;
+		/** Inserted by Hibernate itself in this transaction (a database-generated id): the INSERT is not journaled. */
+		boolean insertedAtCommit;
 
 		Write(EntityRegion region, Object id, boolean baseExists, Object baseVersion) {
 			this.region = region;
@@ -76,6 +78,18 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 			write.persister = persister;
 			write.entity = entity;
 		}
+	}
+
+	/**
+	 * Hibernate has inserted an entity with a database-generated id in this transaction (see {@link IdentityInserts}):
+	 * a write its own transaction has written, published at commit as the id's clean state; later changes of this
+	 * transaction are captured on top of it.
+	 */
+	void insertedInTransaction(EntityRegion region, Object id, EntitySnapshot state) {
+		Write write = writes.computeIfAbsent( new Key( region, id ), k -> new Write( region, id, false, null ) );
+		write.latest = state;
+		write.writtenInTransaction = state;
+		write.insertedAtCommit = true;
 	}
 
 	/**
@@ -420,8 +434,8 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		List<io.writebehind.internal.journal.StateCodec.JournalWrite> entries = new ArrayList<>();
 		List<Integer> alreadyWritten = null;
 		for ( Write write : writes.values() ) {
-			if ( nothingHappened( write ) ) {
-				continue;
+			if ( nothingHappened( write ) || write.insertedAtCommit && write.latest == write.writtenInTransaction ) {
+				continue; // nothing happened, or an INSERT that committed with the application's transaction
 			}
 			write.journalIndex = entries.size();
 			// a state its own transaction wrote: the chain of this node's writes of the id starts at that row

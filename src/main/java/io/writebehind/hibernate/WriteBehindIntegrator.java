@@ -1,6 +1,7 @@
 package io.writebehind.hibernate;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -81,6 +82,7 @@ public class WriteBehindIntegrator implements Integrator {
 		registry.appendListeners( EventType.PRE_INSERT, capture );
 		registry.appendListeners( EventType.PRE_UPDATE, capture );
 		registry.appendListeners( EventType.PRE_DELETE, capture );
+		registry.appendListeners( EventType.POST_INSERT, capture );
 		registry.prependListeners( EventType.DELETE, new CacheReadListeners.InitializeProxyBeforeDelete( installation ) );
 		registry.prependListeners( EventType.REFRESH, new CacheReadListeners.FlushBeforeRefresh( installation ) );
 		registry.prependListeners( EventType.INIT_COLLECTION, new CacheReadListeners.FlushBeforeCollectionLoad( installation ) );
@@ -111,8 +113,12 @@ public class WriteBehindIntegrator implements Integrator {
 		MappingValidator validator = new MappingValidator( factory );
 		List<RegionSpec> specs = new ArrayList<>();
 		int unversioned = 0;
+		List<String> insertedAtCommit = new ArrayList<>();
 		for ( RegionDraft draft : drafts ) {
 			EntityPersister root = factory.getMappingMetamodel().getEntityDescriptor( draft.rootEntityName );
+			if ( IdentityInserts.insertsAtCommit( root ) ) {
+				insertedAtCommit.add( draft.rootEntityName );
+			}
 			for ( String name : draft.entityNames ) {
 				validator.validate( factory.getMappingMetamodel().getEntityDescriptor( name ) );
 			}
@@ -152,7 +158,9 @@ public class WriteBehindIntegrator implements Integrator {
 		}
 		installation.runtime( runtime );
 		runtime.start();
-		LOG.active( runtime.logPrefix(), runtime.describe(), unversioned, config );
+		Collections.sort( insertedAtCommit );
+		LOG.active( runtime.logPrefix(), runtime.describe(), unversioned,
+				insertedAtCommit.isEmpty() ? "none" : insertedAtCommit, config );
 		if ( !( factory.getJdbcServices().getJdbcSelectExecutor() instanceof QueriesOutsideTransactions )
 				|| !( factory.getJdbcServices().getJdbcMutationExecutor() instanceof BulkStatements.Executor ) ) {
 			LOG.queriesOutsideTransactionsNotSeen( runtime.logPrefix(), factory.getJdbcServices().getClass().getName() );

@@ -8,6 +8,8 @@ import org.hibernate.engine.spi.EntityEntry;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import org.hibernate.engine.spi.TransactionCompletionCallbacks;
 import org.hibernate.event.spi.EventSource;
+import org.hibernate.event.spi.PostInsertEvent;
+import org.hibernate.event.spi.PostInsertEventListener;
 import org.hibernate.event.spi.PreDeleteEvent;
 import org.hibernate.event.spi.PreDeleteEventListener;
 import org.hibernate.event.spi.PreInsertEvent;
@@ -25,12 +27,14 @@ import io.writebehind.internal.queue.EntityRegion;
  * Captures the inserts, updates and deletes Hibernate is about to execute for opted-in entities and vetoes them: the
  * state goes to the transaction's {@link TransactionWrites} instead, and the {@link EntityEntry} is updated as if the
  * statement had run (so the entity is managed, clean and versioned exactly as after a real flush). Writes of the
- * flusher's own stateless sessions pass through.
+ * flusher's own stateless sessions pass through, and so does the INSERT of an entity whose id the database generates
+ * (see {@link IdentityInserts}): it is recorded once Hibernate has executed it ({@code POST_INSERT}).
  * <p>
  * Threads: called on the application thread that runs the session. {@link #transactions} maps each session with
  * captured writes to its buffer, from the first capture until the transaction completes.
  */
-final class WriteCaptureListener implements PreInsertEventListener, PreUpdateEventListener, PreDeleteEventListener {
+final class WriteCaptureListener implements PreInsertEventListener, PreUpdateEventListener, PreDeleteEventListener,
+		PostInsertEventListener {
 
 	private final WriteBehindInstallation installation;
 	private final ConcurrentHashMap<SharedSessionContractImplementor, TransactionWrites> transactions = new ConcurrentHashMap<>();
@@ -52,7 +56,8 @@ final class WriteCaptureListener implements PreInsertEventListener, PreUpdateEve
 		SharedSessionContractImplementor session = event.getSession();
 		EntityPersister persister = event.getPersister();
 		EntityRegion region = installation.regionOf( persister, session );
-		if ( region == null ) {
+		if ( region == null || IdentityInserts.insertsAtCommit( persister ) ) {
+			// written now, in the application's transaction: the rows it references must be there
 			referencedRows.ensureWritten( persister, event.getState(), session );
 			return false;
 		}
@@ -63,6 +68,20 @@ final class WriteCaptureListener implements PreInsertEventListener, PreUpdateEve
 		writes( session ).insert( region, event.getId(), snapshot, persister, entity );
 		entry( session, entity ).postInsert( state );
 		return true;
+	}
+
+	/** Hibernate has inserted an opted-in entity with a database-generated id in the application's transaction. */
+	@Override
+	public void onPostInsert(PostInsertEvent event) {
+		EntityRegion region = installation.regionOf( event.getPersister(), event.getSession() );
+		if ( region != null && IdentityInserts.insertsAtCommit( event.getPersister() ) ) {
+			writes( event.getSession() ).insertedInTransaction( region, event.getId(), IdentityInserts.inserted( event ) );
+		}
+	}
+
+	@Override
+	public boolean requiresPostCommitHandling(EntityPersister persister) {
+		return false;
 	}
 
 	@Override

@@ -13,6 +13,7 @@ import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.cluster.internal.RedisCoherenceChannel;
 import io.writebehind.model.Counter;
+import io.writebehind.testing.FreezableProxy;
 import io.writebehind.testing.RedisServerProcess;
 import jakarta.persistence.EntityManagerFactory;
 

@@ -1,4 +1,4 @@
-package io.writebehind.cluster;
+package io.writebehind.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,12 +11,14 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A TCP proxy on a free loopback port that forwards bytes to a server, and can be frozen: while frozen it forwards
- * nothing, in either direction, and closes nothing (a closed side is passed on only after thawing), so the client sees
- * what a network partition or a frozen server looks like: an open connection that no longer answers, and new
- * connections that are accepted but never answered.
+ * A TCP proxy on a free port that forwards bytes to a server, and can be frozen: while frozen it forwards nothing, in
+ * either direction, and closes nothing (a closed side is passed on only after thawing), so the client sees what a
+ * network partition or a frozen server looks like: an open connection that no longer answers, and new connections
+ * that are accepted but never answered. It listens on the loopback address, or on another local address (for example
+ * the machine's end of a {@link NetworkNamespace} link, so that a process in the namespace reaches a server that
+ * listens on 127.0.0.1 only).
  */
-final class FreezableProxy implements AutoCloseable {
+public final class FreezableProxy implements AutoCloseable {
 
 	private final String targetHost;
 	private final int targetPort;
@@ -26,24 +28,30 @@ final class FreezableProxy implements AutoCloseable {
 	private boolean frozen; // guarded by lock
 	private volatile boolean closed;
 
-	FreezableProxy(String targetHost, int targetPort) throws IOException {
+	/** A proxy on a free port of the loopback address. */
+	public FreezableProxy(String targetHost, int targetPort) throws IOException {
+		this( InetAddress.getLoopbackAddress(), targetHost, targetPort );
+	}
+
+	/** A proxy on a free port of {@code listenAddress}, a local address. */
+	public FreezableProxy(InetAddress listenAddress, String targetHost, int targetPort) throws IOException {
 		this.targetHost = targetHost;
 		this.targetPort = targetPort;
-		this.server = new ServerSocket( 0, 50, InetAddress.getLoopbackAddress() );
+		this.server = new ServerSocket( 0, 50, listenAddress );
 		daemon( this::accept, "test-proxy-accept" );
 	}
 
-	int port() {
+	public int port() {
 		return server.getLocalPort();
 	}
 
-	void freeze() {
+	public void freeze() {
 		synchronized ( lock ) {
 			frozen = true;
 		}
 	}
 
-	void thaw() {
+	public void thaw() {
 		synchronized ( lock ) {
 			frozen = false;
 			lock.notifyAll();
