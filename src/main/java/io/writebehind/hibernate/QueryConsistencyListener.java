@@ -101,11 +101,11 @@ final class QueryConsistencyListener implements AutoFlushEventListener {
 			java.util.function.BooleanSupplier holdsRows) {
 		if ( !toFlush.isEmpty() ) {
 			ReadFlush.flushOrFail( runtime, toFlush, () -> "The pending writes of " + names( toFlush )
-					+ " could not be flushed before a query (the query would not see them)"
-					+ ( holdsRows.getAsBoolean() ? "; this transaction holds rows it wrote for an earlier query, and a "
+					+ " could not be flushed before a query, which would not see them"
+					+ ( holdsRows.getAsBoolean() ? ". This transaction holds rows it wrote for an earlier query, and a "
 							+ "pending write of another transaction may be waiting for one of them (on MySQL/MariaDB a "
 							+ "foreign-key check waits for the referenced row): end the transaction, or run the "
-							+ "query before writing the rows that others reference;" : "" ) );
+							+ "query before writing the rows that others reference" : "" ) );
 		}
 	}
 

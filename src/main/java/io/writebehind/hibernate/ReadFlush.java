@@ -22,13 +22,13 @@ final class ReadFlush {
 	/**
 	 * Flushes the pending writes of {@code regions} ({@code null}: all) or fails with a {@code QueryTimeoutException}
 	 * whose message is {@code what} ("the pending writes of X could not be flushed before ...") followed by the
-	 * setting and its value.
+	 * setting and its value ("(waited hibernate.writebehind.read_flush_timeout_ms=N ms)").
 	 */
 	static void flushOrFail(WriteBehindRuntime runtime, Collection<EntityRegion> regions, Supplier<String> what) {
 		long timeout = runtime.config().readFlushTimeoutMs;
 		if ( !runtime.flush( regions, Duration.ofMillis( timeout ) ) ) {
-			throw HibernateFailures.flushTimedOut( runtime.logPrefix() + what.get() + " within "
-					+ WriteBehindSettings.READ_FLUSH_TIMEOUT_MS + "=" + timeout + " ms" );
+			throw HibernateFailures.flushTimedOut( runtime.logPrefix() + what.get() + " (waited "
+					+ WriteBehindSettings.READ_FLUSH_TIMEOUT_MS + "=" + timeout + " ms)" );
 		}
 	}
 }

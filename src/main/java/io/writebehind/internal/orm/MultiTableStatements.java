@@ -17,23 +17,24 @@ import org.hibernate.query.sqm.tree.SqmDeleteOrUpdateStatement;
 import org.hibernate.query.sqm.tree.insert.SqmInsertStatement;
 import org.hibernate.sql.exec.spi.JdbcParameterBindings;
 
+import io.writebehind.internal.orm.HibernateInternals.StatementRunner;
+
 /**
  * Hibernate's multi-table mutation strategies (bulk statements on joined and secondary-table entities), each handler
- * running its statement through an {@link HibernateInternals.StatementRunner}. The strategy SPI's signatures name two internal classes
+ * running its statement through a {@link StatementRunner}. The strategy SPI's signatures name two internal classes
  * ({@code MappingModelCreationProcess}, {@code DomainParameterXref}), passed through untouched.
  */
 final class MultiTableStatements {
 
-	/** Runs one multi-table bulk statement (on the application thread), returning its row count. */
 	private MultiTableStatements() {
 	}
 
-	/** Hibernate's multi-table strategies, with handlers that run their statements through {@link HibernateInternals.StatementRunner}. */
+	/** Hibernate's multi-table strategies, with handlers that run their statements through the runner. */
 	static final class Strategies implements SqmMultiTableMutationStrategyProvider {
 		private final SqmMultiTableMutationStrategyProvider delegate;
-		private final HibernateInternals.StatementRunner runner;
+		private final StatementRunner runner;
 
-		Strategies(SqmMultiTableMutationStrategyProvider delegate, HibernateInternals.StatementRunner runner) {
+		Strategies(SqmMultiTableMutationStrategyProvider delegate, StatementRunner runner) {
 			this.delegate = delegate;
 			this.runner = runner;
 		}
@@ -53,7 +54,8 @@ final class MultiTableStatements {
 		}
 	}
 
-	private record MutationStrategy(SqmMultiTableMutationStrategy delegate, HibernateInternals.StatementRunner runner) implements SqmMultiTableMutationStrategy {
+	private record MutationStrategy(SqmMultiTableMutationStrategy delegate, StatementRunner runner)
+			implements SqmMultiTableMutationStrategy {
 		@Override
 		public void prepare(MappingModelCreationProcess process, JdbcConnectionAccess connectionAccess) {
 			delegate.prepare( process, connectionAccess );
@@ -76,7 +78,8 @@ final class MultiTableStatements {
 		}
 	}
 
-	private record InsertStrategy(SqmMultiTableInsertStrategy delegate, HibernateInternals.StatementRunner runner) implements SqmMultiTableInsertStrategy {
+	private record InsertStrategy(SqmMultiTableInsertStrategy delegate, StatementRunner runner)
+			implements SqmMultiTableInsertStrategy {
 		@Override
 		public void prepare(MappingModelCreationProcess process, JdbcConnectionAccess connectionAccess) {
 			delegate.prepare( process, connectionAccess );
@@ -99,12 +102,12 @@ final class MultiTableStatements {
 		}
 	}
 
-	private static MultiTableHandlerBuildResult wrapped(MultiTableHandlerBuildResult built, HibernateInternals.StatementRunner runner) {
+	private static MultiTableHandlerBuildResult wrapped(MultiTableHandlerBuildResult built, StatementRunner runner) {
 		return new MultiTableHandlerBuildResult( new Handler( built.multiTableHandler(), runner ),
 				built.firstJdbcParameterBindings() );
 	}
 
-	private record Handler(MultiTableHandler delegate, HibernateInternals.StatementRunner runner) implements MultiTableHandler {
+	private record Handler(MultiTableHandler delegate, StatementRunner runner) implements MultiTableHandler {
 		@Override
 		public JdbcParameterBindings createJdbcParameterBindings(DomainQueryExecutionContext executionContext) {
 			return delegate.createJdbcParameterBindings( executionContext );
