@@ -145,8 +145,10 @@ public final class WriteBehindSettings {
 	/**
 	 * How the application nodes that run this persistence unit on one database tell each other of their commits, so
 	 * that no node keeps serving an entity another node changed: {@code none} (a single node), {@code postgresql}
-	 * ({@code LISTEN/NOTIFY}, needs the PostgreSQL JDBC driver) or {@code redis} (pub/sub, needs
-	 * {@code io.lettuce:lettuce-core} 6). See {@code docs/several-nodes.md}. Default: {@value #DEFAULT_CLUSTER_CHANNEL}.
+	 * ({@code LISTEN/NOTIFY}, needs the PostgreSQL JDBC driver), {@code redis} (pub/sub, needs
+	 * {@code io.lettuce:lettuce-core} 6), or the name of another {@code io.writebehind.cluster.CoherenceChannelProvider}
+	 * on the class path (its own settings go under {@code hibernate.writebehind.cluster.<name>.}). See
+	 * {@code docs/several-nodes.md}. Default: {@value #DEFAULT_CLUSTER_CHANNEL}.
 	 */
 	public static final String CLUSTER_CHANNEL = PREFIX + "cluster.channel";
 	public static final String DEFAULT_CLUSTER_CHANNEL = "none";

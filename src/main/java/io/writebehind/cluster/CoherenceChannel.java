@@ -3,16 +3,19 @@ package io.writebehind.cluster;
 /**
  * A channel that carries cache-coherence messages between the application nodes that run one persistence unit on one
  * database (SPI). Write-behind publishes the ids that a node's commits changed; every other node evicts them from its
- * read cache. Messages never carry entity state.
+ * read cache. Messages are short lines of text, never entity state; write-behind encodes, signs
+ * ({@code cluster.secret}) and parses them: a channel only carries them.
  * <p>
- * Two implementations come with the library, chosen by {@code hibernate.writebehind.cluster.channel}: PostgreSQL
- * {@code LISTEN/NOTIFY} and Redis pub/sub. A channel is used by two threads: {@link #publish} is only ever called by
- * write-behind's own publisher thread (never by a committing application thread), and the channel calls its
+ * Two implementations come with the library ({@code postgresql}: {@code LISTEN/NOTIFY}, {@code redis}: pub/sub);
+ * others plug in through a {@link CoherenceChannelProvider}, chosen by its name in
+ * {@code hibernate.writebehind.cluster.channel}. A channel is used by two threads: {@link #publish} is only ever called
+ * by write-behind's own publisher thread (never by a committing application thread), and the channel calls its
  * {@link Listener} from a thread of its own.
  * <p>
  * A channel delivers at most once and may lose messages while it is down; it must then say so, by
  * {@link Listener#disconnected} when it notices, and {@link Listener#reconnected} once it listens again, so that the
- * node invalidates what it can no longer vouch for.
+ * node invalidates what it can no longer vouch for. Until the first {@link Listener#reconnected} the node caches
+ * nothing it reads.
  */
 public interface CoherenceChannel extends AutoCloseable {
 
@@ -20,24 +23,12 @@ public interface CoherenceChannel extends AutoCloseable {
 	interface Listener {
 
 		/**
-		 * A message of any node, this node's own included (write-behind ignores those by their origin). Write-behind's
-		 * listener never throws, checks the signature ({@code cluster.secret}) and ignores (counts) what does not
-		 * check out.
+		 * A message as the channel carried it, from any node, this node's own included (write-behind ignores those by
+		 * their origin). Anyone who can publish on the channel can send anything: write-behind parses the text
+		 * strictly, checks its signature ({@code cluster.secret}), counts and ignores what does not check out, and
+		 * never throws.
 		 */
-		void received(CoherenceMessage message);
-
-		/**
-		 * A message as the channel carried it, as text: channels that carry text hand it here undecoded (anyone who
-		 * can publish on the channel can send anything). Write-behind's listener parses it, counts and ignores what is
-		 * malformed, and never throws. The default decodes it and passes a well-formed message to
-		 * {@link #received(CoherenceMessage)}.
-		 */
-		default void receivedText(String text) {
-			CoherenceMessage message = CoherenceMessage.decode( text );
-			if ( message != null ) {
-				received( message );
-			}
-		}
+		void received(String message);
 
 		/** The channel lost its connection: messages published from now on may be missed. */
 		void disconnected(String reason);
@@ -53,15 +44,23 @@ public interface CoherenceChannel extends AutoCloseable {
 	void start(Listener listener);
 
 	/**
-	 * Sends a message to every node listening on the channel. Called by one thread only; may block for a short bounded
-	 * time; throws when the message could not be handed to the server (write-behind then tells the other nodes to
-	 * invalidate broadly once publishing works again).
+	 * Sends a message (one line of text, at most {@link #maxPayloadBytes()} in UTF-8) to every node listening on the
+	 * channel. Called by one thread only; may block for a short bounded time; throws when the message could not be
+	 * handed to the server (write-behind then tells the other nodes to invalidate broadly once publishing works again).
 	 */
-	void publish(CoherenceMessage message) throws Exception;
+	void publish(String message) throws Exception;
 
-	/** Largest encoded message, in UTF-8 bytes, the channel carries. */
+	/** Largest message, in UTF-8 bytes, the channel carries (write-behind never sends more than 65,536 characters). */
 	default int maxPayloadBytes() {
 		return 7_900;
+	}
+
+	/**
+	 * What the log lines call the channel, e.g. {@code "NATS subject orders at nats://host:4222"}; never with a
+	 * password or token in it.
+	 */
+	default String description() {
+		return getClass().getName();
 	}
 
 	/** Stops listening and releases the connections; no listener call after it returns. */

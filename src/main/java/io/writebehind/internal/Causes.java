@@ -36,4 +36,34 @@ public final class Causes {
 		}
 		return text.toString();
 	}
+
+	/** The last cause of the chain (the exception itself when it has none); stops at a cycle. */
+	public static Throwable rootCause(Throwable error) {
+		Throwable root = error;
+		for ( int depth = 0; root.getCause() != null && depth < 64; depth++ ) {
+			root = root.getCause();
+		}
+		return root;
+	}
+
+	/** The root cause's message, or its {@code toString()} when it has none (not for INFO lines: it may quote values). */
+	public static String rootMessage(Throwable error) {
+		Throwable root = rootCause( error );
+		return root.getMessage() == null ? root.toString() : root.getMessage();
+	}
+
+	/**
+	 * The class of the SQLState (its first two characters, e.g. {@code 23}: an integrity constraint was violated) of
+	 * the exception or, when it has none, of the first of its next exceptions that has one; {@code null} when none has.
+	 */
+	public static String sqlStateClass(SQLException e) {
+		int depth = 0;
+		for ( SQLException next = e; next != null && depth < 64; next = next.getNextException(), depth++ ) {
+			String state = next.getSQLState();
+			if ( state != null ) {
+				return state.length() < 2 ? state : state.substring( 0, 2 );
+			}
+		}
+		return null;
+	}
 }

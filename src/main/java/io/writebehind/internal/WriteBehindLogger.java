@@ -235,6 +235,73 @@ public interface WriteBehindLogger extends BasicLogger {
 	@LogMessage(level = DEBUG)
 	@Message(id = 383, value = "%sThe cause of the failed write of %s#%s")
 	void writeFailedCause(String prefix, String entityName, Object id, @Cause Throwable cause);
+	// ---------------------------------------------------------------- several nodes (io.writebehind.cluster, 420-439)
+
+	@LogMessage(level = INFO)
+	@Message(id = 420, value = "%sCache coherence through the %s (node %s)")
+	void coherenceStarted(String prefix, String channel, String node);
+
+	@LogMessage(level = WARN)
+	@Message(id = 421, value = "%s%s: its %s cannot be kept in the version ledger (only ids of one basic column and "
+			+ "integral or timestamp versions can): two nodes' commits of one id are checked at flush only")
+	void notLedgered(String prefix, String entityName, String what);
+
+	@LogMessage(level = WARN)
+	@Message(id = 422, value = "%sThe coherence queue overflowed (%d ids): the other nodes are told to evict every clean entry")
+	void coherenceQueueOverflowed(String prefix, int capacity);
+
+	@LogMessage(level = WARN)
+	@Message(id = 423, value = "%sCannot publish on the %s (%s): other nodes may serve stale entries until it works again; "
+			+ "they will then be told to evict every clean entry")
+	void cannotPublish(String prefix, String channel, String problem);
+
+	@LogMessage(level = INFO)
+	@Message(id = 424, value = "%sPublishing on the %s works again; the other nodes were told to evict every clean entry")
+	void publishingAgain(String prefix, String channel);
+
+	@LogMessage(level = INFO)
+	@Message(id = 425, value = "%sNode %s may have lost coherence messages: evicting every clean entry")
+	void otherNodeLostMessages(String prefix, String node);
+
+	@LogMessage(level = WARN)
+	@Message(id = 426, value = "%s%s; evicted every clean entry, and reads are not cached until it is back")
+	void channelLost(String prefix, String reason);
+
+	@LogMessage(level = WARN)
+	@Message(id = 427, value = "%sListening again on the %s; messages sent meanwhile were missed, so every clean entry was "
+			+ "evicted")
+	void listeningAgain(String prefix, String channel);
+
+	@LogMessage(level = INFO)
+	@Message(id = 428, value = "%sCreated the version ledger table %s (%s=commit)")
+	void ledgerTableCreated(String prefix, String table, String setting);
+
+	@LogMessage(level = DEBUG)
+	@Message(id = 429, value = "%sThe schema was created anew: removed %d row(s) of the version ledger %s")
+	void ledgerCleared(String prefix, int rows, String table);
+
+	@LogMessage(level = WARN)
+	@Message(id = 430, value = "%sCould not update %d row(s) of the version ledger %s (%s): other nodes' commits of those "
+			+ "ids may be refused until the rows age out")
+	void ledgerRewriteFailed(String prefix, int rows, String table, String problem);
+
+	@LogMessage(level = DEBUG)
+	@Message(id = 431, value = "%sCould not purge the version ledger %s: %s")
+	void ledgerPurgeFailed(String prefix, String table, String problem);
+
+	@LogMessage(level = DEBUG)
+	@Message(id = 432, value = "%sA coherence message could not be handled: %s")
+	void messageNotHandled(String prefix, String exceptionClass);
+
+	@LogMessage(level = ERROR)
+	@Message(id = 433, value = "%sCannot subscribe to Redis channel %s at %s: %s (retrying; until it works, this node does "
+			+ "not cache what it reads)")
+	void cannotSubscribeRedis(String prefix, String channel, String uri, String problem);
+
+	@LogMessage(level = ERROR)
+	@Message(id = 434, value = "%sCannot listen on PostgreSQL channel %s at %s: %s (retrying; until it works, this node "
+			+ "does not cache what it reads)")
+	void cannotListenPostgresql(String prefix, String channel, String url, String problem);
 	// 360-379: the Spring Boot integration (io.writebehind.spring)
 
 	@LogMessage(level = WARN)
@@ -246,4 +313,62 @@ public interface WriteBehindLogger extends BasicLogger {
 	@LogMessage(level = DEBUG)
 	@Message(id = 361, value = "%sSpring beans told of write-behind events (WriteBehindListener beans): %s")
 	void springListenersAdded(String prefix, Object listeners);
+	// ---------------------------------------------------------------- the journal (ids 460-479)
+
+	@LogMessage(level = ERROR)
+	@Message(id = 460, value = "%sThe writes of a committed transaction (%d write(s) of %s) could NOT be appended to the "
+			+ "journal: they are queued and reach the database as usual, but a crash before they do loses them. Counted "
+			+ "in WriteBehindStats.journal().appendFailures(); journal().failing() stays true until an append succeeds")
+	void journalAppendFailed(String prefix, int writes, Object entityNames, @Cause Throwable cause);
+
+	@LogMessage(level = INFO)
+	@Message(id = 461, value = "%sJournal appends succeed again, after %d failed append(s)")
+	void journalAppendsRecovered(String prefix, long failures);
+
+	@LogMessage(level = INFO)
+	@Message(id = 462, value = "%sJournal on: %s. Replayed the journal in %s: %d transaction record(s), %d id(s) queued "
+			+ "again (each is checked against its row before it is written), %d id(s) known written, in %d ms")
+	void journalReplayed(String prefix, Object config, Object dir, int records, int queued, int written, long millis);
+
+	@LogMessage(level = INFO)
+	@Message(id = 463, value = "%sJournal on: %s (empty)")
+	void journalEmpty(String prefix, Object config);
+
+	@LogMessage(level = DEBUG)
+	@Message(id = 464, value = "%sCould not note written writes in the journal (a restart checks them against their rows)")
+	void journalWrittenNotNoted(String prefix, @Cause Throwable cause);
+
+	@LogMessage(level = ERROR)
+	@Message(id = 465, value = "%sJournal maintenance (force or checkpoint) failed")
+	void journalMaintenanceFailed(String prefix, @Cause Throwable cause);
+
+	@LogMessage(level = WARN)
+	@Message(id = 466, value = "%sFinal journal checkpoint failed: %s")
+	void journalFinalCheckpointFailed(String prefix, Object problem);
+
+	@LogMessage(level = DEBUG)
+	@Message(id = 467, value = "%sCannot release the journal lock: %s")
+	void journalLockNotReleased(String prefix, Object problem);
+
+	@LogMessage(level = WARN)
+	@Message(id = 468, value = "%sJournal segment %s has a torn header (%d bytes): removed")
+	void journalTornHeader(String prefix, Object file, int size);
+
+	@LogMessage(level = WARN)
+	@Message(id = 469, value = "%sJournal segment %s: torn or corrupt tail at offset %d (%s): %d byte(s) cut off; the "
+			+ "records before it (up to sequence %d) are kept. A commit whose record was torn had not returned to the "
+			+ "application.")
+	void journalTornTail(String prefix, Object file, int offset, String problem, int cut, long lastSeq);
+
+	@LogMessage(level = DEBUG)
+	@Message(id = 470, value = "%sJournal segment %s deleted (sequences %d-%d written)")
+	void journalSegmentDeleted(String prefix, Object file, long firstSeq, long lastSeq);
+
+	@LogMessage(level = WARN)
+	@Message(id = 471, value = "%sCannot delete the journal segment %s: %s")
+	void journalSegmentNotDeleted(String prefix, Object file, Object problem);
+
+	@LogMessage(level = WARN)
+	@Message(id = 472, value = "%sCannot close the journal in %s: %s")
+	void journalNotClosed(String prefix, Object dir, Object problem);
 }

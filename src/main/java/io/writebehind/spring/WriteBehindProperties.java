@@ -204,7 +204,10 @@ public class WriteBehindProperties implements Validator {
 
 	public static class Cluster {
 
-		/** How the nodes of this unit tell each other of their commits: none, postgresql or redis. Default: none. */
+		/**
+		 * How the nodes of this unit tell each other of their commits: none, postgresql, redis or the name of another
+		 * coherence channel provider. Default: none.
+		 */
 		private String channel;
 
 		/** The Redis server of the redis channel. Default: redis://127.0.0.1:6379. */

@@ -26,6 +26,7 @@ import io.writebehind.cluster.internal.ClusterCoherence;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.model.Counter;
+import io.writebehind.testing.Await;
 import io.writebehind.testing.CountingConnectionProvider;
 import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.EntityManagerFactory;
@@ -96,20 +97,14 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 	}
 
 	protected static void awaitListening(EntityManagerFactory node) {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 20 );
-		while ( !coherence( node ).listening() ) {
-			assertTrue( System.nanoTime() < deadline, "the node's coherence channel did not listen within 20 s" );
-			sleep( 5 );
-		}
+		Await.until( Duration.ofSeconds( 20 ), "the node's coherence channel listens",
+				() -> coherence( node ).listening() );
 	}
 
 	/** Waits until the node published at least {@code messages} messages (its publisher thread sends them). */
 	protected static void awaitSent(EntityManagerFactory node, long messages) {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 10 );
-		while ( clusterStats( node ).messagesSent() < messages ) {
-			assertTrue( System.nanoTime() < deadline, "the node did not publish " + messages + " message(s) within 10 s" );
-			sleep( 5 );
-		}
+		Await.until( Duration.ofSeconds( 10 ), "the node published " + messages + " message(s)",
+				() -> clusterStats( node ).messagesSent() >= messages );
 	}
 
 	/** Waits until the node's cache no longer holds the id; returns the nanoseconds since {@code since}. */
@@ -344,13 +339,9 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 		// the same through the public API: node A's refusals by the ledger (others may have been refused by the mark
 		// of node B's version, without asking the ledger) and its requests, node B's early write
 		// (the messages travel asynchronously: node B's invalidation may still be on its way to node A)
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 10 );
-		while ( clusterStats( nodeA ).idsEvicted() < 1 || clusterStats( nodeA ).messagesSent() < 1
-				|| clusterStats( nodeB ).messagesSent() < 1 ) {
-			assertTrue( System.nanoTime() < deadline, "figures after 10 s: " + clusterStats( nodeA ) + " "
-					+ clusterStats( nodeB ) );
-			sleep( 5 );
-		}
+		Await.until( Duration.ofSeconds( 10 ), () -> "figures: " + clusterStats( nodeA ) + " " + clusterStats( nodeB ),
+				() -> clusterStats( nodeA ).idsEvicted() >= 1 && clusterStats( nodeA ).messagesSent() >= 1
+						&& clusterStats( nodeB ).messagesSent() >= 1 );
 		WriteBehindStats.ClusterStats a = clusterStats( nodeA );
 		WriteBehindStats.ClusterStats b = clusterStats( nodeB );
 		assertTrue( a.commitsRefused() >= 1 && a.commitsRefused() <= refusals, refusals + " refusals, " + a );

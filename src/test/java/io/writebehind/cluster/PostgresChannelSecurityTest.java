@@ -34,21 +34,22 @@ class PostgresChannelSecurityTest extends ChannelSecurityTestBase {
 
 			String shown = WriteBehindConfig.from( postgresql( url ) ).cluster.toString();
 			assertTrue( shown.contains( "&password=***" ) && !shown.contains( PostgresServerProcess.PASSWORD ), shown );
-			assertTrue( lines().stream().anyMatch( l -> l.contains( "Cache coherence through the PostgreSQL channel "
-					+ channelName + " at jdbc:postgresql://127.0.0.1:" + server.port() ) && l.contains( "password=***" ) ),
+			assertTrue( lines().stream().anyMatch( l -> l.startsWith( "WB000420: [write-behind wb-test] Cache coherence "
+					+ "through the PostgreSQL channel " + channelName + " at jdbc:postgresql://127.0.0.1:" + server.port() ) && l.contains( "password=***" ) ),
 					lines().toString() );
 
 			// a wrong password: refused by SCRAM, said without the password
 			EntityManagerFactory refused = node( postgresql( server.url() + "&user=" + PostgresServerProcess.USER
 					+ "&password=wrong-" + PostgresServerProcess.PASSWORD ) );
-			String error = awaitLine( "[write-behind wb-test] Cannot listen on PostgreSQL channel" );
+			String error = awaitLine( "WB000434: [write-behind wb-test] Cannot listen on PostgreSQL channel" );
 			assertTrue( error.contains( "password=***" ) && error.contains( "password authentication failed" ), error );
 			assertFalse( coherence( refused ).listening() );
 
 			// without TLS: the server has no rule for it
 			String plain = "jdbc:postgresql://127.0.0.1:" + server.port() + "/wb?sslmode=disable" + credentials;
 			EntityManagerFactory unencrypted = node( postgresql( plain ) );
-			await( () -> lines().stream().filter( l -> l.startsWith( "[write-behind wb-test] Cannot listen on PostgreSQL" ) )
+			await( () -> lines().stream()
+					.filter( l -> l.startsWith( "WB000434: [write-behind wb-test] Cannot listen on PostgreSQL" ) )
 					.anyMatch( l -> l.contains( "sslmode=disable" ) && l.contains( "no encryption" ) ),
 					"no refusal of the unencrypted connection: " + lines() );
 			assertFalse( coherence( unencrypted ).listening() );

@@ -2,6 +2,7 @@ package io.writebehind.cluster;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -10,6 +11,7 @@ import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.cluster.internal.PostgresCoherenceChannel;
 import io.writebehind.model.Counter;
+import io.writebehind.testing.Await;
 import jakarta.persistence.EntityManagerFactory;
 
 /** The scenarios of {@link ClusterCoherenceTestBase} on PostgreSQL LISTEN/NOTIFY, and a killed listener connection. */
@@ -41,11 +43,8 @@ class PostgresChannelTest extends ClusterCoherenceTestBase {
 		assertEquals( 0, total( emf, 1L ) );
 		assertNotNull( region( emf ).lookup( 1L ), "node A cached the row" );
 		killListener( emf );
-		long deadline = System.nanoTime() + 10_000_000_000L;
-		while ( coherence( emf ).listening() && coherence( emf ).gaps() == 0 ) {
-			assertTrue( System.nanoTime() < deadline, "node A noticed the lost listener" );
-			sleep( 1 );
-		}
+		Await.until( Duration.ofSeconds( 10 ), "node A noticed the lost listener",
+				() -> !coherence( emf ).listening() || coherence( emf ).gaps() != 0 );
 		// node B writes while node A may not listen: the message may be lost
 		inTransaction( nodeB, em -> em.find( Counter.class, 1L ).setTotal( 100 ) );
 		WriteBehind.of( nodeB ).flush();

@@ -2,6 +2,7 @@ package io.writebehind.cluster;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -13,6 +14,7 @@ import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.cluster.internal.RedisCoherenceChannel;
 import io.writebehind.model.Counter;
+import io.writebehind.testing.Await;
 import io.writebehind.testing.FreezableProxy;
 import io.writebehind.testing.RedisServerProcess;
 import jakarta.persistence.EntityManagerFactory;
@@ -58,11 +60,7 @@ class RedisChannelTest extends ClusterCoherenceTestBase {
 		assertEquals( 0, total( emf, 1L ) );
 		try {
 			redis.stop();
-			long deadline = System.nanoTime() + 10_000_000_000L;
-			while ( coherence( emf ).listening() ) {
-				assertTrue( System.nanoTime() < deadline, "node A noticed that Redis is gone" );
-				sleep( 1 );
-			}
+			Await.until( Duration.ofSeconds( 10 ), "node A noticed that Redis is gone", () -> !coherence( emf ).listening() );
 			// node B writes while the channel is down: node A cannot hear of it, and must not serve its old entry
 			inTransaction( nodeB, em -> em.find( Counter.class, 1L ).setTotal( 100 ) );
 			WriteBehind.of( nodeB ).flush();
@@ -102,12 +100,8 @@ class RedisChannelTest extends ClusterCoherenceTestBase {
 			proxy.freeze();
 			long frozen = System.nanoTime();
 			// the documented bound (3 s) plus slack for a loaded machine; without the heartbeat this never happens
-			long deadline = frozen + TimeUnit.MILLISECONDS.toNanos( bound + 7_000 );
-			while ( coherence( nodeA ).listening() ) {
-				assertTrue( System.nanoTime() < deadline, "node A did not notice the silent connection within "
-						+ ( bound + 7_000 ) + " ms" );
-				sleep( 5 );
-			}
+			Await.until( Duration.ofMillis( bound + 7_000 ), "node A noticed the silent connection",
+					() -> !coherence( nodeA ).listening() );
 			long noticed = System.nanoTime() - frozen;
 			System.out.printf( "[%s] silent Redis connection noticed after %d ms (documented bound %d ms)%n",
 					getClass().getSimpleName(), TimeUnit.NANOSECONDS.toMillis( noticed ), bound );

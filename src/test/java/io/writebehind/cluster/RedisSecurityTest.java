@@ -62,14 +62,14 @@ class RedisSecurityTest extends ChannelSecurityTestBase {
 
 			// a wrong password: the node says so, naming the server by its masked URI
 			EntityManagerFactory refused = node( redis( "redis://wbnode:wrong-" + ACL_PASSWORD + "@" + host ) );
-			String error = awaitLine( "[write-behind wb-test] Cannot subscribe to Redis channel" );
+			String error = awaitLine( "WB000433: [write-behind wb-test] Cannot subscribe to Redis channel" );
 			assertTrue( error.contains( "redis://wbnode:***@" + host ), error );
 			assertFalse( coherence( refused ).listening() );
 
 			String settings = WriteBehindConfig.from( redis( "redis://wbnode:" + ACL_PASSWORD + "@" + host ) ).cluster.toString();
 			assertTrue( settings.startsWith( "cluster.channel=redis (redis://wbnode:***@" + host + ")" ), settings );
-			assertTrue( lines().stream().anyMatch( l -> l.contains( "Cache coherence through the Redis channel "
-					+ channelName + " at redis://***@" + host ) ), lines().toString() );
+			assertTrue( lines().stream().anyMatch( l -> l.startsWith( "WB000420: [write-behind wb-test] Cache coherence "
+					+ "through the Redis channel " + channelName + " at redis://***@" + host ) ), lines().toString() );
 			assertFalse( WriteBehind.of( aclNode ).toString().contains( ACL_PASSWORD ) );
 			assertNoSecretLogged( DEFAULT_PASSWORD, ACL_PASSWORD );
 		}
@@ -101,7 +101,7 @@ class RedisSecurityTest extends ChannelSecurityTestBase {
 
 			// certificate verification is on by default: the JVM's trust store does not know the test CA
 			EntityManagerFactory untrusting = node( redis( uri ) );
-			String error = awaitLine( "[write-behind wb-test] Cannot subscribe to Redis channel" );
+			String error = awaitLine( "WB000433: [write-behind wb-test] Cannot subscribe to Redis channel" );
 			assertTrue( error.contains( "rediss://***@127.0.0.1:" + server.port() ), error );
 			assertFalse( coherence( untrusting ).listening() );
 			assertNoSecretLogged( DEFAULT_PASSWORD );

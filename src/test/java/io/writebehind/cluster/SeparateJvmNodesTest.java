@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 import org.h2.tools.Server;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindSettings;
@@ -86,16 +87,30 @@ class SeparateJvmNodesTest extends WriteBehindTestBase {
 		}
 	}
 
-	@Test
-	void postgresqlChannel_aNodeKilledAndRestartedLosesNothing() throws Exception {
-		ClusterServers.requirePostgresql();
-		killAndRestart( "postgresql", ClusterServers.postgresqlUrl() );
+	/** The coherence channel of the nodes; the test fails (never skips) when its server is not reachable. */
+	enum Channel {
+		POSTGRESQL {
+			@Override
+			String requireUrl() {
+				ClusterServers.requirePostgresql();
+				return ClusterServers.postgresqlUrl();
+			}
+		},
+		REDIS {
+			@Override
+			String requireUrl() {
+				ClusterServers.requireRedis();
+				return ClusterServers.REDIS_URI;
+			}
+		};
+
+		abstract String requireUrl();
 	}
 
-	@Test
-	void redisChannel_aNodeKilledAndRestartedLosesNothing() throws Exception {
-		ClusterServers.requireRedis();
-		killAndRestart( "redis", ClusterServers.REDIS_URI );
+	@ParameterizedTest(name = "{0} channel")
+	@EnumSource
+	void aNodeKilledAndRestartedLosesNothing(Channel channel) throws Exception {
+		killAndRestart( channel.name().toLowerCase( Locale.ROOT ), channel.requireUrl() );
 	}
 
 	/** A child JVM: one node, one generation (a restart is a new child on the same journal). */

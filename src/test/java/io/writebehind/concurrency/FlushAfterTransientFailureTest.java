@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.model.Counter;
+import io.writebehind.testing.Await;
 
 /**
  * flush(Duration) after a transient failure of a batch that mixes operations: the failed cycle's writes go back to the
@@ -47,11 +48,9 @@ class FlushAfterTransientFailureTest extends ConcurrencyTestBase {
 			inTransaction( em -> em.find( Counter.class, 1L ).increment() );
 			long retriesBefore = writeBehind().stats().retries();
 			CompletableFuture<Boolean> flush = CompletableFuture.supplyAsync( () -> writeBehind().flush( Duration.ofSeconds( 3 ) ) );
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 10 );
-			while ( writeBehind().stats().retries() == retriesBefore && System.nanoTime() < deadline ) {
-				Thread.sleep( 5 ); // until the flush's first cycle has failed: the flush was called before the insert
-			}
-			assertTrue( writeBehind().stats().retries() > retriesBefore, "the flush did not try to write" );
+			// until the flush's first cycle has failed: the flush was called before the insert
+			Await.until( Duration.ofSeconds( 10 ), "the flush tried to write",
+					() -> writeBehind().stats().retries() > retriesBefore );
 			inTransaction( em -> em.persist( new Counter( 2L, "b", 0 ) ) );
 			boolean done = flush.get( 10, TimeUnit.SECONDS );
 			assertEquals( 0, count( "select total from wb_counter where id = 1" ), "the database was down" );

@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.WriteBehindStats;
@@ -37,16 +39,27 @@ class FlushSemanticsTest extends ConcurrencyTestBase {
 		return new Class<?>[] { Counter.class };
 	}
 
-	@Test
-	void flushWaitsForEveryEarlierCommitWhileOthersKeepCommittingFlushDriven() {
-		// max_delay 10 minutes, batch_size 100000: only flush() makes the flusher write
-		flushUnderContinuousLoad( Duration.ofSeconds( 4 ) );
+	/** What makes the flusher write, besides {@code flush()}: the settings the factory is reopened with. */
+	enum Flushing {
+		/** max_delay 10 minutes, batch_size 100000 (the test base's): only flush() makes the flusher write. */
+		FLUSH_DRIVEN( Map.of() ),
+		/** Every 5 ms or 16 writes, on three flusher threads. */
+		FLUSHER_RUNNING( Map.of( WriteBehindSettings.MAX_DELAY_MS, "5", WriteBehindSettings.BATCH_SIZE, "16",
+				WriteBehindSettings.FLUSHER_THREADS, "3" ) );
+
+		final Map<String, Object> settings;
+
+		Flushing(Map<String, Object> settings) {
+			this.settings = settings;
+		}
 	}
 
-	@Test
-	void flushWaitsForEveryEarlierCommitWhileOthersKeepCommittingFlusherRunning() {
-		reopen( Map.of( WriteBehindSettings.MAX_DELAY_MS, "5", WriteBehindSettings.BATCH_SIZE, "16",
-				WriteBehindSettings.FLUSHER_THREADS, "3" ) );
+	@ParameterizedTest(name = "{0}")
+	@EnumSource
+	void flushWaitsForEveryEarlierCommitWhileOthersKeepCommitting(Flushing flushing) {
+		if ( !flushing.settings.isEmpty() ) {
+			reopen( flushing.settings );
+		}
 		flushUnderContinuousLoad( Duration.ofSeconds( 4 ) );
 	}
 

@@ -8,7 +8,8 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.model.Counter;
@@ -40,14 +41,12 @@ class IncrementStressTest extends ConcurrencyTestBase {
 		properties.put( "hibernate.jdbc.batch_size", "3" );
 	}
 
-	@Test
-	void everyCommittedIncrementReachesTheDatabaseOnce() {
-		stress( 40 );
-	}
-
-	@Test
-	void everyCommittedIncrementReachesTheDatabaseOnceWithFourFlusherThreads() {
-		reopen( Map.of( WriteBehindSettings.FLUSHER_THREADS, "4" ) );
+	@ParameterizedTest(name = "{0} flusher thread(s)")
+	@ValueSource(ints = { 1, 4 })
+	void everyCommittedIncrementReachesTheDatabaseOnce(int flusherThreads) {
+		if ( flusherThreads != 1 ) {
+			reopen( Map.of( WriteBehindSettings.FLUSHER_THREADS, Integer.toString( flusherThreads ) ) );
+		}
 		stress( 40 );
 	}
 

@@ -2,7 +2,8 @@ package io.writebehind.concurrency;
 
 import java.util.Map;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import io.writebehind.WriteBehindSettings;
 
@@ -30,13 +31,10 @@ class RandomizedModelSmallCacheTest extends RandomizedModelSupport {
 		return java.sql.Connection.TRANSACTION_READ_COMMITTED;
 	}
 
-	@Test
-	void disjointIdRanges() {
-		run( 8, Sharing.DISJOINT, 40 );
-	}
-
-	@Test
-	void sharedIds() {
-		run( 8, Sharing.SHARED_EXCLUSIVE_PERSISTS, 60 );
+	/** Persists on shared ids are exclusive (see the class comment). */
+	@ParameterizedTest(name = "{0}, 8 rounds, {1} ids")
+	@CsvSource({ "DISJOINT, 40", "SHARED_EXCLUSIVE_PERSISTS, 60" })
+	void theDatabaseEndsAsTheModel(Sharing sharing, int ids) {
+		run( 8, sharing, ids );
 	}
 }

@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.model.Counter;
@@ -41,16 +43,29 @@ class RollbackConcurrencyTest extends ConcurrencyTestBase {
 		return new Class<?>[] { Counter.class, Note.class };
 	}
 
-	@Test
-	void rolledBackTransactionsLeaveNoTraceWhileOthersCommitQueueHeldUntilTheEnd() {
-		// max_delay is 10 minutes: the queue holds every accepted write until the final flush
-		rollbacksWhileOthersCommit( false );
+	/** Whether the flusher writes while the transactions run: the settings the factory is reopened with. */
+	enum Flushing {
+		/** max_delay is 10 minutes (the test base's): the queue holds every accepted write until the final flush. */
+		QUEUE_HELD_UNTIL_THE_END( false, Map.of() ),
+		/** Every millisecond or 4 writes. */
+		FLUSHER_RUNNING( true, Map.of( WriteBehindSettings.MAX_DELAY_MS, "1", WriteBehindSettings.BATCH_SIZE, "4" ) );
+
+		final boolean flusherRunning;
+		final Map<String, Object> settings;
+
+		Flushing(boolean flusherRunning, Map<String, Object> settings) {
+			this.flusherRunning = flusherRunning;
+			this.settings = settings;
+		}
 	}
 
-	@Test
-	void rolledBackTransactionsLeaveNoTraceWhileOthersCommitFlusherRunning() {
-		reopen( Map.of( WriteBehindSettings.MAX_DELAY_MS, "1", WriteBehindSettings.BATCH_SIZE, "4" ) );
-		rollbacksWhileOthersCommit( true );
+	@ParameterizedTest(name = "{0}")
+	@EnumSource
+	void rolledBackTransactionsLeaveNoTraceWhileOthersCommit(Flushing flushing) {
+		if ( !flushing.settings.isEmpty() ) {
+			reopen( flushing.settings );
+		}
+		rollbacksWhileOthersCommit( flushing.flusherRunning );
 	}
 
 	private void rollbacksWhileOthersCommit(boolean flusherRunning) {

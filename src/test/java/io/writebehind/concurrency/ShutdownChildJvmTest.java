@@ -19,6 +19,8 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.writebehind.model.Counter;
 import io.writebehind.testing.TestDatabase;
@@ -47,18 +49,12 @@ class ShutdownChildJvmTest extends ConcurrencyTestBase {
 		return new Class<?>[] { Counter.class };
 	}
 
-	@Test
-	void theShutdownHookWritesPendingWritesWhenMainReturns() throws Exception {
+	/** {@code return}: main returns; {@code exit}: the application calls System.exit(0). */
+	@ParameterizedTest(name = "the child's main ends by {0}")
+	@ValueSource(strings = { "return", "exit" })
+	void theShutdownHookWritesPendingWrites(String ending) throws Exception {
 		String url = childDatabaseUrl();
-		String output = runChild( url, "return", true );
-		assertTrue( output.contains( ShutdownChild.COMMITTED + " " + IDS + " pending=" + IDS ), output );
-		assertAllRowsWritten( url, output );
-	}
-
-	@Test
-	void theShutdownHookWritesPendingWritesOnSystemExit() throws Exception {
-		String url = childDatabaseUrl();
-		String output = runChild( url, "exit", true );
+		String output = runChild( url, ending, true );
 		assertTrue( output.contains( ShutdownChild.COMMITTED + " " + IDS + " pending=" + IDS ), output );
 		assertAllRowsWritten( url, output );
 	}

@@ -26,7 +26,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindSettings;
@@ -59,19 +60,10 @@ class JournalCrashTest extends WriteBehindTestBase {
 		return new Class<?>[] { Counter.class };
 	}
 
-	@Test
-	void fsyncAlways() throws Exception {
-		crashAndRecover( "ALWAYS" );
-	}
-
-	@Test
-	void fsyncInterval() throws Exception {
-		crashAndRecover( "INTERVAL" );
-	}
-
-	@Test
-	void fsyncNever() throws Exception {
-		crashAndRecover( "NEVER" );
+	@ParameterizedTest(name = "journal.fsync={0}")
+	@ValueSource(strings = { "ALWAYS", "INTERVAL", "NEVER" })
+	void everyAcknowledgedWriteReachesTheDatabaseOnceAfterAKill(String fsync) throws Exception {
+		crashAndRecover( fsync );
 	}
 
 	/** One run: its database, journal and child JVM. */

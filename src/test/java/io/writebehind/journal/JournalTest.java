@@ -3,6 +3,7 @@ package io.writebehind.journal;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +29,7 @@ import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.internal.config.WriteBehindConfig;
+import io.writebehind.testing.Await;
 import io.writebehind.testing.CountingConnectionProvider;
 import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.EntityManagerFactory;
@@ -294,10 +297,8 @@ class JournalTest extends WriteBehindTestBase {
 		}
 		assertTrue( segments( temp.resolve( "small" ) ) > 3 );
 		writeBehind().flush();
-		long deadline = System.nanoTime() + 10_000_000_000L;
-		while ( segments( temp.resolve( "small" ) ) > 1 && System.nanoTime() < deadline ) {
-			Thread.sleep( 20 );
-		}
+		Await.until( Duration.ofSeconds( 10 ), "the segments written are deleted",
+				() -> segments( temp.resolve( "small" ) ) <= 1 );
 		assertEquals( 1, segments( temp.resolve( "small" ) ), "only the current segment is left" );
 		assertEquals( 100, count( "select count(*) from wb_journal_item" ) );
 	}
@@ -330,9 +331,12 @@ class JournalTest extends WriteBehindTestBase {
 		assertTrue( Files.isDirectory( temp.resolve( "new/dir" ) ) );
 	}
 
-	private static long segments(Path dir) throws IOException {
+	private static long segments(Path dir) {
 		try ( Stream<Path> files = Files.list( dir ) ) {
 			return files.filter( p -> p.getFileName().toString().endsWith( ".wbj" ) ).count();
+		}
+		catch (IOException e) {
+			throw new UncheckedIOException( e );
 		}
 	}
 

@@ -21,6 +21,8 @@ import org.hibernate.Session;
 import org.hibernate.SessionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import io.agroal.api.AgroalDataSource;
 import io.writebehind.WriteBehindSettings;
@@ -316,14 +318,22 @@ class JtaTest extends WriteBehindTestBase {
 	 * flushing (so that ids keep leaving the cache, maximum_size=0, or stay cached): every increment that committed is
 	 * in the database, and none that failed.
 	 */
-	@Test
-	void concurrentIncrementsLoseNothingCached() throws Exception {
-		concurrentIncrements( Map.of() );
+	/** The read cache: the default, or none ({@code cache.maximum_size} 0: every read goes to the database). */
+	enum Caching {
+		CACHED( Map.of() ),
+		UNCACHED( Map.of( WriteBehindSettings.CACHE_MAXIMUM_SIZE, "0" ) );
+
+		final Map<String, Object> settings;
+
+		Caching(Map<String, Object> settings) {
+			this.settings = settings;
+		}
 	}
 
-	@Test
-	void concurrentIncrementsLoseNothingUncached() throws Exception {
-		concurrentIncrements( Map.of( WriteBehindSettings.CACHE_MAXIMUM_SIZE, "0" ) );
+	@ParameterizedTest(name = "{0}")
+	@EnumSource
+	void concurrentIncrementsLoseNothing(Caching caching) throws Exception {
+		concurrentIncrements( caching.settings );
 	}
 
 	private void concurrentIncrements(Map<String, Object> settings) throws Exception {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.Map;
 
-import org.junit.jupiter.api.Test;
-
 import io.writebehind.WriteBehindEntity;
 import jakarta.persistence.Entity;
 import jakarta.persistence.FetchType;
@@ -17,42 +15,72 @@ import jakarta.persistence.ManyToOne;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 
-/** TABLE_PER_CLASS inheritance, opted in on the (abstract) root: one complete table per concrete subclass. */
-class TablePerClassInheritanceMappingTest extends MappingTestBase {
+/** TABLE_PER_CLASS inheritance, opted in on the (abstract) root: one complete table per concrete subclass. The body is {@link InheritanceMappingTestBase}'s. */
+class TablePerClassInheritanceMappingTest extends InheritanceMappingTestBase {
 
 	@Entity(name = "WbmVehicle")
 	@Inheritance(strategy = InheritanceType.TABLE_PER_CLASS)
 	@WriteBehindEntity
-	abstract static class Vehicle {
+	abstract static class Vehicle implements VehicleData {
 		@Id
 		Long id;
 		@Version
 		int version;
 		String plate;
+
+		@Override
+		public String plate() {
+			return plate;
+		}
+
+		@Override
+		public void plate(String plate) {
+			this.plate = plate;
+		}
 	}
 
 	@Entity(name = "WbmCar")
 	@Table(name = "wbm_car")
-	static class Car extends Vehicle {
+	static class Car extends Vehicle implements CarData {
 		Integer seats;
+
+		@Override
+		public Integer seats() {
+			return seats;
+		}
+
+		@Override
+		public void seats(Integer seats) {
+			this.seats = seats;
+		}
 	}
 
 	@Entity(name = "WbmTruck")
 	@Table(name = "wbm_truck")
-	static class Truck extends Vehicle {
+	static class Truck extends Vehicle implements TruckData {
 		Integer payload;
+
+		@Override
+		public Integer payload() {
+			return payload;
+		}
 	}
 
 	/** Points at the root type; holds a Car or a Truck. */
 	@Entity(name = "WbmParkingSpot")
 	@Table(name = "wbm_parking_spot")
 	@WriteBehindEntity
-	static class ParkingSpot {
+	static class ParkingSpot implements ParkingSpotData {
 		@Id
 		Long id;
 		@ManyToOne(fetch = FetchType.LAZY)
 		@JoinColumn(name = "vehicle_id")
 		Vehicle vehicle;
+
+		@Override
+		public VehicleData vehicle() {
+			return vehicle;
+		}
 	}
 
 	@Override
@@ -60,7 +88,28 @@ class TablePerClassInheritanceMappingTest extends MappingTestBase {
 		return new Class<?>[] { Vehicle.class, Car.class, Truck.class, ParkingSpot.class };
 	}
 
-	private static Car car(long id, String plate, int seats) {
+	@Override
+	protected Class<Vehicle> vehicleType() {
+		return Vehicle.class;
+	}
+
+	@Override
+	protected Class<Car> carType() {
+		return Car.class;
+	}
+
+	@Override
+	protected Class<Truck> truckType() {
+		return Truck.class;
+	}
+
+	@Override
+	protected Class<ParkingSpot> parkingSpotType() {
+		return ParkingSpot.class;
+	}
+
+	@Override
+	protected Car car(long id, String plate, int seats) {
 		Car car = new Car();
 		car.id = id;
 		car.plate = plate;
@@ -68,7 +117,8 @@ class TablePerClassInheritanceMappingTest extends MappingTestBase {
 		return car;
 	}
 
-	private static Truck truck(long id, String plate, int payload) {
+	@Override
+	protected Truck truck(long id, String plate, int payload) {
 		Truck truck = new Truck();
 		truck.id = id;
 		truck.plate = plate;
@@ -76,39 +126,21 @@ class TablePerClassInheritanceMappingTest extends MappingTestBase {
 		return truck;
 	}
 
-	@Test
-	void subclassesPersistedFoundUpdatedAndRemoved() {
-		inTransaction( em -> {
-			em.persist( car( 1L, "CAR-1", 5 ) );
-			em.persist( truck( 2L, "TRUCK-2", 12_000 ) );
-			ParkingSpot spot = new ParkingSpot();
-			spot.id = 7L;
-			spot.vehicle = em.getReference( Vehicle.class, 2L );
-			em.persist( spot );
-		} );
-		sql().clear();
-		inTransaction( em -> {
-			Vehicle one = em.find( Vehicle.class, 1L );
-			assertInstanceOf( Car.class, one );
-			assertEquals( 5, ( (Car) one ).seats );
-			assertEquals( "CAR-1", one.plate );
-		} );
-		inTransaction( em -> {
-			assertEquals( 5, em.find( Car.class, 1L ).seats );
-			assertNull( em.find( Truck.class, 1L ), "a Car is not found as a Truck" );
-			assertNull( em.find( Car.class, 2L ), "a Truck is not found as a Car" );
-			assertEquals( 12_000, em.find( Truck.class, 2L ).payload );
-		} );
-		inTransaction( em -> {
-			Vehicle proxy = em.find( ParkingSpot.class, 7L ).vehicle;
-			assertFalse( org.hibernate.Hibernate.isInitialized( proxy ) );
-			Vehicle parked = (Vehicle) org.hibernate.Hibernate.unproxy( proxy );
-			assertInstanceOf( Truck.class, parked );
-			assertEquals( "TRUCK-2", parked.plate );
-		} );
-		assertNoSqlOn( "wbm_car", "wbm_truck", "wbm_parking_spot" );
+	@Override
+	protected ParkingSpot parkingSpot(long id, VehicleData vehicle) {
+		ParkingSpot spot = new ParkingSpot();
+		spot.id = id;
+		spot.vehicle = (Vehicle) vehicle;
+		return spot;
+	}
 
-		flushWithoutSelect();
+	@Override
+	protected String[] tables() {
+		return new String[] { "wbm_car", "wbm_truck", "wbm_parking_spot" };
+	}
+
+	@Override
+	protected void assertInsertedRows() {
 		Map<String, Object> car = row( "select * from wbm_car where id = 1" );
 		assertEquals( "CAR-1", string( car, "plate" ) );
 		assertEquals( 5L, longValue( car, "seats" ) );
@@ -118,29 +150,19 @@ class TablePerClassInheritanceMappingTest extends MappingTestBase {
 		assertEquals( "TRUCK-2", string( truck, "plate" ) );
 		assertEquals( 12_000L, longValue( truck, "payload" ) );
 		assertNull( row( "select * from wbm_car where id = 2" ) );
-		assertEquals( 2L, longValue( row( "select vehicle_id from wbm_parking_spot where id = 7" ), "vehicle_id" ) );
+	}
 
-		inTransaction( em -> {
-			Car c = (Car) em.find( Vehicle.class, 1L );
-			c.seats = 7;
-			c.plate = "CAR-1b";
-		} );
-		flushWithoutSelect();
-		car = row( "select * from wbm_car where id = 1" );
+	@Override
+	protected void assertUpdatedCar() {
+		Map<String, Object> car = row( "select * from wbm_car where id = 1" );
 		assertEquals( "CAR-1b", string( car, "plate" ) );
 		assertEquals( 1L, longValue( car, "version" ) );
 		assertEquals( 7L, longValue( car, "seats" ) );
+	}
 
-		inTransaction( em -> em.remove( em.find( Vehicle.class, 1L ) ) );
-		inTransaction( em -> {
-			em.remove( em.find( ParkingSpot.class, 7L ) );
-			em.remove( em.find( Truck.class, 2L ) );
-		} );
-		assertNull( fromTransaction( em -> em.find( Vehicle.class, 1L ) ) );
-		assertNull( fromTransaction( em -> em.find( Car.class, 1L ) ) );
-		flushWithoutSelect();
+	@Override
+	protected void assertNoRowsLeft() {
 		assertEquals( 0, count( "select count(*) from wbm_car" ) );
 		assertEquals( 0, count( "select count(*) from wbm_truck" ) );
-		assertEquals( 0, count( "select count(*) from wbm_parking_spot" ) );
 	}
 }

@@ -18,6 +18,7 @@ import io.writebehind.WriteBehindStats;
 import io.writebehind.metrics.WriteBehindMetrics;
 import io.writebehind.model.Counter;
 import io.writebehind.model.Note;
+import io.writebehind.testing.Await;
 import io.writebehind.testing.FakeTicker;
 import io.writebehind.testing.WriteBehindTestBase;
 
@@ -302,10 +303,8 @@ class MetricsTest extends WriteBehindTestBase {
 		wb.pause();
 		inTransaction( em -> em.persist( new Counter( 1L, "c", 1 ) ) );
 		wb.resume();
-		long deadline = System.currentTimeMillis() + 10_000;
-		while ( count( "select count(*) from wb_counter" ) == 0 && System.currentTimeMillis() < deadline ) {
-			Thread.onSpinWait();
-		}
+		Await.until( Duration.ofSeconds( 10 ), "the write resumed is in the database",
+				() -> count( "select count(*) from wb_counter" ) != 0 );
 		assertEquals( 1, count( "select count(*) from wb_counter" ) );
 	}
 }

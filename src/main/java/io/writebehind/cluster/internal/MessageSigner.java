@@ -10,8 +10,6 @@ import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import io.writebehind.cluster.CoherenceMessage;
-
 /**
  * Signs coherence messages with {@code cluster.secret} (HMAC-SHA256 of the unsigned encoding, base64url without
  * padding) and checks the signatures of received ones against that secret and {@code cluster.previous_secret}, with a

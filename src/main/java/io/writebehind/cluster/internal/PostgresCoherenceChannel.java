@@ -6,12 +6,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
 
-import org.jboss.logging.Logger;
+import org.postgresql.Driver;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
 import io.writebehind.cluster.CoherenceChannel;
-import io.writebehind.cluster.CoherenceMessage;
+import io.writebehind.internal.WriteBehindLogger;
 import io.writebehind.internal.config.Credentials;
 
 /**
@@ -23,7 +23,7 @@ import io.writebehind.internal.config.Credentials;
  */
 public final class PostgresCoherenceChannel implements CoherenceChannel {
 
-	private static final Logger LOG = Logger.getLogger( PostgresCoherenceChannel.class );
+	private static final WriteBehindLogger LOG = WriteBehindLogger.of( PostgresCoherenceChannel.class );
 	private static final int POLL_MS = 250;
 	private static final long HEALTH_CHECK_NANOS = 2_000_000_000L;
 
@@ -31,10 +31,15 @@ public final class PostgresCoherenceChannel implements CoherenceChannel {
 	private final Properties properties;
 	private final String channel;
 	private final String logPrefix;
+	/** Set by the closing thread, read by the listener thread. */
 	private volatile boolean closed;
+	/** Set once by {@link #start}, read by the closing thread. */
 	private Thread thread;
+	/** The listener thread's connection while it listens; read by the closing thread (to close it) and by tests. */
 	private volatile Connection listening;
+	/** Publisher thread only (then the closing thread, after the publisher thread ended). */
 	private Connection publishing;
+	/** Publisher thread only, with {@link #publishing}. */
 	private PreparedStatement notify;
 
 	public PostgresCoherenceChannel(String url, String user, String password, String channel, String logPrefix) {
@@ -55,7 +60,7 @@ public final class PostgresCoherenceChannel implements CoherenceChannel {
 	}
 
 	private Connection connect() throws SQLException {
-		Connection connection = new org.postgresql.Driver().connect( url, properties );
+		Connection connection = new Driver().connect( url, properties );
 		if ( connection == null ) {
 			throw new SQLException( "Not a PostgreSQL JDBC URL: " + Credentials.mask( url ) );
 		}
@@ -98,10 +103,10 @@ public final class PostgresCoherenceChannel implements CoherenceChannel {
 						for ( PGNotification notification : notifications ) {
 							// never throws (a garbled payload must not look like a lost connection)
 							try {
-								listener.receivedText( notification.getParameter() );
+								listener.received( notification.getParameter() );
 							}
 							catch (RuntimeException e) {
-								LOG.debugf( "%sA coherence message could not be handled: %s", logPrefix, e.getClass().getName() );
+								LOG.messageNotHandled( logPrefix, e.getClass().getName() );
 							}
 						}
 					}
@@ -123,8 +128,7 @@ public final class PostgresCoherenceChannel implements CoherenceChannel {
 							properties.getProperty( "password" ) ) );
 				}
 				else if ( !reportedFailure ) {
-					LOG.errorf( "%sCannot listen on PostgreSQL channel %s at %s: %s (retrying; until it works, this "
-							+ "node does not cache what it reads)", logPrefix, channel, Credentials.mask( url ),
+					LOG.cannotListenPostgresql( logPrefix, channel, Credentials.mask( url ),
 							Credentials.mask( e.getMessage(), properties.getProperty( "password" ) ) );
 					reportedFailure = true;
 				}
@@ -139,14 +143,14 @@ public final class PostgresCoherenceChannel implements CoherenceChannel {
 	}
 
 	@Override
-	public void publish(CoherenceMessage message) throws SQLException {
+	public void publish(String message) throws SQLException {
 		try {
 			if ( publishing == null ) {
 				publishing = connect();
 				notify = publishing.prepareStatement( "select pg_notify(?, ?)" );
 			}
 			notify.setString( 1, channel );
-			notify.setString( 2, message.encode() );
+			notify.setString( 2, message );
 			notify.execute();
 		}
 		catch (SQLException | RuntimeException e) {
@@ -160,6 +164,11 @@ public final class PostgresCoherenceChannel implements CoherenceChannel {
 	@Override
 	public int maxPayloadBytes() {
 		return 7_900; // PostgreSQL refuses payloads of 8000 bytes and more
+	}
+
+	@Override
+	public String description() {
+		return "PostgreSQL channel " + channel + " at " + Credentials.mask( url );
 	}
 
 	@Override

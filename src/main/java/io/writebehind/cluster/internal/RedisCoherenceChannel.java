@@ -1,27 +1,22 @@
 package io.writebehind.cluster.internal;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
-import org.jboss.logging.Logger;
-
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.SslOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.writebehind.cluster.CoherenceChannel;
-import io.writebehind.cluster.CoherenceMessage;
+import io.writebehind.internal.WriteBehindLogger;
 import io.writebehind.internal.config.Credentials;
 
 /**
@@ -42,34 +37,36 @@ import io.writebehind.internal.config.Credentials;
  */
 public final class RedisCoherenceChannel implements CoherenceChannel {
 
-	private static final Logger LOG = Logger.getLogger( RedisCoherenceChannel.class );
+	private static final WriteBehindLogger LOG = WriteBehindLogger.of( RedisCoherenceChannel.class );
 
 	/** Pause between two heartbeat {@code PING}s on the subscribed connection (after the previous one was answered). */
 	public static final long HEARTBEAT_INTERVAL_MS = 1_000;
 	/** A heartbeat {@code PING} not answered within this time means the connection is dead. */
 	public static final long HEARTBEAT_TIMEOUT_MS = 2_000;
-	private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds( 2 );
 
 	private final String uri;
 	/** {@link #uri} with its password masked: the only form that is printed. */
 	private final String shownUri;
-	private final java.nio.file.Path trustedCertificates;
+	private final Path trustedCertificates;
 	private final String channel;
 	private final String logPrefix;
+	/** Set once by {@link #start} (before the channel's thread starts), then read by every thread. */
 	private RedisClient client;
+	/** Set once by {@link #start}, before the channel's thread starts. */
 	private Listener listener;
+	/** The channel's thread; set once by {@link #start}, shut down by the closing thread. */
 	private ScheduledExecutorService executor;
+	/** Written by the channel's thread (connecting, heartbeat), read by Lettuce's threads and the closing thread. */
 	private volatile StatefulRedisPubSubConnection<String, String> subscription;
+	/** Publisher thread only (then the closing thread, after the publisher thread ended). */
 	private StatefulRedisConnection<String, String> publishing;
+	/** Set by the closing thread, read by all. */
 	private volatile boolean closed;
-	private boolean down = true; // guarded by this
-
-	public RedisCoherenceChannel(String uri, String channel, String logPrefix) {
-		this( uri, channel, logPrefix, null );
-	}
+	/** Whether the node was told the subscription is down; guarded by {@code this}. */
+	private boolean down = true;
 
 	/** {@code trustedCertificates}: for {@code rediss://}, a PEM file of trusted certificates ({@code null}: the JVM's). */
-	public RedisCoherenceChannel(String uri, String channel, String logPrefix, java.nio.file.Path trustedCertificates) {
+	public RedisCoherenceChannel(String uri, String channel, String logPrefix, Path trustedCertificates) {
 		this.uri = uri;
 		this.shownUri = Credentials.mask( uri );
 		this.trustedCertificates = trustedCertificates;
@@ -80,16 +77,7 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 	@Override
 	public void start(Listener listener) {
 		this.listener = listener;
-		RedisURI redisUri = RedisURI.create( uri );
-		redisUri.setTimeout( Duration.ofSeconds( 2 ) );
-		client = RedisClient.create( redisUri );
-		ClientOptions.Builder options = ClientOptions.builder().autoReconnect( true ).pingBeforeActivateConnection( true )
-				.disconnectedBehavior( ClientOptions.DisconnectedBehavior.REJECT_COMMANDS )
-				.socketOptions( socketOptions() );
-		if ( trustedCertificates != null ) {
-			options.sslOptions( SslOptions.builder().jdkSslProvider().trustManager( trustedCertificates.toFile() ).build() );
-		}
-		client.setOptions( options.build() );
+		client = RedisClients.create( uri, trustedCertificates );
 		client.addListener( new RedisConnectionStateListener() {
 			@Override
 			public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
@@ -111,19 +99,6 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 				TimeUnit.MILLISECONDS );
 	}
 
-	private static SocketOptions socketOptions() {
-		SocketOptions.Builder builder = SocketOptions.builder().connectTimeout( CONNECT_TIMEOUT );
-		try {
-			// Lettuce 6.1 and later: probes after 15 s of silence, every 5 s, 3 of them
-			builder.keepAlive( SocketOptions.KeepAliveOptions.builder().enable().idle( Duration.ofSeconds( 15 ) )
-					.interval( Duration.ofSeconds( 5 ) ).count( 3 ).build() );
-		}
-		catch (LinkageError olderLettuce) {
-			builder.keepAlive( true ); // the operating system's keep-alive timing
-		}
-		return builder.build();
-	}
-
 	/**
 	 * Subscribes a new connection, retrying with backoff until it works or the channel closes. A failing first
 	 * connection is logged here; after a lost one the node has said so already.
@@ -142,10 +117,10 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 						// never throws: Lettuce would log each exception of a listener with its stack trace
 						if ( !closed ) {
 							try {
-								listener.receivedText( text );
+								listener.received( text );
 							}
 							catch (RuntimeException e) {
-								LOG.debugf( "%sA coherence message could not be handled: %s", logPrefix, e.getClass().getName() );
+								LOG.messageNotHandled( logPrefix, e.getClass().getName() );
 							}
 						}
 					}
@@ -166,8 +141,7 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 					return;
 				}
 				if ( !reported ) {
-					LOG.errorf( "%sCannot subscribe to Redis channel %s at %s: %s (retrying; until it works, this node "
-							+ "does not cache what it reads)", logPrefix, channel, shownUri, Credentials.mask( message( e ) ) );
+					LOG.cannotSubscribeRedis( logPrefix, channel, shownUri, Credentials.mask( RedisClients.message( e ) ) );
 					reported = true;
 				}
 				subscription = null;
@@ -245,12 +219,12 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 	}
 
 	@Override
-	public void publish(CoherenceMessage message) {
+	public void publish(String message) {
 		try {
 			if ( publishing == null ) {
 				publishing = client.connect();
 			}
-			publishing.sync().publish( channel, message.encode() );
+			publishing.sync().publish( channel, message );
 		}
 		catch (RuntimeException e) {
 			// a connection that timed out may be dead without knowing it: the next message opens a new one
@@ -259,25 +233,18 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 				publishing = null;
 			}
 			// the node prints the failure: it names the server by its masked URI, never with its password
-			throw new IllegalStateException( "Cannot publish to " + shownUri + ": " + Credentials.mask( message( e ) ) );
+			throw new IllegalStateException( "Cannot publish to " + shownUri + ": " + Credentials.mask( RedisClients.message( e ) ) );
 		}
-	}
-
-	/** An exception's message and those of its causes (Lettuce wraps the server's refusal, e.g. WRONGPASS). */
-	private static String message(Throwable e) {
-		StringBuilder text = new StringBuilder( e.toString() );
-		for ( Throwable cause = e.getCause(); cause != null && cause != e; cause = cause.getCause() ) {
-			text.append( "; " ).append( cause );
-			if ( cause.getCause() == cause ) {
-				break;
-			}
-		}
-		return text.toString();
 	}
 
 	@Override
 	public int maxPayloadBytes() {
 		return 7_900; // Redis takes far more; the same bound as PostgreSQL keeps messages small
+	}
+
+	@Override
+	public String description() {
+		return "Redis channel " + channel + " at " + shownUri;
 	}
 
 	@Override

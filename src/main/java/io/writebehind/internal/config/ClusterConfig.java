@@ -2,6 +2,9 @@ package io.writebehind.internal.config;
 
 import static io.writebehind.WriteBehindSettings.*;
 
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -12,7 +15,11 @@ import io.writebehind.WriteBehindConfigurationException;
 /** The validated {@code hibernate.writebehind.cluster.*} settings (cross-node cache coherence). */
 public final class ClusterConfig {
 
-	public enum Channel { NONE, POSTGRESQL, REDIS }
+	/** {@code cluster.channel=none}: a single node. */
+	public static final String NONE = "none";
+	/** The names of the library's own channels. */
+	public static final String POSTGRESQL = "postgresql";
+	public static final String REDIS = "redis";
 
 	public enum VersionCheck { COMMIT, FLUSH }
 
@@ -25,8 +32,14 @@ public final class ClusterConfig {
 
 	private static final Pattern TABLE_NAME = Pattern.compile( "([A-Za-z_][A-Za-z0-9_]{0,62}\\.)?[A-Za-z_][A-Za-z0-9_]{0,62}" );
 	private static final Pattern CHANNEL_NAME = Pattern.compile( "[A-Za-z0-9_.\\-]{1,63}" );
+	/** A channel provider's name ({@code CoherenceChannelProvider.name()}). */
+	private static final Pattern PROVIDER_NAME = Pattern.compile( "[a-z0-9_\\-]{1,63}" );
 
-	public final Channel channel;
+	/**
+	 * {@code cluster.channel}, trimmed and in lower case: {@link #NONE}, {@link #POSTGRESQL}, {@link #REDIS} or the name
+	 * of another {@code CoherenceChannelProvider} (found at boot, by the cluster feature).
+	 */
+	public final String channel;
 	public final VersionCheck versionCheck;
 	/** The version ledger's table (with {@link VersionCheck#COMMIT}). */
 	public final String ledgerTable;
@@ -39,7 +52,7 @@ public final class ClusterConfig {
 	public final String secret;
 	public final String previousSecret;
 	/** For {@code rediss://}: the PEM file of trusted certificates, {@code null} for the JVM's trust store. */
-	public final java.nio.file.Path redisTrustedCertificates;
+	public final Path redisTrustedCertificates;
 	/**
 	 * {@code cluster.claim_ttl_ms}: how long a ledger claim (and a remembered version of another node) holds at the
 	 * least; {@code 0}: {@code 2 * max_delay_ms + 10 s} of each entity (not set, and no journal).
@@ -51,12 +64,11 @@ public final class ClusterConfig {
 	private ClusterConfig(Map<String, ?> settings) {
 		Object value = settings.get( CLUSTER_CHANNEL );
 		String text = value == null ? DEFAULT_CLUSTER_CHANNEL : value.toString().trim();
-		try {
-			channel = Channel.valueOf( text.toUpperCase( Locale.ROOT ) );
-		}
-		catch (IllegalArgumentException e) {
+		channel = text.toLowerCase( Locale.ROOT );
+		if ( !PROVIDER_NAME.matcher( channel ).matches() ) {
 			throw new WriteBehindConfigurationException( CLUSTER_CHANNEL + " was '" + value
-					+ "', must be none, postgresql or redis" );
+					+ "', must be none, postgresql, redis or the name of another coherence channel provider (1 to 63 "
+					+ "letters, digits, '_' or '-')" );
 		}
 		Object check = settings.get( CLUSTER_VERSION_CHECK );
 		String checkText = check == null ? DEFAULT_CLUSTER_VERSION_CHECK : check.toString().trim();
@@ -117,7 +129,7 @@ public final class ClusterConfig {
 						+ Credentials.mask( postgresqlUrl ) + "', must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database)" );
 			}
 		}
-		else if ( channel == Channel.POSTGRESQL ) {
+		else if ( channel.equals( POSTGRESQL ) ) {
 			if ( unitUrl == null ) {
 				throw new WriteBehindConfigurationException( CLUSTER_CHANNEL + " was 'postgresql' but "
 						+ CLUSTER_POSTGRESQL_URL + " was not set and the unit has no hibernate.connection.url or "
@@ -151,13 +163,13 @@ public final class ClusterConfig {
 		else {
 			String path = certificates.toString().trim();
 			try {
-				redisTrustedCertificates = java.nio.file.Path.of( path ).toAbsolutePath();
+				redisTrustedCertificates = Path.of( path ).toAbsolutePath();
 			}
-			catch (java.nio.file.InvalidPathException e) {
+			catch (InvalidPathException e) {
 				throw new WriteBehindConfigurationException( CLUSTER_REDIS_TRUSTED_CERTIFICATES + " was '" + path
 						+ "', not a valid path: " + e.getMessage() );
 			}
-			if ( !java.nio.file.Files.isReadable( redisTrustedCertificates ) ) {
+			if ( !Files.isReadable( redisTrustedCertificates ) ) {
 				throw new WriteBehindConfigurationException( CLUSTER_REDIS_TRUSTED_CERTIFICATES + " was '" + path
 						+ "', which is not a readable file: give the PEM file of the certificates the Redis server's "
 						+ "certificate chains to" );
@@ -187,6 +199,26 @@ public final class ClusterConfig {
 					+ "on every node" );
 		}
 		return text;
+	}
+
+	/** Whether a channel other than {@code none} is chosen. */
+	public boolean enabled() {
+		return !channel.equals( NONE );
+	}
+
+	/**
+	 * The prefix of the settings of the chosen channel's provider, {@code hibernate.writebehind.cluster.<name>.}, or
+	 * {@code null} for none and the library's own channels (whose settings are the ones above).
+	 */
+	public String providerPrefix() {
+		return channel.equals( NONE ) || channel.equals( POSTGRESQL ) || channel.equals( REDIS ) ? null
+				: PREFIX + "cluster." + channel + ".";
+	}
+
+	/** Whether {@code key} is a setting of the chosen channel's provider (checked by the provider, not here). */
+	boolean isProviderKey(String key) {
+		String prefix = providerPrefix();
+		return prefix != null && key.startsWith( prefix );
 	}
 
 	static ClusterConfig from(Map<String, ?> settings) {
@@ -229,6 +261,7 @@ public final class ClusterConfig {
 					+ versionCheck() + signed();
 			case REDIS -> "cluster.channel=redis (" + Credentials.mask( redisUri ) + "), version_check=" + versionCheck()
 					+ signed();
+			default -> "cluster.channel=" + channel + ", version_check=" + versionCheck() + signed();
 		};
 	}
 }

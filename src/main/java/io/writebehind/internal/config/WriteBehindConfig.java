@@ -69,8 +69,8 @@ public final class WriteBehindConfig {
 			Function<Class<?>, Object> instances) {
 		this.classLoader = classLoader;
 		this.instances = instances;
-		rejectUnknownKeys( settings );
 		cluster = ClusterConfig.from( settings );
+		rejectUnknownKeys( settings, cluster );
 		journal = io.writebehind.internal.journal.JournalConfig.from( settings );
 		enabled = bool( settings, ENABLED, DEFAULT_ENABLED );
 		maxDelayMs = longValue( settings, MAX_DELAY_MS, DEFAULT_MAX_DELAY_MS, 0, Long.MAX_VALUE / 2_000_000 );
@@ -283,11 +283,12 @@ public final class WriteBehindConfig {
 		return annotated;
 	}
 
-	private static void rejectUnknownKeys(Map<String, ?> settings) {
+	private static void rejectUnknownKeys(Map<String, ?> settings, ClusterConfig cluster) {
 		Set<String> unknown = new TreeSet<>();
 		for ( String key : settings.keySet() ) {
 			// the internal settings are accepted but not listed to users
 			if ( key.startsWith( PREFIX ) && !KNOWN.contains( key ) && !ClusterConfig.KEYS.contains( key )
+					&& !cluster.isProviderKey( key )
 					&& !key.equals( InternalSettings.TICKER )
 					&& !io.writebehind.internal.journal.JournalConfig.KEYS.contains( key ) ) {
 				unknown.add( key );
