@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.hibernate.StatelessSession;
-import org.hibernate.engine.internal.Versioning;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
+import org.hibernate.generator.EventType;
 import org.hibernate.persister.entity.EntityPersister;
 
 import io.writebehind.ConflictPolicy;
@@ -128,7 +128,7 @@ final class Settlement {
 			int versionIndex = root.isVersioned() ? root.getVersionPropertyIndex() : -1;
 			if ( root.isVersioned() ) {
 				nextVersion = exists
-						? Versioning.increment( dbVersion, root.getVersionMapping(), implementor )
+						? root.getVersionGenerator().generate( implementor, row.entity(), dbVersion, EventType.UPDATE )
 						: desired.isDeleted() ? null : desired.version();
 				if ( exists && !desired.isDeleted() ) {
 					toWrite = new EntitySnapshot( desired.entry().withVersion( nextVersion, versionIndex ) );
