@@ -54,15 +54,15 @@ class BulkStatementSignalTest extends WriteBehindTestBase {
 	@Entity(name = "WboPress")
 	@Table(name = "wbo_press")
 	static class Press extends Machine {
-		long force;
+		long pressure;
 
 		Press() {
 		}
 
-		Press(Long id, long power, long force) {
+		Press(Long id, long power, long pressure) {
 			this.id = id;
 			this.power = power;
-			this.force = force;
+			this.pressure = pressure;
 		}
 	}
 
@@ -122,13 +122,13 @@ class BulkStatementSignalTest extends WriteBehindTestBase {
 		inTransaction( em -> {
 			Press press = em.find( Press.class, 1L );
 			press.power = 2;
-			press.force = 3;
+			press.pressure = 3;
 		} );
 		assertEquals( 1, (int) fromTransaction( em -> em.createQuery(
-				"update WboPress p set p.force = p.force * 10, p.power = p.power * 10" ).executeUpdate() ) );
+				"update WboPress p set p.pressure = p.pressure * 10, p.power = p.power * 10" ).executeUpdate() ) );
 		Press press = fromTransaction( em -> em.find( Press.class, 1L ) );
 		assertEquals( 20, press.power );
-		assertEquals( 30, press.force );
+		assertEquals( 30, press.pressure );
 		assertEquals( 1, (int) fromTransaction( em -> em.createQuery( "delete from WboPress p" ).executeUpdate() ) );
 		assertNull( fromTransaction( em -> em.find( Press.class, 1L ) ) );
 	}

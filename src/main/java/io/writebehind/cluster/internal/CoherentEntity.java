@@ -42,6 +42,7 @@ record CoherentEntity(EntityRegion region, JavaType<Object> idType, JavaType<Obj
 				TimeUnit.HOURS.toNanos( 1 ) ), TimeUnit.MILLISECONDS.toNanos( claimTtlMillis ) );
 		boolean ledgered = withLedger && versionType != null && idType != null
 				&& LedgerVersions.supports( versionType.getJavaTypeClass() );
+		RemoteMarks.install( region ); // the region's write guard: the other nodes' newer versions
 		return new CoherentEntity( region, idType, versionType, ttl, ledgered );
 	}
 
@@ -100,6 +101,38 @@ record CoherentEntity(EntityRegion region, JavaType<Object> idType, JavaType<Obj
 		catch (RuntimeException e) {
 			return null;
 		}
+	}
+
+	// ---------------------------------------------------------------- the region's cache, as the cluster sees it
+	// (the one place that reaches the region's remote marks)
+
+	/**
+	 * Another node committed {@code id} ({@code version}: its new version, {@code null} when unknown; {@code removed}:
+	 * a removal): the clean entry is evicted, and the version remembered for {@link #markTtlNanos()} (reads of the id
+	 * are not cached, and commits based on an older version are refused, until a read shows it).
+	 */
+	void writtenElsewhere(Object id, Object version, boolean removed) {
+		RemoteMarks.of( region ).remoteWrite( id, version, removed, markTtlNanos );
+	}
+
+	/** Evicts every clean entry (pending writes stay). */
+	void evictAll() {
+		region.invalidateAll();
+	}
+
+	/** Whether reads from the database are cached (only while the channel listens). */
+	void cacheLoads(boolean cache) {
+		RemoteMarks.of( region ).cacheLoads( cache );
+	}
+
+	/** Forgets the remembered versions of other nodes that expired. */
+	void purgeMarks() {
+		RemoteMarks.of( region ).purge();
+	}
+
+	/** Makes the id's pending write due now; whether there was one. */
+	boolean flushSoon(Object id) {
+		return region.flushSoon( id );
 	}
 
 	/** The ledger's key of an id of a ledgered entity. */
