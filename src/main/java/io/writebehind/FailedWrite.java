@@ -5,9 +5,10 @@ import java.time.Instant;
 /**
  * A committed write that did not reach the database: the database refused it permanently, or its optimistic version
  * check found the row changed behind our back (a conflict). Kept by {@link WriteBehind#failedWrites()} until retried or
- * discarded; the cache entry of its id was invalidated, so reads show the database's state.
+ * discarded; the cache entry of its id was invalidated, so reads show the database's state. An interface implemented
+ * by write-behind itself.
  */
-public final class FailedWrite {
+public interface FailedWrite {
 
 	/** Why the write did not reach the database. */
 	public enum Reason {
@@ -22,70 +23,33 @@ public final class FailedWrite {
 		INSERT, UPDATE, DELETE
 	}
 
-	private final String entityName;
-	private final Object id;
-	private final Operation operation;
-	private final Reason reason;
-	private final Object entity;
-	private final int attempts;
-	private final Throwable cause;
-	private final Instant when;
-
-	/** For the library's own use. */
-	public FailedWrite(String entityName, Object id, Operation operation, Reason reason, Object entity, int attempts,
-			Throwable cause, Instant when) {
-		this.entityName = entityName;
-		this.id = id;
-		this.operation = operation;
-		this.reason = reason;
-		this.entity = entity;
-		this.attempts = attempts;
-		this.cause = cause;
-		this.when = when;
-	}
-
 	/** The entity name (for a hierarchy, the concrete subclass). */
-	public String entityName() {
-		return entityName;
-	}
+	String entityName();
 
-	public Object id() {
-		return id;
-	}
+	Object id();
 
-	public Operation operation() {
-		return operation;
-	}
+	Operation operation();
 
-	public Reason reason() {
-		return reason;
-	}
+	Reason reason();
 
 	/**
 	 * A detached instance holding the state we tried to write (associations are uninitialised references), or
 	 * {@code null} for a delete.
 	 */
-	public Object entity() {
-		return entity;
-	}
+	Object entity();
 
 	/** How many times the flusher tried to write it. */
-	public int attempts() {
-		return attempts;
-	}
+	int attempts();
 
 	/** The exception that made the write fail, or {@code null} for a conflict found by a row count of zero. */
-	public Throwable cause() {
-		return cause;
-	}
+	Throwable cause();
 
-	public Instant when() {
-		return when;
-	}
+	Instant when();
 
+	/**
+	 * {@code FailedWrite[REASON OPERATION entity#id, attempts=n, cause=...]}: the cause as its exception classes,
+	 * SQLState, vendor code and constraint name, never the database's message (which may quote the row's values).
+	 */
 	@Override
-	public String toString() {
-		return "FailedWrite[" + reason + " " + operation + " " + entityName + "#" + id + ", attempts=" + attempts
-				+ (cause == null ? "" : ", cause=" + io.writebehind.internal.Causes.describe( cause )) + "]";
-	}
+	String toString();
 }

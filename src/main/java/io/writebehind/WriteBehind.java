@@ -1,13 +1,13 @@
 package io.writebehind;
 
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.ServiceLoader;
 
 import org.hibernate.SessionFactory;
 
-import io.writebehind.internal.FactoryLookup;
-import io.writebehind.internal.WriteBehindRuntime;
 import jakarta.persistence.EntityManagerFactory;
 
 /**
@@ -19,15 +19,10 @@ import jakarta.persistence.EntityManagerFactory;
  * WriteBehindStats stats = writeBehind.stats();
  * }</pre>
  *
- * Handles are cheap; get one whenever you need it. All methods are thread-safe.
+ * Handles are cheap; get one whenever you need it. All methods are thread-safe. An interface implemented by
+ * write-behind itself: applications call it and do not implement it, so methods may be added to it.
  */
-public final class WriteBehind {
-
-	private final WriteBehindRuntime runtime;
-
-	private WriteBehind(WriteBehindRuntime runtime) {
-		this.runtime = runtime;
-	}
+public interface WriteBehind {
 
 	/**
 	 * The write-behind of an {@code EntityManagerFactory}: Hibernate's own, or one that wraps or proxies it (such as
@@ -37,14 +32,22 @@ public final class WriteBehind {
 	 * closed, maps no {@link WriteBehindEntity} entity, has {@code hibernate.writebehind.enabled=false}, or
 	 * write-behind's integrator was not installed (or the factory is not Hibernate's)
 	 */
-	public static WriteBehind of(EntityManagerFactory entityManagerFactory) {
-		return new WriteBehind( FactoryLookup.require( entityManagerFactory ) );
+	static WriteBehind of(EntityManagerFactory entityManagerFactory) {
+		Objects.requireNonNull( entityManagerFactory, "entityManagerFactory" );
+		return Locator.INSTANCE.find( entityManagerFactory );
 	}
 
 	/** The write-behind of a Hibernate {@code SessionFactory} (or a proxy of one); see {@link #of(EntityManagerFactory)}. */
-	public static WriteBehind of(SessionFactory sessionFactory) {
-		return new WriteBehind( FactoryLookup.require( sessionFactory ) );
+	static WriteBehind of(SessionFactory sessionFactory) {
+		Objects.requireNonNull( sessionFactory, "sessionFactory" );
+		return Locator.INSTANCE.find( sessionFactory );
 	}
+
+	/**
+	 * The persistence unit's name, as write-behind names it in its log lines ({@code [write-behind <unit>]}), its
+	 * meters' {@code unit} tag and its MBean's name.
+	 */
+	String persistenceUnit();
 
 	/**
 	 * Blocks until every write committed before this call has reached the database or has been handed to failure
@@ -53,14 +56,7 @@ public final class WriteBehind {
 	 * @throws IllegalStateException while flushing is {@linkplain #pause() paused} and writes are pending (they cannot
 	 * reach the database until {@link #resume()}), also when {@link #pause()} is called during the wait
 	 */
-	public void flush() {
-		while ( !runtime.flush( Duration.ofDays( 1 ) ) ) {
-			if ( runtime.isClosed() || Thread.currentThread().isInterrupted() ) {
-				throw new IllegalStateException( runtime.logPrefix() + "flush() did not complete: the "
-						+ "EntityManagerFactory was closed or the thread was interrupted" );
-			}
-		}
-	}
+	void flush();
 
 	/**
 	 * Like {@link #flush()}, but waits at most {@code timeout}.
@@ -69,15 +65,7 @@ public final class WriteBehind {
 	 * flushing is {@linkplain #pause() paused}, {@code false} at once (or when paused during the wait) unless nothing is
 	 * pending
 	 */
-	public boolean flush(Duration timeout) {
-		Objects.requireNonNull( timeout, "timeout" );
-		try {
-			return runtime.flush( timeout );
-		}
-		catch (WriteBehindRuntime.PausedException paused) {
-			return false;
-		}
-	}
+	boolean flush(Duration timeout);
 
 	/**
 	 * Pauses flushing, for a database maintenance window: nothing is written to the database until {@link #resume()}.
@@ -87,47 +75,31 @@ public final class WriteBehind {
 	 * so do operations that need the pending writes in the database first (a refresh, a pessimistic lock). Closing the
 	 * {@code EntityManagerFactory} (or the JVM shutdown hook) resumes and drains the queue. Idempotent.
 	 */
-	public void pause() {
-		runtime.pause();
-	}
+	void pause();
 
 	/** Resumes flushing after {@link #pause()}: everything queued meanwhile is due at once, written at full speed. */
-	public void resume() {
-		runtime.resume();
-	}
+	void resume();
 
 	/** Whether flushing is {@linkplain #pause() paused}. */
-	public boolean isPaused() {
-		return runtime.isPaused();
-	}
+	boolean isPaused();
 
 	/**
 	 * Adds a listener told of batches flushed, conflicts, failures and retries (in addition to those of
 	 * {@code hibernate.writebehind.listeners}); see {@link WriteBehindListener}.
 	 */
-	public void addListener(WriteBehindListener listener) {
-		runtime.addListener( listener );
-	}
+	void addListener(WriteBehindListener listener);
 
 	/** Removes a listener added before; returns whether it was there. */
-	public boolean removeListener(WriteBehindListener listener) {
-		return runtime.removeListener( listener );
-	}
+	boolean removeListener(WriteBehindListener listener);
 
 	/** A snapshot of the figures. */
-	public WriteBehindStats stats() {
-		return runtime.stats();
-	}
+	WriteBehindStats stats();
 
 	/** Writes that failed permanently or conflicted, oldest first (bounded by {@code dead_letter_capacity}). */
-	public List<FailedWrite> failedWrites() {
-		return runtime.failedWrites();
-	}
+	List<FailedWrite> failedWrites();
 
 	/** Forgets the failed writes; returns how many there were. */
-	public int discardFailed() {
-		return runtime.discardFailed();
-	}
+	int discardFailed();
 
 	/**
 	 * Queues every write of {@link #failedWrites()} again, to be written over whatever the database holds when the
@@ -135,23 +107,41 @@ public final class WriteBehind {
 	 * id was committed again since stays out, as the newer state wins; so does one that finds the queue full. Returns
 	 * how many were queued; those leave the list.
 	 */
-	public int retryFailed() {
-		return runtime.retryFailed();
-	}
+	int retryFailed();
 
 	/**
 	 * Replaces the {@link WriteFailureHandler} (the one set by {@code hibernate.writebehind.failure_handler});
 	 * {@code null} restores the default handler, which logs and keeps failed writes in {@link #failedWrites()}.
 	 */
-	public void failureHandler(WriteFailureHandler handler) {
-		runtime.failureHandler( handler );
-	}
+	void failureHandler(WriteFailureHandler handler);
 
 	/**
 	 * Keeps a failed write in {@link #failedWrites()}, as the default handler does; for custom handlers that want the
 	 * list too. Called from the handler, the write can be {@linkplain #retryFailed() replayed}.
 	 */
-	public void keepFailed(FailedWrite write) {
-		runtime.keepFailed( write );
+	void keepFailed(FailedWrite write);
+
+	/**
+	 * How {@link #of(EntityManagerFactory)} finds the handle of a factory: write-behind's runtime implements it, found
+	 * through {@link ServiceLoader} ({@code META-INF/services/io.writebehind.WriteBehind$Locator}). The library's own:
+	 * applications neither implement nor call it.
+	 */
+	interface Locator {
+
+		/** The handle of the factory; throws {@link IllegalArgumentException} saying why when there is none. */
+		WriteBehind find(EntityManagerFactory entityManagerFactory);
+
+		/** The locator of the library's runtime, loaded once. */
+		Locator INSTANCE = load();
+
+		private static Locator load() {
+			Iterator<Locator> found = ServiceLoader.load( Locator.class, Locator.class.getClassLoader() ).iterator();
+			if ( !found.hasNext() ) {
+				throw new IllegalStateException( "hibernate-write-behind's " + Locator.class.getName() + " was not found: "
+						+ "keep META-INF/services/io.writebehind.WriteBehind$Locator of hibernate-write-behind on the "
+						+ "class path (a shaded or repackaged jar may drop it)" );
+			}
+			return found.next();
+		}
 	}
 }

@@ -13,7 +13,8 @@ import java.util.Map;
  * A provider's own settings go under {@code hibernate.writebehind.cluster.<name>.}: write-behind accepts those keys
  * when the provider is chosen, and hands them to it by {@link Context#channelSettings()}. A provider checks them in
  * {@link #create} and throws {@link io.writebehind.WriteBehindConfigurationException} (or
- * {@link IllegalArgumentException}) naming the key and the bad value; the boot then fails with that message.
+ * {@link IllegalArgumentException}) naming the key and the bad value; the boot then fails with that message (never
+ * quote a password or token in it).
  */
 public interface CoherenceChannelProvider {
 

@@ -142,11 +142,6 @@ final class WriteCaptureListener implements PreInsertEventListener, PreUpdateEve
 		transactions.remove( session, writes );
 	}
 
-	/** Sessions with captured writes whose transaction has not completed, for tests of leaks. */
-	int openTransactions() {
-		return transactions.size();
-	}
-
 	WriteBehindRuntime runtime() {
 		return installation.runtime();
 	}

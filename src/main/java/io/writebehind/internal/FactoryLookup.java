@@ -8,6 +8,7 @@ import java.util.Objects;
 import org.hibernate.SessionFactory;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 
+import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindEntity;
 import io.writebehind.WriteBehindSettings;
 import jakarta.persistence.EntityManagerFactory;
@@ -19,9 +20,15 @@ import jakarta.persistence.PersistenceException;
  * {@code SessionFactory} itself, so {@code unwrap(SessionFactory.class)} returns the proxy), so it is unwrapped to
  * Hibernate's own {@link SessionFactoryImplementor}. When write-behind is not active there, the error says why.
  */
-public final class FactoryLookup {
+public final class FactoryLookup implements WriteBehind.Locator {
 
-	private FactoryLookup() {
+	/** For {@link java.util.ServiceLoader} ({@code META-INF/services/io.writebehind.WriteBehind$Locator}). */
+	public FactoryLookup() {
+	}
+
+	@Override
+	public WriteBehind find(EntityManagerFactory entityManagerFactory) {
+		return require( entityManagerFactory ).handle();
 	}
 
 	/** The runtime of an {@code EntityManagerFactory} (Hibernate's, or one that wraps or proxies it). */
@@ -57,7 +64,7 @@ public final class FactoryLookup {
 	}
 
 	private static WriteBehindRuntime require(SessionFactoryImplementor factory) {
-		WriteBehindRuntime runtime = WriteBehindRuntime.of( factory );
+		WriteBehindRuntime runtime = RuntimeRegistry.runtimeOf( factory );
 		if ( runtime != null && !runtime.isClosed() ) {
 			return runtime;
 		}

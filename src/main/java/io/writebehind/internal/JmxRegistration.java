@@ -5,40 +5,46 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
 
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.StandardMBean;
 
+import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindStats;
-import io.writebehind.cluster.internal.ClusterCoherence;
+import io.writebehind.WriteBehindStats.ClusterStats;
 import io.writebehind.jmx.WriteBehindMBean;
-import io.writebehind.internal.queue.EntityRegion;
 
-/** Registers and unregisters the {@link WriteBehindMBean} of a runtime with the platform MBean server. */
+/**
+ * The {@link WriteBehindMBean} of a unit, on its public {@link WriteBehind} handle and {@link WriteBehindStats} only;
+ * registers and unregisters it with the platform MBean server. Holds no state of its own.
+ */
 final class JmxRegistration implements WriteBehindMBean {
 
 	private static final WriteBehindLogger LOG = WriteBehindLogger.of( WriteBehindRuntime.class );
 	private static final AtomicLong IDS = new AtomicLong();
 
-	private final WriteBehindRuntime runtime;
+	private final WriteBehind writeBehind;
+	private final String unitName;
 
-	private JmxRegistration(WriteBehindRuntime runtime) {
-		this.runtime = runtime;
+	private JmxRegistration(WriteBehind writeBehind, String unitName) {
+		this.writeBehind = writeBehind;
+		this.unitName = unitName;
 	}
 
-	/** Registers the runtime's MBean; returns its name, or {@code null} (logged) when that failed. */
-	static ObjectName register(WriteBehindRuntime runtime) {
+	/** Registers the unit's MBean; returns its name, or {@code null} (logged) when that failed. */
+	static ObjectName register(WriteBehind writeBehind, String unitName, String logPrefix) {
 		try {
 			MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-			StandardMBean mbean = new StandardMBean( new JmxRegistration( runtime ), WriteBehindMBean.class );
-			String base = "io.writebehind:type=WriteBehind,unit=" + ObjectName.quote( runtime.unitName() );
+			StandardMBean mbean = new StandardMBean( new JmxRegistration( writeBehind, unitName ), WriteBehindMBean.class );
+			String base = "io.writebehind:type=WriteBehind,unit=" + ObjectName.quote( unitName );
 			ObjectName name = new ObjectName( base );
 			while ( true ) {
 				try {
 					server.registerMBean( mbean, name );
-					LOG.jmxRegistered( runtime.logPrefix(), name );
+					LOG.jmxRegistered( logPrefix, name );
 					return name;
 				}
 				catch (InstanceAlreadyExistsException taken) {
@@ -48,7 +54,7 @@ final class JmxRegistration implements WriteBehindMBean {
 			}
 		}
 		catch (Exception | LinkageError e) {
-			LOG.jmxRegistrationFailed( runtime.logPrefix(), e );
+			LOG.jmxRegistrationFailed( logPrefix, e );
 			return null;
 		}
 	}
@@ -63,208 +69,204 @@ final class JmxRegistration implements WriteBehindMBean {
 	}
 
 	private WriteBehindStats stats() {
-		return runtime.stats();
+		return writeBehind.stats();
+	}
+
+	private long cluster(ToLongFunction<ClusterStats> figure) {
+		ClusterStats cluster = stats().cluster();
+		return cluster == null ? 0 : figure.applyAsLong( cluster );
 	}
 
 	@Override
 	public String getPersistenceUnit() {
-		return runtime.unitName();
+		return unitName;
 	}
 
 	@Override
 	public long getPending() {
-		return runtime.queue().pending();
+		return stats().pending();
 	}
 
 	@Override
 	public long getLagMillis() {
-		return runtime.queue().lagNanos() / 1_000_000;
+		return stats().lag().toMillis();
 	}
 
 	@Override
 	public long getFlushed() {
-		return runtime.counters().flushed();
+		return stats().flushed();
 	}
 
 	@Override
 	public long getCoalesced() {
-		return runtime.queue().coalesced();
+		return stats().coalesced();
 	}
 
 	@Override
 	public long getFailed() {
-		return runtime.counters().failed();
+		return stats().failed();
 	}
 
 	@Override
 	public long getConflicts() {
-		return runtime.counters().conflicts();
+		return stats().conflicts();
 	}
 
 	@Override
 	public long getRetries() {
-		return runtime.counters().retries();
+		return stats().retries();
 	}
 
 	@Override
 	public long getFlushFailures() {
-		return runtime.counters().flushFailures();
+		return stats().flushFailures();
 	}
 
 	@Override
 	public long getBatches() {
-		return runtime.counters().batches();
+		return stats().batches();
 	}
 
 	@Override
 	public long getFlushTimeMillis() {
-		return runtime.counters().flushNanos() / 1_000_000;
+		return stats().flushTime().toMillis();
 	}
 
 	@Override
 	public long getQueueFullRejections() {
-		return runtime.queue().queueFullRejections();
+		return stats().queueFullRejections();
 	}
 
 	@Override
 	public long getQueueRemainingCapacity() {
-		return runtime.queue().remainingCapacity();
+		return stats().queueRemainingCapacity();
 	}
 
 	@Override
 	public long getCacheHits() {
-		return runtime.cacheHits();
+		return stats().cacheHits();
 	}
 
 	@Override
 	public long getCacheMisses() {
-		return runtime.cacheMisses();
+		return stats().cacheMisses();
 	}
 
 	@Override
 	public long getCacheSize() {
-		return runtime.cache().size();
+		return stats().cacheSize();
 	}
 
 	@Override
 	public int getFailedWriteCount() {
-		return runtime.failedWrites().size();
+		return writeBehind.failedWrites().size();
 	}
 
 	@Override
 	public boolean isPaused() {
-		return runtime.isPaused();
+		return writeBehind.isPaused();
 	}
 
 	@Override
 	public Map<String, Long> getPendingByEntity() {
 		Map<String, Long> result = new TreeMap<>();
-		for ( EntityRegion region : runtime.regions() ) {
-			result.put( region.entityName(), (long) region.pendingCount() );
-		}
+		stats().entities().forEach( (name, entity) -> result.put( name, entity.pending() ) );
 		return result;
 	}
 
 	@Override
 	public Map<String, Long> getLagMillisByEntity() {
 		Map<String, Long> result = new TreeMap<>();
-		for ( EntityRegion region : runtime.regions() ) {
-			result.put( region.entityName(), runtime.queue().lagNanos( region ) / 1_000_000 );
-		}
+		stats().entities().forEach( (name, entity) -> result.put( name, entity.lag().toMillis() ) );
 		return result;
 	}
 
 	@Override
+	public long getJournalAppendFailures() {
+		WriteBehindStats.JournalStats journal = stats().journal();
+		return journal == null ? 0 : journal.appendFailures();
+	}
+
+	@Override
+	public boolean isJournalFailing() {
+		WriteBehindStats.JournalStats journal = stats().journal();
+		return journal != null && journal.failing();
+	}
+
+	@Override
 	public String getClusterChannel() {
-		return runtime.clusterChannel();
+		ClusterStats cluster = stats().cluster();
+		return cluster == null ? "none" : cluster.channel();
 	}
 
 	@Override
 	public boolean isClusterListening() {
-		ClusterCoherence c = runtime.coherence();
-		return c != null && c.listening();
+		ClusterStats cluster = stats().cluster();
+		return cluster != null && cluster.listening();
 	}
 
 	@Override
 	public long getClusterMessagesSent() {
-		ClusterCoherence c = runtime.coherence();
-		return c == null ? 0 : c.messagesSent();
+		return cluster( ClusterStats::messagesSent );
 	}
 
 	@Override
 	public long getClusterMessagesReceived() {
-		ClusterCoherence c = runtime.coherence();
-		return c == null ? 0 : c.messagesReceived();
+		return cluster( ClusterStats::messagesReceived );
 	}
 
 	@Override
 	public long getClusterIdsEvicted() {
-		ClusterCoherence c = runtime.coherence();
-		return c == null ? 0 : c.idsEvicted();
+		return cluster( ClusterStats::idsEvicted );
 	}
 
 	@Override
 	public long getClusterGaps() {
-		ClusterCoherence c = runtime.coherence();
-		return c == null ? 0 : c.gaps();
+		return cluster( ClusterStats::gaps );
 	}
 
 	@Override
 	public long getClusterCommitsRefused() {
-		ClusterCoherence c = runtime.coherence();
-		return c == null ? 0 : c.commitsRefused();
+		return cluster( ClusterStats::commitsRefused );
 	}
 
 	@Override
 	public long getClusterFlushRequestsSent() {
-		ClusterCoherence c = runtime.coherence();
-		return c == null ? 0 : c.flushRequestsSent();
+		return cluster( ClusterStats::flushRequestsSent );
 	}
 
 	@Override
 	public long getClusterFlushRequestsServed() {
-		ClusterCoherence c = runtime.coherence();
-		return c == null ? 0 : c.flushRequestsServed();
+		return cluster( ClusterStats::flushRequestsServed );
 	}
 
 	@Override
 	public long getClusterMalformedMessages() {
-		ClusterCoherence c = runtime.coherence();
-		return c == null ? 0 : c.malformedMessages();
+		return cluster( ClusterStats::malformedMessages );
 	}
 
 	@Override
 	public boolean flush(long timeoutMillis) {
-		try {
-			return runtime.flush( Duration.ofMillis( Math.max( 0, timeoutMillis ) ) );
-		}
-		catch (WriteBehindRuntime.PausedException paused) {
-			return false;
-		}
+		return writeBehind.flush( Duration.ofMillis( Math.max( 0, timeoutMillis ) ) );
 	}
 
 	@Override
 	public int retryFailed() {
-		return runtime.retryFailed();
+		return writeBehind.retryFailed();
 	}
 
 	@Override
 	public int discardFailed() {
-		return runtime.discardFailed();
+		return writeBehind.discardFailed();
 	}
 
 	@Override
 	public void pause() {
-		runtime.pause();
+		writeBehind.pause();
 	}
 
 	@Override
 	public void resume() {
-		runtime.resume();
-	}
-
-	@Override
-	public String toString() {
-		return "WriteBehindMBean[" + runtime.unitName() + ", " + stats() + "]";
+		writeBehind.resume();
 	}
 }

@@ -313,4 +313,62 @@ public interface WriteBehindLogger extends BasicLogger {
 	@LogMessage(level = DEBUG)
 	@Message(id = 361, value = "%sSpring beans told of write-behind events (WriteBehindListener beans): %s")
 	void springListenersAdded(String prefix, Object listeners);
+	// ---------------------------------------------------------------- the journal (ids 460-479)
+
+	@LogMessage(level = ERROR)
+	@Message(id = 460, value = "%sThe writes of a committed transaction (%d write(s) of %s) could NOT be appended to the "
+			+ "journal: they are queued and reach the database as usual, but a crash before they do loses them. Counted "
+			+ "in WriteBehindStats.journal().appendFailures(); journal().failing() stays true until an append succeeds")
+	void journalAppendFailed(String prefix, int writes, Object entityNames, @Cause Throwable cause);
+
+	@LogMessage(level = INFO)
+	@Message(id = 461, value = "%sJournal appends succeed again, after %d failed append(s)")
+	void journalAppendsRecovered(String prefix, long failures);
+
+	@LogMessage(level = INFO)
+	@Message(id = 462, value = "%sJournal on: %s. Replayed the journal in %s: %d transaction record(s), %d id(s) queued "
+			+ "again (each is checked against its row before it is written), %d id(s) known written, in %d ms")
+	void journalReplayed(String prefix, Object config, Object dir, int records, int queued, int written, long millis);
+
+	@LogMessage(level = INFO)
+	@Message(id = 463, value = "%sJournal on: %s (empty)")
+	void journalEmpty(String prefix, Object config);
+
+	@LogMessage(level = DEBUG)
+	@Message(id = 464, value = "%sCould not note written writes in the journal (a restart checks them against their rows)")
+	void journalWrittenNotNoted(String prefix, @Cause Throwable cause);
+
+	@LogMessage(level = ERROR)
+	@Message(id = 465, value = "%sJournal maintenance (force or checkpoint) failed")
+	void journalMaintenanceFailed(String prefix, @Cause Throwable cause);
+
+	@LogMessage(level = WARN)
+	@Message(id = 466, value = "%sFinal journal checkpoint failed: %s")
+	void journalFinalCheckpointFailed(String prefix, Object problem);
+
+	@LogMessage(level = DEBUG)
+	@Message(id = 467, value = "%sCannot release the journal lock: %s")
+	void journalLockNotReleased(String prefix, Object problem);
+
+	@LogMessage(level = WARN)
+	@Message(id = 468, value = "%sJournal segment %s has a torn header (%d bytes): removed")
+	void journalTornHeader(String prefix, Object file, int size);
+
+	@LogMessage(level = WARN)
+	@Message(id = 469, value = "%sJournal segment %s: torn or corrupt tail at offset %d (%s): %d byte(s) cut off; the "
+			+ "records before it (up to sequence %d) are kept. A commit whose record was torn had not returned to the "
+			+ "application.")
+	void journalTornTail(String prefix, Object file, int offset, String problem, int cut, long lastSeq);
+
+	@LogMessage(level = DEBUG)
+	@Message(id = 470, value = "%sJournal segment %s deleted (sequences %d-%d written)")
+	void journalSegmentDeleted(String prefix, Object file, long firstSeq, long lastSeq);
+
+	@LogMessage(level = WARN)
+	@Message(id = 471, value = "%sCannot delete the journal segment %s: %s")
+	void journalSegmentNotDeleted(String prefix, Object file, Object problem);
+
+	@LogMessage(level = WARN)
+	@Message(id = 472, value = "%sCannot close the journal in %s: %s")
+	void journalNotClosed(String prefix, Object dir, Object problem);
 }

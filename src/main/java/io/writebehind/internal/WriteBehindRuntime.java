@@ -2,22 +2,22 @@ package io.writebehind.internal;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.hibernate.SessionFactory;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 
 import io.writebehind.ConflictPolicy;
 import io.writebehind.ConflictResolver;
-import io.writebehind.FailedWrite;
-import io.writebehind.WriteFailureHandler;
-import io.writebehind.WriteBehindListener;
-import io.writebehind.WriteBehindSettings;
+import io.writebehind.WriteBehind;
+import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.WriteBehindStats;
 import io.writebehind.internal.cache.EntityCache;
 import io.writebehind.internal.config.WriteBehindConfig;
@@ -27,17 +27,18 @@ import io.writebehind.internal.flush.FlushListeners;
 import io.writebehind.internal.flush.Flusher;
 import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.internal.queue.Partition;
-import io.writebehind.internal.queue.PendingWrite;
 import io.writebehind.internal.queue.WriteQueue;
 
 /**
- * Everything write-behind holds for one {@code SessionFactory}: settings, read cache, write queue, flusher threads,
- * counters and failed writes. Created when the factory has been built, closed when it closes. Thread-safe.
+ * Everything write-behind holds for one {@code SessionFactory}, and the one place that assembles it: settings, read
+ * cache, write queue and regions, flusher threads, failure handling, listeners, and the features plugged in at start
+ * (cluster coherence, journal, MBean, JVM shutdown hook). Created when the factory has been built, kept in the
+ * factory's {@link RuntimeRegistry}, closed when the factory closes. Its figures are {@link RuntimeStats}, its end
+ * {@link RuntimeShutdown}, its public face {@link WriteBehindHandle}. Thread-safe.
  */
 public final class WriteBehindRuntime {
 
 	private static final WriteBehindLogger LOG = WriteBehindLogger.of( WriteBehindRuntime.class );
-	private static final Map<SessionFactory, WriteBehindRuntime> RUNTIMES = new ConcurrentHashMap<>();
 
 	/** One opted-in entity hierarchy, in foreign-key order. */
 	public record RegionSpec(String rootEntityName, List<String> entityNames, long maxDelayMs, boolean versioned,
@@ -45,8 +46,10 @@ public final class WriteBehindRuntime {
 			boolean flushBeforeQueries, List<String> tables) {
 	}
 
-	/** The regions whose entities are stored in each table (query space), by table name as Hibernate names it. */
+	/** The regions whose entities are stored in each table (query space); filled by the constructor, then read-only. */
 	private final Map<String, List<EntityRegion>> regionsByTable = new HashMap<>();
+	/** The region of each opted-in entity name; filled by the constructor, then read-only. */
+	private final Map<String, EntityRegion> regionByEntityName = new HashMap<>();
 
 	private final SessionFactoryImplementor factory;
 	private final String unitName;
@@ -54,14 +57,21 @@ public final class WriteBehindRuntime {
 	private final WriteBehindConfig config;
 	private final EntityCache cache;
 	private final WriteQueue queue;
-	private final Map<String, EntityRegion> regionByEntityName = new HashMap<>();
 	private final FlushCounters counters = new FlushCounters();
 	private final FailureHandling failures;
 	private final Flusher flusher;
 	private final FlushListeners listeners;
+	private final RuntimeStats stats;
+	private final RuntimeShutdown shutdown;
+	private final WriteBehindHandle handle;
+	/** Set by {@link #start()}, cleared by {@link #close()}, both under this object's lock. */
 	private javax.management.ObjectName mbeanName;
-	private Thread shutdownHook;
+	/** Set once under this object's lock by {@link #close()}; read by any thread. */
 	private volatile boolean closed;
+	/** The journal, or {@code null} when {@code journal.dir} is not set; set once by {@link #start()}. */
+	private volatile io.writebehind.internal.journal.JournalSupport journal;
+	/** Cross-node cache coherence, or {@code null} with {@code cluster.channel=none}; set once by {@link #start()}. */
+	private volatile io.writebehind.cluster.internal.ClusterCoherence coherence;
 
 	public WriteBehindRuntime(SessionFactoryImplementor factory, String unitName, WriteBehindConfig config,
 			List<RegionSpec> regions) {
@@ -89,14 +99,27 @@ public final class WriteBehindRuntime {
 		this.listeners = new FlushListeners( unitName, logPrefix, config.listeners );
 		this.flusher = new Flusher( factory, config, queue, counters, failures, listeners, logPrefix,
 				"write-behind-flusher-" + unitName, regionByEntityName::get );
+		this.stats = new RuntimeStats( queue, counters, cache, clusterChannel(), () -> coherence,
+				() -> journal );
+		this.shutdown = new RuntimeShutdown( this, factory, queue, logPrefix, config.shutdownTimeoutMs );
+		this.handle = new WriteBehindHandle( this );
 	}
 
+	/** The runtime of a factory (or of a proxy of one), or {@code null} when write-behind does not run on it. */
 	public static WriteBehindRuntime of(SessionFactory factory) {
-		return RUNTIMES.get( factory );
+		return RuntimeRegistry.runtimeOf( factory );
 	}
 
-	public void start() {
-		RUNTIMES.put( factory, this );
+	public synchronized void start() {
+		RuntimeRegistry registry = RuntimeRegistry.of( factory );
+		if ( registry == null ) {
+			throw new WriteBehindConfigurationException( logPrefix + "The factory's service registry has no "
+					+ RuntimeRegistry.class.getName() + ": keep META-INF/services/"
+					+ org.hibernate.service.spi.SessionFactoryServiceContributor.class.getName()
+					+ " of hibernate-write-behind visible to the class loader that builds the factory (a shaded or "
+					+ "repackaged jar may drop it)" );
+		}
+		registry.register( this );
 		if ( config.cluster.enabled() ) {
 			coherence = new io.writebehind.cluster.internal.ClusterCoherence( factory, config.cluster, unitName,
 					logPrefix, queue.regions() );
@@ -110,23 +133,51 @@ public final class WriteBehindRuntime {
 		}
 		flusher.start();
 		if ( config.jmxEnabled ) {
-			mbeanName = JmxRegistration.register( this );
+			mbeanName = JmxRegistration.register( handle, unitName, logPrefix );
 		}
 		if ( config.flushOnShutdown ) {
-			shutdownHook = new Thread( this::flushOnJvmExit, "write-behind-shutdown-" + unitName );
-			Runtime.getRuntime().addShutdownHook( shutdownHook );
+			shutdown.installHook( unitName );
 		}
+	}
+
+	/** Drains the queue (up to {@code shutdown_timeout_ms}), stops the flusher and the features, forgets the factory. */
+	public synchronized void close() {
+		if ( closed ) {
+			return;
+		}
+		shutdown.drain( "closing the EntityManagerFactory" );
+		closed = true;
+		flusher.stop( 5_000 );
+		if ( coherence != null ) {
+			coherence.close();
+		}
+		if ( journal != null ) {
+			journal.close();
+		}
+		RuntimeRegistry registry = RuntimeRegistry.of( factory );
+		if ( registry != null ) {
+			registry.unregister( this );
+		}
+		if ( mbeanName != null ) {
+			JmxRegistration.unregister( mbeanName, logPrefix );
+			mbeanName = null;
+		}
+		shutdown.removeHook();
+	}
+
+	public boolean isClosed() {
+		return closed;
+	}
+
+	/** The public handle on this runtime ({@code WriteBehind.of} returns it). */
+	public WriteBehind handle() {
+		return handle;
 	}
 
 	/** The journal, or {@code null} when {@code journal.dir} is not set. */
 	public io.writebehind.internal.journal.JournalSupport journal() {
 		return journal;
 	}
-
-	private volatile io.writebehind.internal.journal.JournalSupport journal;
-
-	/** Cross-node cache coherence; {@code null} with {@code cluster.channel=none}. */
-	private volatile io.writebehind.cluster.internal.ClusterCoherence coherence;
 
 	public io.writebehind.cluster.internal.ClusterCoherence coherence() {
 		return coherence;
@@ -149,17 +200,12 @@ public final class WriteBehindRuntime {
 		return unitName;
 	}
 
-	/** The name this unit's MBean is registered under; {@code null} when JMX is off or failed. */
-	public javax.management.ObjectName mbeanName() {
-		return mbeanName;
+	FlushListeners listeners() {
+		return listeners;
 	}
 
-	public void addListener(WriteBehindListener listener) {
-		listeners.add( listener );
-	}
-
-	public boolean removeListener(WriteBehindListener listener) {
-		return listeners.remove( listener );
+	FailureHandling failures() {
+		return failures;
 	}
 
 	/** Stops writing to the database; commits keep being accepted up to the queue's capacity. */
@@ -183,7 +229,7 @@ public final class WriteBehindRuntime {
 	}
 
 	/** A commit was refused because the queue stayed full. */
-	public void queueFull(java.util.Collection<EntityRegion> regionsOfTheCommit) {
+	public void queueFull(Collection<EntityRegion> regionsOfTheCommit) {
 		queue.countQueueFull( regionsOfTheCommit );
 	}
 
@@ -212,21 +258,21 @@ public final class WriteBehindRuntime {
 	 * The regions stored in any of the given tables (query spaces); {@code null} or empty spaces mean "unknown", as
 	 * for a native query that declares none: every region.
 	 */
-	public java.util.Set<EntityRegion> regionsOfTables(java.util.Collection<String> tables) {
+	public Set<EntityRegion> regionsOfTables(Collection<String> tables) {
 		if ( tables == null || tables.isEmpty() ) {
-			return new java.util.LinkedHashSet<>( queue.regions() );
+			return new LinkedHashSet<>( queue.regions() );
 		}
-		java.util.Set<EntityRegion> found = null;
+		Set<EntityRegion> found = null;
 		for ( String table : tables ) {
 			List<EntityRegion> regions = regionsByTable.get( table );
 			if ( regions != null ) {
 				if ( found == null ) {
-					found = new java.util.LinkedHashSet<>();
+					found = new LinkedHashSet<>();
 				}
 				found.addAll( regions );
 			}
 		}
-		return found == null ? java.util.Set.of() : found;
+		return found == null ? Set.of() : found;
 	}
 
 	public WriteQueue queue() {
@@ -239,7 +285,7 @@ public final class WriteBehindRuntime {
 	}
 
 	/** As {@link #flush(Duration)}, for the writes of some regions only ({@code null}: all). */
-	public boolean flush(java.util.Collection<EntityRegion> only, Duration timeout) {
+	public boolean flush(Collection<EntityRegion> only, Duration timeout) {
 		if ( only != null ) {
 			// the writes of the regions asked for may reference pending inserts of regions before them in foreign-key
 			// order; the flusher holds such a write back until its parent is written, so those are forced too
@@ -284,115 +330,17 @@ public final class WriteBehindRuntime {
 	}
 
 	public WriteBehindStats stats() {
-		Map<String, WriteBehindStats.EntityStats> entities = new TreeMap<>();
-		for ( EntityRegion region : queue.regions() ) {
-			entities.put( region.entityName(), entityStats( region ) );
-		}
-		return new WriteBehindStats( queue.pending(), counters.flushed(), queue.coalesced(), counters.failed(),
-				counters.conflicts(), counters.batches(), counters.retries(), counters.flushFailures(), cache.size(),
-				Duration.ofNanos( queue.lagNanos() ), queue.queueFullRejections(), cacheHits(), cacheMisses(),
-				Duration.ofNanos( counters.flushNanos() ), queue.isPaused(), entities, clusterStats(),
-				Duration.ofNanos( counters.outageNanos() ), queue.capacity() );
+		return stats.stats();
 	}
 
-	/** The figures of the cross-node coherence; {@code null} with {@code cluster.channel=none}. */
-	public WriteBehindStats.ClusterStats clusterStats() {
-		io.writebehind.cluster.internal.ClusterCoherence c = coherence;
-		if ( c == null ) {
-			return null;
-		}
-		return new WriteBehindStats.ClusterStats( clusterChannel(), c.listening(), c.messagesSent(),
-				c.messagesReceived(), c.idsEvicted(), c.gaps(), c.commitsRefused(), c.flushRequestsSent(),
-				c.flushRequestsServed(), c.malformedMessages() );
+	/** The figures of one region. */
+	public WriteBehindStats.EntityStats entityStats(EntityRegion region) {
+		return stats.entityStats( region );
 	}
 
 	/** {@code cluster.channel}: {@code none}, {@code postgresql}, {@code redis} or another channel provider's name. */
 	public String clusterChannel() {
 		return config.cluster.channel;
-	}
-
-	/** The figures of one region. */
-	public WriteBehindStats.EntityStats entityStats(EntityRegion region) {
-		var c = region.counters();
-		return new WriteBehindStats.EntityStats( region.pendingCount(), Duration.ofNanos( queue.lagNanos( region ) ),
-				c.flushed.sum(), c.coalesced.sum(), c.failed.sum(), c.conflicts.sum(), c.retries.sum(),
-				c.queueFullRejections.sum(), c.cacheHits.sum(), c.cacheMisses.sum() );
-	}
-
-	/** Application reads of opted-in entities answered without SQL (pending write or cache), all regions. */
-	public long cacheHits() {
-		long sum = 0;
-		for ( EntityRegion region : queue.regions() ) {
-			sum += region.counters().cacheHits.sum();
-		}
-		return sum;
-	}
-
-	/** Application reads of opted-in entities that went to the database, all regions. */
-	public long cacheMisses() {
-		long sum = 0;
-		for ( EntityRegion region : queue.regions() ) {
-			sum += region.counters().cacheMisses.sum();
-		}
-		return sum;
-	}
-
-	public List<FailedWrite> failedWrites() {
-		return failures.failedWrites();
-	}
-
-	public int discardFailed() {
-		return failures.discardAll();
-	}
-
-	public int retryFailed() {
-		return failures.replayAll();
-	}
-
-	public void keepFailed(FailedWrite write) {
-		failures.keep( write );
-	}
-
-	public void failureHandler(WriteFailureHandler handler) {
-		failures.handler( handler );
-	}
-
-	public boolean isClosed() {
-		return closed;
-	}
-
-	/** Drains the queue (up to {@code shutdown_timeout_ms}), stops the flusher and forgets the factory. */
-	public synchronized void close() {
-		if ( closed ) {
-			return;
-		}
-		if ( queue.isPaused() ) {
-			// closing while paused: the pending writes would be lost, so they are written first
-			LOG.resumedToClose( logPrefix, queue.pending() );
-			queue.resume();
-		}
-		drainAndReport( "closing the EntityManagerFactory" );
-		closed = true;
-		flusher.stop( 5_000 );
-		if ( coherence != null ) {
-			coherence.close();
-		}
-		if ( journal != null ) {
-			journal.close();
-		}
-		RUNTIMES.remove( factory );
-		if ( mbeanName != null ) {
-			JmxRegistration.unregister( mbeanName, logPrefix );
-			mbeanName = null;
-		}
-		if ( shutdownHook != null ) {
-			try {
-				Runtime.getRuntime().removeShutdownHook( shutdownHook );
-			}
-			catch (IllegalStateException alreadyShuttingDown) {
-				// the hook is running or has run
-			}
-		}
 	}
 
 	/**
@@ -401,64 +349,7 @@ public final class WriteBehindRuntime {
 	 * with DB_CLOSE_ON_EXIT=FALSE when the JVM exits.
 	 */
 	public void checkpointAtExit(boolean checkpoint) {
-		this.checkpointAtExit = checkpoint;
-	}
-
-	private volatile boolean checkpointAtExit;
-
-	private void flushOnJvmExit() {
-		synchronized ( this ) {
-			if ( closed ) {
-				return;
-			}
-			if ( queue.isPaused() ) {
-				LOG.resumedToClose( logPrefix, queue.pending() );
-				queue.resume();
-			}
-			drainAndReport( "JVM shutdown" );
-			if ( checkpointAtExit ) {
-				checkpoint();
-			}
-		}
-	}
-
-	private void checkpoint() {
-		try ( org.hibernate.StatelessSession session = factory.openStatelessSession() ) {
-			session.doWork( connection -> {
-				try ( java.sql.Statement statement = connection.createStatement() ) {
-					statement.execute( "CHECKPOINT" );
-				}
-			} );
-		}
-		catch (RuntimeException e) {
-			// the logging system may be shut down already: stderr is where the user sees it
-			System.err.println( logPrefix + "Could not force the embedded H2 database to disk at JVM exit "
-					+ "(CHECKPOINT): the last writes may be lost if H2 did not write them yet: " + e );
-		}
-	}
-
-	private void drainAndReport(String why) {
-		long pending = queue.pending();
-		if ( pending == 0 ) {
-			return;
-		}
-		LOG.drainingOnClose( logPrefix, pending, why, config.shutdownTimeoutMs );
-		if ( !flush( Duration.ofMillis( config.shutdownTimeoutMs ) ) ) {
-			Map<String, Integer> left = new TreeMap<>();
-			for ( Partition partition : queue.partitions() ) {
-				for ( PendingWrite write : partition.queuedWrites() ) {
-					left.merge( write.region().entityName(), 1, Integer::sum );
-				}
-			}
-			LOG.writesLeftOnClose( logPrefix, queue.pending(), why, config.shutdownTimeoutMs, left );
-			if ( shutdownHook != null && Thread.currentThread() == shutdownHook ) {
-				// at JVM exit the logging system shuts down too (JUL's LogManager resets its handlers in a shutdown
-				// hook of its own), so the line above may reach no one: stderr as well
-				System.err.println( LOG.writesLostAtExit( logPrefix, queue.pending(), WriteBehindSettings.SHUTDOWN_TIMEOUT_MS
-						+ "=" + config.shutdownTimeoutMs + " ms ran out; the database may be down or closed", left ) );
-				System.err.flush();
-			}
-		}
+		shutdown.checkpointAtExit( checkpoint );
 	}
 
 	/** Entity names per region, for the boot summary. */

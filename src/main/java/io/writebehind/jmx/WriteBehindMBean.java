@@ -64,6 +64,12 @@ public interface WriteBehindMBean {
 	/** Lag in milliseconds per opted-in entity (root entity name). */
 	Map<String, Long> getLagMillisByEntity();
 
+	/** Committed transactions whose writes could not be appended to the journal (0 without {@code journal.dir}). */
+	long getJournalAppendFailures();
+
+	/** Whether the latest journal append failed: writes committed since are not crash-safe ({@code false} without a journal). */
+	boolean isJournalFailing();
+
 	/**
 	 * {@code cluster.channel}: {@code none}, {@code postgresql}, {@code redis} or a channel provider's name. The
 	 * {@code Cluster...} attributes are those of {@link io.writebehind.WriteBehindStats.ClusterStats}; with

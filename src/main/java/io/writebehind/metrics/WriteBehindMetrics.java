@@ -15,11 +15,9 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindListener;
-import io.writebehind.cluster.internal.ClusterCoherence;
-import io.writebehind.internal.FactoryLookup;
-import io.writebehind.internal.WriteBehindRuntime;
-import io.writebehind.internal.queue.EntityRegion;
-import io.writebehind.internal.queue.RegionCounters;
+import io.writebehind.WriteBehindStats;
+import io.writebehind.WriteBehindStats.ClusterStats;
+import io.writebehind.WriteBehindStats.EntityStats;
 import jakarta.persistence.EntityManagerFactory;
 
 /**
@@ -33,15 +31,17 @@ import jakarta.persistence.EntityManagerFactory;
  *
  * Micrometer ({@code io.micrometer:micrometer-core}) is an optional dependency of hibernate-write-behind: only this
  * class uses it, so an application that does not call it needs no Micrometer on its class path. Bind after the
- * factory has started and while it is open; the meters read the live figures (gauges and function counters), and the
- * {@code writebehind.flush} timer is fed by a {@link WriteBehindListener} this binder adds. The
- * {@code writebehind.cluster.*} meters exist only when {@code cluster.channel} is not {@code none}.
+ * factory has started and while it is open; the meters read the live figures of {@link WriteBehind#stats()} (gauges
+ * and function counters), and the {@code writebehind.flush} timer is fed by a {@link WriteBehindListener} this binder
+ * adds. The {@code writebehind.cluster.*} meters exist only when {@code cluster.channel} is not {@code none}, the
+ * {@code writebehind.journal.*} ones only with {@code journal.dir}. Reads the public API only.
  */
 public final class WriteBehindMetrics implements MeterBinder {
 
 	private static final String PREFIX = "writebehind.";
 
-	private final WriteBehindRuntime runtime;
+	private final WriteBehind writeBehind;
+	private final String unitName;
 	private final Iterable<Tag> tags;
 
 	/**
@@ -51,7 +51,8 @@ public final class WriteBehindMetrics implements MeterBinder {
 	 */
 	public WriteBehindMetrics(EntityManagerFactory entityManagerFactory, Iterable<Tag> tags) {
 		Objects.requireNonNull( entityManagerFactory, "entityManagerFactory" );
-		this.runtime = FactoryLookup.require( entityManagerFactory );
+		this.writeBehind = WriteBehind.of( entityManagerFactory );
+		this.unitName = writeBehind.persistenceUnit();
 		this.tags = tags == null ? Tags.empty() : tags;
 	}
 
@@ -67,68 +68,77 @@ public final class WriteBehindMetrics implements MeterBinder {
 
 	@Override
 	public void bindTo(MeterRegistry registry) {
-		WriteBehindRuntime rt = runtime;
-		Tags unit = Tags.concat( tags, "unit", rt.unitName() );
+		WriteBehind wb = writeBehind;
+		Tags unit = Tags.concat( tags, "unit", unitName );
+		WriteBehindStats now = wb.stats();
 
-		for ( EntityRegion region : rt.regions() ) {
-			Tags entity = unit.and( "entity", region.entityName() );
-			RegionCounters c = region.counters();
-			Gauge.builder( PREFIX + "pending", region, EntityRegion::pendingCount ).tags( entity ).baseUnit( "writes" )
+		for ( String name : now.entities().keySet() ) {
+			Tags entity = unit.and( "entity", name );
+			Gauge.builder( PREFIX + "pending", wb, w -> entity( w, name ).pending() ).tags( entity ).baseUnit( "writes" )
 					.description( "Entity ids whose latest committed write has not reached the database" )
 					.register( registry );
-			TimeGauge.builder( PREFIX + "lag", region, TimeUnit.NANOSECONDS, r -> rt.queue().lagNanos( r ) )
+			TimeGauge.builder( PREFIX + "lag", wb, TimeUnit.NANOSECONDS, w -> entity( w, name ).lag().toNanos() )
 					.tags( entity ).description( "Age of the oldest committed write that has not reached the database" )
 					.register( registry );
-			counter( registry, "flushed", entity, c, x -> x.flushed.sum(), "Rows written to the database" );
-			counter( registry, "coalesced", entity, c, x -> x.coalesced.sum(),
+			counter( registry, "flushed", entity, wb, name, EntityStats::flushed, "Rows written to the database" );
+			counter( registry, "coalesced", entity, wb, name, EntityStats::coalesced,
 					"Commits merged into a pending write of the same id (no statement of their own)" );
-			counter( registry, "failed", entity, c, x -> x.failed.sum(),
+			counter( registry, "failed", entity, wb, name, EntityStats::failed,
 					"Writes the database refused for good (to failure handling)" );
-			counter( registry, "conflicts", entity, c, x -> x.conflicts.sum(),
+			counter( registry, "conflicts", entity, wb, name, EntityStats::conflicts,
 					"Writes whose version check failed at flush (row changed behind write-behind's back)" );
-			counter( registry, "retries", entity, c, x -> x.retries.sum(),
+			counter( registry, "retries", entity, wb, name, EntityStats::retries,
 					"Writes put back in the queue after a transient failure of their flush (one per write and attempt)" );
-			counter( registry, "queue.rejections", entity, c, x -> x.queueFullRejections.sum(),
+			counter( registry, "queue.rejections", entity, wb, name, EntityStats::queueFullRejections,
 					"Commits with writes of this entity refused because the queue was full" );
-			counter( registry, "cache.hits", entity, c, x -> x.cacheHits.sum(),
+			counter( registry, "cache.hits", entity, wb, name, EntityStats::cacheHits,
 					"Application reads answered without SQL, from a pending write or the read cache" );
-			counter( registry, "cache.misses", entity, c, x -> x.cacheMisses.sum(),
+			counter( registry, "cache.misses", entity, wb, name, EntityStats::cacheMisses,
 					"Application reads that went to the database" );
 		}
 
-		FunctionCounter.builder( PREFIX + "batches", rt, r -> r.counters().batches() ).tags( unit )
-				.description( "Flush transactions committed (writes found applied after an uncertain commit ran none)" ).register( registry );
-		FunctionCounter.builder( PREFIX + "flush.failures", rt, r -> r.counters().flushFailures() ).tags( unit )
+		FunctionCounter.builder( PREFIX + "batches", wb, w -> w.stats().batches() ).tags( unit )
+				.description( "Flush transactions committed (writes found applied after an uncertain commit ran none)" )
+				.register( registry );
+		FunctionCounter.builder( PREFIX + "flush.failures", wb, w -> w.stats().flushFailures() ).tags( unit )
 				.description( "Flush attempts that failed for a transient reason and were retried (one per attempt)" )
 				.register( registry );
-		Gauge.builder( PREFIX + "queue.remaining", rt, r -> r.queue().remainingCapacity() ).tags( unit )
+		Gauge.builder( PREFIX + "queue.remaining", wb, w -> w.stats().queueRemainingCapacity() ).tags( unit )
 				.baseUnit( "writes" ).description( "Room left in the queue (queue_capacity minus pending ids)" )
 				.register( registry );
-		Gauge.builder( PREFIX + "paused", rt, r -> r.isPaused() ? 1 : 0 ).tags( unit )
+		Gauge.builder( PREFIX + "paused", wb, w -> w.isPaused() ? 1 : 0 ).tags( unit )
 				.description( "1 while flushing is paused, else 0" ).register( registry );
-		Gauge.builder( PREFIX + "cache.size", rt, r -> r.cache().size() ).tags( unit ).baseUnit( "entities" )
+		Gauge.builder( PREFIX + "cache.size", wb, w -> w.stats().cacheSize() ).tags( unit ).baseUnit( "entities" )
 				.description( "Clean entities held by the read cache" ).register( registry );
 
-		ClusterCoherence coherence = rt.coherence();
-		if ( coherence != null ) {
-			Gauge.builder( PREFIX + "cluster.listening", coherence, c -> c.listening() ? 1 : 0 ).tags( unit )
+		if ( now.journal() != null ) {
+			FunctionCounter.builder( PREFIX + "journal.append.failures", wb, w -> w.stats().journal().appendFailures() )
+					.tags( unit ).description( "Committed transactions whose writes could not be appended to the journal "
+							+ "(queued, but lost by a crash before they reach the database)" )
+					.register( registry );
+			Gauge.builder( PREFIX + "journal.failing", wb, w -> w.stats().journal().failing() ? 1 : 0 ).tags( unit )
+					.description( "1 while the latest journal append failed, else 0" ).register( registry );
+		}
+
+		if ( now.cluster() != null ) {
+			Gauge.builder( PREFIX + "cluster.listening", wb, w -> w.stats().cluster().listening() ? 1 : 0 ).tags( unit )
 					.description( "1 while the coherence channel listens (other nodes' messages are received), else 0" )
 					.register( registry );
-			clusterCounter( registry, "cluster.messages.sent", unit, coherence, ClusterCoherence::messagesSent,
+			clusterCounter( registry, "cluster.messages.sent", unit, wb, ClusterStats::messagesSent,
 					"Coherence messages this node published" );
-			clusterCounter( registry, "cluster.messages.received", unit, coherence, ClusterCoherence::messagesReceived,
+			clusterCounter( registry, "cluster.messages.received", unit, wb, ClusterStats::messagesReceived,
 					"Coherence messages of other nodes this node received" );
-			clusterCounter( registry, "cluster.evictions", unit, coherence, ClusterCoherence::idsEvicted,
+			clusterCounter( registry, "cluster.evictions", unit, wb, ClusterStats::idsEvicted,
 					"Ids evicted because another node committed a write of them" );
-			clusterCounter( registry, "cluster.gaps", unit, coherence, ClusterCoherence::gaps,
+			clusterCounter( registry, "cluster.gaps", unit, wb, ClusterStats::gaps,
 					"Times every clean entry was evicted because coherence messages may have been missed" );
-			clusterCounter( registry, "cluster.commits.refused", unit, coherence, ClusterCoherence::commitsRefused,
+			clusterCounter( registry, "cluster.commits.refused", unit, wb, ClusterStats::commitsRefused,
 					"Commits of this node the cluster version ledger refused" );
-			clusterCounter( registry, "cluster.flush.requests.sent", unit, coherence, ClusterCoherence::flushRequestsSent,
+			clusterCounter( registry, "cluster.flush.requests.sent", unit, wb, ClusterStats::flushRequestsSent,
 					"Ids this node asked the other nodes to write now, after the version ledger refused a commit" );
-			clusterCounter( registry, "cluster.flush.requests.served", unit, coherence,
-					ClusterCoherence::flushRequestsServed, "Pending writes this node wrote early because another node asked" );
-			clusterCounter( registry, "cluster.messages.malformed", unit, coherence, ClusterCoherence::malformedMessages,
+			clusterCounter( registry, "cluster.flush.requests.served", unit, wb, ClusterStats::flushRequestsServed,
+					"Pending writes this node wrote early because another node asked" );
+			clusterCounter( registry, "cluster.messages.malformed", unit, wb, ClusterStats::malformedMessages,
 					"Coherence messages ignored: malformed, or not signed with cluster.secret" );
 		}
 
@@ -136,19 +146,23 @@ public final class WriteBehindMetrics implements MeterBinder {
 				.description( "Duration of the flush transactions that committed" )
 				.publishPercentiles( 0.5, 0.95, 0.99 ).publishPercentileHistogram()
 				.register( registry );
-		rt.addListener( new TimerListener( flush ) );
+		wb.addListener( new TimerListener( flush ) );
 	}
 
-	private static void counter(MeterRegistry registry, String name, Tags tags, RegionCounters counters,
-			ToDoubleFunction<RegionCounters> value, String description) {
-		FunctionCounter.builder( PREFIX + name, counters, value ).tags( tags ).description( description )
-				.register( registry );
+	private static EntityStats entity(WriteBehind writeBehind, String name) {
+		return writeBehind.stats().entities().get( name );
 	}
 
-	private static void clusterCounter(MeterRegistry registry, String name, Tags tags, ClusterCoherence coherence,
-			ToDoubleFunction<ClusterCoherence> value, String description) {
-		FunctionCounter.builder( PREFIX + name, coherence, value ).tags( tags ).description( description )
-				.register( registry );
+	private static void counter(MeterRegistry registry, String name, Tags tags, WriteBehind writeBehind, String entity,
+			ToDoubleFunction<EntityStats> value, String description) {
+		FunctionCounter.builder( PREFIX + name, writeBehind, w -> value.applyAsDouble( entity( w, entity ) ) ).tags( tags )
+				.description( description ).register( registry );
+	}
+
+	private static void clusterCounter(MeterRegistry registry, String name, Tags tags, WriteBehind writeBehind,
+			ToDoubleFunction<ClusterStats> value, String description) {
+		FunctionCounter.builder( PREFIX + name, writeBehind, w -> value.applyAsDouble( w.stats().cluster() ) ).tags( tags )
+				.description( description ).register( registry );
 	}
 
 	/** Feeds the flush timer. */

@@ -76,6 +76,7 @@ final class WriteBehindEndpoint {
 		figures.put( "flushTimeMillis", stats.flushTime().toMillis() );
 		figures.put( "outageMillis", stats.outage().toMillis() );
 		figures.put( "queueCapacity", stats.queueCapacity() );
+		figures.put( "queueRemainingCapacity", stats.queueRemainingCapacity() );
 		figures.put( "queueFullRejections", stats.queueFullRejections() );
 		figures.put( "cacheSize", stats.cacheSize() );
 		figures.put( "cacheHits", stats.cacheHits() );
@@ -100,6 +101,10 @@ final class WriteBehindEndpoint {
 		figures.put( "entities", entities );
 		if ( stats.cluster() != null ) {
 			figures.put( "cluster", stats.cluster() );
+		}
+		if ( stats.journal() != null ) {
+			figures.put( "journal", Map.of( "appendFailures", stats.journal().appendFailures(), "failing",
+					stats.journal().failing() ) );
 		}
 		return figures;
 	}

@@ -14,7 +14,9 @@ import io.writebehind.WriteBehindStats;
 /**
  * The {@code writeBehind} health component. DOWN when the flusher has been unable to write for longer than
  * {@code writebehind.health.max-outage} ({@link WriteBehindStats#outage()}), or when the pending writes fill
- * {@code writebehind.health.max-queue-fill} of the queue's capacity (commits are about to be refused); UP otherwise,
+ * {@code writebehind.health.max-queue-fill} of the queue's capacity (commits are about to be refused), or when the
+ * latest journal append failed ({@link WriteBehindStats.JournalStats#failing()}: committed writes are not crash-safe);
+ * UP otherwise,
  * also while paused or with failed writes (they need an operator, not a restart). UNKNOWN when no factory has
  * write-behind. With several factories, the worst of them, with the details of each under its bean name.
  */
@@ -58,12 +60,21 @@ final class WriteBehindHealthIndicator implements HealthIndicator {
 		details.put( "lag", stats.lag().toMillis() + "ms" );
 		details.put( "outage", stats.outage().toMillis() + "ms" );
 		details.put( "paused", stats.paused() );
+		WriteBehindStats.JournalStats journal = stats.journal();
+		if ( journal != null ) {
+			details.put( "journalAppendFailures", journal.appendFailures() );
+		}
 		Health.Builder health = Health.up();
 		Duration maxOutage = settings.getMaxOutage();
 		if ( stats.outage().compareTo( maxOutage ) > 0 ) {
 			health.down();
 			details.put( "reason", "the flusher has been unable to write for " + stats.outage().toMillis()
 					+ "ms (writebehind.health.max-outage=" + maxOutage.toMillis() + "ms)" );
+		}
+		else if ( journal != null && journal.failing() ) {
+			health.down();
+			details.put( "reason", "the journal cannot append: the writes committed since its latest failure are not "
+					+ "crash-safe (" + journal.appendFailures() + " failed append(s), see WB000460 in the log)" );
 		}
 		else if ( stats.queueCapacity() > 0
 				&& stats.pending() >= Math.ceil( settings.getMaxQueueFill() * stats.queueCapacity() ) ) {

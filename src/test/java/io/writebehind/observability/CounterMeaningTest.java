@@ -79,6 +79,11 @@ class CounterMeaningTest extends WriteBehindTestBase {
 		assertEquals( stats.flushFailures(), server.getAttribute( name, "FlushFailures" ) );
 		assertEquals( stats.retries(), server.getAttribute( name, "Retries" ) );
 		assertEquals( stats.batches(), server.getAttribute( name, "Batches" ) );
+
+		// without journal.dir: no journal figures, no journal meters
+		assertNull( stats.journal() );
+		assertNull( registry.find( "writebehind.journal.append.failures" ).functionCounter() );
+		assertEquals( 0L, server.getAttribute( name, "JournalAppendFailures" ) );
 	}
 
 	@Test

@@ -7,15 +7,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.SslOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -47,7 +43,6 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 	public static final long HEARTBEAT_INTERVAL_MS = 1_000;
 	/** A heartbeat {@code PING} not answered within this time means the connection is dead. */
 	public static final long HEARTBEAT_TIMEOUT_MS = 2_000;
-	private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds( 2 );
 
 	private final String uri;
 	/** {@link #uri} with its password masked: the only form that is printed. */
@@ -82,16 +77,7 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 	@Override
 	public void start(Listener listener) {
 		this.listener = listener;
-		RedisURI redisUri = RedisURI.create( uri );
-		redisUri.setTimeout( Duration.ofSeconds( 2 ) );
-		client = RedisClient.create( redisUri );
-		ClientOptions.Builder options = ClientOptions.builder().autoReconnect( true ).pingBeforeActivateConnection( true )
-				.disconnectedBehavior( ClientOptions.DisconnectedBehavior.REJECT_COMMANDS )
-				.socketOptions( socketOptions() );
-		if ( trustedCertificates != null ) {
-			options.sslOptions( SslOptions.builder().jdkSslProvider().trustManager( trustedCertificates.toFile() ).build() );
-		}
-		client.setOptions( options.build() );
+		client = RedisClients.create( uri, trustedCertificates );
 		client.addListener( new RedisConnectionStateListener() {
 			@Override
 			public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
@@ -111,19 +97,6 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 		executor.execute( () -> connect( true ) );
 		executor.scheduleWithFixedDelay( this::heartbeat, HEARTBEAT_INTERVAL_MS, HEARTBEAT_INTERVAL_MS,
 				TimeUnit.MILLISECONDS );
-	}
-
-	private static SocketOptions socketOptions() {
-		SocketOptions.Builder builder = SocketOptions.builder().connectTimeout( CONNECT_TIMEOUT );
-		try {
-			// Lettuce 6.1 and later: probes after 15 s of silence, every 5 s, 3 of them
-			builder.keepAlive( SocketOptions.KeepAliveOptions.builder().enable().idle( Duration.ofSeconds( 15 ) )
-					.interval( Duration.ofSeconds( 5 ) ).count( 3 ).build() );
-		}
-		catch (LinkageError olderLettuce) {
-			builder.keepAlive( true ); // the operating system's keep-alive timing
-		}
-		return builder.build();
 	}
 
 	/**
@@ -168,7 +141,7 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 					return;
 				}
 				if ( !reported ) {
-					LOG.cannotSubscribeRedis( logPrefix, channel, shownUri, Credentials.mask( message( e ) ) );
+					LOG.cannotSubscribeRedis( logPrefix, channel, shownUri, Credentials.mask( RedisClients.message( e ) ) );
 					reported = true;
 				}
 				subscription = null;
@@ -260,20 +233,8 @@ public final class RedisCoherenceChannel implements CoherenceChannel {
 				publishing = null;
 			}
 			// the node prints the failure: it names the server by its masked URI, never with its password
-			throw new IllegalStateException( "Cannot publish to " + shownUri + ": " + Credentials.mask( message( e ) ) );
+			throw new IllegalStateException( "Cannot publish to " + shownUri + ": " + Credentials.mask( RedisClients.message( e ) ) );
 		}
-	}
-
-	/** An exception's message and those of its causes (Lettuce wraps the server's refusal, e.g. WRONGPASS). */
-	private static String message(Throwable e) {
-		StringBuilder text = new StringBuilder( e.toString() );
-		for ( Throwable cause = e.getCause(); cause != null && cause != e; cause = cause.getCause() ) {
-			text.append( "; " ).append( cause );
-			if ( cause.getCause() == cause ) {
-				break;
-			}
-		}
-		return text.toString();
 	}
 
 	@Override

@@ -23,8 +23,9 @@ import io.writebehind.ConflictResolver;
 import io.writebehind.FailedWrite;
 import io.writebehind.FailedWrite.Operation;
 import io.writebehind.FailedWrite.Reason;
-import io.writebehind.WriteConflict;
+import io.writebehind.internal.FailedWriteValue;
 import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.WriteConflictValue;
 import io.writebehind.internal.cache.EntitySnapshot;
 import io.writebehind.internal.cache.EntityState;
 import io.writebehind.internal.config.WriteBehindConfig;
@@ -480,7 +481,7 @@ public final class Flusher {
 		try ( StatelessSession session = factory.openStatelessSession() ) {
 			theirs = session.get( item.snapshot.entityName(), item.id() );
 		}
-		Object decision = resolver.resolve( new WriteConflict( item.snapshot.entityName(), item.id(), item.operation,
+		Object decision = resolver.resolve( new WriteConflictValue( item.snapshot.entityName(), item.id(), item.operation,
 				ours, theirs ) );
 		if ( decision == null ) {
 			item.region().drop( item );
@@ -618,7 +619,7 @@ public final class Flusher {
 			counters.failed.increment();
 			item.region().counters().failed.increment();
 		}
-		FailedWrite failed = new FailedWrite( item.snapshot.entityName(), item.id(), item.operation, reason, entity,
+		FailedWrite failed = new FailedWriteValue( item.snapshot.entityName(), item.id(), item.operation, reason, entity,
 				attempts, reason == Reason.CONFLICT && FlushErrors.isConflict( cause ) ? null : cause, Instant.now() );
 		if ( !listeners.isEmpty() ) {
 			listeners.writeFailed( failed );

@@ -19,7 +19,6 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.function.Function;
 import java.util.zip.CRC32C;
 
-import org.jboss.logging.Logger;
 
 import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.internal.WriteBehindLogger;
@@ -43,7 +42,6 @@ import io.writebehind.internal.WriteBehindLogger;
  */
 public final class Journal implements AutoCloseable {
 
-	private static final Logger LOG = Logger.getLogger( Journal.class );
 	private static final WriteBehindLogger MESSAGES = WriteBehindLogger.of( Journal.class );
 
 	public static final byte SCHEMA = 1;
@@ -169,16 +167,8 @@ public final class Journal implements AutoCloseable {
 			}
 		}
 		catch (IOException e) {
-			LOG.debugf( "%sCannot release the journal lock: %s", logPrefix, e );
+			MESSAGES.journalLockNotReleased( logPrefix, e );
 		}
-	}
-
-	public Path dir() {
-		return dir;
-	}
-
-	public JournalFsync fsync() {
-		return fsync;
 	}
 
 	// ------------------------------------------------------------------------------------------------ reading
@@ -235,7 +225,7 @@ public final class Journal implements AutoCloseable {
 		int size = buffer.limit();
 		if ( size < SEGMENT_HEADER || buffer.getInt( 0 ) != MAGIC ) {
 			if ( last && size < SEGMENT_HEADER ) {
-				LOG.warnf( "%sJournal segment %s has a torn header (%d bytes): removed", logPrefix, file, size );
+				MESSAGES.journalTornHeader( logPrefix, file, size );
 				Files.delete( file );
 				return firstSeq - 1;
 			}
@@ -262,9 +252,7 @@ public final class Journal implements AutoCloseable {
 					throw corrupt( file, pos, problem, "the rest of the file holds too many record-like headers to "
 							+ "search it for a valid record in bounded time" );
 				}
-				LOG.warnf( "%sJournal segment %s: torn or corrupt tail at offset %d (%s): %d byte(s) cut off; the "
-						+ "records before it (up to sequence %d) are kept. A commit whose record was torn had not "
-						+ "returned to the application.", logPrefix, file, pos, problem, size - pos, seq );
+				MESSAGES.journalTornTail( logPrefix, file, pos, problem, size - pos, seq );
 				try ( FileChannel out = FileChannel.open( file, StandardOpenOption.WRITE ) ) {
 					out.truncate( pos );
 					out.force( true );
@@ -600,11 +588,10 @@ public final class Journal implements AutoCloseable {
 		for ( Segment segment : deletable ) {
 			try {
 				Files.deleteIfExists( segment.file );
-				LOG.debugf( "%sJournal segment %s deleted (sequences %d-%d written)", logPrefix, segment.file,
-						segment.firstSeq, segment.lastSeq );
+				MESSAGES.journalSegmentDeleted( logPrefix, segment.file, segment.firstSeq, segment.lastSeq );
 			}
 			catch (IOException e) {
-				LOG.warnf( "%sCannot delete the journal segment %s: %s", logPrefix, segment.file, e );
+				MESSAGES.journalSegmentNotDeleted( logPrefix, segment.file, e );
 			}
 		}
 		return deletable.size();
@@ -624,10 +611,6 @@ public final class Journal implements AutoCloseable {
 		}
 	}
 
-	public synchronized int segmentCount() {
-		return segments.size();
-	}
-
 	@Override
 	public void close() {
 		synchronized ( this ) {
@@ -640,7 +623,7 @@ public final class Journal implements AutoCloseable {
 				channel.close();
 			}
 			catch (IOException e) {
-				LOG.warnf( "%sCannot close the journal in %s: %s", logPrefix, dir, e );
+				MESSAGES.journalNotClosed( logPrefix, dir, e );
 			}
 			unlock();
 		}

@@ -1,6 +1,5 @@
 package io.writebehind.internal.journal;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -13,8 +12,8 @@ import java.util.function.Supplier;
 import org.hibernate.StatelessSession;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
-import org.jboss.logging.Logger;
 
+import io.writebehind.internal.WriteBehindLogger;
 import io.writebehind.internal.journal.StateCodec.JournalWrite;
 import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.internal.queue.PendingWrite;
@@ -26,9 +25,7 @@ import io.writebehind.internal.queue.PendingWrite;
  */
 public final class JournalSupport implements AutoCloseable {
 
-	private static final Logger LOG = Logger.getLogger( JournalSupport.class );
-	private static final io.writebehind.internal.WriteBehindLogger MESSAGES =
-			io.writebehind.internal.WriteBehindLogger.of( JournalSupport.class );
+	private static final WriteBehindLogger MESSAGES = WriteBehindLogger.of( JournalSupport.class );
 	/** How long close() waits for the timer's current force or checkpoint, which a loaded machine may make slow. */
 	private static final long TIMER_STOP_TIMEOUT_MS = 60_000;
 
@@ -36,9 +33,16 @@ public final class JournalSupport implements AutoCloseable {
 	private final String logPrefix;
 	private final StateCodec codec;
 	private final Supplier<List<EntityRegion>> regions;
+	/** Opened by {@link #start}, before the factory serves sessions; thread-safe itself. */
 	private Journal journal;
+	/** Started by {@link #start}, joined by {@link #close()}. */
 	private Thread timer;
+	/** Set by {@link #close()} under {@link #timerWakeUp}; read by the timer. */
 	private volatile boolean stopping;
+	/** Appends that failed; bumped by committing threads. */
+	private final java.util.concurrent.atomic.LongAdder appendFailures = new java.util.concurrent.atomic.LongAdder();
+	/** Whether the latest append failed; written by committing threads (last one wins), read by any thread. */
+	private volatile boolean failing;
 	private final Object timerWakeUp = new Object();
 
 	private JournalSupport(JournalConfig config, String logPrefix, StateCodec codec, Supplier<List<EntityRegion>> regions) {
@@ -69,19 +73,33 @@ public final class JournalSupport implements AutoCloseable {
 	private record Position(long seq, int index) {
 	}
 
+	/** An id of an opted-in entity hierarchy: the key of the journal's latest write of it. */
+	private record RegionId(EntityRegion region, Object id) {
+	}
+
+	/** What the replay of the journal at start-up has found so far; used by the opening thread only. */
+	private static final class Replay {
+		final Map<String, StateCodec.Schema> schemas = new HashMap<>();
+		/** The latest write of each id, in the order of their first record. */
+		final Map<RegionId, Latest> latest = new LinkedHashMap<>();
+		/** The id whose latest write is at each position, to find it again from a WRITTEN record. */
+		final Map<Position, RegionId> keyAt = new HashMap<>();
+		/** Ids whose latest write is known written (a WRITTEN record). */
+		int skipped;
+		/** Transaction records read. */
+		int records;
+		/** The segment of the records read last (schemas are valid within their segment). */
+		java.nio.file.Path segmentFile;
+	}
+
 	private void open(SessionFactoryImplementor factory, Function<String, EntityRegion> regionOf) {
 		long started = System.nanoTime();
-		Map<String, StateCodec.Schema> schemas = new HashMap<>();
-		Map<List<Object>, Latest> latest = new LinkedHashMap<>();
-		Map<Position, List<Object>> keyAt = new HashMap<>();
-		int[] skipped = new int[1];
-		int[] records = new int[1];
-		java.nio.file.Path[] segmentFile = new java.nio.file.Path[1];
+		Replay replay = new Replay();
 		try ( StatelessSession session = factory.openStatelessSession() ) {
 			SharedSessionContractImplementor implementor = (SharedSessionContractImplementor) session;
 			journal = Journal.open( config.dir, config.fsync, config.segmentBytes, logPrefix, record -> {
 				try {
-					replayRecord( record, schemas, latest, keyAt, skipped, records, segmentFile, implementor, regionOf );
+					replayRecord( record, replay, implementor, regionOf );
 				}
 				catch (JournalException e) {
 					if ( e.getMessage() != null && e.getMessage().contains( record.file().toString() ) ) {
@@ -102,28 +120,28 @@ public final class JournalSupport implements AutoCloseable {
 				}
 			} );
 		}
-		for ( Map.Entry<List<Object>, Latest> entry : latest.entrySet() ) {
-			EntityRegion region = (EntityRegion) entry.getKey().get( 0 );
+		for ( Map.Entry<RegionId, Latest> entry : replay.latest.entrySet() ) {
 			Latest l = entry.getValue();
-			region.replayJournal( l.write().id(), l.write().snapshot(), l.seq(), l.index(), l.base() );
+			entry.getKey().region().replayJournal( l.write().id(), l.write().snapshot(), l.seq(), l.index(), l.base() );
 		}
-		if ( records[0] > 0 ) {
-			LOG.infof( "%sJournal on: %s. Replayed the journal in %s: %d transaction record(s), %d id(s) queued again (each is checked "
-					+ "against its row before it is written), %d id(s) known written, in %d ms", logPrefix, config, config.dir,
-					records[0], latest.size(), skipped[0], ( System.nanoTime() - started ) / 1_000_000 );
+		if ( replay.records > 0 ) {
+			MESSAGES.journalReplayed( logPrefix, config, config.dir, replay.records, replay.latest.size(), replay.skipped,
+					( System.nanoTime() - started ) / 1_000_000 );
 		}
 		else {
-			LOG.infof( "%sJournal on: %s (empty)", logPrefix, config );
+			MESSAGES.journalEmpty( logPrefix, config );
 		}
 	}
 
-	private void replayRecord(Journal.Record record, Map<String, StateCodec.Schema> schemas, Map<List<Object>, Latest> latest,
-			Map<Position, List<Object>> keyAt, int[] skipped, int[] records, java.nio.file.Path[] segmentFile,
-			SharedSessionContractImplementor implementor, Function<String, EntityRegion> regionOf) {
-		if ( !record.file().equals( segmentFile[0] ) ) {
+	private void replayRecord(Journal.Record record, Replay replay, SharedSessionContractImplementor implementor,
+			Function<String, EntityRegion> regionOf) {
+		Map<String, StateCodec.Schema> schemas = replay.schemas;
+		Map<RegionId, Latest> latest = replay.latest;
+		Map<Position, RegionId> keyAt = replay.keyAt;
+		if ( !record.file().equals( replay.segmentFile ) ) {
 			// schemas are valid within their segment
 			schemas.clear();
-			segmentFile[0] = record.file();
+			replay.segmentFile = record.file();
 		}
 		String where = logPrefix + "Journal record " + record.seq() + " in " + record.file() + " at offset "
 				+ record.offset();
@@ -142,16 +160,16 @@ public final class JournalSupport implements AutoCloseable {
 			}
 			for ( int i = 0; i < count; i++ ) {
 				Position position = new Position( payload.getLong(), payload.getInt() );
-				List<Object> key = keyAt.remove( position );
+				RegionId key = keyAt.remove( position );
 				Latest current = key == null ? null : latest.get( key );
 				if ( current != null && current.seq() == position.seq() && current.index() == position.index() ) {
 					latest.remove( key );
-					skipped[0]++;
+					replay.skipped++;
 				}
 			}
 			return;
 		}
-		records[0]++;
+		replay.records++;
 		int index = 0;
 		for ( JournalWrite write : codec.decode( record.payload(), schemas, implementor, where ) ) {
 			EntityRegion region = regionOf.apply( write.entityName() );
@@ -159,7 +177,7 @@ public final class JournalSupport implements AutoCloseable {
 				throw new JournalException( where + ": entity " + write.entityName() + " is not a "
 						+ "@WriteBehindEntity any more; refusing to start (opt it in again to replay its writes)" );
 			}
-			List<Object> key = List.of( region, write.id() );
+			RegionId key = new RegionId( region, write.id() );
 			Latest previous = latest.get( key );
 			// the oldest record of the id in the journal knows the row's state before this node's chain
 			PendingWrite.JournalBase base = previous == null
@@ -178,22 +196,44 @@ public final class JournalSupport implements AutoCloseable {
 	/**
 	 * Appends the writes of a committed transaction and, with {@code fsync=ALWAYS}, waits until they are on disk.
 	 * Returns the record's sequence; call {@link #published(long)} once the writes are published to their regions.
+	 * Never throws: an append that fails is logged (WB000460), counted and reported as {@link #failing()}, and
+	 * returns 0 (the writes are not journaled; they are queued all the same).
 	 */
 	public long append(List<JournalWrite> writes, SharedSessionContractImplementor session) {
-		byte[] payload = codec.encode( writes, session );
 		Set<String> names = new LinkedHashSet<>();
 		for ( JournalWrite write : writes ) {
 			names.add( write.entityName() );
 		}
-		long seq = journal.append( payload, names, codec::schemaRecord );
+		long seq = 0;
 		try {
+			byte[] payload = codec.encode( writes, session );
+			seq = journal.append( payload, names, codec::schemaRecord );
 			journal.awaitDurable( seq );
 		}
 		catch (RuntimeException e) {
-			journal.published( seq );
-			throw e;
+			if ( seq != 0 ) {
+				journal.published( seq );
+			}
+			appendFailures.increment();
+			failing = true;
+			MESSAGES.journalAppendFailed( logPrefix, writes.size(), names, e );
+			return 0;
+		}
+		if ( failing ) {
+			failing = false;
+			MESSAGES.journalAppendsRecovered( logPrefix, appendFailures.sum() );
 		}
 		return seq;
+	}
+
+	/** Committed transactions whose writes could not be appended (WB000460). */
+	public long appendFailures() {
+		return appendFailures.sum();
+	}
+
+	/** Whether the latest append failed (the writes committed since are not crash-safe). */
+	public boolean failing() {
+		return failing;
 	}
 
 	public void published(long seq) {
@@ -224,7 +264,7 @@ public final class JournalSupport implements AutoCloseable {
 			journal.appendWritten( payload.array() );
 		}
 		catch (RuntimeException e) {
-			LOG.debugf( "%sCould not note written writes in the journal: %s", logPrefix, e );
+			MESSAGES.journalWrittenNotNoted( logPrefix, e );
 		}
 	}
 
@@ -233,6 +273,9 @@ public final class JournalSupport implements AutoCloseable {
 	 * database itself, before a query: records that a restart need not replay them. Never throws.
 	 */
 	public void written(long seq, List<Integer> indexes) {
+		if ( seq == 0 ) {
+			return; // not journaled
+		}
 		java.nio.ByteBuffer payload = java.nio.ByteBuffer.allocate( 4 + 12 * indexes.size() ).putInt( indexes.size() );
 		for ( int index : indexes ) {
 			payload.putLong( seq ).putInt( index );
@@ -241,7 +284,7 @@ public final class JournalSupport implements AutoCloseable {
 			journal.appendWritten( payload.array() );
 		}
 		catch (RuntimeException e) {
-			LOG.debugf( "%sCould not note written writes in the journal: %s", logPrefix, e );
+			MESSAGES.journalWrittenNotNoted( logPrefix, e );
 		}
 	}
 
@@ -252,10 +295,6 @@ public final class JournalSupport implements AutoCloseable {
 			lowWater = Math.min( lowWater, region.lowestJournalSeq() );
 		}
 		return journal.checkpoint( lowWater );
-	}
-
-	public Journal journal() {
-		return journal;
 	}
 
 	private void timerLoop() {
@@ -291,7 +330,7 @@ public final class JournalSupport implements AutoCloseable {
 				}
 			}
 			catch (RuntimeException e) {
-				LOG.errorf( e, "%sJournal maintenance failed", logPrefix );
+				MESSAGES.journalMaintenanceFailed( logPrefix, e );
 			}
 		}
 	}
@@ -321,7 +360,7 @@ public final class JournalSupport implements AutoCloseable {
 				checkpoint();
 			}
 			catch (RuntimeException e) {
-				LOG.warnf( "%sFinal journal checkpoint failed: %s", logPrefix, e );
+				MESSAGES.journalFinalCheckpointFailed( logPrefix, e );
 			}
 		}
 		journal.close();
@@ -331,9 +370,5 @@ public final class JournalSupport implements AutoCloseable {
 	public static JournalWrite write(String entityName, Object id, io.writebehind.internal.cache.EntitySnapshot snapshot,
 			boolean lowExists, Object lowVersion, Object deleteBaseVersion) {
 		return new JournalWrite( entityName, id, snapshot, lowExists, lowVersion, deleteBaseVersion );
-	}
-
-	static List<JournalWrite> list() {
-		return new ArrayList<>();
 	}
 }
