@@ -64,6 +64,17 @@ public final class WriteBehindSettings {
 	public static final String SHUTDOWN_TIMEOUT_MS = PREFIX + "shutdown_timeout_ms";
 	public static final long DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 
+	/**
+	 * Longest time, in milliseconds, an application thread waits for pending writes to reach the database before a
+	 * read that needs them there: a query or bulk statement on their tables, a reference from a normal entity to a
+	 * pending insert, a load that resolves the inverse side of a one-to-one, {@code refresh}, a load with a database
+	 * lock, and a collection load whose elements are opted in. When it runs out the read fails with a
+	 * {@code QueryTimeoutException} naming this setting; nothing is lost (the writes stay queued). Default:
+	 * {@value #DEFAULT_READ_FLUSH_TIMEOUT_MS}.
+	 */
+	public static final String READ_FLUSH_TIMEOUT_MS = PREFIX + "read_flush_timeout_ms";
+	public static final long DEFAULT_READ_FLUSH_TIMEOUT_MS = 30_000;
+
 	/** First wait, in milliseconds, before the flusher retries after a transient database error. Default: {@value #DEFAULT_RETRY_INITIAL_BACKOFF_MS}. */
 	public static final String RETRY_INITIAL_BACKOFF_MS = PREFIX + "retry.initial_backoff_ms";
 	public static final long DEFAULT_RETRY_INITIAL_BACKOFF_MS = 100;

@@ -28,8 +28,8 @@ record BootConnection(Integer isolation, Boolean autoCommit, String url, String 
 
 	private static final WriteBehindLogger LOG = WriteBehindLogger.of( WriteBehindIntegrator.class );
 
-	private static final String[] URL_SETTINGS = { "jakarta.persistence.jdbc.url", "hibernate.connection.url",
-			"javax.persistence.jdbc.url" };
+	private static final String[] URL_SETTINGS = { JdbcSettings.JAKARTA_JDBC_URL, JdbcSettings.URL,
+			JdbcSettings.JPA_JDBC_URL };
 
 	static BootConnection read(SessionFactoryImplementor factory, Map<String, Object> settings) {
 		ConnectionProvider provider = factory.getServiceRegistry().getService( ConnectionProvider.class );

@@ -1,12 +1,11 @@
 package io.writebehind.hibernate;
 
-import java.time.Duration;
+import java.util.function.Supplier;
 
 import org.hibernate.Hibernate;
 import org.hibernate.HibernateException;
 import org.hibernate.LockMode;
 import org.hibernate.engine.spi.EntityEntry;
-import org.hibernate.event.internal.DefaultLoadEventListener;
 import org.hibernate.event.spi.DeleteContext;
 import org.hibernate.event.spi.DeleteEvent;
 import org.hibernate.event.spi.DeleteEventListener;
@@ -19,6 +18,7 @@ import org.hibernate.proxy.HibernateProxy;
 import org.hibernate.proxy.LazyInitializer;
 
 import io.writebehind.internal.cache.EntitySnapshot;
+import io.writebehind.internal.orm.DatasourceLoadListener;
 import io.writebehind.internal.cache.EntityState;
 import io.writebehind.internal.queue.EntityRegion;
 
@@ -29,11 +29,11 @@ final class CacheReadListeners {
 	}
 
 	/**
-	 * Hibernate's load listener, except that the "load from the database" step of an opted-in entity is served by the
-	 * cache when it knows the id: the latest committed state with no SQL, or "not found" after a committed remove.
-	 * Everything before that step (persistence context, proxies, natural ids) stays Hibernate's own.
+	 * The "load from the database" step of Hibernate's load listener ({@link DatasourceLoadListener}): for an opted-in
+	 * entity the cache serves it when it knows the id, the latest committed state with no SQL, or "not found" after a
+	 * committed remove. Everything before that step (persistence context, proxies, natural ids) stays Hibernate's own.
 	 */
-	static final class Load extends DefaultLoadEventListener {
+	static final class Load implements DatasourceLoadListener.DatasourceLoad {
 		private final WriteBehindInstallation installation;
 
 		Load(WriteBehindInstallation installation) {
@@ -41,12 +41,14 @@ final class CacheReadListeners {
 		}
 
 		@Override
-		protected Object loadFromDatasource(LoadEvent event, EntityPersister persister) {
+		public Object load(LoadEvent event, EntityPersister persister, Supplier<Object> database) {
 			EntityRegion region = installation.regionOf( persister, event.getSession() );
 			if ( region != null ) {
 				if ( event.getLockMode().greaterThan( LockMode.READ ) ) {
 					// a database lock is asked for: the database must first hold what was committed
-					installation.runtime().flush( Duration.ofDays( 1 ) );
+					ReadFlush.flushOrFail( installation.runtime(), null, () -> "The pending writes could not be "
+							+ "flushed before a load of " + persister.getEntityName() + " with lock mode "
+							+ event.getLockMode() + " (the lock needs the row in the database)" );
 				}
 				else {
 					Object id = event.getEntityId();
@@ -56,20 +58,20 @@ final class CacheReadListeners {
 						if ( mine != null ) {
 							// written by this transaction and flushed, not committed yet, and no longer in the session
 							// (removed, or cleared): the transaction reads its own write, as it would from the database
-							return mine.isDeleted() ? null : CachedEntityLoader.load( mine.entry(), id,
+							return mine.isDeleted() ? null : installation.loader().load( mine.entry(), id,
 									event.getInstanceToLoad(), persister, event.getSession() );
 						}
 					}
 					EntitySnapshot snapshot = region.read( id );
 					if ( snapshot != null ) {
-						return snapshot.isDeleted() ? null : CachedEntityLoader.load( snapshot.entry(),
+						return snapshot.isDeleted() ? null : installation.loader().load( snapshot.entry(),
 								id, event.getInstanceToLoad(), persister, event.getSession() );
 					}
 					// a miss: read the database, and cache what was read unless a write of the id reached the
 					// database meanwhile (the row read may then be older than what the cache knew)
-					CachedEntityLoader.flushOwnersOfInverseOneToOnes( persister, event.getSession() );
+					installation.loader().flushOwnersOfInverseOneToOnes( persister, event.getSession() );
 					long stamp = region.stamp( id );
-					Object entity = super.loadFromDatasource( event, persister );
+					Object entity = database.get();
 					if ( entity != null ) {
 						EntityEntry entry = event.getSession().getPersistenceContextInternal().getEntry( entity );
 						if ( entry != null && entry.getLoadedState() != null ) {
@@ -80,7 +82,7 @@ final class CacheReadListeners {
 					return entity;
 				}
 			}
-			return super.loadFromDatasource( event, persister );
+			return database.get();
 		}
 	}
 
@@ -142,7 +144,9 @@ final class CacheReadListeners {
 			}
 			EntityRegion region = installation.regionOf( entry.getPersister(), event.getSession() );
 			if ( region != null && region.isPending( entry.getId() ) ) {
-				installation.runtime().flush( Duration.ofDays( 1 ) );
+				ReadFlush.flushOrFail( installation.runtime(), null, () -> "The pending writes could not be "
+						+ "flushed before the refresh of " + region.entityName() + "#" + entry.getId()
+						+ " (refresh reads the database)" );
 			}
 		}
 	}
@@ -171,7 +175,9 @@ final class CacheReadListeners {
 			}
 			EntityRegion region = installation.regionOf( persister.getElementPersister(), event.getSession() );
 			if ( region != null && region.pendingCount() > 0 ) {
-				installation.runtime().flush( java.util.List.of( region ), Duration.ofDays( 1 ) );
+				ReadFlush.flushOrFail( installation.runtime(), java.util.List.of( region ), () -> "The pending writes "
+						+ "of " + region.entityName() + " could not be flushed before the load of the collection "
+						+ persister.getRole() + " (it is read with a query on their table)" );
 			}
 		}
 	}

@@ -2,7 +2,6 @@ package io.writebehind.hibernate;
 
 import static org.hibernate.proxy.HibernateProxy.extractLazyInitializer;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,7 +17,6 @@ import org.hibernate.type.OneToOneType;
 import org.hibernate.type.Type;
 import org.hibernate.type.TypeHelper;
 
-import io.writebehind.WriteBehindSettings;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.cache.EntityState;
 import io.writebehind.internal.queue.EntityRegion;
@@ -30,21 +28,25 @@ import io.writebehind.internal.queue.EntityRegion;
  */
 final class CachedEntityLoader {
 
-	/** Per entity: the opted-in entities that own the inverse ({@code mappedBy}) one-to-ones it has. */
-	private static final ConcurrentHashMap<EntityPersister, List<String>> INVERSE_ONE_TO_ONE_OWNERS = new ConcurrentHashMap<>();
+	/**
+	 * Per entity of this loader's factory: the opted-in entities that own the inverse ({@code mappedBy}) one-to-ones
+	 * it has. Filled by the application threads' loads (a concurrent map); one loader per SessionFactory, held by its
+	 * {@link WriteBehindInstallation}, so nothing of a closed factory stays reachable from here.
+	 */
+	private final ConcurrentHashMap<EntityPersister, List<String>> inverseOneToOneOwners = new ConcurrentHashMap<>();
 
-	private CachedEntityLoader() {
+	CachedEntityLoader() {
 	}
 
 	/**
 	 * Hibernate resolves the inverse side of a one-to-one ({@code @OneToOne(mappedBy = ...)}) while it assembles the
 	 * entity, with a query on the owner's table by the owner's foreign key: the cache cannot answer it. When the owner
 	 * is opted in and has writes the database does not have yet, that query would find a removed owner or miss a new
-	 * one, so the pending writes are flushed first (bounded by {@code shutdown_timeout_ms}; a read never returns a
+	 * one, so the pending writes are flushed first (bounded by {@code read_flush_timeout_ms}; a read never returns a
 	 * stale owner). Package-private so that a load from the database (a cache miss) can do the same first.
 	 */
-	static void flushOwnersOfInverseOneToOnes(EntityPersister persister, EventSource session) {
-		List<String> owners = INVERSE_ONE_TO_ONE_OWNERS.computeIfAbsent( persister, CachedEntityLoader::inverseOneToOneOwners );
+	void flushOwnersOfInverseOneToOnes(EntityPersister persister, EventSource session) {
+		List<String> owners = inverseOneToOneOwners.computeIfAbsent( persister, CachedEntityLoader::inverseOneToOneOwners );
 		if ( owners.isEmpty() ) {
 			return;
 		}
@@ -55,13 +57,9 @@ final class CachedEntityLoader {
 		for ( String owner : owners ) {
 			EntityRegion region = runtime.regionOf( owner );
 			if ( region != null && region.pendingCount() > 0 ) {
-				long timeout = runtime.config().shutdownTimeoutMs;
-				if ( !runtime.flush( Duration.ofMillis( timeout ) ) ) {
-					throw io.writebehind.internal.HibernateFailures.flushTimedOut( runtime.logPrefix() + "Loading " + persister.getEntityName()
-							+ " resolves the inverse side of a one-to-one owned by " + owner + ", which has writes "
-							+ "the database does not have yet, and they could not be flushed within "
-							+ WriteBehindSettings.SHUTDOWN_TIMEOUT_MS + "=" + timeout + " ms" );
-				}
+				ReadFlush.flushOrFail( runtime, null, () -> "Loading " + persister.getEntityName()
+						+ " resolves the inverse side of a one-to-one owned by " + owner + ", which has writes "
+						+ "the database does not have yet, and they could not be flushed" );
 				return;
 			}
 		}
@@ -82,7 +80,7 @@ final class CachedEntityLoader {
 	 * the requested entity type (a sibling subclass of the same hierarchy: {@code find(Truck.class, id)} of a Car), as
 	 * the database would answer, with nothing added to the persistence context.
 	 */
-	static Object load(EntityState entry, Object id, Object instanceToLoad, EntityPersister persister, EventSource session) {
+	Object load(EntityState entry, Object id, Object instanceToLoad, EntityPersister persister, EventSource session) {
 		if ( !persister.isSubclassEntityName( entry.getSubclass() ) ) {
 			return null;
 		}

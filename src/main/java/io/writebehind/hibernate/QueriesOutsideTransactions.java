@@ -3,7 +3,6 @@ package io.writebehind.hibernate;
 import java.util.List;
 
 import org.hibernate.ScrollMode;
-import org.hibernate.engine.jdbc.internal.JdbcServicesImpl;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import org.hibernate.query.spi.ScrollableResultsImplementor;
 import org.hibernate.sql.exec.spi.ExecutionContext;
@@ -26,25 +25,15 @@ import io.writebehind.internal.WriteBehindRuntime;
  * ({@code ExecutionContext.hasQueryExecutionToBeAddedToStatistics()}: JPQL/HQL, Criteria, named and native queries;
  * entity and collection loads are not queries) outside a transaction, then runs Hibernate's own executor.
  * <p>
- * The one place that depends on Hibernate's internals: {@link Services} extends Hibernate's {@code JdbcServicesImpl}
- * to replace only {@code getJdbcSelectExecutor()}. {@code QueriesOutsideTransactionTest} fails if Hibernate stops
- * routing queries through it.
+ * Installed by {@link WriteBehindServiceContributor} in Hibernate's own {@code JdbcServices}
+ * ({@code HibernateInternals.jdbcServices}). {@code QueriesOutsideTransactionTest} fails if Hibernate stops routing
+ * queries through it.
  */
 final class QueriesOutsideTransactions implements JdbcSelectExecutor {
 
-	/** Hibernate's {@code JdbcServices}, with this select executor. Installed by {@link WriteBehindServiceContributor}. */
-	static final class Services extends JdbcServicesImpl {
-		private final JdbcSelectExecutor selects = new QueriesOutsideTransactions( super.getJdbcSelectExecutor() );
-
-		@Override
-		public JdbcSelectExecutor getJdbcSelectExecutor() {
-			return selects;
-		}
-	}
-
 	private final JdbcSelectExecutor delegate;
 
-	private QueriesOutsideTransactions(JdbcSelectExecutor delegate) {
+	QueriesOutsideTransactions(JdbcSelectExecutor delegate) {
 		this.delegate = delegate;
 	}
 
@@ -58,7 +47,8 @@ final class QueriesOutsideTransactions implements JdbcSelectExecutor {
 		}
 		WriteBehindRuntime runtime = WriteBehindRuntime.of( session.getFactory() );
 		if ( runtime != null ) {
-			QueryConsistencyListener.flushBeforeStatement( runtime, select.getAffectedTableNames(), false, null, () -> false );
+			QueryConsistencyListener.flushBeforeStatement( runtime, select.getAffectedTableNames(),
+					QueryConsistencyListener.Statement.QUERY, () -> false );
 		}
 	}
 

@@ -1,6 +1,5 @@
 package io.writebehind.hibernate;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -31,7 +30,21 @@ import io.writebehind.internal.queue.EntityRegion;
  */
 final class QueryConsistencyListener implements AutoFlushEventListener {
 
-	private static final StackWalker STACK = StackWalker.getInstance();
+	/** What the statement about to run does, as far as write-behind cares. */
+	enum Statement {
+		/** Reads rows: the pending writes of entities with {@code QueryConsistency.FLUSH} are flushed first. */
+		QUERY,
+		/**
+		 * Changes rows (bulk {@code update}/{@code delete}/{@code insert}, native {@code executeUpdate}): every pending
+		 * write of its tables is flushed first, and their cached entries are dropped.
+		 */
+		BULK;
+
+		/** The statement the auto-flush event fired on this thread is for ({@link BulkStatements}). */
+		static Statement current() {
+			return BulkStatements.running() ? BULK : QUERY;
+		}
+	}
 
 	private final WriteBehindInstallation installation;
 
@@ -45,11 +58,11 @@ final class QueryConsistencyListener implements AutoFlushEventListener {
 		if ( runtime == null || event.getSession().isStateless() ) {
 			return;
 		}
-		boolean[] mutation = new boolean[1];
+		Statement statement = Statement.current();
 		TransactionWrites own = installation.ownWrites( event.getSession() );
-		Set<EntityRegion> regions = flushBeforeStatement( runtime, event.getQuerySpaces(), null, mutation,
+		Set<EntityRegion> regions = flushBeforeStatement( runtime, event.getQuerySpaces(), statement,
 				() -> own != null && own.holdsRows() );
-		if ( mutation[0] && !regions.isEmpty() ) {
+		if ( statement == Statement.BULK && !regions.isEmpty() ) {
 			regions.forEach( EntityRegion::invalidateAll );
 			EventSource session = event.getSession();
 			session.getActionQueue().registerCallback( (AfterCompletionCallback) ( success, s ) ->
@@ -60,20 +73,16 @@ final class QueryConsistencyListener implements AutoFlushEventListener {
 	/**
 	 * Flushes the pending writes the statement on these tables must see first (every opted-in entity stored there for
 	 * a bulk statement, those with {@code QueryConsistency.FLUSH} for a query), one batched flush per table, and
-	 * returns the regions of the tables. {@code mutation}: whether the statement changes rows ({@code null}: found
-	 * out, and told through {@code found[0]}). Also used before queries outside a transaction
+	 * returns the regions of the tables. Also used before queries outside a transaction
 	 * ({@link QueriesOutsideTransactions}).
 	 */
 	static Set<EntityRegion> flushBeforeStatement(WriteBehindRuntime runtime, Set<String> querySpaces,
-			Boolean mutation, boolean[] found, java.util.function.BooleanSupplier holdsRows) {
+			Statement statement, java.util.function.BooleanSupplier holdsRows) {
 		Set<EntityRegion> regions = runtime.regionsOfTables( querySpaces );
 		if ( regions.isEmpty() ) {
 			return regions;
 		}
-		boolean changesRows = mutation != null ? mutation : isMutation();
-		if ( found != null ) {
-			found[0] = changesRows;
-		}
+		boolean changesRows = statement == Statement.BULK;
 		List<EntityRegion> toFlush = new ArrayList<>( regions.size() );
 		for ( EntityRegion region : regions ) {
 			if ( ( changesRows || region.flushBeforeQueries() ) && region.pendingCount() > 0 ) {
@@ -91,30 +100,13 @@ final class QueryConsistencyListener implements AutoFlushEventListener {
 	static void flush(WriteBehindRuntime runtime, java.util.Collection<EntityRegion> toFlush,
 			java.util.function.BooleanSupplier holdsRows) {
 		if ( !toFlush.isEmpty() ) {
-			long timeout = runtime.config().shutdownTimeoutMs;
-			if ( !runtime.flush( toFlush, Duration.ofMillis( timeout ) ) ) {
-				throw io.writebehind.internal.HibernateFailures.flushTimedOut( runtime.logPrefix() + "The pending writes of " + names( toFlush )
-						+ " could not be flushed before a query within " + timeout
-						+ " ms (hibernate.writebehind.shutdown_timeout_ms); the query would not see them"
-						+ ( holdsRows.getAsBoolean() ? ". This transaction holds rows it wrote for an earlier query, and a pending "
-								+ "write of another transaction may be waiting for one of them (on MySQL/MariaDB a "
-								+ "foreign-key check waits for the referenced row): end the transaction, or run the "
-								+ "query before writing the rows that others reference" : "" ) );
-			}
+			ReadFlush.flushOrFail( runtime, toFlush, () -> "The pending writes of " + names( toFlush )
+					+ " could not be flushed before a query, which would not see them"
+					+ ( holdsRows.getAsBoolean() ? ". This transaction holds rows it wrote for an earlier query, and a "
+							+ "pending write of another transaction may be waiting for one of them (on MySQL/MariaDB a "
+							+ "foreign-key check waits for the referenced row): end the transaction, or run the "
+							+ "query before writing the rows that others reference" : "" ) );
 		}
-	}
-
-	/**
-	 * Whether the statement about to run changes rows: the auto-flush event does not say, so look at who fired it
-	 * (a select plan, or a mutation executor). Only done for statements on opted-in tables.
-	 */
-	private static boolean isMutation() {
-		return STACK.walk( frames -> frames.limit( 24 )
-				.map( StackWalker.StackFrame::getClassName )
-				.filter( name -> name.startsWith( "org.hibernate.query" ) || name.startsWith( "org.hibernate.sql.exec" ) )
-				.findFirst()
-				.map( name -> name.contains( "NonSelect" ) || !name.contains( "Select" ) )
-				.orElse( false ) );
 	}
 
 	/**
@@ -142,7 +134,7 @@ final class QueryConsistencyListener implements AutoFlushEventListener {
 			if ( regions.isEmpty() || !own.hasUnwritten( regions ) ) {
 				return;
 			}
-			boolean mutation = isMutation();
+			boolean mutation = Statement.current() == Statement.BULK;
 			if ( !mutation ) {
 				regions.removeIf( region -> !region.flushBeforeQueries() );
 			}

@@ -1,6 +1,5 @@
 package io.writebehind.hibernate;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,7 +11,6 @@ import org.hibernate.proxy.LazyInitializer;
 import org.hibernate.type.ManyToOneType;
 import org.hibernate.type.Type;
 
-import io.writebehind.WriteBehindSettings;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.queue.EntityRegion;
 
@@ -59,13 +57,9 @@ final class ReferencedRows {
 			}
 			if ( region.isPendingInsert( id ) ) {
 				WriteBehindRuntime runtime = installation.runtime();
-				long timeout = runtime.config().shutdownTimeoutMs;
-				if ( !runtime.flush( Duration.ofMillis( timeout ) ) ) {
-					throw io.writebehind.internal.HibernateFailures.flushTimedOut( runtime.logPrefix() + persister.getEntityName() + "."
-							+ persister.getPropertyNames()[position] + " references " + targetName + "#" + id
-							+ ", whose row write-behind has not written yet, and the pending writes could not be "
-							+ "flushed within " + WriteBehindSettings.SHUTDOWN_TIMEOUT_MS + "=" + timeout + " ms" );
-				}
+				ReadFlush.flushOrFail( runtime, null, () -> persister.getEntityName() + "."
+						+ persister.getPropertyNames()[position] + " references " + targetName + "#" + id
+						+ ", whose row write-behind has not written yet, and the pending writes could not be flushed" );
 			}
 		}
 	}

@@ -14,6 +14,12 @@ final class WriteBehindInstallation {
 
 	private volatile WriteBehindRuntime runtime;
 	private volatile WriteCaptureListener capture;
+	/** Builds entities from cached states; its per-entity memo lives as long as this factory. */
+	private final CachedEntityLoader loader = new CachedEntityLoader();
+
+	CachedEntityLoader loader() {
+		return loader;
+	}
 
 	void capture(WriteCaptureListener capture) {
 		this.capture = capture;

@@ -14,6 +14,7 @@ import org.hibernate.SessionFactoryObserver;
 import org.hibernate.boot.Metadata;
 import org.hibernate.boot.spi.BootstrapContext;
 import org.hibernate.cfg.JdbcSettings;
+import org.hibernate.event.spi.LoadEventListener;
 import org.hibernate.engine.config.spi.ConfigurationService;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.event.service.spi.DuplicationStrategy;
@@ -26,6 +27,8 @@ import org.hibernate.mapping.ToOne;
 import org.hibernate.persister.entity.EntityPersister;
 import org.hibernate.service.spi.SessionFactoryServiceRegistry;
 
+import io.writebehind.internal.orm.DatasourceLoadListener;
+import io.writebehind.internal.orm.HibernateInternals;
 import io.writebehind.ConflictPolicy;
 import io.writebehind.ConflictResolver;
 import io.writebehind.QueryConsistency;
@@ -87,7 +90,7 @@ public class WriteBehindIntegrator implements Integrator {
 		registry.appendListeners( EventType.AUTO_FLUSH, new QueryConsistencyListener.OwnWrites( installation ) );
 		var loadGroup = registry.getEventListenerGroup( EventType.LOAD );
 		loadGroup.addDuplicationStrategy( new ReplaceDefaultLoadListener() );
-		loadGroup.appendListener( new CacheReadListeners.Load( installation ) );
+		loadGroup.appendListener( new DatasourceLoadListener( new CacheReadListeners.Load( installation ) ) );
 
 		sessionFactory.addObserver( new SessionFactoryObserver() {
 			@Override
@@ -158,7 +161,8 @@ public class WriteBehindIntegrator implements Integrator {
 		Collections.sort( insertedAtCommit );
 		LOG.active( runtime.logPrefix(), runtime.describe(), unversioned,
 				insertedAtCommit.isEmpty() ? "none" : insertedAtCommit, config );
-		if ( !( factory.getJdbcServices() instanceof QueriesOutsideTransactions.Services ) ) {
+		if ( !( factory.getJdbcServices().getJdbcSelectExecutor() instanceof QueriesOutsideTransactions )
+				|| !( factory.getJdbcServices().getJdbcMutationExecutor() instanceof BulkStatements.Executor ) ) {
 			LOG.queriesOutsideTransactionsNotSeen( runtime.logPrefix(), factory.getJdbcServices().getClass().getName() );
 		}
 		if ( !Boolean.parseBoolean( String.valueOf( settings.get( JdbcSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT ) ) ) ) {
@@ -176,7 +180,7 @@ public class WriteBehindIntegrator implements Integrator {
 		Integer isolation = connection.isolation();
 		if ( isolation == null && factory.getServiceRegistry()
 				.getService( org.hibernate.engine.jdbc.connections.spi.ConnectionProvider.class ) != null ) {
-			isolation = org.hibernate.engine.jdbc.connections.internal.ConnectionProviderInitiator.extractIsolation( settings );
+			isolation = HibernateInternals.configuredIsolation( settings );
 			if ( isolation == null ) {
 				isolation = java.sql.Connection.TRANSACTION_REPEATABLE_READ; // unknown: assume the cautious case
 			}
@@ -270,9 +274,9 @@ public class WriteBehindIntegrator implements Integrator {
 	}
 
 	private static String unitName(Map<String, Object> settings, SessionFactoryImplementor factory) {
-		Object unit = settings.get( "hibernate.persistenceUnitName" );
+		Object unit = settings.get( org.hibernate.cfg.PersistenceSettings.PERSISTENCE_UNIT_NAME );
 		if ( unit == null ) {
-			unit = settings.get( "hibernate.ejb.persistenceUnitName" );
+			unit = settings.get( "hibernate.ejb.persistenceUnitName" ); // Hibernate 5's key: no constant in Hibernate 7
 		}
 		if ( unit == null ) {
 			unit = factory.getName();
@@ -300,8 +304,8 @@ public class WriteBehindIntegrator implements Integrator {
 	private static final class ReplaceDefaultLoadListener implements DuplicationStrategy {
 		@Override
 		public boolean areMatch(Object listener, Object original) {
-			return listener instanceof CacheReadListeners.Load
-					&& original.getClass() == org.hibernate.event.internal.DefaultLoadEventListener.class;
+			return listener instanceof DatasourceLoadListener && original instanceof LoadEventListener load
+					&& DatasourceLoadListener.isHibernatesOwn( load );
 		}
 
 		@Override

@@ -13,6 +13,13 @@ import io.writebehind.WriteFailureHandler;
 /** The public face of a {@link WriteBehindRuntime}: {@link WriteBehind}'s methods on its parts. Holds no state. */
 final class WriteBehindHandle implements WriteBehind {
 
+	/**
+	 * {@link #flush()} waits without a bound, in waits of this length: between two it checks whether the factory was
+	 * closed or the thread interrupted. Not a deadline (reads that wait for a flush use
+	 * {@link io.writebehind.WriteBehindSettings#READ_FLUSH_TIMEOUT_MS}).
+	 */
+	private static final Duration UNBOUNDED_FLUSH_SLICE = Duration.ofDays( 1 );
+
 	private final WriteBehindRuntime runtime;
 
 	WriteBehindHandle(WriteBehindRuntime runtime) {
@@ -26,7 +33,7 @@ final class WriteBehindHandle implements WriteBehind {
 
 	@Override
 	public void flush() {
-		while ( !runtime.flush( Duration.ofDays( 1 ) ) ) {
+		while ( !runtime.flush( UNBOUNDED_FLUSH_SLICE ) ) {
 			if ( runtime.isClosed() || Thread.currentThread().isInterrupted() ) {
 				throw new IllegalStateException( runtime.logPrefix() + "flush() did not complete: the "
 						+ "EntityManagerFactory was closed or the thread was interrupted" );

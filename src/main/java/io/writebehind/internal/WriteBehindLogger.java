@@ -207,10 +207,11 @@ public interface WriteBehindLogger extends BasicLogger {
 	// ---------------------------------------------------------------- queries (300-319)
 
 	@LogMessage(level = WARN)
-	@Message(id = 300, value = "%sQueries run outside a transaction will not see pending writes: the factory's JdbcServices "
-			+ "is %s, not write-behind's (the service registry was built without the ServiceContributors listed in "
-			+ "META-INF/services, or with another JdbcServices). Run such queries in a transaction, or let Hibernate "
-			+ "discover io.writebehind.hibernate.WriteBehindServiceContributor.")
+	@Message(id = 300, value = "%sQueries run outside a transaction will not see pending writes, and bulk statements "
+			+ "(update/delete queries, native executeUpdate) will neither flush the pending writes of their tables nor "
+			+ "clear their cached entries: the factory's JdbcServices is %s, not write-behind's (the service registry "
+			+ "was built without the ServiceContributors listed in META-INF/services, or with another JdbcServices). "
+			+ "Let Hibernate discover io.writebehind.hibernate.WriteBehindServiceContributor.")
 	void queriesOutsideTransactionsNotSeen(String prefix, String jdbcServices);
 	// ---------------------------------------------------------------- security (ids 380-399)
 

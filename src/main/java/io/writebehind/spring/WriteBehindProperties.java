@@ -56,6 +56,12 @@ public class WriteBehindProperties implements Validator {
 	/** Longest wait for the queue to drain when the EntityManagerFactory closes or the JVM exits. Default: 30s. */
 	private Duration shutdownTimeout;
 
+	/**
+	 * Longest wait of an application thread for the pending writes a query, refresh, lock, reference or collection load
+	 * must see in the database first; then the read fails with a QueryTimeoutException. Default: 30s.
+	 */
+	private Duration readFlushTimeout;
+
 	/** Most failed writes and conflicts kept for WriteBehind.failedWrites(). Default: 10000. */
 	private Integer deadLetterCapacity;
 
@@ -379,6 +385,8 @@ public class WriteBehindProperties implements Validator {
 		add( mappings, "flusherThreads", flusherThreads, WriteBehindSettings.FLUSHER_THREADS, flusherThreads );
 		add( mappings, "flushOnShutdown", flushOnShutdown, WriteBehindSettings.FLUSH_ON_SHUTDOWN, flushOnShutdown );
 		add( mappings, "shutdownTimeout", shutdownTimeout, WriteBehindSettings.SHUTDOWN_TIMEOUT_MS, millis( shutdownTimeout ) );
+		add( mappings, "readFlushTimeout", readFlushTimeout, WriteBehindSettings.READ_FLUSH_TIMEOUT_MS,
+				millis( readFlushTimeout ) );
 		add( mappings, "retry.initialBackoff", retry.initialBackoff, WriteBehindSettings.RETRY_INITIAL_BACKOFF_MS,
 				millis( retry.initialBackoff ) );
 		add( mappings, "retry.maxBackoff", retry.maxBackoff, WriteBehindSettings.RETRY_MAX_BACKOFF_MS,
@@ -682,6 +690,14 @@ public class WriteBehindProperties implements Validator {
 
 	public void setShutdownTimeout(Duration shutdownTimeout) {
 		this.shutdownTimeout = shutdownTimeout;
+	}
+
+	public Duration getReadFlushTimeout() {
+		return readFlushTimeout;
+	}
+
+	public void setReadFlushTimeout(Duration readFlushTimeout) {
+		this.readFlushTimeout = readFlushTimeout;
 	}
 
 	public Integer getDeadLetterCapacity() {

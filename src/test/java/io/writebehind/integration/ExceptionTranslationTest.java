@@ -224,7 +224,7 @@ class ExceptionTranslationTest extends WriteBehindTestBase {
 
 	@Test
 	void aQueryWhosePendingWritesCannotBeFlushedInTimeFailsAsAQueryTimeout() {
-		try ( var timing = buildFactory( connections, Map.of( WriteBehindSettings.SHUTDOWN_TIMEOUT_MS, "100",
+		try ( var timing = buildFactory( connections, Map.of( WriteBehindSettings.SHUTDOWN_TIMEOUT_MS, "100", WriteBehindSettings.READ_FLUSH_TIMEOUT_MS, "100",
 				WriteBehindSettings.RETRY_INITIAL_BACKOFF_MS, "10", WriteBehindSettings.RETRY_MAX_BACKOFF_MS, "20",
 				"hibernate.hbm2ddl.auto", "none" ) ) ) {
 			inTransaction( timing, em -> em.persist( new Counter( 70L, "pending", 1 ) ) );

@@ -310,11 +310,11 @@ class OwnWritesQueryTest extends WriteBehindTestBase {
 	 * A transaction holds a row it wrote for a query; another transaction then commits a write referencing that row,
 	 * and the first one queries again. Where the database lets the flusher's foreign-key check pass the lock (H2,
 	 * PostgreSQL) the query sees it; where the check waits for the lock (MariaDB's InnoDB) the query fails at
-	 * shutdown_timeout_ms with a message saying why. Either way, nothing is lost once the first transaction ends.
+	 * read_flush_timeout_ms with a message saying why. Either way, nothing is lost once the first transaction ends.
 	 */
 	@Test
 	void aPendingWriteWaitingForARowTheTransactionWroteIsExplainedAndNotLost() {
-		EntityManagerFactory quick = buildFactory( connections, Map.of( WriteBehindSettings.SHUTDOWN_TIMEOUT_MS, "1500",
+		EntityManagerFactory quick = buildFactory( connections, Map.of( WriteBehindSettings.READ_FLUSH_TIMEOUT_MS, "1500",
 				"hibernate.hbm2ddl.auto", "none" ) );
 		try {
 			inTransaction( quick, em -> em.persist( new Shelf( 1L, "shelf" ) ) );

@@ -9,7 +9,6 @@ import org.hibernate.event.spi.EventSource;
 import org.hibernate.event.spi.PreLoadEvent;
 import org.hibernate.event.spi.PreLoadEventListener;
 import org.hibernate.persister.entity.EntityPersister;
-import org.hibernate.property.access.internal.PropertyAccessStrategyBackRefImpl;
 import org.hibernate.type.Type;
 
 /**
@@ -80,7 +79,7 @@ public final class EntityState implements CacheEntry {
 	}
 
 	private static boolean isPlaceholder(Object value) {
-		return value == LazyPropertyInitializer.UNFETCHED_PROPERTY || value == PropertyAccessStrategyBackRefImpl.UNKNOWN;
+		return value == LazyPropertyInitializer.UNFETCHED_PROPERTY || io.writebehind.internal.orm.HibernateInternals.isUnknownBackRef( value );
 	}
 
 	@Override

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import org.hibernate.cfg.JdbcSettings;
+
 import io.writebehind.WriteBehindConfigurationException;
 
 /** The validated {@code hibernate.writebehind.cluster.*} settings (cross-node cache coherence). */
@@ -121,7 +123,7 @@ public final class ClusterConfig {
 			claimTtlMillis = parsed;
 		}
 		Object url = settings.get( CLUSTER_POSTGRESQL_URL );
-		String unitUrl = string( settings, "hibernate.connection.url", "jakarta.persistence.jdbc.url", "javax.persistence.jdbc.url" );
+		String unitUrl = string( settings, JdbcSettings.URL, JdbcSettings.JAKARTA_JDBC_URL, JdbcSettings.JPA_JDBC_URL );
 		if ( url != null ) {
 			postgresqlUrl = url.toString().trim();
 			if ( !postgresqlUrl.startsWith( "jdbc:postgresql:" ) ) {
@@ -132,8 +134,8 @@ public final class ClusterConfig {
 		else if ( channel.equals( POSTGRESQL ) ) {
 			if ( unitUrl == null ) {
 				throw new WriteBehindConfigurationException( CLUSTER_CHANNEL + " was 'postgresql' but "
-						+ CLUSTER_POSTGRESQL_URL + " was not set and the unit has no hibernate.connection.url or "
-						+ "jakarta.persistence.jdbc.url to use instead: set " + CLUSTER_POSTGRESQL_URL
+						+ CLUSTER_POSTGRESQL_URL + " was not set and the unit has no " + JdbcSettings.URL + " or "
+						+ JdbcSettings.JAKARTA_JDBC_URL + " to use instead: set " + CLUSTER_POSTGRESQL_URL
 						+ " (jdbc:postgresql://host:port/database?user=...&password=...)" );
 			}
 			if ( !unitUrl.startsWith( "jdbc:postgresql:" ) ) {
@@ -146,10 +148,11 @@ public final class ClusterConfig {
 			postgresqlUrl = null;
 		}
 		boolean unitsOwn = url == null || url.toString().trim().equals( unitUrl );
-		postgresqlUser = unitsOwn ? string( settings, "hibernate.connection.username", "hibernate.connection.user",
-				"jakarta.persistence.jdbc.user", "javax.persistence.jdbc.user" ) : null;
-		postgresqlPassword = unitsOwn ? string( settings, "hibernate.connection.password",
-				"jakarta.persistence.jdbc.password", "javax.persistence.jdbc.password" ) : null;
+		postgresqlUser = unitsOwn ? string( settings, JdbcSettings.USER,
+				"hibernate.connection.user" /* an older spelling: no constant */, JdbcSettings.JAKARTA_JDBC_USER,
+				JdbcSettings.JPA_JDBC_USER ) : null;
+		postgresqlPassword = unitsOwn ? string( settings, JdbcSettings.PASS,
+				JdbcSettings.JAKARTA_JDBC_PASSWORD, JdbcSettings.JPA_JDBC_PASSWORD ) : null;
 		secret = secret( settings, CLUSTER_SECRET );
 		previousSecret = secret( settings, CLUSTER_PREVIOUS_SECRET );
 		if ( previousSecret != null && secret == null ) {

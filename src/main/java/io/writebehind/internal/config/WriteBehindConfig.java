@@ -25,11 +25,11 @@ public final class WriteBehindConfig {
 
 	private static final Set<String> KNOWN = Set.of( ENABLED, MAX_DELAY_MS, BATCH_SIZE, QUEUE_CAPACITY,
 			QUEUE_FULL_TIMEOUT_MS, CACHE_MAXIMUM_SIZE, FLUSHER_THREADS, FLUSH_ON_SHUTDOWN, SHUTDOWN_TIMEOUT_MS,
-			RETRY_INITIAL_BACKOFF_MS, RETRY_MAX_BACKOFF_MS, DEAD_LETTER_CAPACITY, CONFLICT_POLICY, FAILURE_HANDLER, QUERY_CONSISTENCY,
+			READ_FLUSH_TIMEOUT_MS,			RETRY_INITIAL_BACKOFF_MS, RETRY_MAX_BACKOFF_MS, DEAD_LETTER_CAPACITY, CONFLICT_POLICY, FAILURE_HANDLER, QUERY_CONSISTENCY,
 			LISTENERS, JMX_ENABLED );
 
 	/** Hibernate's own JDBC batch size setting, honoured by the flusher. */
-	static final String HIBERNATE_JDBC_BATCH_SIZE = "hibernate.jdbc.batch_size";
+	static final String HIBERNATE_JDBC_BATCH_SIZE = org.hibernate.cfg.BatchSettings.STATEMENT_BATCH_SIZE;
 
 	public final boolean enabled;
 	public final long maxDelayMs;
@@ -41,6 +41,8 @@ public final class WriteBehindConfig {
 	public final int flusherThreads;
 	public final boolean flushOnShutdown;
 	public final long shutdownTimeoutMs;
+	/** How long an application thread waits for the flush a read needs first ({@code read_flush_timeout_ms}). */
+	public final long readFlushTimeoutMs;
 	public final long retryInitialBackoffMs;
 	public final long retryMaxBackoffMs;
 	public final int deadLetterCapacity;
@@ -83,6 +85,7 @@ public final class WriteBehindConfig {
 		flusherThreads = (int) longValue( settings, FLUSHER_THREADS, DEFAULT_FLUSHER_THREADS, 1, 64 );
 		flushOnShutdown = bool( settings, FLUSH_ON_SHUTDOWN, DEFAULT_FLUSH_ON_SHUTDOWN );
 		shutdownTimeoutMs = longValue( settings, SHUTDOWN_TIMEOUT_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, Long.MAX_VALUE / 2_000_000 );
+		readFlushTimeoutMs = longValue( settings, READ_FLUSH_TIMEOUT_MS, DEFAULT_READ_FLUSH_TIMEOUT_MS, 0, Long.MAX_VALUE / 2_000_000 );
 		retryInitialBackoffMs = longValue( settings, RETRY_INITIAL_BACKOFF_MS, DEFAULT_RETRY_INITIAL_BACKOFF_MS, 1, 3_600_000 );
 		retryMaxBackoffMs = longValue( settings, RETRY_MAX_BACKOFF_MS, DEFAULT_RETRY_MAX_BACKOFF_MS, 1, 3_600_000 );
 		if ( retryMaxBackoffMs < retryInitialBackoffMs ) {
@@ -351,6 +354,7 @@ public final class WriteBehindConfig {
 				+ ", queue_capacity=" + queueCapacity + ", queue_full_timeout_ms=" + queueFullTimeoutMs
 				+ ", cache.maximum_size=" + cacheMaximumSize + ", flusher_threads=" + flusherThreads
 				+ ", flush_on_shutdown=" + flushOnShutdown + ", shutdown_timeout_ms=" + shutdownTimeoutMs
+				+ ", read_flush_timeout_ms=" + readFlushTimeoutMs
 				+ ", retry.initial_backoff_ms=" + retryInitialBackoffMs + ", retry.max_backoff_ms=" + retryMaxBackoffMs
 				+ ", dead_letter_capacity=" + deadLetterCapacity
 				+ ", conflict_policy=" + ( conflictResolver != null ? conflictResolver.getClass().getName() : conflictPolicy )

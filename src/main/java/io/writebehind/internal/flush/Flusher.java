@@ -13,7 +13,6 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import org.hibernate.StatelessSession;
 import org.hibernate.Transaction;
-import org.hibernate.engine.internal.Versioning;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import org.hibernate.persister.entity.EntityPersister;
@@ -515,7 +514,7 @@ public final class Flusher {
 			int versionIndex = root.isVersioned() ? root.getVersionPropertyIndex() : -1;
 			if ( root.isVersioned() ) {
 				nextVersion = exists
-						? Versioning.increment( dbVersion, root.getVersionMapping(), implementor )
+						? root.getVersionGenerator().generate( implementor, row, dbVersion, org.hibernate.generator.EventType.UPDATE )
 						: desired.isDeleted() ? null : desired.version();
 				if ( exists && !desired.isDeleted() ) {
 					toWrite = new EntitySnapshot( desired.entry().withVersion( nextVersion, versionIndex ) );

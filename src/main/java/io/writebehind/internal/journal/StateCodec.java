@@ -26,7 +26,6 @@ import org.hibernate.bytecode.enhance.spi.LazyPropertyInitializer;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import org.hibernate.persister.entity.EntityPersister;
-import org.hibernate.property.access.internal.PropertyAccessStrategyBackRefImpl;
 import org.hibernate.type.BasicType;
 import org.hibernate.type.CollectionType;
 import org.hibernate.type.CompositeType;
@@ -34,6 +33,7 @@ import org.hibernate.type.EntityType;
 import org.hibernate.type.Type;
 import org.hibernate.type.descriptor.java.JavaType;
 
+import io.writebehind.internal.orm.HibernateInternals;
 import io.writebehind.internal.cache.EntitySnapshot;
 import io.writebehind.internal.cache.EntityState;
 
@@ -269,7 +269,7 @@ public final class StateCodec {
 		else if ( value == LazyPropertyInitializer.UNFETCHED_PROPERTY ) {
 			out.tag( UNFETCHED );
 		}
-		else if ( value == PropertyAccessStrategyBackRefImpl.UNKNOWN ) {
+		else if ( HibernateInternals.isUnknownBackRef( value ) ) {
 			out.tag( BACKREF_UNKNOWN );
 		}
 		else if ( value instanceof Object[] array ) {
@@ -418,7 +418,7 @@ public final class StateCodec {
 		switch ( tag ) {
 			case NULL: return null;
 			case UNFETCHED: return LazyPropertyInitializer.UNFETCHED_PROPERTY;
-			case BACKREF_UNKNOWN: return PropertyAccessStrategyBackRefImpl.UNKNOWN;
+			case BACKREF_UNKNOWN: return HibernateInternals.unknownBackRef();
 			case STRING: return in.string();
 			case LONG: return in.longValue();
 			case INT: return in.integer();
