@@ -61,7 +61,7 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 			}
 			list.add( entity );
 			region.rewriteObserver( this );
-			region.cacheLoads( false ); // until the channel listens
+			entity.cacheLoads( false ); // until the channel listens
 		}
 		this.entities = new CoherentEntities( list );
 		this.ledger = withLedger ? new LedgerClaims( factory, config.ledgerTable, logPrefix, entities ) : null;
@@ -193,8 +193,7 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 	private void refused(VersionLedger.Claim claim, OptionalLong newer) {
 		CoherentEntity entity = entities.named( claim.entity() );
 		Object version = newer.isPresent() ? entity.versionOfLedger( newer.getAsLong() ) : null;
-		entity.region().remoteWrite( claim.idObject(), version, newer.isEmpty() && !claim.insert(),
-				entity.markTtlNanos() );
+		entity.writtenElsewhere( claim.idObject(), version, newer.isEmpty() && !claim.insert() );
 		// the node holding the newer version may still have it pending: ask it to write it now, so that this
 		// node's retry can read it without waiting for that node's max_delay_ms
 		counters.commitsRefused.incrementAndGet();
@@ -208,7 +207,7 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 	/** Once a second: forgets expired marks of other nodes' versions, logs malformed messages, purges the ledger. */
 	private void maintain() {
 		for ( CoherentEntity entity : entities.all() ) {
-			entity.region().purgeRemoteMarks();
+			entity.purgeMarks();
 		}
 		receiver.logMalformed();
 		if ( ledger != null ) {

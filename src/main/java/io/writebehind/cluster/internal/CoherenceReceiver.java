@@ -135,7 +135,7 @@ final class CoherenceReceiver implements CoherenceChannel.Listener {
 				}
 				for ( Change change : message.changes() ) {
 					try {
-						if ( entity.region().flushSoon( entity.id( change.id() ) ) ) {
+						if ( entity.flushSoon( entity.id( change.id() ) ) ) {
 							counters.flushRequestsServed.incrementAndGet();
 						}
 					}
@@ -147,7 +147,7 @@ final class CoherenceReceiver implements CoherenceChannel.Listener {
 			case FLUSH_REGION -> {
 				CoherentEntity entity = entities.named( message.entity() );
 				if ( entity != null ) {
-					entity.region().remoteInvalidateAll();
+					entity.evictAll();
 				}
 			}
 			case WRITES -> {
@@ -163,10 +163,10 @@ final class CoherenceReceiver implements CoherenceChannel.Listener {
 						version = entity.version( change.version() );
 					}
 					catch (RuntimeException e) {
-						entity.region().remoteInvalidateAll();
+						entity.evictAll();
 						continue;
 					}
-					entity.region().remoteWrite( id, version, change.removed(), entity.markTtlNanos() );
+					entity.writtenElsewhere( id, version, change.removed() );
 					counters.evicted.incrementAndGet();
 				}
 			}

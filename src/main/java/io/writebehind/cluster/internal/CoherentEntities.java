@@ -60,14 +60,14 @@ final class CoherentEntities {
 	/** Evicts every clean entry of every hierarchy (pending writes stay). */
 	void evictAll() {
 		for ( CoherentEntity entity : byName.values() ) {
-			entity.region().remoteInvalidateAll();
+			entity.evictAll();
 		}
 	}
 
 	/** Whether reads from the database are cached (only while the channel listens). */
 	void cacheLoads(boolean cache) {
 		for ( CoherentEntity entity : byName.values() ) {
-			entity.region().cacheLoads( cache );
+			entity.cacheLoads( cache );
 		}
 	}
 }

@@ -102,6 +102,38 @@ record CoherentEntity(EntityRegion region, JavaType<Object> idType, JavaType<Obj
 		}
 	}
 
+	// ---------------------------------------------------------------- the region's cache, as the cluster sees it
+	// (the one place that calls the region's remote-mark methods)
+
+	/**
+	 * Another node committed {@code id} ({@code version}: its new version, {@code null} when unknown; {@code removed}:
+	 * a removal): the clean entry is evicted, and the version remembered for {@link #markTtlNanos()} (reads of the id
+	 * are not cached, and commits based on an older version are refused, until a read shows it).
+	 */
+	void writtenElsewhere(Object id, Object version, boolean removed) {
+		region.remoteWrite( id, version, removed, markTtlNanos );
+	}
+
+	/** Evicts every clean entry (pending writes stay). */
+	void evictAll() {
+		region.remoteInvalidateAll();
+	}
+
+	/** Whether reads from the database are cached (only while the channel listens). */
+	void cacheLoads(boolean cache) {
+		region.cacheLoads( cache );
+	}
+
+	/** Forgets the remembered versions of other nodes that expired. */
+	void purgeMarks() {
+		region.purgeRemoteMarks();
+	}
+
+	/** Makes the id's pending write due now; whether there was one. */
+	boolean flushSoon(Object id) {
+		return region.flushSoon( id );
+	}
+
 	/** The ledger's key of an id of a ledgered entity. */
 	String ledgerKey(Object id) {
 		return VersionLedger.key( idType.toString( id ) );
