@@ -2,10 +2,10 @@ package io.writebehind.cluster;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import org.hibernate.SessionFactory;
 import org.junit.jupiter.api.Test;
@@ -15,6 +15,7 @@ import io.writebehind.WriteBehindEntity;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.queue.EntityRegion;
+import io.writebehind.testing.Await;
 import io.writebehind.testing.CountingConnectionProvider;
 import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.Entity;
@@ -72,27 +73,17 @@ class IdentityTwoNodesTest extends WriteBehindTestBase {
 	}
 
 	private static void awaitListening(EntityManagerFactory node) {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 20 );
-		while ( !WriteBehindRuntime.of( node.unwrap( SessionFactory.class ) ).coherence().listening() ) {
-			assertTrue( System.nanoTime() < deadline, "the node's coherence channel did not listen within 20 s" );
-			Thread.onSpinWait();
-		}
+		Await.until( Duration.ofSeconds( 20 ), "the node's coherence channel listens",
+				() -> WriteBehindRuntime.of( node.unwrap( SessionFactory.class ) ).coherence().listening() );
 	}
 
 	private static void awaitEvicted(EntityManagerFactory node, long id) {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 10 );
-		while ( region( node ).lookup( id ) != null ) {
-			assertTrue( System.nanoTime() < deadline, "the node did not evict id " + id + " within 10 s" );
-			Thread.onSpinWait();
-		}
+		Await.until( Duration.ofSeconds( 10 ), "the node evicted id " + id, () -> region( node ).lookup( id ) == null );
 	}
 
 	private static void awaitReceived(EntityManagerFactory node, long messages) {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 10 );
-		while ( WriteBehind.of( node ).stats().cluster().messagesReceived() < messages ) {
-			assertTrue( System.nanoTime() < deadline, "the node did not receive " + messages + " message(s) within 10 s" );
-			Thread.onSpinWait();
-		}
+		Await.until( Duration.ofSeconds( 10 ), "the node received " + messages + " message(s)",
+				() -> WriteBehind.of( node ).stats().cluster().messagesReceived() >= messages );
 	}
 
 	private static boolean isOptimisticLockFailure(Throwable e) {

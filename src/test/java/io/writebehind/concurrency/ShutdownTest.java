@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.model.Counter;
+import io.writebehind.testing.Await;
 
 /**
  * Issue point 5a: closing the EntityManagerFactory drains the queue first. max_delay is 10 minutes here, so nothing is
@@ -90,9 +91,13 @@ class ShutdownTest extends ConcurrencyTestBase {
 				closeFailure.set( t );
 			}
 		}, "closer" );
+		WriteBehind wb = writeBehind();
+		long failuresBefore = wb.stats().flushFailures();
 		try {
 			closer.start();
-			closer.join( 700 );
+			// not a time but the flusher's failed attempts: after three of them while closing, close still waits
+			Await.until( Duration.ofSeconds( 30 ), "three failed flush attempts while closing",
+					() -> wb.stats().flushFailures() >= failuresBefore + 3 || !closer.isAlive() );
 			assertTrue( closer.isAlive(), "close returned while the database was down and 50 writes were pending" );
 		}
 		finally {
