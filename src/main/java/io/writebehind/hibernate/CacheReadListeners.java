@@ -75,7 +75,7 @@ final class CacheReadListeners {
 					if ( entity != null ) {
 						EntityEntry entry = event.getSession().getPersistenceContextInternal().getEntry( entity );
 						if ( entry != null && entry.getLoadedState() != null ) {
-							region.loaded( id, new EntitySnapshot( EntityState.capture( entry.getLoadedState(),
+							region.loaded( id, EntitySnapshot.of( EntityState.capture( entry.getLoadedState(),
 									entry.getPersister(), entry.getVersion(), event.getSession(), entity ) ), stamp );
 						}
 					}

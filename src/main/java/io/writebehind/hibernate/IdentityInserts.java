@@ -36,6 +36,6 @@ final class IdentityInserts {
 		Object[] state = event.getState();
 		Object version = persister.isVersioned() ? state[persister.getVersionPropertyIndex()] : null;
 		SharedSessionContractImplementor session = event.getSession();
-		return new EntitySnapshot( EntityState.capture( state, persister, version, session, event.getEntity() ) );
+		return EntitySnapshot.of( EntityState.capture( state, persister, version, session, event.getEntity() ) );
 	}
 }

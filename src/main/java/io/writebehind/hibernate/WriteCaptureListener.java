@@ -64,7 +64,7 @@ final class WriteCaptureListener implements PreInsertEventListener, PreUpdateEve
 		Object[] state = event.getState();
 		Object version = persister.isVersioned() ? state[persister.getVersionPropertyIndex()] : null;
 		Object entity = event.getEntity();
-		EntitySnapshot snapshot = new EntitySnapshot( EntityState.capture( state, persister, version, session, entity ) );
+		EntitySnapshot snapshot = EntitySnapshot.of( EntityState.capture( state, persister, version, session, entity ) );
 		writes( session ).insert( region, event.getId(), snapshot, persister, entity );
 		entry( session, entity ).postInsert( state );
 		return true;
@@ -97,7 +97,7 @@ final class WriteCaptureListener implements PreInsertEventListener, PreUpdateEve
 		EntityEntry entry = entry( session, entity );
 		Object[] state = event.getState();
 		Object nextVersion = persister.isVersioned() ? state[persister.getVersionPropertyIndex()] : null;
-		EntitySnapshot snapshot = new EntitySnapshot( EntityState.capture( state, persister, nextVersion, session, entity ) );
+		EntitySnapshot snapshot = EntitySnapshot.of( EntityState.capture( state, persister, nextVersion, session, entity ) );
 		writes( session ).update( region, event.getId(), snapshot, entry.getVersion(), persister );
 		entry.postUpdate( entity, state, nextVersion );
 		return true;

@@ -1,50 +1,58 @@
 package io.writebehind.internal.cache;
 
 /**
- * The committed state of one entity id, immutable and shared between threads: an {@link EntityState}, or a
- * {@linkplain #deleted(String) deleted} marker.
+ * The committed state of one entity id, immutable and shared between threads: either an {@link EntityState} (the
+ * state is its own snapshot, no wrapper) or {@link Deleted}, the marker of an id a committed transaction removed.
+ * Sealed: there is no third kind, and no {@code null} stands for "deleted".
  */
-public final class EntitySnapshot {
-
-	private final EntityState entry;
-	private final String deletedEntityName;
-
-	public EntitySnapshot(EntityState entry) {
-		this.entry = entry;
-		this.deletedEntityName = null;
-	}
-
-	private EntitySnapshot(String deletedEntityName) {
-		this.entry = null;
-		this.deletedEntityName = deletedEntityName;
-	}
+public sealed interface EntitySnapshot permits EntityState, EntitySnapshot.Deleted {
 
 	/** The id, of the given concrete entity, was removed by a committed transaction. */
-	public static EntitySnapshot deleted(String entityName) {
-		return new EntitySnapshot( entityName );
+	static EntitySnapshot deleted(String entityName) {
+		return new Deleted( entityName );
 	}
 
-	public boolean isDeleted() {
-		return entry == null;
+	/** An existing state as a snapshot (the state itself). */
+	static EntitySnapshot of(EntityState state) {
+		if ( state == null ) {
+			throw new IllegalArgumentException( "a snapshot of an existing entity needs its state" );
+		}
+		return state;
 	}
 
-	/** The disassembled state; {@code null} when deleted. */
-	public EntityState entry() {
-		return entry;
-	}
+	/** Whether a committed transaction removed the id. */
+	boolean isDeleted();
+
+	/** The disassembled state; {@code null} when {@linkplain #isDeleted() deleted}. */
+	EntityState entry();
 
 	/** The application-visible version, or {@code null} when deleted or unversioned. */
-	public Object version() {
-		return entry == null ? null : entry.getVersion();
-	}
+	Object version();
 
 	/** The concrete entity name. */
-	public String entityName() {
-		return entry == null ? deletedEntityName : entry.getSubclass();
-	}
+	String entityName();
 
-	@Override
-	public String toString() {
-		return entry == null ? "DELETED " + deletedEntityName : entry.getSubclass() + "@v" + entry.getVersion();
+	/** The marker of a removed id. */
+	record Deleted(String entityName) implements EntitySnapshot {
+
+		@Override
+		public boolean isDeleted() {
+			return true;
+		}
+
+		@Override
+		public EntityState entry() {
+			return null;
+		}
+
+		@Override
+		public Object version() {
+			return null;
+		}
+
+		@Override
+		public String toString() {
+			return "DELETED " + entityName;
+		}
 	}
 }

@@ -15,9 +15,9 @@ import org.hibernate.type.Type;
  * The committed state of one entity in Hibernate's disassembled form, the form the second-level cache stores (each
  * value through its type's {@code disassemble}: associations as ids, mutable values deep-copied), immutable and shared
  * between threads. Unlike Hibernate's own {@code StandardCacheEntryImpl}, a copy with another version can be made, for
- * a write re-applied over the database's current row.
+ * a write re-applied over the database's current row. It is also the {@link EntitySnapshot} of an existing entity.
  */
-public final class EntityState implements CacheEntry {
+public final class EntityState implements CacheEntry, EntitySnapshot {
 
 	private final Serializable[] state;
 	private final String entityName;
@@ -101,6 +101,28 @@ public final class EntityState implements CacheEntry {
 	@Override
 	public Serializable[] getDisassembledState() {
 		return state;
+	}
+
+	/** A state is never the marker of a removed id ({@link EntitySnapshot.Deleted}). */
+	@Override
+	public boolean isDeleted() {
+		return false;
+	}
+
+	/** The state is its own snapshot. */
+	@Override
+	public EntityState entry() {
+		return this;
+	}
+
+	@Override
+	public Object version() {
+		return version;
+	}
+
+	@Override
+	public String entityName() {
+		return entityName;
 	}
 
 	@Override

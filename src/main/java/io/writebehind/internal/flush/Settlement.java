@@ -110,7 +110,7 @@ final class Settlement {
 			EntityPersister persister = factory.getMappingMetamodel().getEntityDescriptor( decision.getClass() );
 			Object[] values = persister.getValues( decision );
 			Object version = persister.isVersioned() ? values[persister.getVersionPropertyIndex()] : null;
-			resolved = new EntitySnapshot( EntityState.capture( values, persister, version,
+			resolved = EntitySnapshot.of( EntityState.capture( values, persister, version,
 					(SharedSessionContractImplementor) session, decision ) );
 		}
 		LOG.conflictResolvedWrite( logPrefix, item.operation, item.snapshot.entityName(), item.id(),
@@ -131,7 +131,7 @@ final class Settlement {
 						? root.getVersionGenerator().generate( implementor, row.entity(), dbVersion, EventType.UPDATE )
 						: desired.isDeleted() ? null : desired.version();
 				if ( exists && !desired.isDeleted() ) {
-					toWrite = new EntitySnapshot( desired.entry().withVersion( nextVersion, versionIndex ) );
+					toWrite = EntitySnapshot.of( desired.entry().withVersion( nextVersion, versionIndex ) );
 				}
 			}
 			item.outcomes().rebase( item, toWrite, row.state(), nextVersion, versionIndex );

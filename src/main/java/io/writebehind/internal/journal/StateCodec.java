@@ -215,7 +215,7 @@ public final class StateCodec {
 					}
 				}
 				Object version = persister.isVersioned() ? state[persister.getVersionPropertyIndex()] : null;
-				snapshot = new EntitySnapshot( EntityState.restore( state, entityName, version ) );
+				snapshot = EntitySnapshot.of( EntityState.restore( state, entityName, version ) );
 			}
 			writes.add( new JournalWrite( entityName, id, snapshot, lowExists, lowVersion, deleteBase ) );
 		}

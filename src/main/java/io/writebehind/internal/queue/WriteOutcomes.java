@@ -122,7 +122,7 @@ public final class WriteOutcomes {
 			}
 			else if ( region.versioned() && !write.latest.isDeleted() && row.version() != null
 					&& region.compareVersions( write.latest.version(), row.version() ) <= 0 ) {
-				write.latest = new EntitySnapshot( write.latest.entry().withVersion( nextVersion, versionIndex ) );
+				write.latest = EntitySnapshot.of( write.latest.entry().withVersion( nextVersion, versionIndex ) );
 			}
 			write.seq++;
 			change.after = write.latest;
