@@ -14,7 +14,7 @@ import org.hibernate.engine.spi.SessionFactoryImplementor;
 
 import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.WriteBehindSettings;
-import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.common.WriteBehindLogger;
 import io.writebehind.internal.config.WriteBehindConfig;
 
 /**

@@ -5,7 +5,7 @@ import org.hibernate.StatelessSession;
 import org.hibernate.Transaction;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 
-import io.writebehind.internal.HibernateFailures;
+import io.writebehind.internal.common.HibernateFailures;
 import io.writebehind.internal.cache.EntitySnapshot;
 
 /**

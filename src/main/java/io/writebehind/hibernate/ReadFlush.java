@@ -5,7 +5,7 @@ import java.util.Collection;
 import java.util.function.Supplier;
 
 import io.writebehind.WriteBehindSettings;
-import io.writebehind.internal.HibernateFailures;
+import io.writebehind.internal.common.HibernateFailures;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.queue.EntityRegion;
 

@@ -34,7 +34,7 @@ import io.writebehind.ConflictResolver;
 import io.writebehind.QueryConsistency;
 import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.WriteBehindEntity;
-import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.common.WriteBehindLogger;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.WriteBehindRuntime.RegionSpec;
 import io.writebehind.internal.config.WriteBehindConfig;

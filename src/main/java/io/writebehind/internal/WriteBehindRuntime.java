@@ -1,5 +1,7 @@
 package io.writebehind.internal;
 
+import io.writebehind.internal.common.WriteBehindLogger;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -4,7 +4,7 @@ import java.util.Map;
 
 import org.springframework.boot.hibernate.autoconfigure.HibernatePropertiesCustomizer;
 
-import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.common.WriteBehindLogger;
 
 /**
  * Puts the {@code writebehind.*} Spring properties into the Hibernate settings of the factory Spring Boot builds, as the

@@ -9,7 +9,7 @@ import org.springframework.beans.factory.SmartInitializingSingleton;
 import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindListener;
 import io.writebehind.WriteBehindSettings;
-import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.common.WriteBehindLogger;
 
 /**
  * Tells the {@link WriteBehindListener} beans of the context of the events of every write-behind, once all singletons

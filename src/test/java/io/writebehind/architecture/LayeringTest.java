@@ -2,7 +2,6 @@ package io.writebehind.architecture;
 
 import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
-import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.nameMatching;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -34,12 +33,10 @@ class LayeringTest {
 	/** The runtime's own package (not its subpackages): {@code WriteBehindRuntime} and what assembles the unit. */
 	private static final String RUNTIME = "io.writebehind.internal";
 	/**
-	 * The classes of the runtime's package the core may use, leaves that use nothing of write-behind but the public
-	 * API (and each other): the message logger (every log line goes through it) and the value classes of the API's
-	 * {@code FailedWrite} and {@code WriteConflict}.
+	 * The leaf every layer may use: the message logger (every log line goes through it) and the cause-chain helpers.
+	 * It uses nothing of write-behind but the public API.
 	 */
-	private static final String LEAVES =
-			"io\\.writebehind\\.internal\\.(WriteBehindLogger.*|FailedWriteValue|WriteConflictValue)";
+	private static final String COMMON = "io.writebehind.internal.common..";
 
 	private static JavaClasses classes;
 
@@ -65,9 +62,17 @@ class LayeringTest {
 
 	@Test
 	void theCoreDependsNotOnTheRuntimePackage() {
-		check( noClasses().that().resideInAnyPackage( CORE ).should().dependOnClassesThat(
-				resideInAPackage( RUNTIME ).and( not( nameMatching( LEAVES ) ) ) )
+		check( noClasses().that().resideInAnyPackage( CORE ).should().dependOnClassesThat()
+				.resideInAPackage( RUNTIME )
 				.because( "the runtime assembles the core and its features; the core is handed what it needs" ) );
+	}
+
+	@Test
+	void theCommonLeafDependsOnNothingOfWriteBehindButThePublicApi() {
+		check( noClasses().that().resideInAPackage( COMMON ).should().dependOnClassesThat(
+				resideInAPackage( "io.writebehind.." ).and( not( resideInAPackage( COMMON ) ) )
+						.and( not( resideInAPackage( "io.writebehind" ) ) ) )
+				.because( "every layer uses the message logger and the cause helpers, so they may use no layer" ) );
 	}
 
 	@Test

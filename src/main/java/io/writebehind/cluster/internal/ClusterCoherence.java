@@ -17,7 +17,7 @@ import io.writebehind.cluster.internal.Announcement.Committed;
 import io.writebehind.cluster.internal.Announcement.Dropped;
 import io.writebehind.cluster.internal.Announcement.FlushRequest;
 import io.writebehind.cluster.internal.Announcement.Rebased;
-import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.common.WriteBehindLogger;
 import io.writebehind.internal.cache.EntitySnapshot;
 import io.writebehind.internal.config.ClusterConfig;
 import io.writebehind.internal.queue.EntityRegion;

@@ -18,7 +18,7 @@ import io.writebehind.cluster.internal.Announcement.Dropped;
 import io.writebehind.cluster.internal.Announcement.FlushRequest;
 import io.writebehind.cluster.internal.Announcement.Rebased;
 import io.writebehind.cluster.internal.CoherenceMessage.Change;
-import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.common.WriteBehindLogger;
 import io.writebehind.internal.cache.EntitySnapshot;
 
 /**

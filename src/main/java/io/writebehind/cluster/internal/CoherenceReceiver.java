@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.writebehind.cluster.CoherenceChannel;
 import io.writebehind.cluster.internal.CoherenceMessage.Change;
 import io.writebehind.cluster.internal.CoherenceMessage.MalformedMessageException;
-import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.common.WriteBehindLogger;
 
 /**
  * What the channel tells this node, handled on the channel's thread: another node's messages (evict the ids it

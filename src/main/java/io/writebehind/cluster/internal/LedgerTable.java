@@ -16,8 +16,8 @@ import org.hibernate.engine.spi.SessionFactoryImplementor;
 
 import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.WriteBehindSettings;
-import io.writebehind.internal.Causes;
-import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.common.Causes;
+import io.writebehind.internal.common.WriteBehindLogger;
 
 /**
  * The version ledger's table ({@code cluster.ledger_table}) and what is done to it outside the application's

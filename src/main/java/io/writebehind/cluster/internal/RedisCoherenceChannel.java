@@ -16,7 +16,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.writebehind.cluster.CoherenceChannel;
-import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.common.WriteBehindLogger;
 import io.writebehind.internal.config.Credentials;
 
 /**

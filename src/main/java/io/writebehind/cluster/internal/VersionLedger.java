@@ -17,8 +17,8 @@ import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import org.hibernate.exception.ConstraintViolationException;
 
 import io.writebehind.WriteBehindSettings;
-import io.writebehind.internal.Causes;
-import io.writebehind.internal.HibernateFailures;
+import io.writebehind.internal.common.Causes;
+import io.writebehind.internal.common.HibernateFailures;
 
 /**
  * The cluster's version ledger ({@code cluster.version_check=commit}): a table in the unit's database

@@ -5,7 +5,7 @@ import java.util.List;
 
 import io.writebehind.FailedWrite;
 import io.writebehind.WriteFailureHandler;
-import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.common.WriteBehindLogger;
 import io.writebehind.internal.cache.EntitySnapshot;
 import io.writebehind.internal.queue.EntityRegion;
 

@@ -8,7 +8,7 @@ import java.util.Objects;
 import io.writebehind.FailedWrite;
 import io.writebehind.FailedWrite.Operation;
 import io.writebehind.WriteBehindListener;
-import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.common.WriteBehindLogger;
 
 /**
  * The {@link WriteBehindListener}s of one persistence unit. Adding and removing copy an array (rare); telling reads a

@@ -11,7 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.hibernate.StaleObjectStateException;
 
 import io.writebehind.FailedWrite.Reason;
-import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.common.WriteBehindLogger;
 import io.writebehind.internal.config.WriteBehindConfig;
 import io.writebehind.internal.queue.FlushItem;
 import io.writebehind.internal.queue.Partition;

@@ -21,7 +21,7 @@ import java.util.zip.CRC32C;
 
 
 import io.writebehind.WriteBehindConfigurationException;
-import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.common.WriteBehindLogger;
 
 /**
  * An append-only log of segment files ({@code segment-<first sequence>.wbj}) in one directory. Each segment starts

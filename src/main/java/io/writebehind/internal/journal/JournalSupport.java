@@ -16,7 +16,7 @@ import org.hibernate.StatelessSession;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 
-import io.writebehind.internal.WriteBehindLogger;
+import io.writebehind.internal.common.WriteBehindLogger;
 import io.writebehind.internal.cache.EntitySnapshot;
 import io.writebehind.internal.flush.FlushObserver;
 import io.writebehind.internal.journal.StateCodec.JournalWrite;

@@ -1,8 +1,9 @@
-package io.writebehind.internal;
+package io.writebehind.internal.flush;
 
 import java.time.Instant;
 
 import io.writebehind.FailedWrite;
+import io.writebehind.internal.common.Causes;
 
 /** The library's {@link FailedWrite}: immutable; equal only to itself, as each failure is an event of its own. */
 public final class FailedWriteValue implements FailedWrite {

@@ -1,4 +1,4 @@
-package io.writebehind.internal;
+package io.writebehind.internal.flush;
 
 import io.writebehind.FailedWrite.Operation;
 import io.writebehind.WriteConflict;

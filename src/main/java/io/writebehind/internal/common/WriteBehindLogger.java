@@ -1,4 +1,4 @@
-package io.writebehind.internal;
+package io.writebehind.internal.common;
 
 import java.lang.invoke.MethodHandles;
 import java.util.Map;
