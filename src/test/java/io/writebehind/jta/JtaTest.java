@@ -387,8 +387,14 @@ class JtaTest extends WriteBehindTestBase {
 		writeBehind().flush();
 		System.out.printf( "JTA increments %s: committed %s, refused at commit %s%n", settings, committed, refused );
 		for ( long id = 0; id < ids; id++ ) {
-			assertEquals( committed.get( (int) id ), count( "select total from wb_counter where id = ?", id ), "id " + id );
-			assertEquals( committed.get( (int) id ), find( id ).getTotal(), "id " + id );
+			long expected = committed.get( (int) id );
+			long databaseId = id;
+			long cached = find( id ).getTotal();
+			// on a mismatch, say whether the missing increments went to a failed write or were never queued
+			assertEquals( expected, count( "select total from wb_counter where id = ?", id ), () -> "id " + databaseId
+					+ " in the database; conflicts " + writeBehind().stats().conflicts() + ", failed writes "
+					+ writeBehind().failedWrites() + ", cached total " + cached );
+			assertEquals( expected, cached, "id " + id );
 		}
 		assertEquals( 0, writeBehind().stats().conflicts(), () -> writeBehind().failedWrites().toString() );
 		assertEquals( 0, writeBehind().stats().failed(), () -> writeBehind().failedWrites().toString() );
