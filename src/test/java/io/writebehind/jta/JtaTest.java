@@ -225,9 +225,11 @@ class JtaTest extends WriteBehindTestBase {
 		em.find( Counter.class, 1L ).setTotal( 50 );
 		em.persist( new Counter( 2L, "two", 2 ) );
 		em.flush();
-		Await.until( java.time.Duration.ofSeconds( 120 ), "the transaction's timeout", () -> {
+		// until the reaper has rolled the transaction back, not only marked it rollback-only (a close in between
+		// would come before the reaper's afterCompletion, which Hibernate then has no session to hand to)
+		Await.until( java.time.Duration.ofSeconds( 120 ), "the transaction's timeout and rollback", () -> {
 			try {
-				return tm.getStatus() != Status.STATUS_ACTIVE;
+				return tm.getStatus() == Status.STATUS_ROLLEDBACK;
 			}
 			catch (jakarta.transaction.SystemException e) {
 				throw new IllegalStateException( e );
