@@ -365,7 +365,8 @@ class SeparateJvmNodesTest extends WriteBehindTestBase {
 		for ( String line : restarted.failed ) {
 			String[] p = line.split( " " );
 			int id = Integer.parseInt( p[1] );
-			boolean fromBeforeTheKill = Long.parseLong( p[8] ) <= victim.acked.get( id ) + THREADS;
+			// FAILED <id> <reason> <epoch ms> <version> <total> <node0> <node1> <node2>: the victim's count is p[6 + VICTIM]
+			boolean fromBeforeTheKill = Long.parseLong( p[6 + VICTIM] ) <= victim.acked.get( id ) + THREADS;
 			assertTrue( p[2].equals( "CONFLICT" ) && fromBeforeTheKill && Long.parseLong( p[4] ) < rows[id][0],
 					"node 1 (restarted) reported a failed write that is not a replayed write from before the kill: "
 							+ line + "; " + where );
