@@ -189,8 +189,10 @@ public final class WriteBehindSettings {
 	 * {@code OptimisticLockException}, even before the other node's write reached the entity's table; one short UPDATE
 	 * per written entity) or {@code flush} (no check at commit beyond the invalidation messages: two nodes that commit
 	 * within the invalidation delay both hold a write, and the database's version check at flush refuses one, which the
-	 * conflict policy then resolves). Only read with a {@link #CLUSTER_CHANNEL} other than {@code none}. Default:
-	 * {@value #DEFAULT_CLUSTER_VERSION_CHECK}.
+	 * conflict policy then resolves) or {@code lease} (a node commits an id only while it holds the lease of the id's
+	 * bucket, {@link #CLUSTER_LEASE_TABLE}: a commit on a bucket the node holds makes no database round trip; another
+	 * node's commit on it first asks for a hand-over, for up to {@link #CLUSTER_LEASE_WAIT_MS}). Only read with a
+	 * {@link #CLUSTER_CHANNEL} other than {@code none}. Default: {@value #DEFAULT_CLUSTER_VERSION_CHECK}.
 	 */
 	public static final String CLUSTER_VERSION_CHECK = PREFIX + "cluster.version_check";
 	public static final String DEFAULT_CLUSTER_VERSION_CHECK = "commit";
@@ -217,6 +219,42 @@ public final class WriteBehindSettings {
 	 */
 	public static final String CLUSTER_CLAIM_TTL_MS = PREFIX + "cluster.claim_ttl_ms";
 	public static final long DEFAULT_CLUSTER_CLAIM_TTL_MS_JOURNALED = 600_000;
+
+	/**
+	 * The table of {@code cluster.version_check=lease}, in the unit's database (created at boot when missing;
+	 * {@code docs/several-nodes.md} gives its DDL): one row per entity and lease bucket, with its owner node, its epoch
+	 * (raised at every change of owner) and its expiry by the database's clock. A name, optionally qualified by a
+	 * schema. Default: {@value #DEFAULT_CLUSTER_LEASE_TABLE}.
+	 */
+	public static final String CLUSTER_LEASE_TABLE = PREFIX + "cluster.lease_table";
+	public static final String DEFAULT_CLUSTER_LEASE_TABLE = "writebehind_lease";
+
+	/**
+	 * {@code cluster.version_check=lease}: into how many buckets the ids of each root entity are hashed; a node holds
+	 * the lease of a bucket, not of an id. More buckets: fewer hand-overs between nodes writing different ids, more
+	 * leases to take and renew. 1 to 65536; the same on every node. Default: {@value #DEFAULT_CLUSTER_LEASE_BUCKETS}.
+	 */
+	public static final String CLUSTER_LEASE_BUCKETS = PREFIX + "cluster.lease_buckets";
+	public static final int DEFAULT_CLUSTER_LEASE_BUCKETS = 64;
+
+	/**
+	 * {@code cluster.version_check=lease}: how long a lease lasts, in milliseconds, by the database's clock; a node
+	 * renews the leases it used lately at half that, and counts a lease as its own (by its own monotonic clock) only
+	 * until this long, less a tenth, after it asked. A node that stops renewing (killed, cut off from the database)
+	 * blocks its buckets for the other nodes for at most this long. 100 to 600000; the same on every node. Default:
+	 * {@value #DEFAULT_CLUSTER_LEASE_TTL_MS}.
+	 */
+	public static final String CLUSTER_LEASE_TTL_MS = PREFIX + "cluster.lease_ttl_ms";
+	public static final long DEFAULT_CLUSTER_LEASE_TTL_MS = 5_000;
+
+	/**
+	 * {@code cluster.version_check=lease}: how long a commit on a bucket another node holds waits for that node to hand
+	 * it over (or for its lease to expire), in milliseconds; then the commit fails with {@code OptimisticLockException}
+	 * (in a {@code RollbackException}) naming the entity, the id and the holder. 0 to 600000. Default:
+	 * {@value #DEFAULT_CLUSTER_LEASE_WAIT_MS}.
+	 */
+	public static final String CLUSTER_LEASE_WAIT_MS = PREFIX + "cluster.lease_wait_ms";
+	public static final long DEFAULT_CLUSTER_LEASE_WAIT_MS = 2_000;
 
 	/**
 	 * A shared secret of the nodes of one unit: with it, every coherence message carries an HMAC-SHA256 of its content,

@@ -225,7 +225,10 @@ public class WriteBehindProperties implements Validator {
 		/** The channel's name, the same on every node of a unit. Default: writebehind_ and the unit's name. */
 		private String channelName;
 
-		/** Where the nodes check a commit's versions: commit (version ledger) or flush. Default: commit. */
+		/**
+		 * Where the nodes check a commit's versions: commit (version ledger), flush, or lease (a node commits an id
+		 * while it holds the lease of its bucket). Default: commit.
+		 */
 		private String versionCheck;
 
 		/** The version ledger's table, optionally schema.table. Default: writebehind_version_ledger. */
@@ -236,6 +239,18 @@ public class WriteBehindProperties implements Validator {
 		 * node. Default: 10 minutes with a journal, else twice the max delay plus 10 seconds.
 		 */
 		private Duration claimTtl;
+
+		/** The lease table of version-check lease, optionally schema.table. Default: writebehind_lease. */
+		private String leaseTable;
+
+		/** Version-check lease: into how many buckets each entity's ids are hashed (1 to 65536). Default: 64. */
+		private Integer leaseBuckets;
+
+		/** Version-check lease: how long a lease lasts, by the database's clock. Default: 5 seconds. */
+		private Duration leaseTtl;
+
+		/** Version-check lease: how long a commit waits for another node to hand a bucket over. Default: 2 seconds. */
+		private Duration leaseWait;
 
 		/** A shared secret with which the nodes sign their messages (HMAC-SHA256); unsigned ones are ignored. */
 		private String secret;
@@ -324,6 +339,38 @@ public class WriteBehindProperties implements Validator {
 
 		public void setLedgerTable(String ledgerTable) {
 			this.ledgerTable = ledgerTable;
+		}
+
+		public String getLeaseTable() {
+			return leaseTable;
+		}
+
+		public void setLeaseTable(String leaseTable) {
+			this.leaseTable = leaseTable;
+		}
+
+		public Integer getLeaseBuckets() {
+			return leaseBuckets;
+		}
+
+		public void setLeaseBuckets(Integer leaseBuckets) {
+			this.leaseBuckets = leaseBuckets;
+		}
+
+		public Duration getLeaseTtl() {
+			return leaseTtl;
+		}
+
+		public void setLeaseTtl(Duration leaseTtl) {
+			this.leaseTtl = leaseTtl;
+		}
+
+		public Duration getLeaseWait() {
+			return leaseWait;
+		}
+
+		public void setLeaseWait(Duration leaseWait) {
+			this.leaseWait = leaseWait;
 		}
 	}
 
@@ -419,6 +466,14 @@ public class WriteBehindProperties implements Validator {
 				cluster.ledgerTable );
 		add( mappings, "cluster.claimTtl", cluster.claimTtl, WriteBehindSettings.CLUSTER_CLAIM_TTL_MS,
 				millis( cluster.claimTtl ) );
+		add( mappings, "cluster.leaseTable", cluster.leaseTable, WriteBehindSettings.CLUSTER_LEASE_TABLE,
+				cluster.leaseTable );
+		add( mappings, "cluster.leaseBuckets", cluster.leaseBuckets, WriteBehindSettings.CLUSTER_LEASE_BUCKETS,
+				cluster.leaseBuckets );
+		add( mappings, "cluster.leaseTtl", cluster.leaseTtl, WriteBehindSettings.CLUSTER_LEASE_TTL_MS,
+				millis( cluster.leaseTtl ) );
+		add( mappings, "cluster.leaseWait", cluster.leaseWait, WriteBehindSettings.CLUSTER_LEASE_WAIT_MS,
+				millis( cluster.leaseWait ) );
 		add( mappings, "cluster.secret", cluster.secret, WriteBehindSettings.CLUSTER_SECRET, cluster.secret );
 		add( mappings, "cluster.previousSecret", cluster.previousSecret, WriteBehindSettings.CLUSTER_PREVIOUS_SECRET,
 				cluster.previousSecret );

@@ -144,6 +144,40 @@ class CoherenceMessageAndSettingsTest {
 				WriteBehindSettings.CLUSTER_CLAIM_TTL_MS ).contains( "was 0" ) );
 	}
 
+	@Test
+	void leaseSettingsAreValidatedWithTheKeyAndValueInTheMessage() {
+		ClusterConfig defaults = WriteBehindConfig.from( Map.of() ).cluster;
+		assertEquals( ClusterConfig.VersionCheck.COMMIT, defaults.versionCheck, "lease is not the default" );
+		assertEquals( "writebehind_lease", defaults.leaseTable );
+		assertEquals( 64, defaults.leaseBuckets );
+		assertEquals( 5_000, defaults.leaseTtlMillis );
+		assertEquals( 2_000, defaults.leaseWaitMillis );
+		ClusterConfig lease = WriteBehindConfig.from( Map.of( WriteBehindSettings.CLUSTER_VERSION_CHECK, " Lease ",
+				WriteBehindSettings.CLUSTER_LEASE_TABLE, "app.leases", WriteBehindSettings.CLUSTER_LEASE_BUCKETS, "16",
+				WriteBehindSettings.CLUSTER_LEASE_TTL_MS, "1_500", WriteBehindSettings.CLUSTER_LEASE_WAIT_MS, 0 ) ).cluster;
+		assertEquals( ClusterConfig.VersionCheck.LEASE, lease.versionCheck );
+		assertEquals( "app.leases", lease.leaseTable );
+		assertEquals( 16, lease.leaseBuckets );
+		assertEquals( 1_500, lease.leaseTtlMillis );
+		assertEquals( 0, lease.leaseWaitMillis );
+		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_LEASE_TABLE, "leases; drop table x" ),
+				WriteBehindSettings.CLUSTER_LEASE_TABLE ).contains( "'leases; drop table x'" ) );
+		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_LEASE_BUCKETS, "0" ),
+				WriteBehindSettings.CLUSTER_LEASE_BUCKETS ).contains( "was 0" ) );
+		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_LEASE_BUCKETS, "65537" ),
+				WriteBehindSettings.CLUSTER_LEASE_BUCKETS ).contains( "was 65537" ) );
+		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_LEASE_BUCKETS, "many" ),
+				WriteBehindSettings.CLUSTER_LEASE_BUCKETS ).contains( "'many'" ) );
+		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_LEASE_TTL_MS, "99" ),
+				WriteBehindSettings.CLUSTER_LEASE_TTL_MS ).contains( "was 99" ) );
+		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_LEASE_TTL_MS, "5 s" ),
+				WriteBehindSettings.CLUSTER_LEASE_TTL_MS ).contains( "'5 s'" ) );
+		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_LEASE_WAIT_MS, "-1" ),
+				WriteBehindSettings.CLUSTER_LEASE_WAIT_MS ).contains( "was -1" ) );
+		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_VERSION_CHECK, "leases" ),
+				WriteBehindSettings.CLUSTER_VERSION_CHECK ).contains( "lease" ) );
+	}
+
 	private static String message(Map<String, Object> settings, String key) {
 		WriteBehindConfigurationException e = assertThrows( WriteBehindConfigurationException.class,
 				() -> WriteBehindConfig.from( settings ) );

@@ -39,7 +39,15 @@ class WriteBehindPropertiesTest {
 		properties.getCluster().setSecret( "a-shared-secret-of-32-characters" );
 		properties.getCluster().setPreviousSecret( "the-previous-secret-32-character" );
 		properties.getCluster().setRedisTrustedCertificates( "/etc/ssl/ca.pem" );
+		properties.getCluster().setLeaseTable( "app.leases" );
+		properties.getCluster().setLeaseBuckets( 16 );
+		properties.getCluster().setLeaseTtl( Duration.ofSeconds( 3 ) );
+		properties.getCluster().setLeaseWait( Duration.ofMillis( 500 ) );
 		assertThat( properties.mappings() ).extracting( m -> m.property() + "=" + m.setting() ).contains(
+				"writebehind.cluster.lease-table=app.leases",
+				"writebehind.cluster.lease-buckets=16",
+				"writebehind.cluster.lease-ttl=3000",
+				"writebehind.cluster.lease-wait=500",
 				"writebehind.cluster.claim-ttl=120000",
 				"writebehind.cluster.secret=a-shared-secret-of-32-characters",
 				"writebehind.cluster.previous-secret=the-previous-secret-32-character",

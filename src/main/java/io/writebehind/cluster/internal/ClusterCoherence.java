@@ -43,6 +43,8 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 	private final CoherenceChannel channel;
 	/** {@code null} unless {@code cluster.version_check=commit}. */
 	private final LedgerClaims ledger;
+	/** {@code null} unless {@code cluster.version_check=lease}. */
+	private final LeaseTable leaseTable;
 	private final CoherenceCounters counters = new CoherenceCounters();
 	private final CoherenceReceiver receiver;
 	private final CoherencePublisher publisher;
@@ -52,7 +54,8 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 		this.logPrefix = logPrefix;
 		this.factory = factory;
 		MessageSigner signer = config.secret == null ? null : new MessageSigner( config.secret, config.previousSecret );
-		boolean withLedger = config.versionCheck == ClusterConfig.VersionCheck.COMMIT;
+		boolean withLeases = config.versionCheck == ClusterConfig.VersionCheck.LEASE;
+		boolean withLedger = config.versionCheck == ClusterConfig.VersionCheck.COMMIT || withLeases;
 		List<CoherentEntity> list = new ArrayList<>();
 		for ( EntityRegion region : regions ) {
 			CoherentEntity entity = CoherentEntity.of( factory, region, config.claimTtlMillis, withLedger );
@@ -65,6 +68,7 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 		}
 		this.entities = new CoherentEntities( list );
 		this.ledger = withLedger ? new LedgerClaims( factory, config.ledgerTable, logPrefix, entities ) : null;
+		this.leaseTable = withLeases ? new LeaseTable( factory, config.leaseTable, logPrefix ) : null;
 		this.channel = ChannelProviders.create( factory, config, unitName, logPrefix );
 		this.receiver = new CoherenceReceiver( nodeId, logPrefix, entities, signer, counters, channel.description() );
 		this.publisher = new CoherencePublisher( nodeId, unitName, logPrefix, channel, entities, signer, counters,
@@ -72,6 +76,9 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 	}
 
 	public void start() {
+		if ( leaseTable != null ) {
+			leaseTable.ensureTable();
+		}
 		if ( ledger != null ) {
 			ledger.start( schemaRecreated() );
 		}

@@ -107,8 +107,13 @@ final class LedgerTable {
 
 	/** Whether the table exists, asked of the JDBC metadata (as written, in upper and in lower case). */
 	private boolean exists() {
+		return exists( factory, table );
+	}
+
+	/** Whether {@code table} exists, asked of the JDBC metadata (as written, in upper and in lower case). */
+	static boolean exists(SessionFactoryImplementor factory, String table) {
 		try {
-			return inOwnTransaction( connection -> {
+			return inOwnTransaction( factory, connection -> {
 				DatabaseMetaData metadata = connection.getMetaData();
 				int dot = table.indexOf( '.' );
 				String schema = dot < 0 ? null : table.substring( 0, dot );
@@ -223,11 +228,16 @@ final class LedgerTable {
 		}
 	}
 
-	private interface Work<T> {
+	interface Work<T> {
 		T run(Connection connection) throws SQLException;
 	}
 
 	private <T> T inOwnTransaction(Work<T> work) {
+		return inOwnTransaction( factory, work );
+	}
+
+	/** Runs {@code work} in a short transaction of its own, on a stateless session's connection. */
+	static <T> T inOwnTransaction(SessionFactoryImplementor factory, Work<T> work) {
 		try ( StatelessSession session = factory.openStatelessSession() ) {
 			Transaction transaction = session.beginTransaction();
 			boolean done = false;

@@ -277,6 +277,10 @@ public interface WriteBehindLogger extends BasicLogger {
 	@Message(id = 428, value = "%sCreated the version ledger table %s (%s=commit)")
 	void ledgerTableCreated(String prefix, String table, String setting);
 
+	@LogMessage(level = INFO)
+	@Message(id = 435, value = "%sCreated the lease table %s (%s=lease)")
+	void leaseTableCreated(String prefix, String table, String setting);
+
 	@LogMessage(level = DEBUG)
 	@Message(id = 429, value = "%sThe schema was created anew: removed %d row(s) of the version ledger %s")
 	void ledgerCleared(String prefix, int rows, String table);

@@ -23,11 +23,12 @@ public final class ClusterConfig {
 	public static final String POSTGRESQL = "postgresql";
 	public static final String REDIS = "redis";
 
-	public enum VersionCheck { COMMIT, FLUSH }
+	public enum VersionCheck { COMMIT, FLUSH, LEASE }
 
 	static final Set<String> KEYS = Set.of( CLUSTER_CHANNEL, CLUSTER_REDIS_URI, CLUSTER_POSTGRESQL_URL, CLUSTER_CHANNEL_NAME,
 			CLUSTER_VERSION_CHECK, CLUSTER_LEDGER_TABLE, CLUSTER_SECRET, CLUSTER_PREVIOUS_SECRET,
-			CLUSTER_REDIS_TRUSTED_CERTIFICATES, CLUSTER_CLAIM_TTL_MS );
+			CLUSTER_REDIS_TRUSTED_CERTIFICATES, CLUSTER_CLAIM_TTL_MS, CLUSTER_LEASE_TABLE, CLUSTER_LEASE_BUCKETS,
+			CLUSTER_LEASE_TTL_MS, CLUSTER_LEASE_WAIT_MS );
 
 	/** The shortest {@code cluster.secret} accepted. */
 	public static final int MIN_SECRET_LENGTH = 16;
@@ -45,6 +46,11 @@ public final class ClusterConfig {
 	public final VersionCheck versionCheck;
 	/** The version ledger's table (with {@link VersionCheck#COMMIT}). */
 	public final String ledgerTable;
+	/** The lease table, the buckets per entity, a lease's lifetime and a commit's wait for a hand-over (lease mode). */
+	public final String leaseTable;
+	public final int leaseBuckets;
+	public final long leaseTtlMillis;
+	public final long leaseWaitMillis;
 	public final String redisUri;
 	/** The PostgreSQL URL, and the user and password from the unit's settings (each may be {@code null}). */
 	public final String postgresqlUrl;
@@ -79,9 +85,20 @@ public final class ClusterConfig {
 		}
 		catch (IllegalArgumentException e) {
 			throw new WriteBehindConfigurationException( CLUSTER_VERSION_CHECK + " was '" + check
-					+ "', must be commit (a node's commit based on a version another node replaced fails) or flush "
-					+ "(the database's check at flush decides, the conflict policy resolves)" );
+					+ "', must be commit (a node's commit based on a version another node replaced fails), flush "
+					+ "(the database's check at flush decides, the conflict policy resolves) or lease (a node commits "
+					+ "an id while it holds the lease of the id's bucket)" );
 		}
+		Object leaseTableValue = settings.get( CLUSTER_LEASE_TABLE );
+		leaseTable = leaseTableValue == null ? DEFAULT_CLUSTER_LEASE_TABLE : leaseTableValue.toString().trim();
+		if ( !TABLE_NAME.matcher( leaseTable ).matches() ) {
+			throw new WriteBehindConfigurationException( CLUSTER_LEASE_TABLE + " was '" + leaseTableValue
+					+ "', must be a table name, optionally qualified by a schema (letters, digits, '_')" );
+		}
+		leaseBuckets = (int) number( settings, CLUSTER_LEASE_BUCKETS, DEFAULT_CLUSTER_LEASE_BUCKETS, 1, 65_536,
+				"buckets" );
+		leaseTtlMillis = number( settings, CLUSTER_LEASE_TTL_MS, DEFAULT_CLUSTER_LEASE_TTL_MS, 100, 600_000, "ms" );
+		leaseWaitMillis = number( settings, CLUSTER_LEASE_WAIT_MS, DEFAULT_CLUSTER_LEASE_WAIT_MS, 0, 600_000, "ms" );
 		Object table = settings.get( CLUSTER_LEDGER_TABLE );
 		ledgerTable = table == null ? DEFAULT_CLUSTER_LEDGER_TABLE : table.toString().trim();
 		if ( !TABLE_NAME.matcher( ledgerTable ).matches() ) {
@@ -185,6 +202,27 @@ public final class ClusterConfig {
 		}
 	}
 
+	/** A whole number setting within {@code min..max} ({@code unit} for the message), else its default. */
+	private static long number(Map<String, ?> settings, String key, long defaultValue, long min, long max, String unit) {
+		Object value = settings.get( key );
+		if ( value == null ) {
+			return defaultValue;
+		}
+		long parsed;
+		try {
+			parsed = value instanceof Number n ? n.longValue() : Long.parseLong( value.toString().trim().replace( "_", "" ) );
+		}
+		catch (NumberFormatException e) {
+			throw new WriteBehindConfigurationException( key + " was '" + value + "', must be a whole number ("
+					+ min + " to " + max + " " + unit + ")" );
+		}
+		if ( parsed < min || parsed > max ) {
+			throw new WriteBehindConfigurationException( key + " was " + parsed + ", must be " + min + " to " + max + " "
+					+ unit );
+		}
+		return parsed;
+	}
+
 	/** A secret setting: never quoted in a message. */
 	private static String secret(Map<String, ?> settings, String key) {
 		Object value = settings.get( key );
@@ -242,8 +280,13 @@ public final class ClusterConfig {
 	}
 
 	private String versionCheck() {
-		return versionCheck == VersionCheck.COMMIT ? "commit (ledger " + ledgerTable + ( claimTtlMillis > 0
-				? ", claims held " + claimTtlMillis + " ms" : "" ) + ")" : "flush";
+		return switch ( versionCheck ) {
+			case COMMIT -> "commit (ledger " + ledgerTable + ( claimTtlMillis > 0 ? ", claims held " + claimTtlMillis
+					+ " ms" : "" ) + ")";
+			case FLUSH -> "flush";
+			case LEASE -> "lease (table " + leaseTable + ", " + leaseBuckets + " buckets, leases of " + leaseTtlMillis
+					+ " ms, hand-over waits up to " + leaseWaitMillis + " ms)";
+		};
 	}
 
 	private static String string(Map<String, ?> settings, String... keys) {

@@ -1,0 +1,231 @@
+package io.writebehind.cluster.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+import org.hibernate.dialect.Dialect;
+import org.hibernate.dialect.H2Dialect;
+import org.hibernate.dialect.MariaDBDialect;
+import org.hibernate.dialect.MySQLDialect;
+import org.hibernate.dialect.PostgreSQLDialect;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+
+import io.writebehind.WriteBehindConfigurationException;
+import io.writebehind.WriteBehindSettings;
+import io.writebehind.internal.common.Causes;
+import io.writebehind.internal.common.WriteBehindLogger;
+
+/**
+ * The lease table of {@code cluster.version_check=lease} ({@code cluster.lease_table}): one row per root entity and
+ * bucket, with the node that holds the lease, its epoch (raised at every change of owner, never lowered) and when it
+ * expires, in milliseconds by the DATABASE's clock (so that the nodes' clocks may drift: every comparison with
+ * "now" is made by the database, in the statement). Each operation runs in a short transaction of its own, on a
+ * stateless session's connection.
+ * <p>
+ * Thread use: any thread (committing threads acquire, the lease keeper renews, the hand-over thread hands over). No
+ * mutable state.
+ */
+final class LeaseTable {
+
+	private static final WriteBehindLogger LOG = WriteBehindLogger.of( LeaseTable.class );
+	/** The SQLState class of an integrity-constraint violation. */
+	private static final String INTEGRITY_VIOLATION = "23";
+
+	/** What an attempt to take a lease found: taken ({@code held}) at {@code epoch}, or held by {@code owner}. */
+	record Outcome(boolean held, String owner, long epoch) {
+	}
+
+	/** A lease this node holds, to renew. */
+	record Held(String entity, int bucket, long epoch) {
+	}
+
+	private final SessionFactoryImplementor factory;
+	private final String table;
+	private final String logPrefix;
+	private final String take;
+	private final String select;
+	private final String insert;
+	private final String renew;
+	private final String handOver;
+
+	LeaseTable(SessionFactoryImplementor factory, String table, String logPrefix) {
+		this.factory = factory;
+		this.table = table;
+		this.logPrefix = logPrefix;
+		String now = now( factory.getJdbcServices().getDialect() );
+		// the epoch first: MySQL and MariaDB evaluate the assignments left to right, on the updated values
+		this.take = "update " + table + " set epoch = case when owner = ? then epoch else epoch + 1 end, expires_at = "
+				+ now + " + ?, owner = ? where entity_name = ? and bucket = ? and (owner = ? or expires_at < " + now + ")";
+		this.select = "select owner, epoch from " + table + " where entity_name = ? and bucket = ?";
+		this.insert = "insert into " + table + " (entity_name, bucket, owner, epoch, expires_at) values (?, ?, ?, 1, "
+				+ now + " + ?)";
+		this.renew = "update " + table + " set expires_at = " + now + " + ? where entity_name = ? and bucket = ? "
+				+ "and owner = ? and epoch = ?";
+		this.handOver = "update " + table + " set epoch = epoch + 1, expires_at = " + now + " + ?, owner = ? "
+				+ "where entity_name = ? and bucket = ? and owner = ? and epoch = ?";
+	}
+
+	/**
+	 * The database's clock in milliseconds since 1970, as an SQL expression; the dialects of the databases the library
+	 * is tested on (others fail the boot in lease mode, naming the dialect).
+	 */
+	static String now(Dialect dialect) {
+		if ( dialect instanceof PostgreSQLDialect ) {
+			return "cast(extract(epoch from clock_timestamp()) * 1000 as bigint)";
+		}
+		if ( dialect instanceof H2Dialect ) {
+			return "datediff(millisecond, timestamp with time zone '1970-01-01 00:00:00+00', current_timestamp)";
+		}
+		if ( dialect instanceof MariaDBDialect || dialect instanceof MySQLDialect ) {
+			return "cast(unix_timestamp(now(3)) * 1000 as signed)";
+		}
+		throw new WriteBehindConfigurationException( WriteBehindSettings.CLUSTER_VERSION_CHECK + "=lease judges leases by "
+				+ "the database's clock, which this library reads on PostgreSQL, H2, MariaDB and MySQL only; the unit's "
+				+ "dialect is " + dialect.getClass().getName() + ": use " + WriteBehindSettings.CLUSTER_VERSION_CHECK
+				+ "=commit" );
+	}
+
+	/** The DDL of the lease table (also in docs/several-nodes.md). */
+	static String ddl(String table) {
+		return "create table " + table + " (entity_name varchar(255) not null, bucket integer not null, "
+				+ "owner varchar(64) not null, epoch bigint not null, expires_at bigint not null, "
+				+ "primary key (entity_name, bucket))";
+	}
+
+	String name() {
+		return table;
+	}
+
+	/** Creates the table when it is missing; fails with the DDL to run when that is not possible. */
+	void ensureTable() {
+		if ( LedgerTable.exists( factory, table ) ) {
+			return;
+		}
+		try {
+			LedgerTable.inOwnTransaction( factory, connection -> {
+				try ( Statement statement = connection.createStatement() ) {
+					statement.execute( ddl( table ) );
+				}
+				return null;
+			} );
+			LOG.leaseTableCreated( logPrefix, table, WriteBehindSettings.CLUSTER_VERSION_CHECK );
+		}
+		catch (RuntimeException e) {
+			if ( LedgerTable.exists( factory, table ) ) {
+				return; // another node created it at the same moment
+			}
+			throw new WriteBehindConfigurationException( WriteBehindSettings.CLUSTER_VERSION_CHECK + "=lease needs the "
+					+ "lease table '" + table + "' (" + WriteBehindSettings.CLUSTER_LEASE_TABLE + ") in the unit's "
+					+ "database; it is missing and could not be created (" + Causes.rootMessage( e ) + "). Create it: "
+					+ ddl( table ) + "; or set " + WriteBehindSettings.CLUSTER_VERSION_CHECK + "=commit", e );
+		}
+	}
+
+	/**
+	 * Takes the lease of a bucket for {@code node} for {@code ttlMillis} by the database's clock, when it is free,
+	 * expired or already {@code node}'s (the epoch then stays, else it goes up by one); otherwise reports its holder.
+	 */
+	Outcome take(String entity, int bucket, String node, long ttlMillis) {
+		return LedgerTable.inOwnTransaction( factory, connection -> {
+			for ( int attempt = 0; ; attempt++ ) {
+				int updated;
+				try ( PreparedStatement statement = connection.prepareStatement( take ) ) {
+					statement.setString( 1, node );
+					statement.setLong( 2, ttlMillis );
+					statement.setString( 3, node );
+					statement.setString( 4, entity );
+					statement.setInt( 5, bucket );
+					statement.setString( 6, node );
+					updated = statement.executeUpdate();
+				}
+				Outcome found = read( connection, entity, bucket );
+				if ( updated > 0 ) {
+					return new Outcome( true, node, found.epoch() );
+				}
+				if ( found != null || attempt > 0 ) {
+					return found == null ? new Outcome( false, "?", 0 ) : found;
+				}
+				// no row yet: the first node to insert it holds the lease at epoch 1
+				if ( inserted( connection, entity, bucket, node, ttlMillis ) ) {
+					return new Outcome( true, node, 1 );
+				}
+			}
+		} );
+	}
+
+	/** The row's owner and epoch ({@code held} false), or {@code null} when there is no row. */
+	private Outcome read(Connection connection, String entity, int bucket) throws SQLException {
+		try ( PreparedStatement statement = connection.prepareStatement( select ) ) {
+			statement.setString( 1, entity );
+			statement.setInt( 2, bucket );
+			try ( ResultSet rows = statement.executeQuery() ) {
+				return rows.next() ? new Outcome( false, rows.getString( 1 ), rows.getLong( 2 ) ) : null;
+			}
+		}
+	}
+
+	private boolean inserted(Connection connection, String entity, int bucket, String node, long ttlMillis)
+			throws SQLException {
+		// a savepoint: on PostgreSQL a failed statement aborts the transaction
+		java.sql.Savepoint savepoint = connection.setSavepoint();
+		try ( PreparedStatement statement = connection.prepareStatement( insert ) ) {
+			statement.setString( 1, entity );
+			statement.setInt( 2, bucket );
+			statement.setString( 3, node );
+			statement.setLong( 4, ttlMillis );
+			statement.executeUpdate();
+			return true;
+		}
+		catch (SQLException e) {
+			if ( !INTEGRITY_VIOLATION.equals( Causes.sqlStateClass( e ) ) ) {
+				throw e;
+			}
+			connection.rollback( savepoint );
+			return false; // another node inserted it at the same moment
+		}
+	}
+
+	/**
+	 * Renews the leases for {@code ttlMillis} by the database's clock, each only while it is still this node's at its
+	 * epoch; returns, per lease, whether it was renewed.
+	 */
+	boolean[] renew(List<Held> leases, String node, long ttlMillis) {
+		return LedgerTable.inOwnTransaction( factory, connection -> {
+			boolean[] renewed = new boolean[leases.size()];
+			try ( PreparedStatement statement = connection.prepareStatement( renew ) ) {
+				for ( int i = 0; i < leases.size(); i++ ) {
+					Held lease = leases.get( i );
+					statement.setLong( 1, ttlMillis );
+					statement.setString( 2, lease.entity() );
+					statement.setInt( 3, lease.bucket() );
+					statement.setString( 4, node );
+					statement.setLong( 5, lease.epoch() );
+					renewed[i] = statement.executeUpdate() > 0;
+				}
+			}
+			return renewed;
+		} );
+	}
+
+	/**
+	 * Hands the lease this node holds at {@code epoch} over to {@code to}, at the next epoch, for {@code ttlMillis};
+	 * whether it was still this node's.
+	 */
+	boolean handOver(String entity, int bucket, String node, long epoch, String to, long ttlMillis) {
+		return LedgerTable.inOwnTransaction( factory, connection -> {
+			try ( PreparedStatement statement = connection.prepareStatement( handOver ) ) {
+				statement.setLong( 1, ttlMillis );
+				statement.setString( 2, to );
+				statement.setString( 3, entity );
+				statement.setInt( 4, bucket );
+				statement.setString( 5, node );
+				statement.setLong( 6, epoch );
+				return statement.executeUpdate() > 0;
+			}
+		} );
+	}
+}
