@@ -31,6 +31,11 @@ public final class EntityRegion {
 	private final EntityCache cache;
 	/** The pending write of each id; every change inside {@code pending.compute(id, ...)} (see the class comment). */
 	private final ConcurrentHashMap<Object, PendingWrite> pending = new ConcurrentHashMap<>();
+	/**
+	 * The check of its row that a recovered write needs before it is written ({@link Replays#recovered}), by id; set and
+	 * removed inside the id's {@code pending.compute}. Empty but for writes a feature recovered at start-up.
+	 */
+	private final ConcurrentHashMap<Object, RowCheck> rowChecks = new ConcurrentHashMap<>();
 	private final Reservations reservations = new Reservations();
 	private final LoadGuard loads;
 	private final WriteOutcomes outcomes;
@@ -60,8 +65,8 @@ public final class EntityRegion {
 		this.queue = queue;
 		this.cache = cache;
 		this.loads = new LoadGuard( this, cache, versioned ? versionComparator : null );
-		this.outcomes = new WriteOutcomes( this, pending, queue, cache, loads );
-		this.replays = new Replays( this, pending, queue, cache );
+		this.outcomes = new WriteOutcomes( this, pending, rowChecks, queue, cache, loads );
+		this.replays = new Replays( this, pending, rowChecks, queue, cache );
 	}
 
 	/** The flusher's side of the write state machine of this region. */
@@ -222,19 +227,21 @@ public final class EntityRegion {
 				}
 				// the clean entry is evicted once the pending write is in the map (below): a reader meanwhile finds
 				// neither in the map (compute has not installed the new write yet) and must still find the clean one
-				write = new PendingWrite( this, id, queue.partitionOf( id ), exists, dbVersion );
+				write = new PendingWrite( this, id, exists, dbVersion );
 				write.latest = snapshot;
 				write.seq = 1;
+				write.unwritten = true;
 				attach( write, attachment );
-				write.partition.enqueue( write );
+				write.partition().enqueue( write );
 				change.created = true;
 				return write;
 			}
 			write.latest = snapshot;
 			write.seq++;
+			write.unwritten = true;
 			attach( write, attachment );
 			if ( write.queuedTicket == 0 ) {
-				write.partition.enqueue( write );
+				write.partition().enqueue( write );
 				if ( !write.inFlight ) {
 					// taken by the flusher but not started: this commit rides along (the new node finds nothing to do)
 					countCoalesced();
@@ -288,6 +295,11 @@ public final class EntityRegion {
 		return new RowState( baseExists, baseVersion );
 	}
 
+	/** The partition that queues and writes the id's writes. */
+	Partition partitionOf(Object id) {
+		return queue.partitionOf( id );
+	}
+
 	/** Compares two versions of this (versioned) region. */
 	public int compareVersions(Object a, Object b) {
 		return versionComparator.compare( a, b );
@@ -319,11 +331,12 @@ public final class EntityRegion {
 			else {
 				write.latest = snapshot;
 				write.seq++;
+				write.unwritten = true;
 				attach( write, attachment );
 				write.dbExists = !snapshot.isDeleted();
 				write.dbVersion = snapshot.version();
 				if ( write.queuedTicket == 0 ) {
-					write.partition.enqueue( write );
+					write.partition().enqueue( write );
 				}
 			}
 			return write;
@@ -339,7 +352,7 @@ public final class EntityRegion {
 		if ( write == null ) {
 			return false;
 		}
-		write.partition.force( index );
+		write.partition().force( index );
 		return true;
 	}
 

@@ -11,7 +11,7 @@ public final class FlushItem {
 
 	public final PendingWrite write;
 	public final EntitySnapshot snapshot;
-	final long seq;
+	final int seq;
 	/** The version the row has in the database now (the {@code where version = ?} value), or null. */
 	public final Object dbVersion;
 	public final Operation operation;
@@ -29,7 +29,7 @@ public final class FlushItem {
 	/** Non-null for a write a feature recovered, whose row must be checked before it is written. */
 	public final RowCheck rowCheck;
 
-	FlushItem(PendingWrite write, EntitySnapshot snapshot, long seq, Object dbVersion, Operation operation,
+	FlushItem(PendingWrite write, EntitySnapshot snapshot, int seq, Object dbVersion, Operation operation,
 			boolean uncertain, boolean needsRebase, Object attachment, RowCheck rowCheck) {
 		this.write = write;
 		this.snapshot = snapshot;

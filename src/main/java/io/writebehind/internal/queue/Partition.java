@@ -1,9 +1,10 @@
 package io.writebehind.internal.queue;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -11,10 +12,14 @@ import com.github.benmanes.caffeine.cache.Ticker;
 /**
  * One flusher thread's share of the queue: every entity id maps to exactly one partition, so the writes of an id are
  * applied by one thread, one at a time, in commit order. Holds one FIFO per region (sorted by ticket), the tickets that
- * let {@code flush()} wait for "everything committed before the call", and the flusher's wake-up logic.
+ * let {@code flush()} wait for "everything committed before the call", and the flusher's wake-up logic. The FIFOs are
+ * intrusive: a queued {@link PendingWrite} is its own list node ({@link PendingWrite#prev}, {@link PendingWrite#next},
+ * its ticket and enqueue time), so a pending write costs no node object and is queued at most once; the flusher gets a
+ * {@link QueueNode} (the place it took) only for the writes of its cycle.
  * <p>
- * Threads: all fields are guarded by this object's monitor. Committing application threads enqueue; the partition's
- * flusher thread takes due writes and reports cycles done; {@code flush()} callers wait for tickets.
+ * Threads: all fields, and the queue fields of every {@link PendingWrite} of this partition, are guarded by this
+ * object's monitor. Committing application threads enqueue; the partition's flusher thread takes due writes and
+ * reports cycles done; {@code flush()} callers wait for tickets.
  * <p>
  * Time: every enqueue time, delay and backoff is read from the {@link Ticker} (the system's, or a test's fake one);
  * only the deadline of a {@code flush(Duration)} caller is real time ({@code System.nanoTime()}).
@@ -24,10 +29,15 @@ public final class Partition {
 	private final int index;
 	private final int batchSize;
 	private final Ticker ticker;
-	private final ArrayDeque<QueueNode>[] queues;
+	/** Per region: the oldest and the newest queued write (a doubly-linked list through the writes, by ticket). */
+	private final PendingWrite[] heads;
+	private final PendingWrite[] tails;
+	/** Writes put back to wait ({@link #defer}), with the time before which they are not handed out; mostly empty. */
+	private final Map<PendingWrite, Long> deferredUntil = new IdentityHashMap<>();
 	private EntityRegion[] regions;
 
 	private long ticketCounter;
+	/** The writes in the lists. */
 	private int queued;
 	/** Per region: the last ticket enqueued, the ticket up to which a flush asked for writes at once, and the ticket up
 	 * to which every write has been written or handed to failure handling. */
@@ -45,19 +55,16 @@ public final class Partition {
 	/** How often the flusher thread found nothing to hand out and began to wait (see {@link #wake()}). */
 	private long idleWaits;
 
-	@SuppressWarnings("unchecked")
 	Partition(int index, int regionCount, int batchSize, Ticker ticker) {
 		this.index = index;
 		this.batchSize = batchSize;
 		this.ticker = ticker;
-		this.queues = new ArrayDeque[regionCount];
+		this.heads = new PendingWrite[regionCount];
+		this.tails = new PendingWrite[regionCount];
 		this.lastTicket = new long[regionCount];
 		this.forceThrough = new long[regionCount];
 		this.completedThrough = new long[regionCount];
 		this.cycleOldestNanos = new long[regionCount];
-		for ( int i = 0; i < regionCount; i++ ) {
-			queues[i] = new ArrayDeque<>();
-		}
 	}
 
 	void regions(EntityRegion[] regionsInOrder) {
@@ -68,15 +75,18 @@ public final class Partition {
 		return index;
 	}
 
-	/** Called by a committing thread, inside the write's compute. */
+	/**
+	 * Called by a committing thread, inside the write's compute: queues the write at the end of its region's list,
+	 * unless it is queued already (the flusher put it back meanwhile, at its older place).
+	 */
 	synchronized void enqueue(PendingWrite write) {
+		if ( write.queuedTicket != 0 ) {
+			return;
+		}
 		long now = ticker.read();
 		long ticket = ++ticketCounter;
-		write.queuedTicket = ticket;
 		lastTicket[write.region.index()] = ticket;
-		ArrayDeque<QueueNode> queue = queues[write.region.index()];
-		queue.addLast( new QueueNode( write, ticket, now ) );
-		queued++;
+		linkLast( write, ticket, now );
 		long deadline = now + write.region.maxDelayNanos();
 		// while paused the flusher waits for resume(), not for writes
 		if ( !paused
@@ -110,30 +120,25 @@ public final class Partition {
 				List<QueueNode> due = new ArrayList<>();
 				boolean all = queued >= batchSize;
 				for ( EntityRegion region : regions ) {
-					ArrayDeque<QueueNode> queue = queues[region.index()];
-					QueueNode node;
-					while ( due.size() < max && ( node = queue.peekFirst() ) != null ) {
-						if ( node.write.queuedTicket != node.ticket ) {
-							queue.pollFirst();
-							queued--;
-							continue;
-						}
-						long deadline = node.enqueuedNanos + region.maxDelayNanos();
-						if ( node.notBeforeNanos != 0 && now - node.notBeforeNanos < 0 ) {
-							nextDeadline = Math.min( nextDeadline, node.notBeforeNanos );
+					int r = region.index();
+					PendingWrite write;
+					while ( due.size() < max && ( write = heads[r] ) != null ) {
+						long deadline = write.enqueuedNanos + region.maxDelayNanos();
+						Long waitUntil = deferredUntil.isEmpty() ? null : deferredUntil.get( write );
+						if ( waitUntil != null && now - waitUntil < 0 ) {
+							nextDeadline = Math.min( nextDeadline, waitUntil );
 							break;
 						}
-						if ( !all && node.ticket > forceThrough[region.index()] && now - deadline < 0 ) {
+						if ( !all && write.queuedTicket > forceThrough[r] && now - deadline < 0 ) {
 							nextDeadline = Math.min( nextDeadline, deadline );
 							break;
 						}
-						queue.pollFirst();
-						queued--;
-						node.write.queuedTicket = 0;
+						QueueNode node = new QueueNode( write, write.queuedTicket, write.enqueuedNanos );
+						unlink( write );
 						due.add( node );
-						long oldest = cycleOldestNanos[region.index()];
+						long oldest = cycleOldestNanos[r];
 						if ( oldest == 0 || node.enqueuedNanos - oldest < 0 ) {
-							cycleOldestNanos[region.index()] = node.enqueuedNanos;
+							cycleOldestNanos[r] = node.enqueuedNanos;
 						}
 					}
 				}
@@ -175,19 +180,82 @@ public final class Partition {
 		notifyAll();
 	}
 
-	private void putBack(List<QueueNode> nodes, long notBefore) {
-		// the cycle took the oldest nodes of each region; put back in ticket order, they stay sorted before the rest
+	private void putBack(List<QueueNode> nodes, long waitUntilNanos) {
+		// the cycle took the oldest writes of each region; put back in ticket order, they stay sorted before the rest
 		List<QueueNode> byTicket = new ArrayList<>( nodes );
 		byTicket.sort( ( a, b ) -> Long.compare( a.ticket, b.ticket ) );
 		for ( int i = byTicket.size() - 1; i >= 0; i-- ) {
 			QueueNode node = byTicket.get( i );
-			if ( !node.write.isRemovedForFlusher() ) {
-				node.write.queuedTicket = node.ticket;
-				node.notBeforeNanos = notBefore;
-				queues[node.write.region.index()].addFirst( node );
-				queued++;
+			PendingWrite write = node.write;
+			if ( write.isRemovedForFlusher() ) {
+				continue;
+			}
+			if ( write.queuedTicket != 0 ) {
+				// committed again while the cycle had it: queued at the end, it goes back to its older place
+				unlink( write );
+			}
+			linkFirst( write, node.ticket, node.enqueuedNanos );
+			if ( waitUntilNanos != 0 ) {
+				deferredUntil.put( write, waitUntilNanos );
 			}
 		}
+	}
+
+	private void linkLast(PendingWrite write, long ticket, long enqueuedNanos) {
+		int r = write.region.index();
+		write.queuedTicket = ticket;
+		write.enqueuedNanos = enqueuedNanos;
+		write.prev = tails[r];
+		write.next = null;
+		if ( tails[r] == null ) {
+			heads[r] = write;
+		}
+		else {
+			tails[r].next = write;
+		}
+		tails[r] = write;
+		queued++;
+	}
+
+	private void linkFirst(PendingWrite write, long ticket, long enqueuedNanos) {
+		int r = write.region.index();
+		write.queuedTicket = ticket;
+		write.enqueuedNanos = enqueuedNanos;
+		write.prev = null;
+		write.next = heads[r];
+		if ( heads[r] == null ) {
+			tails[r] = write;
+		}
+		else {
+			heads[r].prev = write;
+		}
+		heads[r] = write;
+		queued++;
+	}
+
+	private void unlink(PendingWrite write) {
+		int r = write.region.index();
+		PendingWrite prev = write.prev;
+		PendingWrite next = write.next;
+		if ( prev == null ) {
+			heads[r] = next;
+		}
+		else {
+			prev.next = next;
+		}
+		if ( next == null ) {
+			tails[r] = prev;
+		}
+		else {
+			next.prev = prev;
+		}
+		write.prev = null;
+		write.next = null;
+		write.queuedTicket = 0;
+		if ( !deferredUntil.isEmpty() ) {
+			deferredUntil.remove( write );
+		}
+		queued--;
 	}
 
 	/** Called by the flusher thread when a cycle has ended. */
@@ -202,14 +270,9 @@ public final class Partition {
 		if ( cycleRunning ) {
 			return;
 		}
-		for ( int r = 0; r < queues.length; r++ ) {
-			ArrayDeque<QueueNode> queue = queues[r];
-			QueueNode node;
-			while ( ( node = queue.peekFirst() ) != null && node.write.queuedTicket != node.ticket ) {
-				queue.pollFirst();
-				queued--;
-			}
-			completedThrough[r] = node == null ? ticketCounter : node.ticket - 1;
+		for ( int r = 0; r < heads.length; r++ ) {
+			PendingWrite head = heads[r];
+			completedThrough[r] = head == null ? ticketCounter : head.queuedTicket - 1;
 		}
 	}
 
@@ -218,8 +281,8 @@ public final class Partition {
 	 * the ticket a caller of flush() waits for ({@code -1} for regions not asked for).
 	 */
 	public synchronized long[] requestForce(boolean[] regionsAskedFor) {
-		long[] targets = new long[queues.length];
-		for ( int r = 0; r < queues.length; r++ ) {
+		long[] targets = new long[heads.length];
+		for ( int r = 0; r < heads.length; r++ ) {
 			if ( regionsAskedFor == null || regionsAskedFor[r] ) {
 				targets[r] = lastTicket[r];
 				forceThrough[r] = Math.max( forceThrough[r], lastTicket[r] );
@@ -283,7 +346,7 @@ public final class Partition {
 			return;
 		}
 		paused = false;
-		for ( int r = 0; r < queues.length; r++ ) {
+		for ( int r = 0; r < heads.length; r++ ) {
 			forceThrough[r] = Math.max( forceThrough[r], lastTicket[r] );
 		}
 		notBeforeNanos = ticker.read();
@@ -304,13 +367,9 @@ public final class Partition {
 		if ( inCycle != 0 ) {
 			oldest = inCycle;
 		}
-		for ( QueueNode node : queues[region] ) {
-			if ( node.write.queuedTicket == node.ticket ) {
-				if ( oldest == Long.MAX_VALUE || node.enqueuedNanos - oldest < 0 ) {
-					oldest = node.enqueuedNanos;
-				}
-				break;
-			}
+		PendingWrite head = heads[region];
+		if ( head != null && ( oldest == Long.MAX_VALUE || head.enqueuedNanos - oldest < 0 ) ) {
+			oldest = head.enqueuedNanos;
 		}
 		return oldest;
 	}
@@ -339,11 +398,9 @@ public final class Partition {
 	/** The writes still queued, for the log line of a shutdown that ran out of time. */
 	public synchronized List<PendingWrite> queuedWrites() {
 		List<PendingWrite> result = new ArrayList<>();
-		for ( ArrayDeque<QueueNode> queue : queues ) {
-			for ( QueueNode node : queue ) {
-				if ( node.write.queuedTicket == node.ticket ) {
-					result.add( node.write );
-				}
+		for ( PendingWrite head : heads ) {
+			for ( PendingWrite write = head; write != null; write = write.next ) {
+				result.add( write );
 			}
 		}
 		return result;

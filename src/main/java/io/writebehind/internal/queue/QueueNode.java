@@ -1,15 +1,16 @@
 package io.writebehind.internal.queue;
 
 /**
- * A place in a partition's queue for one pending write. Tickets grow in enqueue order, so every per-region queue is
- * sorted by ticket; a node whose ticket is no longer its write's {@link PendingWrite#queuedTicket} is stale and skipped.
+ * The place in a partition's queue that a flush cycle took for one pending write: the write, and the ticket and
+ * enqueue time it had there, so that a write the cycle puts back ({@link Partition#requeueFront},
+ * {@link Partition#defer}) returns to that place even if a commit queued it again meanwhile. Created by
+ * {@link Partition#awaitDue} for the writes of one cycle only (a queued write is its own list node); owned by the
+ * partition's flusher thread.
  */
 public final class QueueNode {
 	final PendingWrite write;
 	final long ticket;
 	final long enqueuedNanos;
-	/** Not to be written before this time (a write deferred until a row it references is written); 0 for none. */
-	long notBeforeNanos;
 
 	QueueNode(PendingWrite write, long ticket, long enqueuedNanos) {
 		this.write = write;

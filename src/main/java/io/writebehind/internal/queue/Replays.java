@@ -16,12 +16,16 @@ public final class Replays {
 	private final EntityRegion region;
 	/** The region's pending writes (its map, shared: see {@link EntityRegion}). */
 	private final ConcurrentHashMap<Object, PendingWrite> pending;
+	/** The region's row checks of recovered writes (see {@link EntityRegion}). */
+	private final ConcurrentHashMap<Object, RowCheck> rowChecks;
 	private final WriteQueue queue;
 	private final EntityCache cache;
 
-	Replays(EntityRegion region, ConcurrentHashMap<Object, PendingWrite> pending, WriteQueue queue, EntityCache cache) {
+	Replays(EntityRegion region, ConcurrentHashMap<Object, PendingWrite> pending,
+			ConcurrentHashMap<Object, RowCheck> rowChecks, WriteQueue queue, EntityCache cache) {
 		this.region = region;
 		this.pending = pending;
+		this.rowChecks = rowChecks;
 		this.queue = queue;
 		this.cache = cache;
 	}
@@ -35,13 +39,14 @@ public final class Replays {
 		if ( !queue.tryReserveNow() ) {
 			return false;
 		}
-		PendingWrite replayed = new PendingWrite( region, id, queue.partitionOf( id ), false, null );
+		PendingWrite replayed = new PendingWrite( region, id, false, null );
 		boolean queued = pending.computeIfAbsent( id, key -> {
 			replayed.latest = snapshot;
 			replayed.seq = 1;
+			replayed.unwritten = true;
 			replayed.needsRebase = true;
 			cache.invalidate( region, id );
-			replayed.partition.enqueue( replayed );
+			replayed.partition().enqueue( replayed );
 			return replayed;
 		} ) == replayed;
 		if ( !queued ) {
@@ -59,18 +64,22 @@ public final class Replays {
 	public void recovered(Object id, EntitySnapshot snapshot, RowState known, RowCheck check, Object attachment) {
 		pending.compute( id, (key, write) -> {
 			if ( write == null ) {
-				write = new PendingWrite( region, id, queue.partitionOf( id ), known.exists(), known.version() );
+				write = new PendingWrite( region, id, known.exists(), known.version() );
 				queue.overdraw( 1 );
 			}
 			write.latest = snapshot;
 			write.seq++;
+			write.unwritten = true;
 			write.needsRebase = true;
-			write.rowCheck = check;
+			if ( check != null ) {
+				rowChecks.put( id, check );
+			}
+			else {
+				rowChecks.remove( id );
+			}
 			write.attachment = attachment;
 			cache.invalidate( region, id );
-			if ( write.queuedTicket == 0 ) {
-				write.partition.enqueue( write );
-			}
+			write.partition().enqueue( write );
 			return write;
 		} );
 	}

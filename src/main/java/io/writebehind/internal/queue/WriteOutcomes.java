@@ -18,14 +18,17 @@ public final class WriteOutcomes {
 	private final EntityRegion region;
 	/** The region's pending writes (its map, shared: see {@link EntityRegion}). */
 	private final ConcurrentHashMap<Object, PendingWrite> pending;
+	/** The region's row checks of recovered writes (see {@link EntityRegion}). */
+	private final ConcurrentHashMap<Object, RowCheck> rowChecks;
 	private final WriteQueue queue;
 	private final EntityCache cache;
 	private final LoadGuard loads;
 
-	WriteOutcomes(EntityRegion region, ConcurrentHashMap<Object, PendingWrite> pending, WriteQueue queue,
-			EntityCache cache, LoadGuard loads) {
+	WriteOutcomes(EntityRegion region, ConcurrentHashMap<Object, PendingWrite> pending,
+			ConcurrentHashMap<Object, RowCheck> rowChecks, WriteQueue queue, EntityCache cache, LoadGuard loads) {
 		this.region = region;
 		this.pending = pending;
+		this.rowChecks = rowChecks;
 		this.queue = queue;
 		this.cache = cache;
 		this.loads = loads;
@@ -45,15 +48,15 @@ public final class WriteOutcomes {
 			if ( write.needsRebase ) {
 				write.inFlight = true;
 				change.item = new FlushItem( write, snapshot, write.seq, write.dbVersion, Operation.UPDATE,
-						false, true, write.attachment, write.rowCheck );
+						false, true, write.attachment, rowChecks.isEmpty() ? null : rowChecks.get( key ) );
 				return write;
 			}
-			if ( write.seq == write.writtenSeq || operation == null ) {
+			if ( !write.unwritten || operation == null ) {
 				// nothing the database lacks (persist then remove, or a second node for state already written)
-				if ( operation == null && write.seq != write.writtenSeq ) {
+				if ( operation == null && write.unwritten ) {
 					region.countCoalesced();
 				}
-				write.writtenSeq = write.seq;
+				write.unwritten = false;
 				return write.queuedTicket == 0 ? removeClean( write, snapshot, change ) : write;
 			}
 			write.inFlight = true;
@@ -74,7 +77,7 @@ public final class WriteOutcomes {
 				return write;
 			}
 			write.inFlight = false;
-			write.writtenSeq = item.seq;
+			write.unwritten = write.seq != item.seq;
 			write.attempts = 0;
 			write.uncertain = false;
 			write.dbExists = !item.snapshot.isDeleted();
@@ -113,7 +116,7 @@ public final class WriteOutcomes {
 			change.before = write.latest;
 			write.inFlight = false;
 			write.needsRebase = false;
-			write.rowCheck = null;
+			forgetRowCheck( key );
 			write.uncertain = false;
 			write.dbExists = row.exists();
 			write.dbVersion = row.version();
@@ -125,6 +128,7 @@ public final class WriteOutcomes {
 				write.latest = EntitySnapshot.of( write.latest.entry().withVersion( nextVersion, versionIndex ) );
 			}
 			write.seq++;
+			write.unwritten = true;
 			change.after = write.latest;
 			return write;
 		} );
@@ -146,11 +150,11 @@ public final class WriteOutcomes {
 			}
 			write.inFlight = false;
 			write.needsRebase = false;
-			write.rowCheck = null;
+			forgetRowCheck( key );
 			write.dbExists = row.exists();
 			write.dbVersion = row.version();
 			if ( applied ) {
-				write.writtenSeq = item.seq;
+				write.unwritten = write.seq != item.seq;
 				if ( write.seq == item.seq && write.queuedTicket == 0 ) {
 					return removeClean( write, item.snapshot, change );
 				}
@@ -172,6 +176,7 @@ public final class WriteOutcomes {
 			}
 			change.before = write.latest;
 			loads.bump( key );
+			forgetRowCheck( key );
 			write.removed = true;
 			write.inFlight = false;
 			cache.invalidate( region, key );
@@ -201,8 +206,16 @@ public final class WriteOutcomes {
 		}
 	}
 
+	/** Inside the id's compute: the write no longer needs a check of its row. */
+	private void forgetRowCheck(Object id) {
+		if ( !rowChecks.isEmpty() ) {
+			rowChecks.remove( id );
+		}
+	}
+
 	private PendingWrite removeClean(PendingWrite write, EntitySnapshot snapshot, Change change) {
 		change.removed = true;
+		forgetRowCheck( write.id );
 		// a removed id stays in the cache as a deleted marker: find answers "not found" with no SQL, and a reader that
 		// read the row just before the delete cannot put it back (EntityCache.putLoaded keeps the marker)
 		cache.put( region, write.id, snapshot );
