@@ -23,12 +23,43 @@ public final class WriteBehindSettings {
 	public static final long DEFAULT_MAX_DELAY_MS = 1_000;
 
 	/**
-	 * Number of pending writes that starts a flush before {@link #MAX_DELAY_MS} has passed, and the number of writes the
-	 * flusher applies in one database transaction. The JDBC batch size is {@code hibernate.jdbc.batch_size} when that is
-	 * set, this value otherwise. Default: {@value #DEFAULT_BATCH_SIZE}.
+	 * Pending writes that start a flush before {@link #MAX_DELAY_MS} has passed: while at least this many entity ids
+	 * have a pending write, the flusher writes them, oldest first, transaction after transaction, without waiting for
+	 * their delay; below it, a write waits for its delay (so that further updates of its id coalesce into it). Each
+	 * flusher thread counts the ids of its own share of the queue and starts at its share of the threshold
+	 * ({@code flush_threshold / flusher_threads}, rounded up). At most {@link #QUEUE_CAPACITY}. Default:
+	 * {@value #DEFAULT_FLUSH_THRESHOLD}, or half of {@code queue_capacity} when that is smaller.
 	 */
+	public static final String FLUSH_THRESHOLD = PREFIX + "flush_threshold";
+	public static final int DEFAULT_FLUSH_THRESHOLD = 10_000;
+
+	/**
+	 * Most writes the flusher applies in one database transaction (a larger backlog is written in several, one after
+	 * the other). Default: {@value #DEFAULT_FLUSH_TRANSACTION_SIZE}.
+	 */
+	public static final String FLUSH_TRANSACTION_SIZE = PREFIX + "flush_transaction_size";
+	public static final int DEFAULT_FLUSH_TRANSACTION_SIZE = 5_000;
+
+	/**
+	 * Statements the flusher sends in one JDBC batch ({@code 1}: no batching). At most {@link #FLUSH_TRANSACTION_SIZE}.
+	 * Default: {@code hibernate.jdbc.batch_size} when that is set ({@code 0} counts as {@code 1}), else
+	 * {@value #DEFAULT_JDBC_BATCH_SIZE}; a default above {@code flush_transaction_size} is lowered to it.
+	 */
+	public static final String JDBC_BATCH_SIZE = PREFIX + "jdbc_batch_size";
+	public static final int DEFAULT_JDBC_BATCH_SIZE = 500;
+
+	/**
+	 * Deprecated: the one setting that used to be the size trigger, the flush transaction's size and (without
+	 * {@code hibernate.jdbc.batch_size}) the JDBC batch size at once. It still works as an alias: it sets
+	 * {@link #FLUSH_THRESHOLD} (lowered to {@code queue_capacity} when above it) and {@link #FLUSH_TRANSACTION_SIZE},
+	 * and, unless {@link #JDBC_BATCH_SIZE} or {@code hibernate.jdbc.batch_size} is set, the JDBC batch size; the boot
+	 * logs a warning (WB000031). Set together with one of the first two and a different value, it fails the boot.
+	 *
+	 * @deprecated use {@link #FLUSH_THRESHOLD}, {@link #FLUSH_TRANSACTION_SIZE} and {@link #JDBC_BATCH_SIZE}; their
+	 * defaults let the updates of a hot set of ids coalesce.
+	 */
+	@Deprecated
 	public static final String BATCH_SIZE = PREFIX + "batch_size";
-	public static final int DEFAULT_BATCH_SIZE = 500;
 
 	/**
 	 * Most entity ids that may have a pending write at once (updates to an id that is already pending take no new room).

@@ -34,6 +34,7 @@ import io.writebehind.ConflictResolver;
 import io.writebehind.QueryConsistency;
 import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.WriteBehindEntity;
+import io.writebehind.WriteBehindSettings;
 import io.writebehind.internal.common.WriteBehindLogger;
 import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.WriteBehindRuntime.RegionSpec;
@@ -59,6 +60,9 @@ public class WriteBehindIntegrator implements Integrator {
 		WriteBehindConfig config = WriteBehindConfig.from( settings, classLoaderService::classForName,
 				type -> ContainerBeans.instance( beans, type ) );
 		String unitName = unitName( settings, sessionFactory );
+		if ( config.deprecatedBatchSize != null ) {
+			warnDeprecatedBatchSize( "[write-behind " + unitName + "] ", config );
+		}
 		List<PersistentClass> optedIn = new ArrayList<>();
 		for ( PersistentClass binding : metadata.getEntityBindings() ) {
 			Class<?> mapped = binding.getMappedClass();
@@ -106,6 +110,15 @@ public class WriteBehindIntegrator implements Integrator {
 				}
 			}
 		} );
+	}
+
+	@SuppressWarnings("deprecation")
+	private static void warnDeprecatedBatchSize(String prefix, WriteBehindConfig config) {
+		LOG.deprecatedBatchSize( prefix, WriteBehindSettings.BATCH_SIZE, config.deprecatedBatchSize,
+				WriteBehindSettings.FLUSH_THRESHOLD, config.flushThreshold, WriteBehindSettings.FLUSH_TRANSACTION_SIZE,
+				config.flushTransactionSize, WriteBehindSettings.JDBC_BATCH_SIZE, config.jdbcBatchSize,
+				WriteBehindSettings.DEFAULT_FLUSH_THRESHOLD, WriteBehindSettings.DEFAULT_FLUSH_TRANSACTION_SIZE,
+				WriteBehindSettings.DEFAULT_JDBC_BATCH_SIZE );
 	}
 
 	private static void start(SessionFactoryImplementor factory, String unitName, WriteBehindConfig config,

@@ -87,7 +87,7 @@ public final class WriteBehindRuntime {
 		this.logPrefix = "[write-behind " + unitName + "] ";
 		this.config = config;
 		this.cache = new EntityCache( config.cacheMaximumSize );
-		this.queue = new WriteQueue( config.flusherThreads, regions.size(), config.batchSize, config.queueCapacity, cache, config.ticker );
+		this.queue = new WriteQueue( config.flusherThreads, regions.size(), config.partitionFlushThreshold(), config.queueCapacity, cache, config.ticker );
 		for ( RegionSpec spec : regions ) {
 			EntityRegion region = queue.addRegion( spec.rootEntityName(), spec.maxDelayMs(), spec.versioned(),
 					spec.versionComparator(), spec.conflictPolicy(), spec.conflictResolver() );

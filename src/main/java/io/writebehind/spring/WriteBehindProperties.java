@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.DeprecatedConfigurationProperty;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.Errors;
@@ -38,7 +39,22 @@ public class WriteBehindProperties implements Validator {
 	/** Longest time a committed write waits before the flusher writes it (0: at once). Default: 1s. */
 	private Duration maxDelay;
 
-	/** Pending writes that start a flush early; also the most writes in one flush transaction. Default: 500. */
+	/**
+	 * Pending writes that start a flush before max-delay: while at least this many ids have a pending write, the
+	 * flusher writes them without waiting. At most queue-capacity. Default: 10000 (half of queue-capacity if smaller).
+	 */
+	private Integer flushThreshold;
+
+	/** Most writes the flusher applies in one database transaction. Default: 5000. */
+	private Integer flushTransactionSize;
+
+	/**
+	 * Statements the flusher sends in one JDBC batch; at most flush-transaction-size. Default:
+	 * hibernate.jdbc.batch_size when set, else 500.
+	 */
+	private Integer jdbcBatchSize;
+
+	/** Deprecated alias of flush-threshold and flush-transaction-size together (and of jdbc-batch-size). */
 	private Integer batchSize;
 
 	/** Most entity ids with a pending write at once; a commit beyond it waits, then fails. Default: 100000. */
@@ -424,7 +440,11 @@ public class WriteBehindProperties implements Validator {
 		List<Mapping> mappings = new ArrayList<>();
 		add( mappings, "enabled", enabled, WriteBehindSettings.ENABLED, enabled );
 		add( mappings, "maxDelay", maxDelay, WriteBehindSettings.MAX_DELAY_MS, millis( maxDelay ) );
-		add( mappings, "batchSize", batchSize, WriteBehindSettings.BATCH_SIZE, batchSize );
+		add( mappings, "flushThreshold", flushThreshold, WriteBehindSettings.FLUSH_THRESHOLD, flushThreshold );
+		add( mappings, "flushTransactionSize", flushTransactionSize, WriteBehindSettings.FLUSH_TRANSACTION_SIZE,
+				flushTransactionSize );
+		add( mappings, "jdbcBatchSize", jdbcBatchSize, WriteBehindSettings.JDBC_BATCH_SIZE, jdbcBatchSize );
+		add( mappings, "batchSize", batchSize, deprecatedBatchSizeKey(), batchSize );
 		add( mappings, "queueCapacity", queueCapacity, WriteBehindSettings.QUEUE_CAPACITY, queueCapacity );
 		add( mappings, "queueFullTimeout", queueFullTimeout, WriteBehindSettings.QUEUE_FULL_TIMEOUT_MS,
 				millis( queueFullTimeout ) );
@@ -480,6 +500,11 @@ public class WriteBehindProperties implements Validator {
 		add( mappings, "cluster.redisTrustedCertificates", cluster.redisTrustedCertificates,
 				WriteBehindSettings.CLUSTER_REDIS_TRUSTED_CERTIFICATES, cluster.redisTrustedCertificates );
 		return mappings;
+	}
+
+	@SuppressWarnings("deprecation")
+	private static String deprecatedBatchSizeKey() {
+		return WriteBehindSettings.BATCH_SIZE;
 	}
 
 	private static void add(List<Mapping> mappings, String path, Object value, String key, Object setting) {
@@ -699,10 +724,45 @@ public class WriteBehindProperties implements Validator {
 		this.maxDelay = maxDelay;
 	}
 
+	public Integer getFlushThreshold() {
+		return flushThreshold;
+	}
+
+	public void setFlushThreshold(Integer flushThreshold) {
+		this.flushThreshold = flushThreshold;
+	}
+
+	public Integer getFlushTransactionSize() {
+		return flushTransactionSize;
+	}
+
+	public void setFlushTransactionSize(Integer flushTransactionSize) {
+		this.flushTransactionSize = flushTransactionSize;
+	}
+
+	public Integer getJdbcBatchSize() {
+		return jdbcBatchSize;
+	}
+
+	public void setJdbcBatchSize(Integer jdbcBatchSize) {
+		this.jdbcBatchSize = jdbcBatchSize;
+	}
+
+	/**
+	 * @deprecated the size trigger, the flush transaction's size and the JDBC batch size are separate properties now:
+	 * {@code writebehind.flush-threshold}, {@code writebehind.flush-transaction-size} and
+	 * {@code writebehind.jdbc-batch-size}
+	 */
+	@Deprecated
+	@DeprecatedConfigurationProperty(replacement = "writebehind.flush-threshold", reason = "it was the size trigger, "
+			+ "the flush transaction's size and the JDBC batch size at once; set writebehind.flush-threshold, "
+			+ "writebehind.flush-transaction-size and writebehind.jdbc-batch-size instead")
 	public Integer getBatchSize() {
 		return batchSize;
 	}
 
+	/** @deprecated see {@link #getBatchSize()} */
+	@Deprecated
 	public void setBatchSize(Integer batchSize) {
 		this.batchSize = batchSize;
 	}

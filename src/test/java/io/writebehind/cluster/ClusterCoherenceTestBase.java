@@ -310,7 +310,7 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 	@Test
 	void aRefusedCommitAsksTheNodeHoldingTheNewerVersionToWriteItNow() {
 		Map<String, Object> slow = Map.of( WriteBehindSettings.MAX_DELAY_MS, "120000",
-				WriteBehindSettings.BATCH_SIZE, "1000" );
+				WriteBehindSettings.FLUSH_THRESHOLD, "1000", WriteBehindSettings.FLUSH_TRANSACTION_SIZE, "1000" );
 		EntityManagerFactory nodeA = node( slow );
 		EntityManagerFactory nodeB = node( slow );
 		inTransaction( nodeA, em -> em.persist( new Counter( 1L, "hot", 0 ) ) );

@@ -26,8 +26,9 @@ class FlushAfterTransientFailureTest extends ConcurrencyTestBase {
 
 	@Override
 	protected void properties(Map<String, Object> properties) {
-		// batch_size 2: two queued writes are due at once, so one cycle takes an older update and a newer insert
-		properties.put( WriteBehindSettings.BATCH_SIZE, "2" );
+		// flush_threshold 2: two queued writes are due at once, so one cycle takes an older update and a newer insert
+		properties.put( WriteBehindSettings.FLUSH_THRESHOLD, "2" );
+		properties.put( WriteBehindSettings.FLUSH_TRANSACTION_SIZE, "2" );
 		properties.put( WriteBehindSettings.RETRY_INITIAL_BACKOFF_MS, "50" );
 		properties.put( WriteBehindSettings.RETRY_MAX_BACKOFF_MS, "50" );
 	}

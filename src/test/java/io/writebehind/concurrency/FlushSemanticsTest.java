@@ -41,10 +41,10 @@ class FlushSemanticsTest extends ConcurrencyTestBase {
 
 	/** What makes the flusher write, besides {@code flush()}: the settings the factory is reopened with. */
 	enum Flushing {
-		/** max_delay 10 minutes, batch_size 100000 (the test base's): only flush() makes the flusher write. */
+		/** max_delay 10 minutes, flush_threshold 100000 (the test base's): only flush() makes the flusher write. */
 		FLUSH_DRIVEN( Map.of() ),
-		/** Every 5 ms or 16 writes, on three flusher threads. */
-		FLUSHER_RUNNING( Map.of( WriteBehindSettings.MAX_DELAY_MS, "5", WriteBehindSettings.BATCH_SIZE, "16",
+		/** Every 5 ms or 16 writes per thread, on three flusher threads. */
+		FLUSHER_RUNNING( Map.of( WriteBehindSettings.MAX_DELAY_MS, "5", WriteBehindSettings.FLUSH_THRESHOLD, "48", WriteBehindSettings.FLUSH_TRANSACTION_SIZE, "16",
 				WriteBehindSettings.FLUSHER_THREADS, "3" ) );
 
 		final Map<String, Object> settings;
@@ -227,7 +227,7 @@ class FlushSemanticsTest extends ConcurrencyTestBase {
 	 */
 	@Test
 	void flushWithTimeoutIsFalseDuringAnOutageUnderConcurrentLoad() {
-		reopen( Map.of( WriteBehindSettings.MAX_DELAY_MS, "1", WriteBehindSettings.BATCH_SIZE, "50",
+		reopen( Map.of( WriteBehindSettings.MAX_DELAY_MS, "1", WriteBehindSettings.FLUSH_THRESHOLD, "50", WriteBehindSettings.FLUSH_TRANSACTION_SIZE, "50",
 				WriteBehindSettings.RETRY_INITIAL_BACKOFF_MS, "5", WriteBehindSettings.RETRY_MAX_BACKOFF_MS, "20" ) );
 		inTransaction( em -> {
 			for ( long id = 1; id <= HOT_IDS; id++ ) {

@@ -37,7 +37,8 @@ class IncrementStressTest extends ConcurrencyTestBase {
 	@Override
 	protected void properties(Map<String, Object> properties) {
 		properties.put( WriteBehindSettings.MAX_DELAY_MS, "2" );
-		properties.put( WriteBehindSettings.BATCH_SIZE, "3" );
+		properties.put( WriteBehindSettings.FLUSH_THRESHOLD, "3" );
+		properties.put( WriteBehindSettings.FLUSH_TRANSACTION_SIZE, "3" );
 		properties.put( "hibernate.jdbc.batch_size", "3" );
 	}
 

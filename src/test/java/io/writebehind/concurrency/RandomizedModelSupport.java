@@ -87,7 +87,8 @@ abstract class RandomizedModelSupport extends ConcurrencyTestBase {
 	@Override
 	protected void properties(Map<String, Object> properties) {
 		properties.put( WriteBehindSettings.MAX_DELAY_MS, "1" );
-		properties.put( WriteBehindSettings.BATCH_SIZE, "8" );
+		properties.put( WriteBehindSettings.FLUSH_THRESHOLD, "8" );
+		properties.put( WriteBehindSettings.FLUSH_TRANSACTION_SIZE, "8" );
 		properties.put( "hibernate.jdbc.batch_size", "8" );
 	}
 

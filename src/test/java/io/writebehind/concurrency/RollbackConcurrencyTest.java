@@ -48,7 +48,7 @@ class RollbackConcurrencyTest extends ConcurrencyTestBase {
 		/** max_delay is 10 minutes (the test base's): the queue holds every accepted write until the final flush. */
 		QUEUE_HELD_UNTIL_THE_END( false, Map.of() ),
 		/** Every millisecond or 4 writes. */
-		FLUSHER_RUNNING( true, Map.of( WriteBehindSettings.MAX_DELAY_MS, "1", WriteBehindSettings.BATCH_SIZE, "4" ) );
+		FLUSHER_RUNNING( true, Map.of( WriteBehindSettings.MAX_DELAY_MS, "1", WriteBehindSettings.FLUSH_THRESHOLD, "4", WriteBehindSettings.FLUSH_TRANSACTION_SIZE, "4" ) );
 
 		final boolean flusherRunning;
 		final Map<String, Object> settings;

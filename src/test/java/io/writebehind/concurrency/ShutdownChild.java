@@ -59,7 +59,8 @@ public final class ShutdownChild {
 		configuration.property( "hibernate.hbm2ddl.auto", "create" );
 		configuration.property( "hibernate.integrator_provider", WriteBehindIntegratorProvider.class.getName() );
 		configuration.property( WriteBehindSettings.MAX_DELAY_MS, "600000" );
-		configuration.property( WriteBehindSettings.BATCH_SIZE, "100000" );
+		configuration.property( WriteBehindSettings.FLUSH_THRESHOLD, "100000" );
+		configuration.property( WriteBehindSettings.FLUSH_TRANSACTION_SIZE, "100000" );
 		configuration.property( WriteBehindSettings.FLUSH_ON_SHUTDOWN, flushOnShutdown );
 		configuration.property( WriteBehindSettings.SHUTDOWN_TIMEOUT_MS, downAtExit ? "1000" : "30000" );
 		EntityManagerFactory emf;

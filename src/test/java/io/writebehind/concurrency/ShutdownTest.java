@@ -28,7 +28,7 @@ class ShutdownTest extends ConcurrencyTestBase {
 
 	@Override
 	protected void properties(Map<String, Object> properties) {
-		// the base's max_delay (10 minutes) and batch_size (100000): nothing is written before the close
+		// the base's max_delay (10 minutes) and flush_threshold (100000): nothing is written before the close
 		properties.put( WriteBehindSettings.RETRY_INITIAL_BACKOFF_MS, "20" );
 		properties.put( WriteBehindSettings.RETRY_MAX_BACKOFF_MS, "100" );
 	}

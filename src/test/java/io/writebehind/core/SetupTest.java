@@ -26,8 +26,14 @@ class SetupTest extends WriteBehindTestBase {
 	}
 
 	@Test
+	@SuppressWarnings("deprecation")
 	void badSettingsFailTheBootNamingKeyAndValue() {
 		assertBootFails( Map.of( WriteBehindSettings.BATCH_SIZE, "-5" ), "hibernate.writebehind.batch_size was -5, must be >= 1" );
+		assertBootFails( Map.of( WriteBehindSettings.FLUSH_THRESHOLD, "0" ), "hibernate.writebehind.flush_threshold was 0, must be >= 1" );
+		assertBootFails( Map.of( WriteBehindSettings.JDBC_BATCH_SIZE, "200000" ),
+				"hibernate.writebehind.jdbc_batch_size was 200000, must be <= hibernate.writebehind.flush_transaction_size (100000)" );
+		assertBootFails( Map.of( WriteBehindSettings.BATCH_SIZE, "500", WriteBehindSettings.FLUSH_THRESHOLD, "1000" ),
+				"hibernate.writebehind.batch_size was 500 and hibernate.writebehind.flush_threshold was 1000: " );
 		assertBootFails( Map.of( WriteBehindSettings.MAX_DELAY_MS, "soon" ), "hibernate.writebehind.max_delay_ms was 'soon', must be a whole number" );
 		assertBootFails( Map.of( WriteBehindSettings.FLUSH_ON_SHUTDOWN, "yes" ), "hibernate.writebehind.flush_on_shutdown was 'yes', must be true or false" );
 		assertBootFails( Map.of( WriteBehindSettings.FLUSHER_THREADS, "0" ), "hibernate.writebehind.flusher_threads was 0, must be >= 1" );

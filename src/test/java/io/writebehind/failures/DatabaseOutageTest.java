@@ -41,7 +41,8 @@ class DatabaseOutageTest extends WriteBehindTestBase {
 	@Override
 	protected void properties(Map<String, Object> properties) {
 		properties.put( WriteBehindSettings.MAX_DELAY_MS, "20" );
-		properties.put( WriteBehindSettings.BATCH_SIZE, "200" );
+		properties.put( WriteBehindSettings.FLUSH_THRESHOLD, "200" );
+		properties.put( WriteBehindSettings.FLUSH_TRANSACTION_SIZE, "200" );
 		properties.put( WriteBehindSettings.RETRY_INITIAL_BACKOFF_MS, "50" );
 		properties.put( WriteBehindSettings.RETRY_MAX_BACKOFF_MS, "2000" );
 	}

@@ -60,6 +60,7 @@ class ExceptionTranslationTest extends WriteBehindTestBase {
 	void springFactory() {
 		Map<String, Object> properties = defaultProperties( connections );
 		properties( properties );
+		baseFlushSizeWithin( properties );
 		spring = new SpringJpa( "spring-exceptions", properties, Counter.class, PlainCounter.class );
 	}
 

@@ -43,7 +43,8 @@ public final class JournalCrashChild {
 		configuration.property( "hibernate.hbm2ddl.auto", "none" );
 		configuration.property( "hibernate.integrator_provider", WriteBehindIntegratorProvider.class.getName() );
 		configuration.property( WriteBehindSettings.MAX_DELAY_MS, "20" );
-		configuration.property( WriteBehindSettings.BATCH_SIZE, "200" );
+		configuration.property( WriteBehindSettings.FLUSH_THRESHOLD, "200" );
+		configuration.property( WriteBehindSettings.FLUSH_TRANSACTION_SIZE, "200" );
 		configuration.property( WriteBehindSettings.FLUSH_ON_SHUTDOWN, "false" );
 		configuration.property( WriteBehindSettings.JOURNAL_DIR, journal );
 		configuration.property( WriteBehindSettings.JOURNAL_FSYNC, fsync );

@@ -39,7 +39,8 @@ public final class JournalIdentityCrashChild {
 		configuration.property( "hibernate.hbm2ddl.auto", "create" );
 		configuration.property( "hibernate.integrator_provider", WriteBehindIntegratorProvider.class.getName() );
 		configuration.property( WriteBehindSettings.MAX_DELAY_MS, "600000" );
-		configuration.property( WriteBehindSettings.BATCH_SIZE, "100000" );
+		configuration.property( WriteBehindSettings.FLUSH_THRESHOLD, "100000" );
+		configuration.property( WriteBehindSettings.FLUSH_TRANSACTION_SIZE, "100000" );
 		configuration.property( WriteBehindSettings.FLUSH_ON_SHUTDOWN, "false" );
 		configuration.property( WriteBehindSettings.JOURNAL_DIR, args[2] );
 		configuration.property( WriteBehindSettings.JOURNAL_FSYNC, "ALWAYS" );

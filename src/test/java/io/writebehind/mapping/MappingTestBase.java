@@ -95,6 +95,7 @@ abstract class MappingTestBase extends WriteBehindTestBase {
 		Map<String, Object> properties = defaultProperties( provider );
 		properties( properties );
 		properties.putAll( overrides );
+		baseFlushSizeWithin( properties );
 		HibernatePersistenceConfiguration configuration = new HibernatePersistenceConfiguration( "wb-test" );
 		for ( Class<?> entity : entities ) {
 			configuration.managedClass( entity );

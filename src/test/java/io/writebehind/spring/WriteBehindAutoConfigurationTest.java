@@ -232,7 +232,8 @@ class WriteBehindAutoConfigurationTest {
 	@Test
 	void springPropertiesBecomeHibernateSettings() {
 		runner.withUserConfiguration( TallyEntities.class ).withPropertyValues( "writebehind.max-delay=250ms",
-				"writebehind.batch-size=64", "writebehind.conflict-policy=last-write-wins",
+				"writebehind.flush-threshold=64", "writebehind.flush-transaction-size=48", "writebehind.jdbc-batch-size=16",
+				"writebehind.conflict-policy=last-write-wins",
 				"writebehind.query-consistency=eventual", "writebehind.retry.max-backoff=2s",
 				"writebehind.cache.maximum-size=1000", "writebehind.journal.segment-size=2MB",
 				"writebehind.listeners=io.writebehind.spring.RecordingListener" )
@@ -240,7 +241,9 @@ class WriteBehindAutoConfigurationTest {
 					assertThat( context ).hasNotFailed();
 					Map<String, Object> settings = context.getBean( EntityManagerFactory.class ).getProperties();
 					assertThat( settings ).containsEntry( WriteBehindSettings.MAX_DELAY_MS, "250" )
-							.containsEntry( WriteBehindSettings.BATCH_SIZE, "64" )
+							.containsEntry( WriteBehindSettings.FLUSH_THRESHOLD, "64" )
+							.containsEntry( WriteBehindSettings.FLUSH_TRANSACTION_SIZE, "48" )
+							.containsEntry( WriteBehindSettings.JDBC_BATCH_SIZE, "16" )
 							.containsEntry( WriteBehindSettings.CONFLICT_POLICY, "LAST_WRITE_WINS" )
 							.containsEntry( WriteBehindSettings.QUERY_CONSISTENCY, "EVENTUAL" )
 							.containsEntry( WriteBehindSettings.RETRY_MAX_BACKOFF_MS, "2000" )
@@ -253,21 +256,45 @@ class WriteBehindAutoConfigurationTest {
 
 	@Test
 	void springJpaPropertiesWinOverWritebehindProperties() {
-		runner.withUserConfiguration( TallyEntities.class ).withPropertyValues( "writebehind.batch-size=64",
-				"spring.jpa.properties.hibernate.writebehind.batch_size=32",
+		runner.withUserConfiguration( TallyEntities.class ).withPropertyValues( "writebehind.flush-threshold=64",
+				"spring.jpa.properties.hibernate.writebehind.flush_threshold=32",
 				"spring.jpa.properties.hibernate.writebehind.queue_capacity=77" )
 				.run( context -> {
 					assertThat( context ).hasNotFailed();
 					Map<String, Object> settings = context.getBean( EntityManagerFactory.class ).getProperties();
-					assertThat( settings ).containsEntry( WriteBehindSettings.BATCH_SIZE, "32" )
+					assertThat( settings ).containsEntry( WriteBehindSettings.FLUSH_THRESHOLD, "32" )
 							.containsEntry( WriteBehindSettings.QUEUE_CAPACITY, "77" );
 					assertThat( context.getBean( WriteBehind.class ).stats().queueCapacity() ).isEqualTo( 77 );
 				} );
 	}
 
 	@Test
+	@SuppressWarnings("deprecation")
+	void theDeprecatedBatchSizePropertyStillBindsAndMapsOntoTheDeprecatedSetting() {
+		runner.withUserConfiguration( TallyEntities.class ).withPropertyValues( "writebehind.batch-size=64" )
+				.run( context -> {
+					assertThat( context ).hasNotFailed();
+					Map<String, Object> settings = context.getBean( EntityManagerFactory.class ).getProperties();
+					assertThat( settings ).containsEntry( WriteBehindSettings.BATCH_SIZE, "64" )
+							.doesNotContainKey( WriteBehindSettings.FLUSH_THRESHOLD );
+				} );
+		runner.withUserConfiguration( TallyEntities.class )
+				.withPropertyValues( "writebehind.batch-size=64", "writebehind.flush-threshold=32" ).run( context -> {
+					assertThat( context ).hasFailed();
+					assertThat( rootMessage( context.getStartupFailure() ) ).contains( "writebehind.batch-size was '64'",
+							"writebehind.batch-size [hibernate.writebehind.batch_size] was 64 and writebehind.flush-threshold "
+									+ "[hibernate.writebehind.flush_threshold] was 32" );
+				} );
+	}
+
+	@Test
 	void badValuesFailTheStartNamingTheSpringProperty() {
 		assertStartFails( "writebehind.batch-size=0", "writebehind.batch-size was '0'", "must be >= 1" );
+		assertStartFails( "writebehind.flush-threshold=0", "writebehind.flush-threshold was '0'", "must be >= 1" );
+		assertStartFails( "writebehind.flush-threshold=200000", "writebehind.flush-threshold was '200000'",
+				"must be <= hibernate.writebehind.queue_capacity (100000)" );
+		assertStartFails( "writebehind.jdbc-batch-size=6000", "writebehind.jdbc-batch-size was '6000'",
+				"must be <= hibernate.writebehind.flush_transaction_size (5000)" );
 		assertStartFails( "writebehind.max-delay=-5ms", "writebehind.max-delay was '-5ms'", "must be >= 0" );
 		assertStartFails( "writebehind.flusher-threads=100", "writebehind.flusher-threads was '100'", "must be <= 64" );
 		assertStartFails( "writebehind.conflict-policy=sometimes", "writebehind.conflict-policy was 'sometimes'",

@@ -55,6 +55,37 @@ class WriteBehindPropertiesTest {
 	}
 
 	@Test
+	@SuppressWarnings("deprecation")
+	void theFlushSizesMapOntoTheirSettingsAndTheOldBatchSizeOntoItsDeprecatedOne() {
+		WriteBehindProperties properties = new WriteBehindProperties();
+		properties.setFlushThreshold( 20_000 );
+		properties.setFlushTransactionSize( 2_000 );
+		properties.setJdbcBatchSize( 200 );
+		properties.setBatchSize( 64 );
+		assertThat( properties.mappings() ).extracting( m -> m.property() + "=" + m.key() + "=" + m.setting() ).contains(
+				"writebehind.flush-threshold=" + WriteBehindSettings.FLUSH_THRESHOLD + "=20000",
+				"writebehind.flush-transaction-size=" + WriteBehindSettings.FLUSH_TRANSACTION_SIZE + "=2000",
+				"writebehind.jdbc-batch-size=" + WriteBehindSettings.JDBC_BATCH_SIZE + "=200",
+				"writebehind.batch-size=" + WriteBehindSettings.BATCH_SIZE + "=64" );
+	}
+
+	@Test
+	void theOldBatchSizeIsDeprecatedInTheConfigurationMetadata() throws Exception {
+		String metadata;
+		try ( var in = getClass().getResourceAsStream( "/META-INF/spring-configuration-metadata.json" ) ) {
+			metadata = new String( in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8 );
+		}
+		// the entry of writebehind.batch-size: from its name to the next property's name
+		java.util.regex.Matcher name = java.util.regex.Pattern.compile( "\"name\"\\s*:\\s*\"writebehind\\.batch-size\"" )
+				.matcher( metadata );
+		assertThat( name.find() ).as( "writebehind.batch-size in the metadata" ).isTrue();
+		int next = metadata.indexOf( "\"name\"", name.end() );
+		String entry = metadata.substring( name.start(), next < 0 ? metadata.length() : next ).replaceAll( "\"\\s*:\\s*", "\":" );
+		assertThat( entry ).contains( "\"deprecation\":", "\"replacement\":\"writebehind.flush-threshold\"",
+				"writebehind.flush-transaction-size", "writebehind.jdbc-batch-size" );
+	}
+
+	@Test
 	void aBadSecretIsRefusedWithoutPrintingIt() {
 		WriteBehindProperties properties = new WriteBehindProperties();
 		properties.getCluster().setSecret( "tooShortSecret" );

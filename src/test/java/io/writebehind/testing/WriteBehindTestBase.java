@@ -76,6 +76,9 @@ public abstract class WriteBehindTestBase {
 		}
 	}
 
+	/** The base's flush threshold and transaction size: above what a test writes, so only flush() or the delay write. */
+	protected static final String BASE_FLUSH_SIZE = "100000";
+
 	protected Map<String, Object> defaultProperties(CountingConnectionProvider provider) {
 		Map<String, Object> properties = new HashMap<>();
 		properties.put( "hibernate.connection.provider_class", provider );
@@ -85,9 +88,29 @@ public abstract class WriteBehindTestBase {
 		properties.put( "hibernate.jdbc.batch_size", "100" );
 		// tests flush on demand unless they test the timer
 		properties.put( WriteBehindSettings.MAX_DELAY_MS, "600000" );
-		properties.put( WriteBehindSettings.BATCH_SIZE, "100000" );
+		properties.put( WriteBehindSettings.FLUSH_THRESHOLD, BASE_FLUSH_SIZE );
+		properties.put( WriteBehindSettings.FLUSH_TRANSACTION_SIZE, BASE_FLUSH_SIZE );
 		properties.put( WriteBehindSettings.FLUSH_ON_SHUTDOWN, "false" );
 		return properties;
+	}
+
+	/**
+	 * The base's "only a flush or the delay starts a flush" ({@link #BASE_FLUSH_SIZE}) must stay coherent with what a
+	 * test sets: at most a smaller {@code queue_capacity}, and out of the way of the deprecated {@code batch_size}.
+	 * {@link #buildFactory} applies it; call it on {@link #defaultProperties} merged with a test's own settings.
+	 */
+	@SuppressWarnings("deprecation")
+	protected static void baseFlushSizeWithin(Map<String, Object> properties) {
+		if ( properties.containsKey( WriteBehindSettings.BATCH_SIZE ) ) {
+			properties.remove( WriteBehindSettings.FLUSH_THRESHOLD, BASE_FLUSH_SIZE );
+			properties.remove( WriteBehindSettings.FLUSH_TRANSACTION_SIZE, BASE_FLUSH_SIZE );
+		}
+		Object capacity = properties.get( WriteBehindSettings.QUEUE_CAPACITY );
+		if ( capacity != null && BASE_FLUSH_SIZE.equals( properties.get( WriteBehindSettings.FLUSH_THRESHOLD ) )
+				&& capacity.toString().trim().matches( "[1-9][0-9]{0,8}" )
+				&& Long.parseLong( capacity.toString().trim() ) < Long.parseLong( BASE_FLUSH_SIZE ) ) {
+			properties.put( WriteBehindSettings.FLUSH_THRESHOLD, capacity.toString().trim() );
+		}
 	}
 
 	/** Builds another factory on this test's schema (a second application node, or other settings). */
@@ -95,6 +118,7 @@ public abstract class WriteBehindTestBase {
 		Map<String, Object> properties = defaultProperties( provider );
 		properties( properties );
 		properties.putAll( overrides );
+		baseFlushSizeWithin( properties );
 		HibernatePersistenceConfiguration configuration = new HibernatePersistenceConfiguration( "wb-test" );
 		for ( Class<?> entity : entities() ) {
 			configuration.managedClass( entity );

@@ -21,9 +21,11 @@ import io.writebehind.WriteFailureHandler;
  * The validated, immutable {@code hibernate.writebehind.*} settings of one persistence unit. The only place that reads
  * and checks the settings: every bad value fails the boot with a message naming the key and the value.
  */
+@SuppressWarnings("deprecation") // the one place that reads the deprecated batch_size
 public final class WriteBehindConfig {
 
-	private static final Set<String> KNOWN = Set.of( ENABLED, MAX_DELAY_MS, BATCH_SIZE, QUEUE_CAPACITY,
+	private static final Set<String> KNOWN = Set.of( ENABLED, MAX_DELAY_MS, FLUSH_THRESHOLD, FLUSH_TRANSACTION_SIZE,
+			JDBC_BATCH_SIZE, BATCH_SIZE, QUEUE_CAPACITY,
 			QUEUE_FULL_TIMEOUT_MS, CACHE_MAXIMUM_SIZE, FLUSHER_THREADS, FLUSH_ON_SHUTDOWN, SHUTDOWN_TIMEOUT_MS,
 			READ_FLUSH_TIMEOUT_MS,			RETRY_INITIAL_BACKOFF_MS, RETRY_MAX_BACKOFF_MS, DEAD_LETTER_CAPACITY, CONFLICT_POLICY, FAILURE_HANDLER, QUERY_CONSISTENCY,
 			LISTENERS, JMX_ENABLED );
@@ -33,8 +35,14 @@ public final class WriteBehindConfig {
 
 	public final boolean enabled;
 	public final long maxDelayMs;
-	public final int batchSize;
+	/** Pending writes of the unit that start a flush before their delay ({@code flush_threshold}). */
+	public final int flushThreshold;
+	/** Most writes in one flush transaction ({@code flush_transaction_size}). */
+	public final int flushTransactionSize;
+	/** Statements per JDBC batch of the flusher ({@code jdbc_batch_size}); at most {@link #flushTransactionSize}. */
 	public final int jdbcBatchSize;
+	/** The value of the deprecated {@code batch_size} when it was set (the boot warns), else {@code null}. */
+	public final Integer deprecatedBatchSize;
 	public final int queueCapacity;
 	public final long queueFullTimeoutMs;
 	public final long cacheMaximumSize;
@@ -76,10 +84,48 @@ public final class WriteBehindConfig {
 		journal = io.writebehind.internal.journal.JournalConfig.from( settings );
 		enabled = bool( settings, ENABLED, DEFAULT_ENABLED );
 		maxDelayMs = longValue( settings, MAX_DELAY_MS, DEFAULT_MAX_DELAY_MS, 0, Long.MAX_VALUE / 2_000_000 );
-		batchSize = (int) longValue( settings, BATCH_SIZE, DEFAULT_BATCH_SIZE, 1, 1_000_000 );
-		// Hibernate reads 0 as "no batching": the flusher then sends one statement per execution
-		jdbcBatchSize = (int) Math.max( 1, longValue( settings, HIBERNATE_JDBC_BATCH_SIZE, batchSize, 0, 1_000_000 ) );
 		queueCapacity = (int) longValue( settings, QUEUE_CAPACITY, DEFAULT_QUEUE_CAPACITY, 1, Integer.MAX_VALUE );
+		deprecatedBatchSize = settings.get( BATCH_SIZE ) == null ? null
+				: (int) longValue( settings, BATCH_SIZE, 0, 1, 1_000_000 );
+		Integer threshold = settings.get( FLUSH_THRESHOLD ) == null ? null
+				: (int) longValue( settings, FLUSH_THRESHOLD, 0, 1, 1_000_000_000 );
+		Integer transactionSize = settings.get( FLUSH_TRANSACTION_SIZE ) == null ? null
+				: (int) longValue( settings, FLUSH_TRANSACTION_SIZE, 0, 1, 1_000_000 );
+		if ( deprecatedBatchSize != null ) {
+			disagree( BATCH_SIZE, deprecatedBatchSize, FLUSH_THRESHOLD, threshold );
+			disagree( BATCH_SIZE, deprecatedBatchSize, FLUSH_TRANSACTION_SIZE, transactionSize );
+		}
+		if ( threshold != null && threshold > queueCapacity ) {
+			throw new WriteBehindConfigurationException( FLUSH_THRESHOLD + " was " + threshold + ", must be <= "
+					+ QUEUE_CAPACITY + " (" + queueCapacity + "): the queue never holds more pending writes, and a "
+					+ "full queue makes commits wait" );
+		}
+		if ( threshold != null ) {
+			flushThreshold = threshold;
+		}
+		else if ( deprecatedBatchSize != null ) {
+			// as before: a batch_size above the capacity meant "never by size"
+			flushThreshold = Math.min( deprecatedBatchSize, queueCapacity );
+		}
+		else {
+			flushThreshold = Math.min( DEFAULT_FLUSH_THRESHOLD, Math.max( 1, queueCapacity / 2 ) );
+		}
+		flushTransactionSize = transactionSize != null ? transactionSize
+				: deprecatedBatchSize != null ? deprecatedBatchSize : DEFAULT_FLUSH_TRANSACTION_SIZE;
+		if ( settings.get( JDBC_BATCH_SIZE ) != null ) {
+			jdbcBatchSize = (int) longValue( settings, JDBC_BATCH_SIZE, 0, 1, 1_000_000 );
+			if ( jdbcBatchSize > flushTransactionSize ) {
+				throw new WriteBehindConfigurationException( JDBC_BATCH_SIZE + " was " + jdbcBatchSize + ", must be <= "
+						+ FLUSH_TRANSACTION_SIZE + " (" + flushTransactionSize + "): a JDBC batch never spans two flush "
+						+ "transactions" );
+			}
+		}
+		else {
+			// Hibernate reads 0 as "no batching": the flusher then sends one statement per execution
+			long fallback = deprecatedBatchSize != null ? deprecatedBatchSize : DEFAULT_JDBC_BATCH_SIZE;
+			long hibernate = Math.max( 1, longValue( settings, HIBERNATE_JDBC_BATCH_SIZE, fallback, 0, 1_000_000 ) );
+			jdbcBatchSize = (int) Math.min( hibernate, flushTransactionSize );
+		}
 		queueFullTimeoutMs = longValue( settings, QUEUE_FULL_TIMEOUT_MS, DEFAULT_QUEUE_FULL_TIMEOUT_MS, 0, Long.MAX_VALUE / 2_000_000 );
 		cacheMaximumSize = longValue( settings, CACHE_MAXIMUM_SIZE, DEFAULT_CACHE_MAXIMUM_SIZE, 0, Long.MAX_VALUE );
 		flusherThreads = (int) longValue( settings, FLUSHER_THREADS, DEFAULT_FLUSHER_THREADS, 1, 64 );
@@ -304,6 +350,21 @@ public final class WriteBehindConfig {
 		}
 	}
 
+	/** The deprecated key and its replacement both set, to different values: which one was meant is unknown. */
+	private static void disagree(String deprecated, int deprecatedValue, String key, Integer value) {
+		if ( value != null && value != deprecatedValue ) {
+			throw new WriteBehindConfigurationException( deprecated + " was " + deprecatedValue + " and " + key + " was "
+					+ value + ": " + deprecated + " is deprecated and stands for " + key + " too, so the two must not "
+					+ "disagree; remove " + deprecated + " (its replacements are " + FLUSH_THRESHOLD + ", "
+					+ FLUSH_TRANSACTION_SIZE + " and " + JDBC_BATCH_SIZE + ")" );
+		}
+	}
+
+	/** The flush threshold of one partition (one flusher thread's share of the ids): its share, rounded up. */
+	public int partitionFlushThreshold() {
+		return (int) ( ( (long) flushThreshold + flusherThreads - 1 ) / flusherThreads );
+	}
+
 	private static boolean bool(Map<String, ?> settings, String key, boolean defaultValue) {
 		Object value = settings.get( key );
 		if ( value == null ) {
@@ -350,7 +411,8 @@ public final class WriteBehindConfig {
 
 	@Override
 	public String toString() {
-		return "max_delay_ms=" + maxDelayMs + ", batch_size=" + batchSize + ", jdbc_batch_size=" + jdbcBatchSize
+		return "max_delay_ms=" + maxDelayMs + ", flush_threshold=" + flushThreshold + ", flush_transaction_size="
+				+ flushTransactionSize + ", jdbc_batch_size=" + jdbcBatchSize
 				+ ", queue_capacity=" + queueCapacity + ", queue_full_timeout_ms=" + queueFullTimeoutMs
 				+ ", cache.maximum_size=" + cacheMaximumSize + ", flusher_threads=" + flusherThreads
 				+ ", flush_on_shutdown=" + flushOnShutdown + ", shutdown_timeout_ms=" + shutdownTimeoutMs

@@ -68,7 +68,7 @@ final class FlushWorker implements Runnable {
 		while ( true ) {
 			List<QueueNode> nodes;
 			try {
-				nodes = partition.awaitDue( config.batchSize );
+				nodes = partition.awaitDue( config.flushTransactionSize );
 			}
 			catch (InterruptedException e) {
 				continue;

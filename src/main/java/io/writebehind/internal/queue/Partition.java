@@ -27,7 +27,8 @@ import com.github.benmanes.caffeine.cache.Ticker;
 public final class Partition {
 
 	private final int index;
-	private final int batchSize;
+	/** Queued writes at which this partition's writes are due at once, whatever their delay ({@code flush_threshold}'s share). */
+	private final int flushThreshold;
 	private final Ticker ticker;
 	/** Per region: the oldest and the newest queued write (a doubly-linked list through the writes, by ticket). */
 	private final PendingWrite[] heads;
@@ -55,9 +56,9 @@ public final class Partition {
 	/** How often the flusher thread found nothing to hand out and began to wait (see {@link #wake()}). */
 	private long idleWaits;
 
-	Partition(int index, int regionCount, int batchSize, Ticker ticker) {
+	Partition(int index, int regionCount, int flushThreshold, Ticker ticker) {
 		this.index = index;
-		this.batchSize = batchSize;
+		this.flushThreshold = flushThreshold;
 		this.ticker = ticker;
 		this.heads = new PendingWrite[regionCount];
 		this.tails = new PendingWrite[regionCount];
@@ -90,15 +91,18 @@ public final class Partition {
 		long deadline = now + write.region.maxDelayNanos();
 		// while paused the flusher waits for resume(), not for writes
 		if ( !paused
-				&& ( queued >= batchSize || waitingUntilNanos == Long.MAX_VALUE || deadline - waitingUntilNanos < 0 ) ) {
+				&& ( queued >= flushThreshold || waitingUntilNanos == Long.MAX_VALUE || deadline - waitingUntilNanos < 0 ) ) {
 			notifyAll();
 		}
 	}
 
 	/**
-	 * Called by the flusher thread: waits until writes are due (their delay passed, {@code batch_size} writes are
-	 * queued, or a flush asked for them) and takes up to {@code max} of them, oldest first, regions in foreign-key
-	 * order. Returns {@code null} once the partition is stopped.
+	 * Called by the flusher thread: waits until writes are due (their delay passed, the flush threshold's share of
+	 * writes is queued, or a flush asked for them) and takes up to {@code max} of them ({@code flush_transaction_size}),
+	 * oldest first, regions in foreign-key order. While the queue stays at or above the threshold, every call takes
+	 * the next {@code max} at once, so a backlog drains transaction after transaction; below it, only writes whose delay
+	 * passed (or that a flush asked for) are taken, and updates of the others keep coalescing. Returns {@code null}
+	 * once the partition is stopped.
 	 */
 	public synchronized List<QueueNode> awaitDue(int max) throws InterruptedException {
 		while ( true ) {
@@ -118,7 +122,7 @@ public final class Partition {
 			}
 			else {
 				List<QueueNode> due = new ArrayList<>();
-				boolean all = queued >= batchSize;
+				boolean all = queued >= flushThreshold;
 				for ( EntityRegion region : regions ) {
 					int r = region.index();
 					PendingWrite write;

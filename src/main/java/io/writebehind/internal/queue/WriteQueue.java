@@ -42,12 +42,12 @@ public final class WriteQueue {
 	/** The time source of delays, backoff and lag (the system's; a test's fake one); read by any thread. */
 	private final Ticker ticker;
 
-	public WriteQueue(int partitionCount, int regionCount, int batchSize, int queueCapacity, EntityCache cache,
+	public WriteQueue(int partitionCount, int regionCount, int flushThreshold, int queueCapacity, EntityCache cache,
 			Ticker ticker) {
 		this.ticker = ticker;
 		this.partitions = new Partition[partitionCount];
 		for ( int i = 0; i < partitionCount; i++ ) {
-			partitions[i] = new Partition( i, regionCount, batchSize, ticker );
+			partitions[i] = new Partition( i, regionCount, flushThreshold, ticker );
 		}
 		this.capacity = new Capacity( queueCapacity );
 		this.queueCapacity = queueCapacity;

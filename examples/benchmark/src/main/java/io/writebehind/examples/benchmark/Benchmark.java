@@ -157,7 +157,9 @@ public final class Benchmark {
 		settings.put( "connectionProvider", "the benchmark's pooling provider: autocommit off, with "
 				+ "hibernate.connection.provider_disables_autocommit=true" );
 		settings.put( "writeBehindDefaults", Map.of( WriteBehindSettings.MAX_DELAY_MS, WriteBehindSettings.DEFAULT_MAX_DELAY_MS,
-				WriteBehindSettings.BATCH_SIZE, WriteBehindSettings.DEFAULT_BATCH_SIZE,
+				WriteBehindSettings.FLUSH_THRESHOLD, WriteBehindSettings.DEFAULT_FLUSH_THRESHOLD,
+				WriteBehindSettings.FLUSH_TRANSACTION_SIZE, WriteBehindSettings.DEFAULT_FLUSH_TRANSACTION_SIZE,
+				WriteBehindSettings.JDBC_BATCH_SIZE, "hibernate.jdbc.batch_size (" + Db.baseSettings().get( "hibernate.jdbc.batch_size" ) + ")",
 				WriteBehindSettings.QUEUE_CAPACITY, WriteBehindSettings.DEFAULT_QUEUE_CAPACITY ) );
 		settings.put( "scenarios", new ArrayList<>( o.scenarios ) );
 		root.put( "settings", settings );

@@ -62,8 +62,8 @@ final class CommitCost {
 		int ids = mode.hotIds();
 		Map<String, Object> json = new LinkedHashMap<>();
 		Map<String, Object> settings = new LinkedHashMap<>();
-		settings.put( "writeBehind", "defaults (max_delay_ms=" + WriteBehindSettings.DEFAULT_MAX_DELAY_MS + ", batch_size="
-				+ WriteBehindSettings.DEFAULT_BATCH_SIZE + ")" );
+		settings.put( "writeBehind", "defaults (max_delay_ms=" + WriteBehindSettings.DEFAULT_MAX_DELAY_MS + ", flush_threshold="
+				+ WriteBehindSettings.DEFAULT_FLUSH_THRESHOLD + ")" );
 		settings.put( "floor", floorSettings() );
 		settings.put( "floorPersister", "NoUpdatePersister (Hibernate's UpdateCoordinatorNoOp): no UPDATE statement" );
 		settings.put( "ids", ids );

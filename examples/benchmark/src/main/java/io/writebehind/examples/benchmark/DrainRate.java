@@ -17,10 +17,11 @@ import io.writebehind.examples.support.Progress;
 
 /**
  * Scenario 3, drain rate: how many rows per second the flusher applies, against raw JDBC writing the same rows into an
- * identical table in batches of 500. The writes are committed first with a huge max delay and a batch size above
- * their number, so nothing is flushed until {@code flush()}, which is then timed: it writes every row in one database
- * transaction, in JDBC batches of 500 ({@code hibernate.jdbc.batch_size}). Raw JDBC does the same: batches of 500, one
- * commit, on a connection of the same pool. For inserts, versioned updates ({@code update ... set ..., version = ? where id = ? and version = ?}; raw:
+ * identical table in batches of 500. The writes are committed first with a huge max delay and a flush threshold
+ * above their number, so nothing is flushed until {@code flush()}, which is then timed: it writes the rows in database
+ * transactions of the default {@code flush_transaction_size}, one after the other, in JDBC batches of 500
+ * ({@code hibernate.jdbc.batch_size}). Raw JDBC writes batches of 500 and commits once, on a connection of the same
+ * pool. For inserts, versioned updates ({@code update ... set ..., version = ? where id = ? and version = ?}; raw:
  * {@code version = version + 1}) and versioned deletes.
  */
 final class DrainRate {
@@ -36,7 +37,7 @@ final class DrainRate {
 		int rows = mode.drainRows();
 		Map<String, Object> settings = new LinkedHashMap<>();
 		settings.put( WriteBehindSettings.MAX_DELAY_MS, "3600000" );
-		settings.put( WriteBehindSettings.BATCH_SIZE, Integer.toString( Math.min( 1_000_000, rows + 10_000 ) ) );
+		settings.put( WriteBehindSettings.FLUSH_THRESHOLD, Integer.toString( rows + 10_000 ) );
 		settings.put( WriteBehindSettings.QUEUE_CAPACITY, Integer.toString( rows + 10_000 ) );
 		settings.put( WriteBehindSettings.CACHE_MAXIMUM_SIZE, Integer.toString( rows + 10_000 ) );
 		settings.put( "hibernate.jdbc.batch_size", Integer.toString( JDBC_BATCH ) );
@@ -44,7 +45,8 @@ final class DrainRate {
 		json.put( "rows", rows );
 		json.put( "settings", settings );
 		Table table = new Table( "3. drain rate: " + Table.n( rows ) + " rows, flusher (timed flush()) vs raw JDBC "
-				+ "executeBatch of " + JDBC_BATCH + ", one database transaction each",
+				+ "executeBatch of " + JDBC_BATCH + "; flusher transactions of " + WriteBehindSettings.DEFAULT_FLUSH_TRANSACTION_SIZE
+				+ " (the default), raw JDBC one",
 				"operation", "flusher rows/s", "raw JDBC rows/s", "flusher / raw", "flush s", "raw s",
 				"flush round trips", "app commit rows/s" );
 		try ( Db db = Db.open( env, settings ) ) {

@@ -17,8 +17,9 @@ import io.writebehind.WriteBehindStats;
 /**
  * Scenario 2, hot-key updates: many read-modify-write updates over few ids at the default max delay. Write-behind
  * coalesces the updates of an id that are still pending: the database sees at most one write per id per flush cycle.
- * Run twice: with the default settings (a flush also starts whenever batch_size distinct ids are pending), and with
- * batch_size above the number of hot ids, so that only max_delay_ms starts a flush.
+ * Run twice: with the default settings (a flush also starts whenever flush_threshold distinct ids are pending, 10,000
+ * by default, above the hot set), and with flush_threshold at the queue's capacity, so that only max_delay_ms starts
+ * a flush.
  */
 final class HotKeyUpdates {
 
@@ -33,14 +34,16 @@ final class HotKeyUpdates {
 				"settings", "updates/s", "p50 us", "p99 us", "retries", "s until flushed", "db writes",
 				"writes/update", "flush cycles", "writes/id/interval" );
 		List<Map<String, Object>> variants = new ArrayList<>();
-		variants.add( variant( env, mode, progress, "defaults (batch_size=500)", Map.of(), table ) );
-		variants.add( variant( env, mode, progress, "batch_size=100000",
-				Map.of( WriteBehindSettings.BATCH_SIZE, "100000" ), table ) );
+		variants.add( variant( env, mode, progress, "defaults (flush_threshold="
+				+ WriteBehindSettings.DEFAULT_FLUSH_THRESHOLD + ")", Map.of(), table ) );
+		variants.add( variant( env, mode, progress, "flush_threshold=100000",
+				Map.of( WriteBehindSettings.FLUSH_THRESHOLD, "100000" ), table ) );
 		table.print( out );
 		out.println( "  db writes = rows the flusher wrote (WriteBehind.stats().flushed()); interval = max_delay_ms; "
 				+ "writes/id/interval = db writes / ids / (seconds until flushed / max delay)" );
-		out.println( "  with the defaults a flush also starts as soon as batch_size (500) distinct ids are pending, so "
-				+ "hot ids are written more often than once per max delay" );
+		out.println( "  with the defaults a flush also starts as soon as flush_threshold ("
+				+ WriteBehindSettings.DEFAULT_FLUSH_THRESHOLD + ") distinct ids are pending: above these "
+				+ Table.n( mode.hotIds() ) + " hot ids, so each is written about once per max delay" );
 		json.put( "variants", variants );
 		return json;
 	}

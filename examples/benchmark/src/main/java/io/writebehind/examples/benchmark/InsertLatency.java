@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.writebehind.WriteBehindSettings;
 import io.writebehind.WriteBehindStats;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityTransaction;
@@ -36,7 +37,9 @@ final class InsertLatency {
 		Map<String, Object> json = new LinkedHashMap<>();
 		Map<String, Object> settings = new LinkedHashMap<>();
 		settings.put( "hibernate.jdbc.batch_size", 500 );
-		settings.put( "writeBehind", "defaults (max_delay_ms=1000, batch_size=500, queue_capacity=100000)" );
+		settings.put( "writeBehind", "defaults (max_delay_ms=" + WriteBehindSettings.DEFAULT_MAX_DELAY_MS + ", flush_threshold="
+				+ WriteBehindSettings.DEFAULT_FLUSH_THRESHOLD + ", flush_transaction_size="
+				+ WriteBehindSettings.DEFAULT_FLUSH_TRANSACTION_SIZE + ", queue_capacity=" + WriteBehindSettings.DEFAULT_QUEUE_CAPACITY + ")" );
 		json.put( "settings", settings );
 		AtomicLong nextId = new AtomicLong( 1 );
 		Map<Variant, Load.Result> single = new LinkedHashMap<>();

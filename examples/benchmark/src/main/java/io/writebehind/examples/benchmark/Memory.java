@@ -27,9 +27,10 @@ final class Memory {
 		int pending = mode.pendingWrites();
 		Map<String, Object> settings = new LinkedHashMap<>();
 		settings.put( WriteBehindSettings.MAX_DELAY_MS, "3600000" );
-		settings.put( WriteBehindSettings.BATCH_SIZE, "1000000" );
-		settings.put( WriteBehindSettings.QUEUE_CAPACITY, Integer.toString( pending + 10_000 ) );
-		// two partitions, so that neither holds batch_size (at most 1,000,000) writes and starts a flush early
+		// a threshold of twice the writes: each of the two partitions starts a flush early at half of it, and holds
+		// about half of the writes
+		settings.put( WriteBehindSettings.QUEUE_CAPACITY, Integer.toString( 2 * pending + 10_000 ) );
+		settings.put( WriteBehindSettings.FLUSH_THRESHOLD, Integer.toString( 2 * pending + 10_000 ) );
 		settings.put( WriteBehindSettings.FLUSHER_THREADS, "2" );
 		Map<String, Object> json = new LinkedHashMap<>();
 		json.put( "settings", settings );

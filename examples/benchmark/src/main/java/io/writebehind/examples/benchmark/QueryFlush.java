@@ -26,7 +26,7 @@ final class QueryFlush {
 		int[] sizes = mode == Mode.QUICK ? new int[] { 100, 1_000, 10_000 } : new int[] { 100, 1_000, 10_000, 100_000 };
 		long nextId = 1;
 		try ( Db db = Db.open( env, Map.of( WriteBehindSettings.MAX_DELAY_MS, "3600000",
-				WriteBehindSettings.BATCH_SIZE, "1000000", WriteBehindSettings.QUEUE_CAPACITY, "1000000" ) ) ) {
+				WriteBehindSettings.FLUSH_THRESHOLD, "1000000", WriteBehindSettings.QUEUE_CAPACITY, "1000000" ) ) ) {
 			for ( int n : sizes ) {
 				long first = nextId;
 				nextId += n;

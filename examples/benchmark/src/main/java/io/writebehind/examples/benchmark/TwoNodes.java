@@ -85,7 +85,7 @@ final class TwoNodes {
 		int ids = mode.hotIds();
 		Table table = new Table( "9b. two nodes, throughput: find + increment + commit on " + Table.n( ids ) + " ids for "
 				+ Table.f( mode.latencySeconds(), 1 ) + " s, " + perNode + " threads per node, channel: " + description
-				+ ", default max_delay_ms and batch_size",
+				+ ", default max_delay_ms and flush_threshold",
 				"variant", "threads", "commits/s", "p50 us", "p99 us", "retries", "committed", "in database",
 				"shortfall", "failed writes", "conflicts", "s until flushed" );
 		List<Map<String, Object>> variants = new ArrayList<>();

@@ -376,7 +376,8 @@ public final class Demo {
 		settings.put( "warmUpRows", o.warmUp );
 		settings.put( "hibernate.jdbc.batch_size", 500 );
 		settings.put( WriteBehindSettings.MAX_DELAY_MS, WriteBehindSettings.DEFAULT_MAX_DELAY_MS );
-		settings.put( WriteBehindSettings.BATCH_SIZE, WriteBehindSettings.DEFAULT_BATCH_SIZE );
+		settings.put( WriteBehindSettings.FLUSH_THRESHOLD, WriteBehindSettings.DEFAULT_FLUSH_THRESHOLD );
+		settings.put( WriteBehindSettings.FLUSH_TRANSACTION_SIZE, WriteBehindSettings.DEFAULT_FLUSH_TRANSACTION_SIZE );
 		root.put( "settings", settings );
 		Map<String, Object> sides = new LinkedHashMap<>();
 		sides.put( "plainHibernate", side( r.plain() ) );
