@@ -2,6 +2,7 @@ package io.writebehind.internal.cache;
 
 import java.util.Comparator;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -33,12 +34,16 @@ public final class EntityCache {
 
 	/**
 	 * Stores state just read from the database unless the cache already holds a state at least as new; for an
-	 * unversioned entity (null comparator) only if the cache holds none.
+	 * unversioned entity (null comparator) only if the cache holds none. {@code stillCurrent} is asked inside the
+	 * entry's compute, at the moment of the store: whether nothing newer can have reached the database since the row
+	 * was read (asked before the store instead, a write could reach the database, leave the queue and have its own
+	 * entry evicted in between, and the older row would be stored after it).
 	 */
-	public void putLoaded(Object region, Object id, EntitySnapshot loaded, Comparator<Object> versionComparator) {
+	public void putLoaded(Object region, Object id, EntitySnapshot loaded, Comparator<Object> versionComparator,
+			BooleanSupplier stillCurrent) {
 		cache.asMap().compute( new Key( region, id ), (key, existing) -> {
 			if ( existing == null ) {
-				return loaded;
+				return stillCurrent.getAsBoolean() ? loaded : null;
 			}
 			if ( existing.isDeleted() ) {
 				// removed through write-behind after the reader read the row
@@ -47,7 +52,8 @@ public final class EntityCache {
 			if ( versionComparator == null || existing.version() == null || loaded.version() == null ) {
 				return existing;
 			}
-			return versionComparator.compare( loaded.version(), existing.version() ) > 0 ? loaded : existing;
+			return versionComparator.compare( loaded.version(), existing.version() ) > 0 && stillCurrent.getAsBoolean()
+					? loaded : existing;
 		} );
 	}
 

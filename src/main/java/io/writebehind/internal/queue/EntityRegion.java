@@ -325,8 +325,10 @@ public final class EntityRegion {
 	public void publishWritten(Object id, EntitySnapshot snapshot, Object attachment) {
 		pending.compute( id, (key, write) -> {
 			if ( write == null ) {
-				cache.put( this, id, snapshot );
+				// the stamp first: a row read before this write that is stored after the bump is refused (the store
+				// checks the stamp inside its compute), one stored before it is replaced by the put
 				loads.bump( id );
+				cache.put( this, id, snapshot );
 			}
 			else {
 				write.latest = snapshot;

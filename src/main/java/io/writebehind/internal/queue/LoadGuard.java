@@ -9,8 +9,9 @@ import io.writebehind.internal.cache.EntitySnapshot;
 /**
  * Decides whether a row an application thread read from the database may be cached for one region: not while a write
  * of the id is pending, not when a write of the id reached the database (or someone else's write evicted it) since the
- * read began, which the per-stripe stamps tell; not when the region's {@link WriteGuard} refuses; never under
- * snapshot reads. Lock-free; used by any thread.
+ * read began, which the per-stripe stamps tell (checked at the store itself, inside the cache entry's compute); not
+ * when the region's {@link WriteGuard} refuses; never under snapshot reads. Takes no lock of its own; used by any
+ * thread.
  */
 final class LoadGuard {
 
@@ -55,13 +56,25 @@ final class LoadGuard {
 		if ( snapshotReads ) {
 			return;
 		}
-		if ( !region.isPending( id ) && stamp( id ) == stamp && guardAllows( id, snapshot ) ) {
-			cache.putLoaded( region, id, snapshot, versionOrder );
-			if ( stamp( id ) != stamp ) {
-				// invalidated meanwhile (another node's write): the invalidation may have run before the put
-				cache.invalidate( region, id );
-			}
+		if ( !current( id, stamp ) || !guardAllows( id, snapshot ) ) {
+			return;
 		}
+		// checked again inside the entry's compute, at the store: between a check here and the store, a write of the id
+		// could reach the database, leave the queue and (no room in the cache) have its clean entry evicted, and the
+		// older row would be stored as the latest state, for readers and commit checks. Inside the compute the check
+		// holds: a write stays in the pending map until its flush transaction has committed, the stamp moves before it
+		// leaves the map (WriteOutcomes.removeClean, drop), and its clean entry is put on this same cache entry
+		cache.putLoaded( region, id, snapshot, versionOrder, () -> current( id, stamp ) );
+		if ( stamp( id ) != stamp ) {
+			// invalidated meanwhile (another node's write, a bulk statement): the invalidation may have run before the
+			// put
+			cache.invalidate( region, id );
+		}
+	}
+
+	/** Whether no write of the id is pending and none reached the database or was evicted since {@code stamp}. */
+	private boolean current(Object id, long stamp) {
+		return !region.isPending( id ) && stamp( id ) == stamp;
 	}
 
 	private boolean guardAllows(Object id, EntitySnapshot loaded) {
