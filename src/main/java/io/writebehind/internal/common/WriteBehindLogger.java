@@ -142,6 +142,10 @@ public interface WriteBehindLogger extends BasicLogger {
 	void batchRewritingUrl(String prefix);
 
 	@LogMessage(level = DEBUG)
+	@Message(id = 31, value = "%sFlusher statement: %s")
+	void directStatement(String prefix, Object statement);
+
+	@LogMessage(level = DEBUG)
 	@Message(id = 20, value = "%sCould not read %s back")
 	void couldNotReadBack(String prefix, Object item, @Cause Throwable cause);
 

@@ -15,6 +15,13 @@ public final class InternalSettings {
 	 */
 	public static final String TICKER = WriteBehindSettings.PREFIX + "internal.ticker";
 
+	/**
+	 * Whether the flusher writes the entities it can through the persister's static SQL directly ({@code true}, the
+	 * default) or every write through Hibernate's mutation coordinators ({@code false}). The tests run a mapping both
+	 * ways to compare the rows.
+	 */
+	public static final String DIRECT_STATEMENTS = WriteBehindSettings.PREFIX + "internal.direct_statements";
+
 	private InternalSettings() {
 	}
 }

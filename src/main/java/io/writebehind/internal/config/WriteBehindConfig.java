@@ -65,6 +65,8 @@ public final class WriteBehindConfig {
 	public final QueryConsistency queryConsistency;
 	/** The write queue's time source: {@link Ticker#systemTicker()} unless a test set {@link InternalSettings#TICKER}. */
 	public final Ticker ticker;
+	/** Whether the flusher may write through the persister's static SQL directly ({@link InternalSettings#DIRECT_STATEMENTS}). */
+	public final boolean directStatements;
 
 	/** The {@code journal.*} settings: crash durability. */
 	public final io.writebehind.internal.journal.JournalConfig journal;
@@ -185,6 +187,7 @@ public final class WriteBehindConfig {
 		listeners = listeners( settings.get( LISTENERS ) );
 		jmxEnabled = bool( settings, JMX_ENABLED, DEFAULT_JMX_ENABLED );
 		ticker = ticker( settings.get( InternalSettings.TICKER ) );
+		directStatements = bool( settings, InternalSettings.DIRECT_STATEMENTS, true );
 		Object handler = settings.get( FAILURE_HANDLER );
 		if ( handler == null ) {
 			failureHandler = null;
@@ -338,7 +341,7 @@ public final class WriteBehindConfig {
 			// the internal settings are accepted but not listed to users
 			if ( key.startsWith( PREFIX ) && !KNOWN.contains( key ) && !ClusterConfig.KEYS.contains( key )
 					&& !cluster.isProviderKey( key )
-					&& !key.equals( InternalSettings.TICKER )
+					&& !key.equals( InternalSettings.TICKER ) && !key.equals( InternalSettings.DIRECT_STATEMENTS )
 					&& !io.writebehind.internal.journal.JournalConfig.KEYS.contains( key ) ) {
 				unknown.add( key );
 			}

@@ -14,13 +14,16 @@ import org.hibernate.engine.spi.SharedSessionContractImplementor;
 
 import io.writebehind.FailedWrite.Operation;
 import io.writebehind.internal.common.WriteBehindLogger;
+import io.writebehind.internal.orm.StaticMutation;
 import io.writebehind.internal.queue.FlushItem;
 
 import jakarta.transaction.Synchronization;
 
 /**
- * Writes a batch of items in one transaction of a stateless session of its own, through Hibernate's mutation
- * coordinators with JDBC batching ({@link EntityWriter}), in {@link #STATEMENT_ORDER}. Shared by the flusher threads:
+ * Writes a batch of items in one transaction of a stateless session of its own, in {@link #STATEMENT_ORDER}: each run
+ * of writes of one entity and operation the direct path can write as one statement of the persister's static SQL
+ * ({@link DirectStatements}), the others through Hibernate's mutation coordinators with JDBC batching
+ * ({@link EntityWriter}). Shared by the flusher threads:
  * its two fields are decided once and only ever set to the same value.
  */
 final class BatchWriter {
@@ -38,15 +41,17 @@ final class BatchWriter {
 
 	private final SessionFactoryImplementor factory;
 	private final EntityWriter writer;
+	private final DirectStatements direct;
 	private final String logPrefix;
 	/** Whether the driver reports real row counts for batches; decided by the first flusher thread that asks. */
 	private volatile Boolean rowCountsReliable;
 	/** Whether the autocommit warning was logged; set once by any flusher thread. */
 	private volatile boolean autocommitReported;
 
-	BatchWriter(SessionFactoryImplementor factory, EntityWriter writer, String logPrefix) {
+	BatchWriter(SessionFactoryImplementor factory, EntityWriter writer, DirectStatements direct, String logPrefix) {
 		this.factory = factory;
 		this.writer = writer;
+		this.direct = direct;
 		this.logPrefix = logPrefix;
 	}
 
@@ -59,8 +64,25 @@ final class BatchWriter {
 			try {
 				SharedSessionContractImplementor implementor = (SharedSessionContractImplementor) session;
 				autocommitOff( implementor, tx );
-				boolean unbatchedChecks = jdbcBatchSize > 1 && !batchRowCountsReliable( session );
-				for ( FlushItem item : items ) {
+				boolean reliable = jdbcBatchSize <= 1 || batchRowCountsReliable( session );
+				boolean unbatchedChecks = !reliable;
+				int n = items.size();
+				for ( int i = 0; i < n; ) {
+					FlushItem item = items.get( i );
+					StaticMutation statement = direct.statementFor( item );
+					if ( statement != null ) {
+						// a run of writes of one entity and operation: one statement of the persister's SQL
+						int end = i + 1;
+						while ( end < n && items.get( end ).operation == item.operation
+								&& items.get( end ).snapshot.entityName().equals( item.snapshot.entityName() )
+								&& direct.statementFor( items.get( end ) ) == statement ) {
+							end++;
+						}
+						boolean oneByOne = jdbcBatchSize <= 1 || statement.versionChecked() && !rowCountsReliable();
+						direct.write( items.subList( i, end ), statement, oneByOne ? 1 : jdbcBatchSize, implementor );
+						i = end;
+						continue;
+					}
 					if ( unbatchedChecks && item.operation != Operation.INSERT && item.region().versioned() ) {
 						// from here on (updates, then deletes) every versioned statement runs alone, with a real count
 						implementor.getJdbcCoordinator().executeBatch();
@@ -68,7 +90,17 @@ final class BatchWriter {
 						unbatchedChecks = false;
 					}
 					writer.write( item, implementor );
+					i++;
 				}
+			}
+			catch (DirectStatements.NoRowCounts e) {
+				// the URL did not say so, but the driver reports no counts: from now on versioned statements go one by one
+				if ( !Boolean.FALSE.equals( rowCountsReliable ) ) {
+					rowCountsReliable = false;
+					LOG.batchRewritingUrl( logPrefix );
+				}
+				rollbackQuietly( tx, e );
+				throw e;
 			}
 			catch (RuntimeException e) {
 				rollbackQuietly( tx, e );
@@ -156,6 +188,11 @@ final class BatchWriter {
 			rowCountsReliable = known;
 		}
 		return known;
+	}
+
+	/** Whether batched row counts are known to be real (after {@link #batchRowCountsReliable}). */
+	private boolean rowCountsReliable() {
+		return !Boolean.FALSE.equals( rowCountsReliable );
 	}
 
 	/** Inserts (parents first), then updates, then deletes (children first). */

@@ -46,7 +46,8 @@ public final class Flusher {
 		this.queue = queue;
 		ForeignKeyGuard foreignKeys = new ForeignKeyGuard( factory, regions );
 		EntityWriter writer = new EntityWriter( factory );
-		BatchWriter batches = new BatchWriter( factory, writer, logPrefix );
+		BatchWriter batches = new BatchWriter( factory, writer,
+				new DirectStatements( factory, logPrefix, config.directStatements ), logPrefix );
 		Settlement settlement = new Settlement( factory, counters, failures, listeners, writer, logPrefix );
 		for ( Partition partition : queue.partitions() ) {
 			FlushWorker worker = new FlushWorker( partition, config, queue, counters, listeners, logPrefix, foreignKeys,

@@ -1,0 +1,151 @@
+package io.writebehind.internal.flush;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.hibernate.HibernateException;
+import org.hibernate.StaleObjectStateException;
+import org.hibernate.engine.jdbc.spi.JdbcCoordinator;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.hibernate.engine.spi.SharedSessionContractImplementor;
+import org.hibernate.persister.entity.EntityPersister;
+
+import io.writebehind.FailedWrite.Operation;
+import io.writebehind.internal.common.WriteBehindLogger;
+import io.writebehind.internal.orm.StaticMutation;
+import io.writebehind.internal.queue.FlushItem;
+
+/**
+ * The flusher's direct path: a run of writes of one entity and operation as one {@link PreparedStatement} of the
+ * persister's own static SQL ({@link StaticMutation}), the values bound through Hibernate's value binders, sent with
+ * {@code executeBatch} in batches of the JDBC batch size, each row's count checked. Entities and operations the
+ * direct path cannot write exactly as Hibernate would go through {@link EntityWriter} (Hibernate's coordinators).
+ * Shared by the flusher threads: the statements are built once per entity and operation.
+ */
+final class DirectStatements {
+
+	private static final WriteBehindLogger LOG = WriteBehindLogger.of( Flusher.class );
+
+	/** Thrown when a driver reports no row count for a versioned statement in a batch: the batch is written again. */
+	static final class NoRowCounts extends HibernateException {
+		private static final long serialVersionUID = 1L;
+
+		NoRowCounts(String message) {
+			super( message );
+		}
+	}
+
+	private final SessionFactoryImplementor factory;
+	private final String logPrefix;
+	private final boolean enabled;
+	private final ConcurrentHashMap<String, StaticMutation[]> statements = new ConcurrentHashMap<>();
+
+	DirectStatements(SessionFactoryImplementor factory, String logPrefix, boolean enabled) {
+		this.factory = factory;
+		this.logPrefix = logPrefix;
+		this.enabled = enabled;
+	}
+
+	/** The direct statement for the item, or null when Hibernate's coordinator writes it. */
+	StaticMutation statementFor(FlushItem item) {
+		if ( !enabled ) {
+			return null;
+		}
+		StaticMutation[] forEntity = statements.get( item.snapshot.entityName() );
+		if ( forEntity == null ) {
+			forEntity = statements.computeIfAbsent( item.snapshot.entityName(), this::build );
+		}
+		StaticMutation statement = forEntity[item.operation.ordinal()];
+		if ( !statement.supported() ) {
+			return null;
+		}
+		if ( item.operation != Operation.INSERT && statement.versionChecked() && item.dbVersion == null ) {
+			// no known version to check: Hibernate's coordinator decides (a delete without the restriction)
+			return null;
+		}
+		return statement;
+	}
+
+	private StaticMutation[] build(String entityName) {
+		EntityPersister persister = factory.getMappingMetamodel().getEntityDescriptor( entityName );
+		StaticMutation[] built = new StaticMutation[Operation.values().length];
+		for ( Operation operation : Operation.values() ) {
+			StaticMutation.Kind kind = switch ( operation ) {
+				case INSERT -> StaticMutation.Kind.INSERT;
+				case UPDATE -> StaticMutation.Kind.UPDATE;
+				case DELETE -> StaticMutation.Kind.DELETE;
+			};
+			built[operation.ordinal()] = StaticMutation.of( persister, kind );
+			LOG.directStatement( logPrefix, built[operation.ordinal()] );
+		}
+		return built;
+	}
+
+	/**
+	 * Writes {@code run} (writes of one entity and operation, all with {@code statement}) through one prepared
+	 * statement of {@code session}'s connection: in JDBC batches of {@code batchSize}, or one by one (each with its
+	 * own row count) when {@code batchSize} is 1. A row that matched nothing fails the run with a
+	 * {@link StaleObjectStateException} naming it; a database error with Hibernate's conversion of it.
+	 */
+	void write(List<FlushItem> run, StaticMutation statement, int batchSize, SharedSessionContractImplementor session) {
+		JdbcCoordinator jdbc = session.getJdbcCoordinator();
+		// what Hibernate's coordinators queued before goes first: the statement order is the foreign keys' order
+		jdbc.executeBatch();
+		PreparedStatement ps = jdbc.getMutationStatementPreparer().prepareStatement( statement.sql(), false );
+		try {
+			int batched = 0;
+			for ( int i = 0; i < run.size(); i++ ) {
+				FlushItem item = run.get( i );
+				statement.bind( ps, item.id(), item.snapshot.isDeleted() ? null : item.snapshot.entry().getDisassembledState(),
+						item.dbVersion, session );
+				if ( batchSize <= 1 ) {
+					check( statement, ps.executeUpdate(), item, false );
+					continue;
+				}
+				ps.addBatch();
+				if ( ++batched == batchSize ) {
+					checkBatch( statement, ps.executeBatch(), run, i + 1 - batched );
+					batched = 0;
+				}
+			}
+			if ( batched > 0 ) {
+				checkBatch( statement, ps.executeBatch(), run, run.size() - batched );
+			}
+		}
+		catch (SQLException e) {
+			throw session.getJdbcServices().getSqlExceptionHelper().convert( e, "could not execute batch", statement.sql() );
+		}
+		finally {
+			jdbc.getLogicalConnection().getResourceRegistry().release( ps );
+			jdbc.afterStatementExecution();
+		}
+	}
+
+	private static void checkBatch(StaticMutation statement, int[] counts, List<FlushItem> run, int from) {
+		for ( int i = 0; i < counts.length; i++ ) {
+			check( statement, counts[i], run.get( from + i ), true );
+		}
+	}
+
+	private static void check(StaticMutation statement, int count, FlushItem item, boolean batched) {
+		if ( count == 1 || !statement.checksRowCount() ) {
+			return;
+		}
+		if ( count == Statement.SUCCESS_NO_INFO ) {
+			if ( !statement.versionChecked() ) {
+				return; // as Hibernate: an insert or an unversioned write without a count succeeded
+			}
+			throw new NoRowCounts( "the driver reported no row count (SUCCESS_NO_INFO) for a versioned "
+					+ statement.kind() + " of " + statement.entityName() + " in a batch" );
+		}
+		if ( count == 0 ) {
+			throw new StaleObjectStateException( item.snapshot.entityName(), item.id(),
+					"the row was changed or deleted behind write-behind's back (" + statement.kind() + " matched no row)" );
+		}
+		throw new HibernateException( statement.kind() + " of " + item.snapshot.entityName() + "#" + item.id()
+				+ ( batched ? " in a batch" : "" ) + ": row count " + count + ", expected 1" );
+	}
+}

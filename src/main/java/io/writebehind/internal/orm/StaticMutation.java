@@ -1,0 +1,389 @@
+package io.writebehind.internal.orm;
+
+import java.io.Serializable;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+import org.hibernate.engine.OptimisticLockStyle;
+import org.hibernate.engine.jdbc.mutation.ParameterUsage;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.hibernate.engine.spi.SharedSessionContractImplementor;
+import org.hibernate.generator.Generator;
+import org.hibernate.jdbc.Expectation;
+import org.hibernate.metamodel.mapping.AttributeMapping;
+import org.hibernate.metamodel.mapping.BasicEntityIdentifierMapping;
+import org.hibernate.metamodel.mapping.BasicValuedModelPart;
+import org.hibernate.metamodel.mapping.CompositeIdentifierMapping;
+import org.hibernate.metamodel.mapping.EmbeddableMappingType;
+import org.hibernate.metamodel.mapping.EmbeddableValuedModelPart;
+import org.hibernate.metamodel.mapping.EntityIdentifierMapping;
+import org.hibernate.metamodel.mapping.ForeignKeyDescriptor;
+import org.hibernate.metamodel.mapping.ModelPart;
+import org.hibernate.metamodel.mapping.NonAggregatedIdentifierMapping;
+import org.hibernate.metamodel.mapping.PluralAttributeMapping;
+import org.hibernate.metamodel.mapping.SelectableMapping;
+import org.hibernate.metamodel.mapping.internal.ToOneAttributeMapping;
+import org.hibernate.persister.entity.EntityPersister;
+import org.hibernate.persister.entity.mutation.DeleteCoordinatorStandard;
+import org.hibernate.persister.entity.mutation.InsertCoordinatorStandard;
+import org.hibernate.persister.entity.mutation.UpdateCoordinatorStandard;
+import org.hibernate.property.access.internal.PropertyAccessStrategyBackRefImpl;
+import org.hibernate.property.access.internal.PropertyAccessStrategyIndexBackRefImpl;
+import org.hibernate.property.access.spi.PropertyAccessStrategy;
+import org.hibernate.sql.model.MutationOperation;
+import org.hibernate.sql.model.MutationOperationGroup;
+import org.hibernate.sql.model.PreparableMutationOperation;
+import org.hibernate.sql.model.jdbc.JdbcValueDescriptor;
+import org.hibernate.type.EntityType;
+import org.hibernate.type.Type;
+import org.hibernate.type.descriptor.ValueBinder;
+
+/**
+ * One entity's INSERT, UPDATE or DELETE as Hibernate's own coordinator would issue it with its static SQL (the same SQL
+ * string, the same JDBC positions and value binders, the values decomposed by the attribute mappings as the mutation
+ * executors do), bound directly on a {@link PreparedStatement} the caller batches: no per-row value analysis, no
+ * mutation executor, no statement group. Built once per entity and operation, immutable, shared between threads.
+ * <p>
+ * {@link #of} builds one only where the result is exactly Hibernate's statement; else it says why not
+ * ({@link #unsupportedReason()}) and the caller writes through the coordinator. What it handles: an entity of one table
+ * (no inheritance, no secondary table), a basic or aggregated ({@code @EmbeddedId}) id the application assigns or a
+ * generator creates before the insert, basic attributes (converters included), embeddables of basic attributes,
+ * {@code @Version}, to-one associations with a single foreign-key column to the target's primary key, collections
+ * (no column in the table), the standard row-count expectation. Every JDBC parameter of the SQL must be bound by one
+ * of these, which rules out whatever else Hibernate adds (tenant or partition restrictions, row ids, discriminators).
+ * <p>
+ * Uses Hibernate's mutation coordinator implementations ({@code InsertCoordinatorStandard}, ...) for their static
+ * operation groups, {@code ToOneAttributeMapping} and the backref property accessors (internal).
+ */
+public final class StaticMutation {
+
+	/** Which statement. */
+	public enum Kind { INSERT, UPDATE, DELETE }
+
+	/** Binds one JDBC value; {@code position} 0: the column is not in this statement. */
+	private record Slot(int position, ValueBinder<Object> binder, SelectableMapping selectable) {
+	}
+
+	/** How the value of one state-array position is bound. */
+	private record Part(int stateIndex, ModelPart decomposer, Type assembler, boolean toOne, Slot[] slots) {
+	}
+
+	private static final ModelPart.JdbcValueBiConsumer<Binding, Slot[]> BIND = (index, binding, slots, value, selectable) ->
+			binding.bind( slots, index, value, selectable );
+
+	private final String entityName;
+	private final Kind kind;
+	private final String sql;
+	private final String unsupported;
+	private final Part[] parts;
+	private final Part id;
+	private final Part version;
+	private final boolean checksRowCount;
+
+	private StaticMutation(String entityName, Kind kind, String sql, String unsupported, Part[] parts, Part id,
+			Part version, boolean checksRowCount) {
+		this.entityName = entityName;
+		this.kind = kind;
+		this.sql = sql;
+		this.unsupported = unsupported;
+		this.parts = parts;
+		this.id = id;
+		this.version = version;
+		this.checksRowCount = checksRowCount;
+	}
+
+	private static StaticMutation unsupported(EntityPersister persister, Kind kind, String reason) {
+		return new StaticMutation( persister.getEntityName(), kind, null, reason, null, null, null, false );
+	}
+
+	/** The statement of {@code kind} for the entity, or one that says why it cannot be written directly. */
+	public static StaticMutation of(EntityPersister persister, Kind kind) {
+		try {
+			return build( persister, kind );
+		}
+		catch (RuntimeException e) {
+			// a mapping this class does not know: Hibernate's coordinator writes it
+			return unsupported( persister, kind, "not analysed (" + e + ")" );
+		}
+	}
+
+	private static StaticMutation build(EntityPersister persister, Kind kind) {
+		if ( persister.getSuperMappingType() != null || persister.hasSubclasses() ) {
+			return unsupported( persister, kind, "an inheritance hierarchy" );
+		}
+		if ( persister.hasLazyProperties() ) {
+			return unsupported( persister, kind, "lazy properties" );
+		}
+		if ( persister.getSoftDeleteMapping() != null || persister.getTenantIdMapping() != null || persister.hasRowId() ) {
+			return unsupported( persister, kind, "soft delete, a tenant id or a row id" );
+		}
+		OptimisticLockStyle locking = persister.optimisticLockStyle();
+		if ( locking != OptimisticLockStyle.VERSION && locking != OptimisticLockStyle.NONE ) {
+			return unsupported( persister, kind, "optimistic locking " + locking );
+		}
+		Generator idGenerator = persister.getGenerator();
+		if ( kind == Kind.INSERT && idGenerator != null && idGenerator.generatedOnExecution() ) {
+			return unsupported( persister, kind, "an id generated on insert" );
+		}
+		if ( kind == Kind.INSERT && ( persister.hasPreInsertGeneratedProperties() || persister.hasInsertGeneratedProperties() ) ) {
+			return unsupported( persister, kind, "values generated on insert" );
+		}
+		if ( kind == Kind.UPDATE && ( persister.hasPreUpdateGeneratedProperties() || persister.hasUpdateGeneratedProperties() ) ) {
+			return unsupported( persister, kind, "values generated on update" );
+		}
+		MutationOperationGroup group = switch ( kind ) {
+			case INSERT -> persister.getInsertCoordinator() instanceof InsertCoordinatorStandard c
+					&& c.getClass() == InsertCoordinatorStandard.class ? c.getStaticMutationOperationGroup() : null;
+			case UPDATE -> persister.getUpdateCoordinator() instanceof UpdateCoordinatorStandard c
+					&& c.getClass() == UpdateCoordinatorStandard.class ? c.getStaticMutationOperationGroup() : null;
+			case DELETE -> persister.getDeleteCoordinator() instanceof DeleteCoordinatorStandard c
+					&& c.getClass() == DeleteCoordinatorStandard.class ? c.getStaticMutationOperationGroup() : null;
+		};
+		if ( group == null ) {
+			return unsupported( persister, kind, "no static SQL (dynamic insert/update, immutable, or another coordinator)" );
+		}
+		if ( group.getNumberOfOperations() != 1
+				|| !( group.getSingleOperation() instanceof PreparableMutationOperation operation )
+				|| operation.isCallable() ) {
+			return unsupported( persister, kind, "more than one table or a callable statement" );
+		}
+		boolean checksRowCount;
+		Expectation expectation = operation.getExpectation();
+		if ( expectation != null && expectation.getClass() == Expectation.RowCount.class ) {
+			checksRowCount = true;
+		}
+		else if ( expectation != null && expectation.getClass() == Expectation.None.class ) {
+			checksRowCount = false;
+		}
+		else {
+			return unsupported( persister, kind, "row-count expectation " + expectation );
+		}
+		EntityIdentifierMapping idMapping = persister.getIdentifierMapping();
+		if ( !( idMapping instanceof BasicEntityIdentifierMapping
+				|| idMapping instanceof CompositeIdentifierMapping composite && !( composite instanceof NonAggregatedIdentifierMapping ) ) ) {
+			return unsupported( persister, kind, "an @IdClass id" );
+		}
+
+		String table = operation.getTableDetails().getTableName();
+		BitSet bound = new BitSet();
+		List<Part> parts = new ArrayList<>();
+		Part versionPart = null;
+		ParameterUsage idUsage = kind == Kind.INSERT ? ParameterUsage.SET : ParameterUsage.RESTRICT;
+		Part idPart = part( -1, idMapping, null, false, idMapping, operation, table, idUsage, kind, bound );
+		if ( idPart == null ) {
+			return unsupported( persister, kind, "an id column bound twice" );
+		}
+		if ( kind != Kind.DELETE ) {
+			Type[] types = persister.getPropertyTypes();
+			SessionFactoryImplementor factory = persister.getFactory();
+			for ( int i = 0; i < persister.getNumberOfAttributeMappings(); i++ ) {
+				AttributeMapping attribute = persister.getAttributeMapping( i );
+				int stateIndex = attribute.getStateArrayPosition();
+				PropertyAccessStrategy access = attribute.getPropertyAccess().getPropertyAccessStrategy();
+				if ( access instanceof PropertyAccessStrategyBackRefImpl || access instanceof PropertyAccessStrategyIndexBackRefImpl ) {
+					return unsupported( persister, kind, "a backref property (unidirectional @OneToMany @JoinColumn)" );
+				}
+				if ( attribute instanceof PluralAttributeMapping ) {
+					continue;
+				}
+				Part part;
+				if ( attribute instanceof ToOneAttributeMapping toOne ) {
+					if ( toOne.getSideNature() == ForeignKeyDescriptor.Nature.TARGET ) {
+						continue; // the other side holds the foreign key
+					}
+					ForeignKeyDescriptor fk = toOne.getForeignKeyDescriptor();
+					if ( !toOne.isReferenceToPrimaryKey() || !( fk.getKeyPart() instanceof BasicValuedModelPart )
+							|| !( types[stateIndex] instanceof EntityType entityType ) ) {
+						return unsupported( persister, kind, "a to-one " + attribute.getAttributeName()
+								+ " with a composite foreign key or to a unique key" );
+					}
+					Type idType = entityType.getIdentifierOrUniqueKeyType( factory.getRuntimeMetamodels() );
+					part = part( stateIndex, fk, idType, true, fk.getKeyPart(), operation, table, ParameterUsage.SET, kind, bound );
+				}
+				else if ( attribute instanceof BasicValuedModelPart
+						|| attribute instanceof EmbeddableValuedModelPart embedded && basicOnly( embedded.getEmbeddableTypeDescriptor() ) ) {
+					part = part( stateIndex, attribute, types[stateIndex], false, attribute, operation, table,
+							ParameterUsage.SET, kind, bound );
+				}
+				else {
+					return unsupported( persister, kind, "the attribute " + attribute.getAttributeName() + " ("
+							+ attribute.getClass().getSimpleName() + ")" );
+				}
+				if ( part == null ) {
+					return unsupported( persister, kind, "a column bound twice (" + attribute.getAttributeName() + ")" );
+				}
+				parts.add( part );
+			}
+		}
+		if ( kind != Kind.INSERT && persister.isVersioned() ) {
+			versionPart = part( -1, persister.getVersionMapping(), null, false, persister.getVersionMapping(), operation,
+					table, ParameterUsage.RESTRICT, kind, bound );
+			if ( versionPart == null || versionPart.slots()[0].position() == 0 ) {
+				return unsupported( persister, kind, "no version restriction" );
+			}
+		}
+		int parameters = operation.getParameterBinders().size();
+		if ( bound.cardinality() != parameters || bound.nextSetBit( 0 ) != 1 || bound.length() != parameters + 1 ) {
+			return unsupported( persister, kind, "the SQL has parameters other than the entity's columns ("
+					+ bound.cardinality() + " of " + parameters + " bound)" );
+		}
+		return new StaticMutation( persister.getEntityName(), kind, operation.getSqlString(), null,
+				parts.toArray( Part[]::new ), idPart, versionPart, checksRowCount );
+	}
+
+	private static boolean basicOnly(EmbeddableMappingType embeddable) {
+		if ( embeddable.getDiscriminatorMapping() != null ) {
+			return false;
+		}
+		for ( int i = 0; i < embeddable.getNumberOfAttributeMappings(); i++ ) {
+			AttributeMapping attribute = embeddable.getAttributeMapping( i );
+			if ( attribute instanceof EmbeddableValuedModelPart nested ) {
+				if ( !basicOnly( nested.getEmbeddableTypeDescriptor() ) ) {
+					return false;
+				}
+			}
+			else if ( !( attribute instanceof BasicValuedModelPart ) ) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/** The slots of a model part's columns in {@code operation}; null when a position would be bound twice. */
+	@SuppressWarnings("unchecked")
+	private static Part part(int stateIndex, ModelPart decomposer, Type assembler, boolean toOne, ModelPart columns,
+			MutationOperation operation, String table, ParameterUsage usage, Kind kind, BitSet bound) {
+		List<Slot> slots = new ArrayList<>();
+		boolean[] twice = new boolean[1];
+		columns.forEachSelectable( (index, selectable) -> {
+			int position = 0;
+			ValueBinder<Object> binder = null;
+			boolean written = usage == ParameterUsage.RESTRICT
+					|| ( kind == Kind.INSERT ? selectable.isInsertable() : selectable.isUpdateable() );
+			if ( written && !selectable.isFormula() && table.equals( selectable.getContainingTableExpression() ) ) {
+				JdbcValueDescriptor descriptor = operation.findValueDescriptor( selectable.getSelectionExpression(), usage );
+				if ( descriptor != null ) {
+					position = descriptor.getJdbcPosition(); // 1-based, as JDBC
+					binder = (ValueBinder<Object>) descriptor.getJdbcMapping().getJdbcValueBinder();
+					if ( bound.get( position ) ) {
+						twice[0] = true;
+					}
+					bound.set( position );
+				}
+			}
+			while ( slots.size() < index ) {
+				slots.add( new Slot( 0, null, null ) );
+			}
+			slots.add( new Slot( position, binder, selectable ) );
+		} );
+		return twice[0] ? null : new Part( stateIndex, decomposer, assembler, toOne, slots.toArray( Slot[]::new ) );
+	}
+
+	/** Whether the entity and operation can be written directly; else {@link #unsupportedReason()}. */
+	public boolean supported() {
+		return unsupported == null;
+	}
+
+	/** Why Hibernate's coordinator writes it instead; null when {@link #supported()}. */
+	public String unsupportedReason() {
+		return unsupported;
+	}
+
+	public String entityName() {
+		return entityName;
+	}
+
+	public Kind kind() {
+		return kind;
+	}
+
+	/** The persister's own SQL of the statement. */
+	public String sql() {
+		return sql;
+	}
+
+	/** Whether the row count is checked (Hibernate's standard expectation); false for {@code check = NONE}. */
+	public boolean checksRowCount() {
+		return checksRowCount;
+	}
+
+	/** Whether the statement has a {@code version = ?} restriction. */
+	public boolean versionChecked() {
+		return version != null;
+	}
+
+	/**
+	 * Binds one row: {@code state} is the entity's disassembled state (the second-level cache form; unused for a
+	 * delete), {@code dbVersion} the version the row has in the database (the restriction of an update or delete).
+	 */
+	public void bind(PreparedStatement statement, Object idValue, Serializable[] state, Object dbVersion,
+			SharedSessionContractImplementor session) throws SQLException {
+		Binding binding = new Binding( statement, session );
+		try {
+			id.decomposer().decompose( idValue, 0, binding, id.slots(), BIND, session );
+			for ( Part part : parts ) {
+				Serializable cached = state[part.stateIndex()];
+				Object value = cached == null ? null : part.assembler().assemble( cached, session, null );
+				if ( part.toOne() ) {
+					( (ForeignKeyDescriptor) part.decomposer() ).getKeyPart().decompose( value, 0, binding, part.slots(), BIND, session );
+				}
+				else {
+					part.decomposer().decompose( value, 0, binding, part.slots(), BIND, session );
+				}
+			}
+			if ( version != null ) {
+				version.decomposer().decompose( dbVersion, 0, binding, version.slots(), BIND, session );
+			}
+		}
+		catch (BindFailure e) {
+			throw e.sql;
+		}
+	}
+
+	/** The statement and session of one row's binding. */
+	private static final class Binding {
+		final PreparedStatement statement;
+		final SharedSessionContractImplementor session;
+
+		Binding(PreparedStatement statement, SharedSessionContractImplementor session) {
+			this.statement = statement;
+			this.session = session;
+		}
+
+		void bind(Slot[] slots, int index, Object value, SelectableMapping selectable) {
+			Slot slot = slots[index];
+			if ( slot.selectable() != selectable && !slot.selectable().getSelectionExpression().equals( selectable.getSelectionExpression() ) ) {
+				throw new IllegalStateException( "column " + selectable.getSelectionExpression() + " at value " + index
+						+ ", expected " + slot.selectable().getSelectionExpression() );
+			}
+			if ( slot.position() == 0 ) {
+				return;
+			}
+			try {
+				slot.binder().bind( statement, value, slot.position(), session );
+			}
+			catch (SQLException e) {
+				throw new BindFailure( e );
+			}
+		}
+	}
+
+	/** Carries a binder's SQLException out of the decomposition callback. */
+	private static final class BindFailure extends RuntimeException {
+		private static final long serialVersionUID = 1L;
+		final transient SQLException sql;
+
+		BindFailure(SQLException sql) {
+			super( null, sql, false, false );
+			this.sql = sql;
+		}
+	}
+
+	@Override
+	public String toString() {
+		return kind + " " + entityName + ( unsupported == null ? ": " + sql : " (through Hibernate's coordinator: " + unsupported + ")" );
+	}
+}
