@@ -52,7 +52,7 @@ import org.hibernate.type.descriptor.ValueBinder;
  * (no inheritance, no secondary table), a basic or aggregated ({@code @EmbeddedId}) id the application assigns or a
  * generator creates before the insert, basic attributes (converters included), embeddables of basic attributes,
  * {@code @Version}, to-one associations with a single foreign-key column to the target's primary key, collections
- * (no column in the table), the standard row-count expectation. Every JDBC parameter of the SQL must be bound by one
+ * (no column in the table), Hibernate's generated SQL (no custom SQL) with its standard row-count expectation. Every JDBC parameter of the SQL must be bound by one
  * of these, which rules out whatever else Hibernate adds (tenant or partition restrictions, row ids, discriminators).
  * <p>
  * Uses Hibernate's mutation coordinator implementations ({@code InsertCoordinatorStandard}, ...) for their static
@@ -149,6 +149,14 @@ public final class StaticMutation {
 				|| !( group.getSingleOperation() instanceof PreparableMutationOperation operation )
 				|| operation.isCallable() ) {
 			return unsupported( persister, kind, "more than one table or a callable statement" );
+		}
+		var details = switch ( kind ) {
+			case INSERT -> operation.getTableDetails().getInsertDetails();
+			case UPDATE -> operation.getTableDetails().getUpdateDetails();
+			case DELETE -> operation.getTableDetails().getDeleteDetails();
+		};
+		if ( details != null && details.getCustomSql() != null ) {
+			return unsupported( persister, kind, "custom SQL (@SQLInsert, @SQLUpdate, @SQLDelete)" );
 		}
 		boolean checksRowCount;
 		Expectation expectation = operation.getExpectation();
