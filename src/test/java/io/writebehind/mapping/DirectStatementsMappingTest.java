@@ -341,7 +341,7 @@ class DirectStatementsMappingTest extends MappingTestBase {
 	/** The flusher logged the direct statement of this operation (its SQL, not a fallback). */
 	private void assertDirect(String kind, Class<?> entity) {
 		String prefix = kind + " " + entity.getName() + ": " + kind.toLowerCase( java.util.Locale.ROOT ) + " ";
-		assertTrue( logs.lines().stream().anyMatch( l -> l.startsWith( "WB000031" ) && l.contains( prefix ) ),
+		assertTrue( logs.lines().stream().anyMatch( l -> l.startsWith( "WB000032" ) && l.contains( prefix ) ),
 				() -> "no direct " + kind + " of " + entity + " in " + logs.lines() );
 	}
 }

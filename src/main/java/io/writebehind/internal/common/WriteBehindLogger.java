@@ -142,7 +142,7 @@ public interface WriteBehindLogger extends BasicLogger {
 	void batchRewritingUrl(String prefix);
 
 	@LogMessage(level = DEBUG)
-	@Message(id = 31, value = "%sFlusher statement: %s")
+	@Message(id = 32, value = "%sFlusher statement: %s")
 	void directStatement(String prefix, Object statement);
 
 	@LogMessage(level = DEBUG)
