@@ -1,6 +1,5 @@
 package io.writebehind.internal.flush;
 
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -14,6 +13,7 @@ import org.hibernate.type.ManyToOneType;
 import org.hibernate.type.Type;
 
 import io.writebehind.FailedWrite.Operation;
+import io.writebehind.internal.cache.EntityState;
 import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.internal.queue.FlushItem;
 
@@ -49,9 +49,9 @@ final class ForeignKeyGuard {
 			List<Reference> refs = references.computeIfAbsent( item.snapshot.entityName(), this::referencesOf );
 			boolean blocked = false;
 			if ( !refs.isEmpty() ) {
-				Serializable[] state = item.snapshot.entry().getDisassembledState();
+				EntityState state = item.snapshot.entry();
 				for ( Reference ref : refs ) {
-					Object targetId = state[ref.position()];
+					Object targetId = state.value( ref.position() );
 					if ( targetId == null || targetId instanceof Object[] ) {
 						continue; // no reference, or a composite id: not checked
 					}
