@@ -98,6 +98,24 @@ public interface WriteBehindStats {
 		 * logged at most once a minute (see {@code docs/security.md}).
 		 */
 		long malformedMessages();
+
+		/**
+		 * {@code cluster.version_check=lease}: leases of buckets this node took, one database round trip each (0 in
+		 * the other modes).
+		 */
+		default long leasesAcquired() {
+			return 0;
+		}
+
+		/** {@code cluster.version_check=lease}: renewals of this node's leases (in batches, in the background). */
+		default long leasesRenewed() {
+			return 0;
+		}
+
+		/** {@code cluster.version_check=lease}: leases this node handed over to another node on its request. */
+		default long leaseHandOvers() {
+			return 0;
+		}
 	}
 
 	/** The figures of the crash-durability journal ({@code journal.dir}); see {@code docs/journal.md}. */

@@ -62,7 +62,7 @@ final class RuntimeStats {
 		}
 		return new StatsSnapshot.Cluster( clusterChannel, c.listening(), c.messagesSent(),
 				c.messagesReceived(), c.idsEvicted(), c.gaps(), c.commitsRefused(), c.flushRequestsSent(),
-				c.flushRequestsServed(), c.malformedMessages() );
+				c.flushRequestsServed(), c.malformedMessages(), c.leasesAcquired(), c.leasesRenewed(), c.leaseHandOvers() );
 	}
 
 	WriteBehindStats.EntityStats entityStats(EntityRegion region) {

@@ -42,15 +42,17 @@ public record StatsSnapshot(long pending, Duration lag, long flushed, long coale
 
 	/** The library's {@link WriteBehindStats.ClusterStats}. */
 	public record Cluster(String channel, boolean listening, long messagesSent, long messagesReceived, long idsEvicted,
-			long gaps, long commitsRefused, long flushRequestsSent, long flushRequestsServed, long malformedMessages)
-			implements ClusterStats {
+			long gaps, long commitsRefused, long flushRequestsSent, long flushRequestsServed, long malformedMessages,
+			long leasesAcquired, long leasesRenewed, long leaseHandOvers) implements ClusterStats {
 
 		@Override
 		public String toString() {
 			return "ClusterStats[channel=" + channel + ", listening=" + listening + ", messagesSent=" + messagesSent
 					+ ", messagesReceived=" + messagesReceived + ", idsEvicted=" + idsEvicted + ", gaps=" + gaps
 					+ ", commitsRefused=" + commitsRefused + ", flushRequestsSent=" + flushRequestsSent
-					+ ", flushRequestsServed=" + flushRequestsServed + ", malformedMessages=" + malformedMessages + "]";
+					+ ", flushRequestsServed=" + flushRequestsServed + ", malformedMessages=" + malformedMessages
+					+ ", leasesAcquired=" + leasesAcquired + ", leasesRenewed=" + leasesRenewed + ", leaseHandOvers="
+					+ leaseHandOvers + "]";
 		}
 	}
 

@@ -140,6 +140,12 @@ public final class WriteBehindMetrics implements MeterBinder {
 					"Pending writes this node wrote early because another node asked" );
 			clusterCounter( registry, "cluster.messages.malformed", unit, wb, ClusterStats::malformedMessages,
 					"Coherence messages ignored: malformed, or not signed with cluster.secret" );
+			clusterCounter( registry, "cluster.leases.acquired", unit, wb, ClusterStats::leasesAcquired,
+					"Leases of buckets this node took (cluster.version_check=lease), a database round trip each" );
+			clusterCounter( registry, "cluster.leases.renewed", unit, wb, ClusterStats::leasesRenewed,
+					"Renewals of this node's leases (cluster.version_check=lease)" );
+			clusterCounter( registry, "cluster.leases.handed.over", unit, wb, ClusterStats::leaseHandOvers,
+					"Leases this node handed over to another node on its request (cluster.version_check=lease)" );
 		}
 
 		Timer flush = Timer.builder( PREFIX + "flush" ).tags( unit )

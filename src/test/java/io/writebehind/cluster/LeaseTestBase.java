@@ -24,6 +24,7 @@ import io.writebehind.WriteBehindSettings;
 import io.writebehind.WriteBehindStats;
 import io.writebehind.cluster.internal.ClusterCoherence;
 import io.writebehind.internal.WriteBehindRuntime;
+import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.testing.Await;
 import io.writebehind.testing.CountingConnectionProvider;
 import io.writebehind.testing.WriteBehindTestBase;
@@ -140,6 +141,170 @@ abstract class LeaseTestBase extends WriteBehindTestBase {
 	@Test
 	void incrementsFromThreeNodesOnHotIdsAreAllInTheDatabase() {
 		runIncrements( 3, 3_000, 8, false );
+	}
+
+	@Test
+	void idsSplitBetweenNodesByBucketCommitWithoutALeaseRoundTripPerCommit() {
+		EntityManagerFactory nodeB = node( Map.of( WriteBehindSettings.MAX_DELAY_MS, "20" ) );
+		awaitListening( emf );
+		counters( emf, 64 );
+		// node A writes the ids of one set of buckets, node B those of the others
+		EntityRegion region = region( emf );
+		List<Long> idsA = new ArrayList<>();
+		List<Long> idsB = new ArrayList<>();
+		for ( long id = 1; id <= 64; id++ ) {
+			( coherence( emf ).leaseBucket( region, id ) % 2 == 0 ? idsA : idsB ).add( id );
+		}
+		assertFalse( idsA.isEmpty() || idsB.isEmpty() );
+		// warm-up: node A persisted every id, so node B asks for its buckets once
+		for ( long b : idsB ) {
+			inTransactionRetrying( nodeB, em -> em.find( ClusterCounter.class, b ).increment( 1 ) );
+		}
+		for ( long a : idsA ) {
+			inTransactionRetrying( emf, em -> em.find( ClusterCounter.class, a ).increment( 0 ) );
+		}
+		connections.sql().clear();
+		long acquiredBefore = clusterStats( emf ).leasesAcquired() + clusterStats( nodeB ).leasesAcquired();
+		long handOversBefore = clusterStats( emf ).leaseHandOvers() + clusterStats( nodeB ).leaseHandOvers();
+		int rounds = 300;
+		for ( int i = 0; i < rounds; i++ ) {
+			long a = idsA.get( i % idsA.size() );
+			long b = idsB.get( i % idsB.size() );
+			inTransaction( em -> em.find( ClusterCounter.class, a ).increment( 0 ) );
+			inTransaction( nodeB, em -> em.find( ClusterCounter.class, b ).increment( 1 ) );
+		}
+		long leaseStatements = connections.sql().executions( e -> e.touches( leaseTable() ) );
+		long acquired = clusterStats( emf ).leasesAcquired() + clusterStats( nodeB ).leasesAcquired() - acquiredBefore;
+		long handOvers = clusterStats( emf ).leaseHandOvers() + clusterStats( nodeB ).leaseHandOvers() - handOversBefore;
+		System.out.printf( "[%s] ids split by bucket, %d commits per node: %d lease(s) taken, %d handed over; node A "
+				+ "renewed %d in all and ran %d statement(s) on the lease table%n", getClass().getSimpleName(), rounds,
+				acquired, handOvers, clusterStats( emf ).leasesRenewed(), leaseStatements );
+		assertEquals( 0, handOvers, "no hand-over between nodes writing different buckets" );
+		assertTrue( acquired <= 64, "at most one acquisition per bucket (a lease not renewed in time): " + acquired );
+		assertTrue( leaseStatements < rounds / 10, "no lease round trip per commit: " + leaseStatements );
+		writeBehind().flush();
+		WriteBehind.of( nodeB ).flush();
+		assertEquals( rounds + idsA.size(), count( "select sum(node0) from wb_cluster_counter" ) );
+		assertEquals( rounds + idsB.size(), count( "select sum(node1) from wb_cluster_counter" ) );
+		assertEquals( 0, writeBehind().failedWrites().size() + WriteBehind.of( nodeB ).failedWrites().size() );
+	}
+
+	@Test
+	void aBucketIsHandedOverAfterItsPendingWriteWasFlushed() {
+		EntityManagerFactory nodeB = node( Map.of() );
+		awaitListening( emf );
+		counters( emf, 1 );
+		// node B reads the id while node A holds its bucket
+		assertEquals( 0L, (long) fromTransaction( nodeB, em -> em.find( ClusterCounter.class, 1L ).getTotal() ) );
+		inTransaction( em -> em.find( ClusterCounter.class, 1L ).increment( 0 ) ); // pending on node A (max delay 10 min)
+		assertTrue( writeBehind().stats().pending() > 0 );
+		// node B's commit asks node A for the bucket: A writes its pending write, then hands the lease over
+		long start = System.nanoTime();
+		int attempts = 0;
+		while ( true ) {
+			attempts++;
+			try {
+				inTransaction( nodeB, em -> em.find( ClusterCounter.class, 1L ).increment( 1 ) );
+				break;
+			}
+			catch (RuntimeException e) {
+				assertTrue( isOptimisticLockFailure( e ), e.toString() );
+				assertTrue( attempts < 5, "node B's commit was refused " + attempts + " times: " + e );
+			}
+		}
+		System.out.printf( "[%s] hand-over: node B committed %.1f ms after it asked, in %d attempt(s)%n",
+				getClass().getSimpleName(), ( System.nanoTime() - start ) / 1e6, attempts );
+		assertEquals( 1, clusterStats( emf ).leaseHandOvers() );
+		assertEquals( 1, count( "select node0 from wb_cluster_counter where id = 1" ), "A's write is in the database" );
+		WriteBehind.of( nodeB ).flush();
+		assertEquals( 2, count( "select total from wb_cluster_counter where id = 1" ) );
+		assertEquals( 1, count( "select node1 from wb_cluster_counter where id = 1" ) );
+		// and back: node A's next commit takes the bucket again from node B
+		inTransactionRetrying( emf, em -> em.find( ClusterCounter.class, 1L ).increment( 0 ) );
+		writeBehind().flush();
+		assertEquals( 3, count( "select total from wb_cluster_counter where id = 1" ) );
+		assertEquals( 1, clusterStats( nodeB ).leaseHandOvers() );
+		assertEquals( 0, writeBehind().failedWrites().size() + WriteBehind.of( nodeB ).failedWrites().size() );
+	}
+
+	@Test
+	void aCommitOnABucketAnotherNodeHoldsFailsAfterTheWaitNamingTheHolder_thenTakesItOnceExpired() {
+		EntityManagerFactory nodeB = node( Map.of( WriteBehindSettings.CLUSTER_LEASE_WAIT_MS, "300" ) );
+		counters( emf, 1 );
+		int bucket = coherence( nodeB ).leaseBucket( region( nodeB ), 1L );
+		// a node that never answers holds the bucket, for a long time by the database's clock
+		update( "update " + leaseTable() + " set owner = 'ghost', epoch = epoch + 1, expires_at = 9000000000000 "
+				+ "where entity_name = ? and bucket = ?", ClusterCounter.class.getName(), bucket );
+		long start = System.nanoTime();
+		RuntimeException refused = assertThrows( RuntimeException.class,
+				() -> inTransaction( nodeB, em -> em.find( ClusterCounter.class, 1L ).increment( 1 ) ) );
+		long waited = TimeUnit.NANOSECONDS.toMillis( System.nanoTime() - start );
+		assertTrue( isOptimisticLockFailure( refused ), refused.toString() );
+		String message = causes( refused );
+		assertTrue( message.contains( "ghost" ) && message.contains( WriteBehindSettings.CLUSTER_LEASE_WAIT_MS )
+				&& message.contains( ClusterCounter.class.getName() ), message );
+		assertTrue( waited >= 300, "waited " + waited + " ms" );
+		// the ghost's lease expires: the next commit takes it, at the next epoch
+		long epoch = count( "select epoch from " + leaseTable() + " where entity_name = ? and bucket = ?",
+				ClusterCounter.class.getName(), bucket );
+		update( "update " + leaseTable() + " set expires_at = 0 where entity_name = ? and bucket = ?",
+				ClusterCounter.class.getName(), bucket );
+		inTransaction( nodeB, em -> em.find( ClusterCounter.class, 1L ).increment( 1 ) );
+		assertEquals( epoch + 1, count( "select epoch from " + leaseTable() + " where entity_name = ? and bucket = ?",
+				ClusterCounter.class.getName(), bucket ) );
+		WriteBehind.of( nodeB ).flush();
+		assertEquals( 1, count( "select total from wb_cluster_counter where id = 1" ) );
+	}
+
+	@Test
+	void aLeaseInUseIsRenewedInTheBackgroundAndNeverTakenAgain() {
+		EntityManagerFactory nodeB = node( Map.of( WriteBehindSettings.CLUSTER_LEASE_TTL_MS, "400" ) );
+		counters( nodeB, 1 ); // node B takes the bucket
+		int bucket = coherence( nodeB ).leaseBucket( region( nodeB ), 1L );
+		long epoch = count( "select epoch from " + leaseTable() + " where entity_name = ? and bucket = ?",
+				ClusterCounter.class.getName(), bucket );
+		long commits = 0;
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 20 );
+		while ( clusterStats( nodeB ).leasesRenewed() < 3 ) {
+			assertTrue( System.nanoTime() < deadline, "renewed " + clusterStats( nodeB ).leasesRenewed() + " times" );
+			inTransaction( nodeB, em -> em.find( ClusterCounter.class, 1L ).increment( 1 ) );
+			commits++;
+		}
+		assertEquals( epoch, count( "select epoch from " + leaseTable() + " where entity_name = ? and bucket = ?",
+				ClusterCounter.class.getName(), bucket ), "the same owner all along" );
+		assertEquals( 0, clusterStats( nodeB ).leaseHandOvers() );
+		WriteBehind.of( nodeB ).flush();
+		assertEquals( commits, count( "select total from wb_cluster_counter where id = 1" ) );
+		System.out.printf( "[%s] %d commits on one bucket with leases of 400 ms: taken %d time(s), renewed %d%n",
+				getClass().getSimpleName(), commits, clusterStats( nodeB ).leasesAcquired(),
+				clusterStats( nodeB ).leasesRenewed() );
+	}
+
+	protected static EntityRegion region(EntityManagerFactory node) {
+		return runtime( node ).regionOf( ClusterCounter.class.getName() );
+	}
+
+	/** Runs the work, retrying optimistic-lock failures (a few times). */
+	protected static void inTransactionRetrying(EntityManagerFactory node, java.util.function.Consumer<jakarta.persistence.EntityManager> work) {
+		for ( int attempt = 1; ; attempt++ ) {
+			try {
+				inTransaction( node, work );
+				return;
+			}
+			catch (RuntimeException e) {
+				if ( !isOptimisticLockFailure( e ) || attempt >= 5 ) {
+					throw e;
+				}
+			}
+		}
+	}
+
+	private static String causes(Throwable e) {
+		StringBuilder text = new StringBuilder();
+		for ( Throwable cause = e; cause != null; cause = cause.getCause() ) {
+			text.append( cause ).append( " / " );
+		}
+		return text.toString();
 	}
 
 	/**

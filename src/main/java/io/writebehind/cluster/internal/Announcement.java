@@ -29,6 +29,14 @@ sealed interface Announcement {
 	record Dropped(EntityRegion region, Object id, EntitySnapshot before) implements Announcement {
 	}
 
+	/** {@code cluster.version_check=lease}: this node asks the holder of the bucket's lease ({@code id}) to hand it over. */
+	record LeaseRequest(EntityRegion region, Object id) implements Announcement {
+	}
+
+	/** {@code cluster.version_check=lease}: this node handed the bucket ({@code id}) over to the node {@code to}. */
+	record LeaseGranted(EntityRegion region, Object id, String to) implements Announcement {
+	}
+
 	/** A commit of this node was refused by the ledger: the nodes holding the id's newer version should write it now. */
 	record FlushRequest(EntityRegion region, Object id) implements Announcement {
 	}

@@ -20,6 +20,7 @@ import io.writebehind.cluster.internal.Announcement.Rebased;
 import io.writebehind.internal.common.WriteBehindLogger;
 import io.writebehind.internal.cache.EntitySnapshot;
 import io.writebehind.internal.config.ClusterConfig;
+import io.writebehind.internal.queue.CommitWrite;
 import io.writebehind.internal.queue.EntityRegion;
 
 /**
@@ -45,6 +46,7 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 	private final LedgerClaims ledger;
 	/** {@code null} unless {@code cluster.version_check=lease}. */
 	private final LeaseTable leaseTable;
+	private final Leases leases;
 	private final CoherenceCounters counters = new CoherenceCounters();
 	private final CoherenceReceiver receiver;
 	private final CoherencePublisher publisher;
@@ -55,7 +57,7 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 		this.factory = factory;
 		MessageSigner signer = config.secret == null ? null : new MessageSigner( config.secret, config.previousSecret );
 		boolean withLeases = config.versionCheck == ClusterConfig.VersionCheck.LEASE;
-		boolean withLedger = config.versionCheck == ClusterConfig.VersionCheck.COMMIT || withLeases;
+		boolean withLedger = config.versionCheck == ClusterConfig.VersionCheck.COMMIT;
 		List<CoherentEntity> list = new ArrayList<>();
 		for ( EntityRegion region : regions ) {
 			CoherentEntity entity = CoherentEntity.of( factory, region, config.claimTtlMillis, withLedger );
@@ -73,11 +75,15 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 		this.receiver = new CoherenceReceiver( nodeId, logPrefix, entities, signer, counters, channel.description() );
 		this.publisher = new CoherencePublisher( nodeId, unitName, logPrefix, channel, entities, signer, counters,
 				ledger == null ? batch -> { } : ledger::rewritten, this::maintain );
+		this.leases = withLeases ? new Leases( factory, config, nodeId, unitName, logPrefix, entities, leaseTable,
+				announcement -> publisher.offer( announcement ) ) : null;
+		receiver.leases( leases );
 	}
 
 	public void start() {
-		if ( leaseTable != null ) {
+		if ( leases != null ) {
 			leaseTable.ensureTable();
+			leases.start();
 		}
 		if ( ledger != null ) {
 			ledger.start( schemaRecreated() );
@@ -171,6 +177,40 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 		publisher.offer( written == null ? new Dropped( region, id, before ) : new Rebased( region, id, before, written ) );
 	}
 
+	// ---------------------------------------------------------------- leases (committing threads)
+
+	/** Whether commits are checked by leases ({@code cluster.version_check=lease}). */
+	public boolean leased() {
+		return leases != null;
+	}
+
+	/**
+	 * {@code cluster.version_check=lease}: holds the buckets of the transaction's leased writes until it completed, and
+	 * checks their versions once held; throws when a bucket could not be had in time or a version was replaced.
+	 */
+	public void holdLeases(List<CommitWrite> writes, SharedSessionContractImplementor session) {
+		leases.beforeCompletion( writes, session, entities );
+	}
+
+	/** The lease bucket of an id ({@code cluster.version_check=lease}); -1 when its entity is not leased. */
+	public int leaseBucket(EntityRegion region, Object id) {
+		CoherentEntity entity = entities.of( region );
+		return leases == null || !leases.leased( entity ) ? -1 : leases.bucketOf( entity, id ).index;
+	}
+
+	/** Leases this node took (a round trip each), renewed, and handed over to another node on its request. */
+	public long leasesAcquired() {
+		return leases == null ? 0 : leases.acquired.get();
+	}
+
+	public long leasesRenewed() {
+		return leases == null ? 0 : leases.renewed.get();
+	}
+
+	public long leaseHandOvers() {
+		return leases == null ? 0 : leases.handedOver.get();
+	}
+
 	// ---------------------------------------------------------------- version ledger (committing threads)
 
 	/** Whether commits claim their versions in the version ledger ({@code cluster.version_check=commit}). */
@@ -224,6 +264,9 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 
 	/** Sends what is queued (up to 2 s), then closes the channel. */
 	public void close() {
+		if ( leases != null ) {
+			leases.close();
+		}
 		receiver.close();
 		publisher.close();
 		channel.close();

@@ -11,7 +11,7 @@ import io.writebehind.internal.queue.CommitWrite;
 /**
  * The cluster's part in a commit: before completion, with {@code cluster.version_check=commit}, the versioned writes
  * claim their new versions in the version ledger, in the application's transaction (the commit fails when another
- * node committed a newer version first); once published, the writes are announced to the other nodes (never blocks).
+ * node committed a newer version first); with {@code lease}, this node holds the leases of their buckets; once published, the writes are announced to the other nodes (never blocks).
  * Stateless: called by the thread completing each transaction.
  */
 public final class ClusterParticipant implements CommitParticipant {
@@ -24,6 +24,10 @@ public final class ClusterParticipant implements CommitParticipant {
 
 	@Override
 	public void beforeCompletion(List<CommitWrite> writes, SharedSessionContractImplementor session) {
+		if ( coherence.leased() ) {
+			coherence.holdLeases( writes, session );
+			return;
+		}
 		List<VersionLedger.Claim> claims = null;
 		for ( CommitWrite write : writes ) {
 			if ( !coherence.ledgered( write.region() ) ) {

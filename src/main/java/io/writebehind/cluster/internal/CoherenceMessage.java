@@ -54,7 +54,22 @@ public record CoherenceMessage(String origin, Kind kind, String entity, List<Cha
 		 * Write the listed ids' pending writes to the database now, not at their delay: the sender's commit of them was
 		 * refused because the receiver's pending write holds a newer version. Nothing is evicted.
 		 */
-		FLUSH_REQUEST( 'F' );
+		FLUSH_REQUEST( 'F' ),
+		/**
+		 * {@code cluster.version_check=lease}: the sender asks the holder of the listed buckets' leases (the change's id
+		 * is the bucket's number) to hand them over. Nothing is evicted.
+		 */
+		LEASE_REQUEST( 'L' ),
+		/**
+		 * {@code cluster.version_check=lease}: the sender handed the listed buckets over (the change's id is the
+		 * bucket's number, its version the id of the node that holds the lease now). Nothing is evicted.
+		 */
+		LEASE_GRANTED( 'G' );
+
+		/** Whether messages of this kind carry changes (ids, or buckets). */
+		boolean carriesChanges() {
+			return this == WRITES || this == FLUSH_REQUEST || this == LEASE_REQUEST || this == LEASE_GRANTED;
+		}
 
 		/** The kind's field in the text. */
 		final char code;
@@ -124,8 +139,8 @@ public record CoherenceMessage(String origin, Kind kind, String entity, List<Cha
 	 */
 	public static List<CoherenceMessage> split(String origin, Kind kind, String entity, List<Change> changes,
 			int maxBytes) {
-		if ( kind != Kind.WRITES && kind != Kind.FLUSH_REQUEST ) {
-			throw new IllegalArgumentException( "only WRITES and FLUSH_REQUEST carry changes: " + kind );
+		if ( !kind.carriesChanges() ) {
+			throw new IllegalArgumentException( "only WRITES, FLUSH_REQUEST and the lease messages carry changes: " + kind );
 		}
 		List<CoherenceMessage> messages = new ArrayList<>();
 		int header = MessageCodec.headerLength( origin, entity );

@@ -16,6 +16,8 @@ import io.writebehind.cluster.CoherenceChannel;
 import io.writebehind.cluster.internal.Announcement.Committed;
 import io.writebehind.cluster.internal.Announcement.Dropped;
 import io.writebehind.cluster.internal.Announcement.FlushRequest;
+import io.writebehind.cluster.internal.Announcement.LeaseGranted;
+import io.writebehind.cluster.internal.Announcement.LeaseRequest;
 import io.writebehind.cluster.internal.Announcement.Rebased;
 import io.writebehind.cluster.internal.CoherenceMessage.Change;
 import io.writebehind.internal.common.WriteBehindLogger;
@@ -189,9 +191,20 @@ final class CoherencePublisher {
 		Map<CoherentEntity, List<Change>> changes = new LinkedHashMap<>();
 		Map<CoherentEntity, Set<String>> requests = new LinkedHashMap<>();
 		Set<CoherentEntity> whole = new LinkedHashSet<>();
+		Map<CoherentEntity, List<Change>> leaseRequests = new LinkedHashMap<>();
+		Map<CoherentEntity, List<Change>> leasesGranted = new LinkedHashMap<>();
 		for ( Announcement announcement : batch ) {
 			CoherentEntity entity = entities.of( announcement.region() );
 			if ( entity == null ) {
+				continue;
+			}
+			if ( announcement instanceof LeaseRequest request ) {
+				leaseRequests.computeIfAbsent( entity, e -> new ArrayList<>() ).add( Change.of( request.id().toString() ) );
+				continue;
+			}
+			if ( announcement instanceof LeaseGranted granted ) {
+				leasesGranted.computeIfAbsent( entity, e -> new ArrayList<>() ).add(
+						new Change( granted.id().toString(), granted.to(), false ) );
 				continue;
 			}
 			if ( announcement instanceof FlushRequest request ) {
@@ -223,6 +236,11 @@ final class CoherencePublisher {
 		// flush requests after the writes (the refused commits of one drain)
 		requests.forEach( (entity, ids) -> messages.addAll( CoherenceMessage.split( nodeId,
 				CoherenceMessage.Kind.FLUSH_REQUEST, entity.name(), ids.stream().map( Change::of ).toList(), limit ) ) );
+		// lease messages last: a hand-over is told after the writes committed before it
+		leaseRequests.forEach( (entity, buckets) -> messages.addAll( CoherenceMessage.split( nodeId,
+				CoherenceMessage.Kind.LEASE_REQUEST, entity.name(), buckets, limit ) ) );
+		leasesGranted.forEach( (entity, buckets) -> messages.addAll( CoherenceMessage.split( nodeId,
+				CoherenceMessage.Kind.LEASE_GRANTED, entity.name(), buckets, limit ) ) );
 		return messages;
 	}
 

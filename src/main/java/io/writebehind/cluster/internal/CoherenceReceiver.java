@@ -30,6 +30,8 @@ final class CoherenceReceiver implements CoherenceChannel.Listener {
 	/** The channel, as log lines name it. */
 	private final String channelDescription;
 	/** Set by the closing thread, read by the channel's thread. */
+	/** {@code null} unless {@code cluster.version_check=lease}. */
+	private volatile Leases leases;
 	private volatile boolean closed;
 	/** Written by the channel's thread, read by any. */
 	private volatile boolean listening;
@@ -59,6 +61,11 @@ final class CoherenceReceiver implements CoherenceChannel.Listener {
 
 	void close() {
 		closed = true;
+	}
+
+	/** {@code cluster.version_check=lease}: where lease requests and notices go; before the channel starts. */
+	void leases(Leases leases) {
+		this.leases = leases;
 	}
 
 	@Override
@@ -141,6 +148,21 @@ final class CoherenceReceiver implements CoherenceChannel.Listener {
 					}
 					catch (RuntimeException e) {
 						// an id this node cannot read: it is not one of its pending writes either
+					}
+				}
+			}
+			case LEASE_REQUEST, LEASE_GRANTED -> {
+				Leases leases = this.leases;
+				CoherentEntity entity = entities.named( message.entity() );
+				if ( leases == null || entity == null ) {
+					return;
+				}
+				for ( Change change : message.changes() ) {
+					if ( message.kind() == CoherenceMessage.Kind.LEASE_REQUEST ) {
+						leases.requested( entity, change.id(), message.origin() );
+					}
+					else {
+						leases.granted( entity, change.id(), change.version() );
 					}
 				}
 			}

@@ -83,7 +83,7 @@ final class MessageCodec {
 		}
 		List<Change> changes = new ArrayList<>();
 		if ( !parts[4].isEmpty() ) {
-			if ( kind != Kind.WRITES && kind != Kind.FLUSH_REQUEST ) {
+			if ( !kind.carriesChanges() ) {
 				throw new MalformedMessageException( "ids in a message of kind " + kind );
 			}
 			int index = 0;

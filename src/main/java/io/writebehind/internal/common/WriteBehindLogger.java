@@ -292,6 +292,16 @@ public interface WriteBehindLogger extends BasicLogger {
 	@Message(id = 435, value = "%sCreated the lease table %s (%s=lease)")
 	void leaseTableCreated(String prefix, String table, String setting);
 
+	@LogMessage(level = WARN)
+	@Message(id = 436, value = "%sCould not hand the lease of %s over to another node (%s); this node keeps it, the other "
+			+ "node's commit may fail after cluster.lease_wait_ms")
+	void leaseHandOverFailed(String prefix, String bucket, String problem);
+
+	@LogMessage(level = WARN)
+	@Message(id = 437, value = "%sCould not renew the leases in %s (%s); this node stops committing on a bucket when its "
+			+ "lease runs out")
+	void leaseRenewalFailed(String prefix, String table, String problem);
+
 	@LogMessage(level = DEBUG)
 	@Message(id = 429, value = "%sThe schema was created anew: removed %d row(s) of the version ledger %s")
 	void ledgerCleared(String prefix, int rows, String table);

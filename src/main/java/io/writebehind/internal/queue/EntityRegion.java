@@ -358,6 +358,11 @@ public final class EntityRegion {
 		return true;
 	}
 
+	/** The ids that have a write that has not reached the database, for a feature's scan (a lease hand-over). */
+	public Stream<Object> pendingIds() {
+		return pending.keySet().stream();
+	}
+
 	/** Whether the id has a write that has not reached the database. */
 	public boolean isPending(Object id) {
 		return pending.containsKey( id );

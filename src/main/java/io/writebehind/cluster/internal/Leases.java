@@ -1,0 +1,525 @@
+package io.writebehind.cluster.internal;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+import org.hibernate.StaleObjectStateException;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.hibernate.engine.spi.SharedSessionContractImplementor;
+import org.hibernate.engine.spi.TransactionCompletionCallbacks.AfterCompletionCallback;
+import org.hibernate.persister.entity.EntityPersister;
+
+import io.writebehind.WriteBehindSettings;
+import io.writebehind.cluster.internal.Announcement.LeaseGranted;
+import io.writebehind.cluster.internal.Announcement.LeaseRequest;
+import io.writebehind.internal.cache.EntitySnapshot;
+import io.writebehind.internal.common.HibernateFailures;
+import io.writebehind.internal.common.WriteBehindLogger;
+import io.writebehind.internal.config.ClusterConfig;
+import io.writebehind.internal.queue.CommitWrite;
+import io.writebehind.internal.queue.EntityRegion;
+
+/**
+ * This node's leases ({@code cluster.version_check=lease}): the ids of each versioned root entity with a basic id hash
+ * into {@code cluster.lease_buckets} buckets, and a node commits a write only while it holds the lease of its bucket
+ * ({@link LeaseTable}; see docs/several-nodes.md, "Leases").
+ * <ul>
+ * <li>A committing thread {@link #beforeCompletion checks} that the node holds each bucket its writes fall in: held and
+ * locally valid (its monotonic clock) costs nothing; else it takes the lease (one round trip), or, when another node
+ * holds it, asks that node to hand it over and waits up to {@code cluster.lease_wait_ms}. The commit counts as "in
+ * flight" on its buckets until the transaction completed (its writes are then published).</li>
+ * <li>The keeper thread renews the leases used lately, before their local validity runs out.</li>
+ * <li>The hand-over thread serves another node's request: it stops the node's commits on the bucket, waits for the
+ * commits in flight, flushes the bucket's pending writes, then gives the lease to the requester in the table and tells
+ * it on the channel.</li>
+ * </ul>
+ * A node that takes a bucket from another owner (the epoch moved on since it last held it) evicts the entity's clean
+ * entries first, and a commit checks its writes' versions against the node's committed state once its buckets are
+ * held (against the database for an id the node no longer knows), so a read older than the hand-over cannot commit.
+ */
+final class Leases {
+
+	private static final WriteBehindLogger LOG = WriteBehindLogger.of( Leases.class );
+	/** How often a waiting commit asks the database again (the hand-over notice may be lost). */
+	private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos( 50 );
+	/** How often a waiting commit sends its hand-over request again (a request may be lost). */
+	private static final long RESEND_NANOS = TimeUnit.MILLISECONDS.toNanos( 250 );
+	private static final Comparator<Bucket> ORDER = Comparator.comparing( (Bucket b) -> b.entity.name() )
+			.thenComparingInt( b -> b.index );
+
+	/** One (entity, bucket): this node's view of its lease. */
+	static final class Bucket {
+		final CoherentEntity entity;
+		final int index;
+		/** Commits that passed the lease check and have not completed yet. */
+		final AtomicInteger inFlight = new AtomicInteger();
+		/** Written under the monitor, read lock-free by committing threads. */
+		volatile boolean held;
+		volatile boolean handingOver;
+		/** Until when ({@link System#nanoTime()}) the lease counts as this node's. */
+		volatile long validUntil;
+		/** The epoch this node held it at last (-1: never). */
+		volatile long epoch = -1;
+		/** When a commit last used it. */
+		volatile long lastUsed;
+		// guarded by the monitor
+		long nextAttempt;
+		long requestSentAt;
+		int waiters;
+
+		Bucket(CoherentEntity entity, int index) {
+			this.entity = entity;
+			this.index = index;
+		}
+
+		boolean validNow(long now) {
+			return held && !handingOver && now - validUntil < 0;
+		}
+
+		@Override
+		public String toString() {
+			return entity.name() + " bucket " + index;
+		}
+	}
+
+	private final SessionFactoryImplementor factory;
+	private final String nodeId;
+	private final String logPrefix;
+	private final LeaseTable table;
+	private final Consumer<Announcement> publisher;
+	private final Map<CoherentEntity, Bucket[]> buckets = new IdentityHashMap<>();
+	private final int bucketCount;
+	private final long ttlMillis;
+	private final long ttlNanos;
+	private final long validityNanos;
+	private final long waitNanos;
+	final AtomicLong acquired = new AtomicLong();
+	final AtomicLong renewed = new AtomicLong();
+	final AtomicLong handedOver = new AtomicLong();
+	private final Thread keeper;
+	private final ExecutorService handOvers;
+	private volatile boolean closed;
+
+	Leases(SessionFactoryImplementor factory, ClusterConfig config, String nodeId, String unitName, String logPrefix,
+			CoherentEntities entities, LeaseTable table, Consumer<Announcement> publisher) {
+		this.factory = factory;
+		this.nodeId = nodeId;
+		this.logPrefix = logPrefix;
+		this.table = table;
+		this.publisher = publisher;
+		this.bucketCount = config.leaseBuckets;
+		this.ttlMillis = config.leaseTtlMillis;
+		this.ttlNanos = TimeUnit.MILLISECONDS.toNanos( config.leaseTtlMillis );
+		this.validityNanos = ttlNanos - ttlNanos / 10;
+		this.waitNanos = TimeUnit.MILLISECONDS.toNanos( config.leaseWaitMillis );
+		for ( CoherentEntity entity : entities.all() ) {
+			if ( entity.versionType() != null && entity.idType() != null ) {
+				Bucket[] array = new Bucket[bucketCount];
+				for ( int i = 0; i < bucketCount; i++ ) {
+					array[i] = new Bucket( entity, i );
+				}
+				buckets.put( entity, array );
+			}
+		}
+		this.keeper = new Thread( this::keep, "write-behind-lease-keeper-" + unitName );
+		keeper.setDaemon( true );
+		this.handOvers = Executors.newSingleThreadExecutor( runnable -> {
+			Thread thread = new Thread( runnable, "write-behind-lease-hand-over-" + unitName );
+			thread.setDaemon( true );
+			return thread;
+		} );
+	}
+
+	void start() {
+		keeper.start();
+	}
+
+	void close() {
+		closed = true;
+		keeper.interrupt();
+		handOvers.shutdownNow();
+		for ( Bucket[] array : buckets.values() ) {
+			for ( Bucket bucket : array ) {
+				synchronized ( bucket ) {
+					bucket.notifyAll();
+				}
+			}
+		}
+	}
+
+	/** Whether commits of the entity are checked by leases (versioned, with a basic id). */
+	boolean leased(CoherentEntity entity) {
+		return entity != null && buckets.containsKey( entity );
+	}
+
+	/** The bucket of an id of a leased entity: its ledger key's hash, the same on every node. */
+	Bucket bucketOf(CoherentEntity entity, Object id) {
+		int hash = entity.ledgerKey( id ).hashCode();
+		hash ^= hash >>> 16;
+		hash *= 0x9E3779B1;
+		hash ^= hash >>> 15;
+		return buckets.get( entity )[Math.floorMod( hash, bucketCount )];
+	}
+
+	// ---------------------------------------------------------------- committing threads
+
+	/**
+	 * Before completion: holds every bucket the leased writes fall in (taking or asking for leases as needed, in one
+	 * global order so that two nodes never wait for each other's buckets crosswise), counts the commit in flight on
+	 * them until the transaction completed, and checks the writes' versions again against this node's committed state
+	 * now that the buckets are held. Throws {@link StaleObjectStateException} when a bucket could not be had within
+	 * {@code cluster.lease_wait_ms}, or when a write's version was replaced.
+	 */
+	void beforeCompletion(List<CommitWrite> writes, SharedSessionContractImplementor session,
+			CoherentEntities entities) {
+		List<Bucket> needed = null;
+		List<CommitWrite> leasedWrites = null;
+		for ( CommitWrite write : writes ) {
+			CoherentEntity entity = entities.of( write.region() );
+			if ( !leased( entity ) ) {
+				continue;
+			}
+			if ( needed == null ) {
+				needed = new ArrayList<>( 2 );
+				leasedWrites = new ArrayList<>( writes.size() );
+			}
+			Bucket bucket = bucketOf( entity, write.id() );
+			if ( !needed.contains( bucket ) ) {
+				needed.add( bucket );
+			}
+			leasedWrites.add( write );
+		}
+		if ( needed == null ) {
+			return;
+		}
+		if ( needed.size() > 1 ) {
+			needed.sort( ORDER );
+		}
+		List<Bucket> entered = new ArrayList<>( needed.size() );
+		session.getTransactionCompletionCallbacks().registerCallback( (AfterCompletionCallback) ( success, s ) -> {
+			for ( Bucket bucket : entered ) {
+				bucket.inFlight.decrementAndGet();
+			}
+			entered.clear();
+		} );
+		long deadline = System.nanoTime() + waitNanos;
+		boolean taken = false;
+		try {
+			for ( Bucket bucket : needed ) {
+				taken |= enter( bucket, leasedWrites, deadline );
+				entered.add( bucket );
+			}
+			for ( CommitWrite write : leasedWrites ) {
+				recheck( write, session, taken );
+			}
+		}
+		catch (RuntimeException e) {
+			for ( Bucket bucket : entered ) {
+				bucket.inFlight.decrementAndGet();
+			}
+			entered.clear();
+			throw e;
+		}
+	}
+
+	/** Counts a commit in flight on a bucket this node holds validly; whether it was taken from another owner now. */
+	private boolean enter(Bucket bucket, List<CommitWrite> writes, long deadline) {
+		boolean taken = false;
+		while ( true ) {
+			bucket.inFlight.incrementAndGet();
+			long now = System.nanoTime();
+			if ( bucket.validNow( now ) ) {
+				bucket.lastUsed = now;
+				return taken;
+			}
+			bucket.inFlight.decrementAndGet();
+			taken |= acquire( bucket, writes, deadline );
+		}
+	}
+
+	/**
+	 * Waits until this node holds the bucket validly, taking its lease (and asking its holder for it); whether it was
+	 * taken from another owner. Throws once {@code deadline} passed.
+	 */
+	private boolean acquire(Bucket bucket, List<CommitWrite> writes, long deadline) {
+		synchronized ( bucket ) {
+			bucket.waiters++;
+			try {
+				String holder = null;
+				while ( true ) {
+					long now = System.nanoTime();
+					if ( bucket.validNow( now ) ) {
+						return false; // another thread of this node took it
+					}
+					if ( closed ) {
+						throw refusal( bucket, writes, "the node is closing" );
+					}
+					if ( !bucket.handingOver && now - bucket.nextAttempt >= 0 ) {
+						bucket.nextAttempt = now + POLL_NANOS;
+						LeaseTable.Outcome outcome = table.take( bucket.entity.name(), bucket.index, nodeId, ttlMillis );
+						if ( outcome.held() ) {
+							boolean fromAnother = outcome.epoch() != bucket.epoch;
+							if ( fromAnother ) {
+								// the previous owner's writes are in the database: read them there, not from the cache
+								bucket.entity.evictAll();
+							}
+							bucket.epoch = outcome.epoch();
+							bucket.validUntil = now + validityNanos;
+							bucket.lastUsed = now;
+							bucket.held = true;
+							acquired.incrementAndGet();
+							bucket.notifyAll();
+							return fromAnother;
+						}
+						bucket.held = false;
+						holder = outcome.owner();
+						if ( bucket.requestSentAt == 0 || now - bucket.requestSentAt > RESEND_NANOS ) {
+							bucket.requestSentAt = now;
+							publisher.accept( new LeaseRequest( bucket.entity.region(), bucket.index ) );
+						}
+					}
+					long remaining = deadline - System.nanoTime();
+					if ( remaining <= 0 ) {
+						throw refusal( bucket, writes, holder == null ? "this node is handing it over"
+								: "node " + holder + " holds its lease and did not hand it over within "
+										+ TimeUnit.NANOSECONDS.toMillis( waitNanos ) + " ms ("
+										+ WriteBehindSettings.CLUSTER_LEASE_WAIT_MS + ")" );
+					}
+					long wait = Math.min( remaining, Math.max( bucket.nextAttempt - System.nanoTime(), 0 ) );
+					TimeUnit.NANOSECONDS.timedWait( bucket, Math.max( wait, 100_000 ) );
+				}
+			}
+			catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				throw refusal( bucket, writes, "the committing thread was interrupted" );
+			}
+			finally {
+				bucket.waiters--;
+				if ( bucket.waiters == 0 ) {
+					bucket.requestSentAt = 0;
+				}
+			}
+		}
+	}
+
+	private StaleObjectStateException refusal(Bucket bucket, List<CommitWrite> writes, String why) {
+		Object id = null;
+		for ( CommitWrite write : writes ) {
+			if ( bucketOf( bucket.entity, write.id() ) == bucket ) {
+				id = write.id();
+				break;
+			}
+		}
+		return new StaleObjectStateException( bucket.entity.name(), id, "this node could not get the lease of "
+				+ bucket + " (" + WriteBehindSettings.CLUSTER_VERSION_CHECK + "=lease): " + why );
+	}
+
+	/**
+	 * The commit's check against the latest committed state, once its buckets are held: this node is the only one
+	 * committing them now, so its committed state of the id (its pending write, or the cache) is the latest; an id it
+	 * no longer knows (evicted when it took the bucket) is checked against the database's row. An insert is checked
+	 * against the row only when the commit took a bucket from another owner.
+	 */
+	private void recheck(CommitWrite write, SharedSessionContractImplementor session, boolean taken) {
+		if ( write.writtenInTransaction() ) {
+			return; // the database checked it
+		}
+		EntityRegion region = write.region();
+		if ( !write.baseExists() ) {
+			if ( taken && currentVersion( write, session ) != null ) {
+				throw HibernateFailures.duplicateId( region.entityName(), write.id(), "committed by another "
+						+ "application node before this node took the lease of its bucket; this transaction's persist() "
+						+ "of that id was refused" );
+			}
+			return;
+		}
+		EntitySnapshot current = region.lookup( write.id() );
+		if ( current != null ) {
+			if ( current.isDeleted() ) {
+				throw new StaleObjectStateException( region.entityName(), write.id(),
+						"the entity was removed by a transaction that committed first" );
+			}
+			if ( !region.sameVersion( current.version(), write.baseVersion() ) ) {
+				throw new StaleObjectStateException( region.entityName(), write.id(), "version " + write.baseVersion()
+						+ " was read, but version " + current.version() + " was committed first" );
+			}
+			return;
+		}
+		Object databaseVersion = currentVersion( write, session );
+		if ( databaseVersion == null || !region.sameVersion( databaseVersion, write.baseVersion() ) ) {
+			throw new StaleObjectStateException( region.entityName(), write.id(), "version " + write.baseVersion()
+					+ " was read, but the database holds " + ( databaseVersion == null ? "no row"
+							: "version " + databaseVersion ) + " (another application node wrote it)" );
+		}
+	}
+
+	private Object currentVersion(CommitWrite write, SharedSessionContractImplementor session) {
+		EntityPersister persister = factory.getMappingMetamodel().getEntityDescriptor( write.region().entityName() );
+		return persister.getCurrentVersion( write.id(), session );
+	}
+
+	// ---------------------------------------------------------------- receiver thread
+
+	/** Another node asks for the bucket's lease: handed over by the hand-over thread if this node holds it. */
+	void requested(CoherentEntity entity, String bucketText, String from) {
+		Bucket bucket = bucket( entity, bucketText );
+		if ( bucket == null || !bucket.held || nodeId.equals( from ) ) {
+			return;
+		}
+		try {
+			handOvers.execute( () -> handOver( bucket, from ) );
+		}
+		catch (RejectedExecutionException e) {
+			// closing
+		}
+	}
+
+	/** Another node handed the bucket over to {@code to}: if that is this node, its waiting commits ask at once. */
+	void granted(CoherentEntity entity, String bucketText, String to) {
+		Bucket bucket = bucket( entity, bucketText );
+		if ( bucket == null || !nodeId.equals( to ) ) {
+			return;
+		}
+		synchronized ( bucket ) {
+			bucket.nextAttempt = System.nanoTime();
+			bucket.notifyAll();
+		}
+	}
+
+	private Bucket bucket(CoherentEntity entity, String text) {
+		Bucket[] array = entity == null ? null : buckets.get( entity );
+		if ( array == null || text == null ) {
+			return null;
+		}
+		try {
+			int index = Integer.parseInt( text );
+			return index >= 0 && index < array.length ? array[index] : null;
+		}
+		catch (NumberFormatException e) {
+			return null;
+		}
+	}
+
+	// ---------------------------------------------------------------- hand-over thread
+
+	/**
+	 * Hands a bucket this node holds over to {@code to}: no new commit on it, the commits in flight complete, its
+	 * pending writes are flushed, then the lease goes to {@code to} (next epoch). Given up, keeping the lease, when that
+	 * takes longer than {@code cluster.lease_wait_ms} (the database is down, or a commit takes long).
+	 */
+	private void handOver(Bucket bucket, String to) {
+		long epoch;
+		long deadline = System.nanoTime() + Math.max( waitNanos, TimeUnit.MILLISECONDS.toNanos( 100 ) );
+		synchronized ( bucket ) {
+			if ( !bucket.validNow( System.nanoTime() ) ) {
+				return;
+			}
+			bucket.handingOver = true;
+			epoch = bucket.epoch;
+		}
+		boolean released = false;
+		try {
+			while ( bucket.inFlight.get() > 0 ) {
+				if ( System.nanoTime() - deadline > 0 || closed ) {
+					return;
+				}
+				LockSupport.parkNanos( 50_000 );
+			}
+			EntityRegion region = bucket.entity.region();
+			List<Object> pending = region.pendingIds().filter( id -> bucketOf( bucket.entity, id ) == bucket ).toList();
+			for ( Object id : pending ) {
+				region.flushSoon( id );
+			}
+			for ( Object id : pending ) {
+				while ( region.isPending( id ) ) {
+					if ( System.nanoTime() - deadline > 0 || closed ) {
+						return;
+					}
+					LockSupport.parkNanos( 200_000 );
+				}
+			}
+			if ( table.handOver( bucket.entity.name(), bucket.index, nodeId, epoch, to, ttlMillis ) ) {
+				handedOver.incrementAndGet();
+				publisher.accept( new LeaseGranted( region, bucket.index, to ) );
+			}
+			released = true; // handed over, or no longer this node's anyway
+		}
+		catch (RuntimeException e) {
+			LOG.leaseHandOverFailed( logPrefix, bucket.toString(), e.toString() );
+		}
+		finally {
+			synchronized ( bucket ) {
+				if ( released ) {
+					bucket.held = false;
+				}
+				bucket.handingOver = false;
+				bucket.notifyAll();
+			}
+		}
+	}
+
+	// ---------------------------------------------------------------- keeper thread
+
+	/** Renews, every quarter of the lease time, the leases used lately whose local validity is half gone. */
+	private void keep() {
+		long interval = Math.max( ttlNanos / 4, TimeUnit.MILLISECONDS.toNanos( 20 ) );
+		while ( !closed ) {
+			LockSupport.parkNanos( interval );
+			if ( closed ) {
+				return;
+			}
+			try {
+				renewDue();
+			}
+			catch (RuntimeException e) {
+				LOG.leaseRenewalFailed( logPrefix, table.name(), e.toString() );
+			}
+		}
+	}
+
+	private void renewDue() {
+		long now = System.nanoTime();
+		List<Bucket> due = new ArrayList<>();
+		List<LeaseTable.Held> leases = new ArrayList<>();
+		for ( Bucket[] array : buckets.values() ) {
+			for ( Bucket bucket : array ) {
+				if ( bucket.validNow( now ) && now - bucket.lastUsed < ttlNanos
+						&& bucket.validUntil - now < ttlNanos / 2 ) {
+					due.add( bucket );
+					leases.add( new LeaseTable.Held( bucket.entity.name(), bucket.index, bucket.epoch ) );
+				}
+			}
+		}
+		if ( due.isEmpty() ) {
+			return;
+		}
+		long start = System.nanoTime();
+		boolean[] done = table.renew( leases, nodeId, ttlMillis );
+		for ( int i = 0; i < done.length; i++ ) {
+			Bucket bucket = due.get( i );
+			synchronized ( bucket ) {
+				if ( bucket.epoch != leases.get( i ).epoch() ) {
+					continue; // handed over and taken again meanwhile
+				}
+				if ( done[i] ) {
+					bucket.validUntil = start + validityNanos;
+					renewed.incrementAndGet();
+				}
+				else {
+					bucket.held = false; // it expired and another node took it
+				}
+			}
+		}
+	}
+}
