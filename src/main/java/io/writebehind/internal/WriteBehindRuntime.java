@@ -132,6 +132,9 @@ public final class WriteBehindRuntime {
 		if ( config.cluster.enabled() ) {
 			coherence = new ClusterCoherence( factory, config.cluster, unitName, logPrefix, queue.regions() );
 			coherence.start();
+			if ( coherence.leased() ) {
+				flusher.fence( coherence::fence ); // a deposed lease holder's flush never lands
+			}
 		}
 		if ( config.journal.enabled() ) {
 			// before the factory serves any session: the journal's writes are pending again, and read from the cache

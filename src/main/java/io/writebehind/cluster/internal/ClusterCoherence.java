@@ -22,6 +22,7 @@ import io.writebehind.internal.cache.EntitySnapshot;
 import io.writebehind.internal.config.ClusterConfig;
 import io.writebehind.internal.queue.CommitWrite;
 import io.writebehind.internal.queue.EntityRegion;
+import io.writebehind.internal.queue.FlushItem;
 
 /**
  * Cross-node cache coherence of one persistence unit: publishes the ids (and versions) its commits changed through a
@@ -190,6 +191,20 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 	 */
 	public void holdLeases(List<CommitWrite> writes, SharedSessionContractImplementor session) {
 		leases.beforeCompletion( writes, session, entities );
+	}
+
+	/**
+	 * {@code cluster.version_check=lease}, inside a flush transaction before it commits: throws
+	 * {@code FlushFence.Fenced} unless this node still holds, at the epoch its writes were committed under, the leases
+	 * of the buckets the items fall in (the lease rows stay locked until the flush transaction ends).
+	 */
+	public void fence(List<FlushItem> items, SharedSessionContractImplementor session) {
+		leases.fence( items, session, entities );
+	}
+
+	/** For tests: this node counts none of its leases as valid any more (as after a long pause). */
+	public void expireLeasesForTest() {
+		leases.expireAllLocally();
 	}
 
 	/** The lease bucket of an id ({@code cluster.version_check=lease}); -1 when its entity is not leased. */

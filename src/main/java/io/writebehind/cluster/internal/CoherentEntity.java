@@ -125,6 +125,21 @@ record CoherentEntity(EntityRegion region, JavaType<Object> idType, JavaType<Obj
 		RemoteMarks.of( region ).cacheLoads( cache );
 	}
 
+	/** Who is told of an id whose commit another node's newer version refused ({@code version_check=lease}). */
+	void onRefusal(java.util.function.Consumer<Object> listener) {
+		RemoteMarks.of( region ).onRefusal( listener );
+	}
+
+	/** The ids whose commits the other nodes' versions do not refuse ({@code version_check=lease}: buckets held). */
+	void owned(java.util.function.Predicate<Object> owned) {
+		RemoteMarks.of( region ).owned( owned );
+	}
+
+	/** Forgets the other nodes' versions of the ids {@code which} accepts. */
+	void forgetMarksIf(java.util.function.Predicate<Object> which) {
+		RemoteMarks.of( region ).forgetIf( which );
+	}
+
 	/** Forgets the remembered versions of other nodes that expired. */
 	void purgeMarks() {
 		RemoteMarks.of( region ).purge();

@@ -212,6 +212,29 @@ final class LeaseTable {
 	}
 
 	/**
+	 * Fencing, inside a flush transaction on its connection: locks the lease rows of these buckets of one entity that
+	 * {@code node} holds at the given epochs ({@code buckets[i]} at {@code epochs[i]}), until that transaction ends (a
+	 * node taking one of them waits for it); returns how many it found (fewer than asked: a lease was lost).
+	 */
+	int fence(Connection connection, String entity, String node, int[] buckets, long[] epochs) throws SQLException {
+		StringBuilder sql = new StringBuilder( "update " ).append( table )
+				.append( " set epoch = epoch where entity_name = ? and owner = ? and (" );
+		for ( int i = 0; i < buckets.length; i++ ) {
+			sql.append( i == 0 ? "" : " or " ).append( "(bucket = ? and epoch = ?)" );
+		}
+		sql.append( ')' );
+		try ( PreparedStatement statement = connection.prepareStatement( sql.toString() ) ) {
+			statement.setString( 1, entity );
+			statement.setString( 2, node );
+			for ( int i = 0; i < buckets.length; i++ ) {
+				statement.setInt( 3 + 2 * i, buckets[i] );
+				statement.setLong( 4 + 2 * i, epochs[i] );
+			}
+			return statement.executeUpdate();
+		}
+	}
+
+	/**
 	 * Hands the lease this node holds at {@code epoch} over to {@code to}, at the next epoch, for {@code ttlMillis};
 	 * whether it was still this node's.
 	 */

@@ -5,6 +5,8 @@ import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -28,7 +30,9 @@ import io.writebehind.internal.common.HibernateFailures;
 import io.writebehind.internal.common.WriteBehindLogger;
 import io.writebehind.internal.config.ClusterConfig;
 import io.writebehind.internal.queue.CommitWrite;
+import io.writebehind.internal.flush.FlushFence;
 import io.writebehind.internal.queue.EntityRegion;
+import io.writebehind.internal.queue.FlushItem;
 
 /**
  * This node's leases ({@code cluster.version_check=lease}): the ids of each versioned root entity with a basic id hash
@@ -73,6 +77,8 @@ final class Leases {
 		volatile long epoch = -1;
 		/** When a commit last used it. */
 		volatile long lastUsed;
+		/** When a commit refused by another node's newer version last asked for it. */
+		volatile long refusalRequestAt = System.nanoTime() - RESEND_NANOS - 1;
 		// guarded by the monitor
 		long nextAttempt;
 		long requestSentAt;
@@ -99,6 +105,11 @@ final class Leases {
 	private final LeaseTable table;
 	private final Consumer<Announcement> publisher;
 	private final Map<CoherentEntity, Bucket[]> buckets = new IdentityHashMap<>();
+	/**
+	 * Per entity, the ids whose pending write this node committed under a lease it lost (it expired and another node
+	 * took the bucket) before it took the bucket again: fenced at flush, and no commit builds on them meanwhile.
+	 */
+	private final Map<CoherentEntity, Set<Object>> doomed = new IdentityHashMap<>();
 	private final int bucketCount;
 	private final long ttlMillis;
 	private final long ttlNanos;
@@ -107,6 +118,8 @@ final class Leases {
 	final AtomicLong acquired = new AtomicLong();
 	final AtomicLong renewed = new AtomicLong();
 	final AtomicLong handedOver = new AtomicLong();
+	/** Flush transactions the fence rolled back. */
+	final AtomicLong fenced = new AtomicLong();
 	private final Thread keeper;
 	private final ExecutorService handOvers;
 	private volatile boolean closed;
@@ -130,6 +143,7 @@ final class Leases {
 					array[i] = new Bucket( entity, i );
 				}
 				buckets.put( entity, array );
+				doomed.put( entity, ConcurrentHashMap.newKeySet() );
 			}
 		}
 		this.keeper = new Thread( this::keep, "write-behind-lease-keeper-" + unitName );
@@ -142,6 +156,28 @@ final class Leases {
 	}
 
 	void start() {
+		for ( CoherentEntity entity : buckets.keySet() ) {
+			// a commit refused because another node committed a newer version: that node holds the bucket, and may
+			// still have the write pending; asking for the bucket makes it write it now and hand the bucket over
+			entity.onRefusal( id -> {
+				Bucket bucket = bucketOf( entity, id );
+				long now = System.nanoTime();
+				if ( !bucket.validNow( now ) && now - bucket.refusalRequestAt > RESEND_NANOS ) {
+					bucket.refusalRequestAt = now;
+					publisher.accept( new LeaseRequest( entity.region(), bucket.index ) );
+					// and if its holder's lease expired (it stopped, or it is cut off), take it: its pending write will
+					// be fenced out, and the retry builds on the database's row
+					try {
+						handOvers.execute( () -> takeIfFree( bucket ) );
+					}
+					catch (RejectedExecutionException e) {
+						// closing
+					}
+				}
+			} );
+			// the marks of earlier owners' writes do not refuse commits on a bucket this node holds
+			entity.owned( id -> bucketOf( entity, id ).validNow( System.nanoTime() ) );
+		}
 		keeper.start();
 	}
 
@@ -273,6 +309,10 @@ final class Leases {
 							if ( fromAnother ) {
 								// the previous owner's writes are in the database: read them there, not from the cache
 								bucket.entity.evictAll();
+								bucket.entity.forgetMarksIf( id -> bucketOf( bucket.entity, id ) == bucket );
+								if ( bucket.epoch >= 0 ) {
+									doomPending( bucket );
+								}
 							}
 							bucket.epoch = outcome.epoch();
 							bucket.validUntil = now + validityNanos;
@@ -313,6 +353,30 @@ final class Leases {
 		}
 	}
 
+	/**
+	 * This node held the bucket before, lost it (another node took it after it expired) and takes it again: its pending
+	 * writes of the bucket were committed under the lost lease, so they are fenced out at flush, and no commit builds on
+	 * them. The commits that passed the check under the lost lease complete first (bounded by the wait).
+	 */
+	private void doomPending(Bucket bucket) {
+		long deadline = System.nanoTime() + waitNanos;
+		while ( bucket.inFlight.get() > 0 && System.nanoTime() - deadline < 0 ) {
+			LockSupport.parkNanos( 50_000 );
+		}
+		Set<Object> ids = doomed.get( bucket.entity );
+		bucket.entity.region().pendingIds().filter( id -> bucketOf( bucket.entity, id ) == bucket ).forEach( ids::add );
+	}
+
+	/** Takes the bucket when it is free or expired, without waiting (hand-over thread; a commit was refused on it). */
+	private void takeIfFree(Bucket bucket) {
+		try {
+			acquire( bucket, List.of(), System.nanoTime() );
+		}
+		catch (RuntimeException e) {
+			// held by a live node (asked to hand it over), or the database is not reachable: the retry asks again
+		}
+	}
+
 	private StaleObjectStateException refusal(Bucket bucket, List<CommitWrite> writes, String why) {
 		Object id = null;
 		for ( CommitWrite write : writes ) {
@@ -336,6 +400,15 @@ final class Leases {
 			return; // the database checked it
 		}
 		EntityRegion region = write.region();
+		Set<Object> lost = doomed.get( entityOf( region ) );
+		if ( lost != null && lost.contains( write.id() ) ) {
+			if ( region.isPending( write.id() ) ) {
+				throw new StaleObjectStateException( region.entityName(), write.id(), "this node's pending write of the "
+						+ "id was committed under a lease of its bucket that expired, and another node took the bucket "
+						+ "meanwhile; that write is fenced out (reported) and cannot be built on" );
+			}
+			lost.remove( write.id() ); // fenced and reported: the database's row counts again
+		}
 		if ( !write.baseExists() ) {
 			if ( taken && currentVersion( write, session ) != null ) {
 				throw HibernateFailures.duplicateId( region.entityName(), write.id(), "committed by another "
@@ -361,6 +434,72 @@ final class Leases {
 			throw new StaleObjectStateException( region.entityName(), write.id(), "version " + write.baseVersion()
 					+ " was read, but the database holds " + ( databaseVersion == null ? "no row"
 							: "version " + databaseVersion ) + " (another application node wrote it)" );
+		}
+	}
+
+	private CoherentEntity entityOf(EntityRegion region) {
+		for ( CoherentEntity entity : buckets.keySet() ) {
+			if ( entity.region() == region ) {
+				return entity;
+			}
+		}
+		return null;
+	}
+
+	// ---------------------------------------------------------------- flusher threads
+
+	/**
+	 * Fencing, inside a flush transaction before it commits: every leased item's bucket must still be this node's at the
+	 * epoch it holds now (the epoch its writes were committed under: a write committed under a lost lease is doomed when
+	 * the node takes the bucket again), checked and locked in the database by one statement per entity; else
+	 * {@link FlushFence.Fenced}.
+	 */
+	void fence(List<FlushItem> items, SharedSessionContractImplementor session, CoherentEntities entities) {
+		Map<CoherentEntity, List<Bucket>> needed = null;
+		for ( FlushItem item : items ) {
+			CoherentEntity entity = entities.of( item.region() );
+			if ( !leased( entity ) ) {
+				continue;
+			}
+			if ( doomed.get( entity ).contains( item.id() ) ) {
+				throw new FlushFence.Fenced( "the write of " + entity.name() + "#" + item.id() + " was committed under a "
+						+ "lease of its bucket that expired, and another node took the bucket meanwhile" );
+			}
+			if ( needed == null ) {
+				needed = new IdentityHashMap<>();
+			}
+			Bucket bucket = bucketOf( entity, item.id() );
+			List<Bucket> list = needed.computeIfAbsent( entity, e -> new ArrayList<>() );
+			if ( !list.contains( bucket ) ) {
+				list.add( bucket );
+			}
+		}
+		if ( needed == null ) {
+			return;
+		}
+		java.sql.Connection connection = session.getJdbcCoordinator().getLogicalConnection().getPhysicalConnection();
+		for ( Map.Entry<CoherentEntity, List<Bucket>> entry : needed.entrySet() ) {
+			List<Bucket> list = entry.getValue();
+			int[] indexes = new int[list.size()];
+			long[] epochs = new long[list.size()];
+			for ( int i = 0; i < indexes.length; i++ ) {
+				indexes[i] = list.get( i ).index;
+				epochs[i] = list.get( i ).epoch;
+			}
+			int found;
+			try {
+				found = table.fence( connection, entry.getKey().name(), nodeId, indexes, epochs );
+			}
+			catch (java.sql.SQLException e) {
+				throw session.getJdbcServices().getSqlExceptionHelper().convert( e, logPrefix + "Could not check the "
+						+ "leases of a flush in " + table.name() + " (" + WriteBehindSettings.CLUSTER_VERSION_CHECK
+						+ "=lease)" );
+			}
+			if ( found < indexes.length ) {
+				fenced.incrementAndGet();
+				throw new FlushFence.Fenced( "this node no longer holds the lease of every bucket of " + list + " at the "
+						+ "epoch its writes were committed under (another node took it after it expired)" );
+			}
 		}
 	}
 
@@ -465,6 +604,18 @@ final class Leases {
 				}
 				bucket.handingOver = false;
 				bucket.notifyAll();
+			}
+		}
+	}
+
+	/** For tests: no lease counts as valid locally any more (as after a pause longer than the lease). */
+	void expireAllLocally() {
+		long now = System.nanoTime();
+		for ( Bucket[] array : buckets.values() ) {
+			for ( Bucket bucket : array ) {
+				synchronized ( bucket ) {
+					bucket.validUntil = now;
+				}
 			}
 		}
 	}

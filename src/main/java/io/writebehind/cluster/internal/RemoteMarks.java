@@ -23,6 +23,16 @@ public final class RemoteMarks implements WriteGuard {
 	private final ConcurrentHashMap<Object, Mark> marks = new ConcurrentHashMap<>();
 	/** Whether rows read from the database may be cached (off while the coherence channel does not listen). */
 	private volatile boolean cacheLoads = true;
+	/**
+	 * Told of an id whose commit a mark refuses ({@code cluster.version_check=lease}: the node then asks the holder of
+	 * the id's bucket to hand it over, which writes the newer version); {@code null}: nobody. Must not block.
+	 */
+	private volatile java.util.function.Consumer<Object> refused;
+	/**
+	 * {@code cluster.version_check=lease}: the ids whose commits marks do not refuse, because this node holds their
+	 * bucket's lease (the marks are of earlier owners' writes: in the database, or fenced out); {@code null}: none.
+	 */
+	private volatile java.util.function.Predicate<Object> owned;
 
 	private RemoteMarks(EntityRegion region) {
 		this.region = region;
@@ -63,6 +73,21 @@ public final class RemoteMarks implements WriteGuard {
 		region.evict( id );
 	}
 
+	/** Who is told of an id whose commit a mark refused (see {@link #refused}); at start-up. */
+	void onRefusal(java.util.function.Consumer<Object> listener) {
+		this.refused = listener;
+	}
+
+	/** The ids whose commits marks do not refuse (see {@link #owned}); at start-up. */
+	void owned(java.util.function.Predicate<Object> owned) {
+		this.owned = owned;
+	}
+
+	/** Forgets the marks of the ids {@code which} accepts (a lease bucket this node took). */
+	void forgetIf(java.util.function.Predicate<Object> which) {
+		marks.keySet().removeIf( which );
+	}
+
 	/** Whether rows read from the database are cached (off while the coherence channel is down). */
 	void cacheLoads(boolean cache) {
 		this.cacheLoads = cache;
@@ -85,7 +110,16 @@ public final class RemoteMarks implements WriteGuard {
 			marks.remove( id, mark );
 			return false;
 		}
-		return mark.removed || version == null || region.compareVersions( mark.version, version ) > 0;
+		boolean newer = mark.removed || version == null || region.compareVersions( mark.version, version ) > 0;
+		java.util.function.Predicate<Object> mine = owned;
+		if ( newer && mine != null && mine.test( id ) ) {
+			return false;
+		}
+		java.util.function.Consumer<Object> listener = refused;
+		if ( newer && listener != null ) {
+			listener.accept( id );
+		}
+		return newer;
 	}
 
 	@Override

@@ -47,12 +47,19 @@ final class BatchWriter {
 	private volatile Boolean rowCountsReliable;
 	/** Whether the autocommit warning was logged; set once by any flusher thread. */
 	private volatile boolean autocommitReported;
+	/** A feature's check before each flush transaction commits, or {@code null}; set before the flusher starts. */
+	private volatile FlushFence fence;
 
 	BatchWriter(SessionFactoryImplementor factory, EntityWriter writer, DirectStatements direct, String logPrefix) {
 		this.factory = factory;
 		this.writer = writer;
 		this.direct = direct;
 		this.logPrefix = logPrefix;
+	}
+
+	/** Installs the fence checked before each flush transaction commits (before the flusher starts). */
+	void fence(FlushFence fence) {
+		this.fence = fence;
 	}
 
 	/** Returns how long it took, in nanoseconds. */
@@ -105,6 +112,16 @@ final class BatchWriter {
 			catch (RuntimeException e) {
 				rollbackQuietly( tx, e );
 				throw e;
+			}
+			FlushFence fence = this.fence;
+			if ( fence != null ) {
+				try {
+					fence.check( items, (SharedSessionContractImplementor) session );
+				}
+				catch (RuntimeException e) {
+					rollbackQuietly( tx, e );
+					throw e;
+				}
 			}
 			try {
 				tx.commit();

@@ -239,7 +239,10 @@ final class FlushWorker implements Runnable {
 			written( List.of( item ), null, -1 );
 			return;
 		}
-		if ( FlushErrors.isConflict( e ) ) {
+		if ( e instanceof FlushFence.Fenced ) {
+			settlement.fenced( item, e );
+		}
+		else if ( FlushErrors.isConflict( e ) ) {
 			settlement.conflict( item, e );
 		}
 		else {

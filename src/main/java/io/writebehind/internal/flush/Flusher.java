@@ -34,6 +34,12 @@ public final class Flusher {
 	private final List<Thread> threads = new ArrayList<>();
 	/** The features told which writes reached the database (the journal); added before {@link #start}. */
 	private final List<FlushObserver> observers = new CopyOnWriteArrayList<>();
+	private final BatchWriter batches;
+
+	/** Installs a feature's check inside each flush transaction, before it commits (see {@link FlushFence}); before {@link #start}. */
+	public void fence(FlushFence fence) {
+		batches.fence( fence );
+	}
 
 	/** Adds a feature told which writes reached the database; before {@link #start}. */
 	public void observer(FlushObserver observer) {
@@ -46,7 +52,7 @@ public final class Flusher {
 		this.queue = queue;
 		ForeignKeyGuard foreignKeys = new ForeignKeyGuard( factory, regions );
 		EntityWriter writer = new EntityWriter( factory );
-		BatchWriter batches = new BatchWriter( factory, writer,
+		this.batches = new BatchWriter( factory, writer,
 				new DirectStatements( factory, logPrefix, config.directStatements ), logPrefix );
 		Settlement settlement = new Settlement( factory, counters, failures, listeners, writer, logPrefix );
 		for ( Partition partition : queue.partitions() ) {

@@ -59,6 +59,19 @@ final class Settlement {
 		return rebased.get();
 	}
 
+	/**
+	 * A write a {@link FlushFence} refused: counted as a conflict and reported as a {@code CONFLICT} failed write,
+	 * without the conflict policy (re-basing it would write it over a row another node owns now).
+	 */
+	void fenced(FlushItem item, RuntimeException cause) {
+		counters.conflicts.increment();
+		item.region().counters().conflicts.increment();
+		if ( !listeners.isEmpty() ) {
+			listeners.conflict( item.snapshot.entityName(), item.id(), item.operation );
+		}
+		fail( item, Reason.CONFLICT, cause );
+	}
+
 	void conflict(FlushItem item, RuntimeException cause) {
 		counters.conflicts.increment();
 		EntityRegion region = item.region();
