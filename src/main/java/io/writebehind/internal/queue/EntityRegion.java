@@ -228,17 +228,13 @@ public final class EntityRegion {
 				// the clean entry is evicted once the pending write is in the map (below): a reader meanwhile finds
 				// neither in the map (compute has not installed the new write yet) and must still find the clean one
 				write = new PendingWrite( this, id, exists, dbVersion );
-				write.latest = snapshot;
-				write.seq = 1;
-				write.unwritten = true;
+				write.setLatest( snapshot );
 				attach( write, attachment );
 				write.partition().enqueue( write );
 				change.created = true;
 				return write;
 			}
-			write.latest = snapshot;
-			write.seq++;
-			write.unwritten = true;
+			write.setLatest( snapshot );
 			attach( write, attachment );
 			if ( write.queuedTicket == 0 ) {
 				write.partition().enqueue( write );
@@ -331,9 +327,7 @@ public final class EntityRegion {
 				cache.put( this, id, snapshot );
 			}
 			else {
-				write.latest = snapshot;
-				write.seq++;
-				write.unwritten = true;
+				write.setLatest( snapshot );
 				attach( write, attachment );
 				write.dbExists = !snapshot.isDeleted();
 				write.dbVersion = snapshot.version();

@@ -65,6 +65,13 @@ public final class PendingWrite {
 		this.dbVersion = dbVersion;
 	}
 
+	/** Inside the compute: {@code state} is the latest state of the id (a commit, a replay, a re-base), not yet written. */
+	void setLatest(EntitySnapshot state) {
+		latest = state;
+		seq++;
+		unwritten = true;
+	}
+
 	/** The partition of the id (one flusher thread applies all of its writes). */
 	Partition partition() {
 		return region.partitionOf( id );

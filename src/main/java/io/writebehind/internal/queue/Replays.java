@@ -41,9 +41,7 @@ public final class Replays {
 		}
 		PendingWrite replayed = new PendingWrite( region, id, false, null );
 		boolean queued = pending.computeIfAbsent( id, key -> {
-			replayed.latest = snapshot;
-			replayed.seq = 1;
-			replayed.unwritten = true;
+			replayed.setLatest( snapshot );
 			replayed.needsRebase = true;
 			cache.invalidate( region, id );
 			replayed.partition().enqueue( replayed );
@@ -67,9 +65,7 @@ public final class Replays {
 				write = new PendingWrite( region, id, known.exists(), known.version() );
 				queue.overdraw( 1 );
 			}
-			write.latest = snapshot;
-			write.seq++;
-			write.unwritten = true;
+			write.setLatest( snapshot );
 			write.needsRebase = true;
 			if ( check != null ) {
 				rowChecks.put( id, check );

@@ -120,16 +120,16 @@ public final class WriteOutcomes {
 			write.uncertain = false;
 			write.dbExists = row.exists();
 			write.dbVersion = row.version();
+			EntitySnapshot next = write.latest;
 			if ( write.seq == item.seq ) {
-				write.latest = snapshot;
+				next = snapshot;
 			}
-			else if ( region.versioned() && !write.latest.isDeleted() && row.version() != null
-					&& region.compareVersions( write.latest.version(), row.version() ) <= 0 ) {
-				write.latest = EntitySnapshot.of( write.latest.entry().withVersion( nextVersion, versionIndex ) );
+			else if ( region.versioned() && !next.isDeleted() && row.version() != null
+					&& region.compareVersions( next.version(), row.version() ) <= 0 ) {
+				next = EntitySnapshot.of( next.entry().withVersion( nextVersion, versionIndex ) );
 			}
-			write.seq++;
-			write.unwritten = true;
-			change.after = write.latest;
+			write.setLatest( next );
+			change.after = next;
 			return write;
 		} );
 		RewriteObserver observer = region.rewriteObserver();
