@@ -313,6 +313,38 @@ class DirectStatementsMappingTest extends MappingTestBase {
 		assertEquals( 2, writeBehind().failedWrites().size() );
 	}
 
+	@Test
+	void multiRowInsertsWriteEveryRowOnceAndABadRowIsBisected() {
+		emf.close();
+		emf = buildFactory( connections, Map.of( InternalSettings.MULTI_ROW_INSERTS, "true", "hibernate.hbm2ddl.auto", "none" ) );
+		inTransaction( em -> em.persist( new Owner( 1L, "first" ) ) );
+		inTransaction( em -> {
+			for ( long id = 1; id <= 250; id++ ) {
+				em.persist( full( em.getReference( Owner.class, 1L ), id ) );
+			}
+		} );
+		connections.sql().clear();
+		flushWithoutSelect();
+		assertEquals( 250, count( "select count(*) from wbm_ds_item" ) );
+		assertFullRow( 149, 0, "item-149", 1L );
+		assertFullRow( 250, 0, "item-250", 1L );
+		// hibernate.jdbc.batch_size=100: statements of 100, 100 and 50 rows
+		assertEquals( 3, connections.sql().executions( "insert", "wbm_ds_item" ), connections.sql()::toString );
+
+		inTransaction( em -> {
+			for ( long id = 251; id <= 400; id++ ) {
+				em.persist( new Item( id, id == 333 ? "far too long a name" : "ok", id ) );
+			}
+		} );
+		writeBehind().flush();
+		assertEquals( 399, count( "select count(*) from wbm_ds_item" ) );
+		assertEquals( 0, count( "select count(*) from wbm_ds_item where id = 333" ) );
+		List<FailedWrite> failed = writeBehind().failedWrites();
+		assertEquals( 1, failed.size(), failed::toString );
+		assertEquals( 333L, failed.get( 0 ).id() );
+		assertEquals( 1 + 250 + 149, writeBehind().stats().flushed() );
+	}
+
 	private static Item full(Owner owner, long id) {
 		Item item = new Item( id, "item-" + id, id );
 		item.optional = (int) id * 2;

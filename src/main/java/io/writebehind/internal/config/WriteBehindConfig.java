@@ -67,6 +67,8 @@ public final class WriteBehindConfig {
 	public final Ticker ticker;
 	/** Whether the flusher may write through the persister's static SQL directly ({@link InternalSettings#DIRECT_STATEMENTS}). */
 	public final boolean directStatements;
+	/** Multi-row inserts on the direct path ({@link InternalSettings#MULTI_ROW_INSERTS}); null: by the database. */
+	public final Boolean multiRowInserts;
 
 	/** The {@code journal.*} settings: crash durability. */
 	public final io.writebehind.internal.journal.JournalConfig journal;
@@ -188,6 +190,8 @@ public final class WriteBehindConfig {
 		jmxEnabled = bool( settings, JMX_ENABLED, DEFAULT_JMX_ENABLED );
 		ticker = ticker( settings.get( InternalSettings.TICKER ) );
 		directStatements = bool( settings, InternalSettings.DIRECT_STATEMENTS, true );
+		multiRowInserts = settings.get( InternalSettings.MULTI_ROW_INSERTS ) == null ? null
+				: bool( settings, InternalSettings.MULTI_ROW_INSERTS, false );
 		Object handler = settings.get( FAILURE_HANDLER );
 		if ( handler == null ) {
 			failureHandler = null;
@@ -342,6 +346,7 @@ public final class WriteBehindConfig {
 			if ( key.startsWith( PREFIX ) && !KNOWN.contains( key ) && !ClusterConfig.KEYS.contains( key )
 					&& !cluster.isProviderKey( key )
 					&& !key.equals( InternalSettings.TICKER ) && !key.equals( InternalSettings.DIRECT_STATEMENTS )
+					&& !key.equals( InternalSettings.MULTI_ROW_INSERTS )
 					&& !io.writebehind.internal.journal.JournalConfig.KEYS.contains( key ) ) {
 				unknown.add( key );
 			}

@@ -40,13 +40,20 @@ final class DirectStatements {
 
 	private final SessionFactoryImplementor factory;
 	private final String logPrefix;
+	/** At most this many JDBC parameters in one multi-row insert (PostgreSQL's protocol allows 32,767 and more). */
+	private static final int MAX_PARAMETERS = 32_767;
+
 	private final boolean enabled;
+	/** Whether inserts go out as multi-row {@code insert ... values (...),(...)} statements instead of JDBC batches. */
+	private final boolean multiRowInserts;
 	private final ConcurrentHashMap<String, StaticMutation[]> statements = new ConcurrentHashMap<>();
 
-	DirectStatements(SessionFactoryImplementor factory, String logPrefix, boolean enabled) {
+	DirectStatements(SessionFactoryImplementor factory, String logPrefix, boolean enabled, Boolean multiRowInserts) {
 		this.factory = factory;
 		this.logPrefix = logPrefix;
 		this.enabled = enabled;
+		this.multiRowInserts = multiRowInserts != null ? multiRowInserts
+				: factory.getJdbcServices().getDialect() instanceof org.hibernate.dialect.PostgreSQLDialect;
 	}
 
 	/** The direct statement for the item, or null when Hibernate's coordinator writes it. */
@@ -94,6 +101,10 @@ final class DirectStatements {
 		JdbcCoordinator jdbc = session.getJdbcCoordinator();
 		// what Hibernate's coordinators queued before goes first: the statement order is the foreign keys' order
 		jdbc.executeBatch();
+		if ( multiRowInserts && batchSize > 1 && run.size() > 1 && statement.multiRowSql( 1 ) != null ) {
+			writeMultiRow( run, statement, batchSize, session );
+			return;
+		}
 		PreparedStatement ps = jdbc.getMutationStatementPreparer().prepareStatement( statement.sql(), false );
 		try {
 			int batched = 0;
@@ -120,6 +131,61 @@ final class DirectStatements {
 		}
 		finally {
 			jdbc.getLogicalConnection().getResourceRegistry().release( ps );
+			jdbc.afterStatementExecution();
+		}
+	}
+
+	/**
+	 * Inserts {@code run} with multi-row inserts of up to {@code batchSize} rows each: one statement (and one server
+	 * round trip) per chunk. An insert either adds its rows or fails as a whole (the flush transaction is rolled back
+	 * and bisected), so the statement's total row count is the check.
+	 */
+	private void writeMultiRow(List<FlushItem> run, StaticMutation statement, int batchSize,
+			SharedSessionContractImplementor session) {
+		JdbcCoordinator jdbc = session.getJdbcCoordinator();
+		int perStatement = Math.max( 1, Math.min( batchSize, MAX_PARAMETERS / Math.max( 1, statement.parameters() ) ) );
+		PreparedStatement full = null;
+		String sql = null;
+		try {
+			for ( int from = 0; from < run.size(); from += perStatement ) {
+				int rows = Math.min( perStatement, run.size() - from );
+				PreparedStatement ps;
+				if ( rows == perStatement ) {
+					if ( full == null ) {
+						sql = statement.multiRowSql( rows );
+						full = jdbc.getMutationStatementPreparer().prepareStatement( sql, false );
+					}
+					ps = full;
+				}
+				else {
+					sql = statement.multiRowSql( rows );
+					ps = jdbc.getMutationStatementPreparer().prepareStatement( sql, false );
+				}
+				try {
+					for ( int r = 0; r < rows; r++ ) {
+						FlushItem item = run.get( from + r );
+						statement.bindRow( ps, r, item.id(), item.snapshot.entry().getDisassembledState(), session );
+					}
+					int count = ps.executeUpdate();
+					if ( statement.checksRowCount() && count != rows && count != Statement.SUCCESS_NO_INFO ) {
+						throw new HibernateException( "a multi-row insert of " + rows + " " + statement.entityName()
+								+ " rows reported " + count + " rows" );
+					}
+				}
+				finally {
+					if ( ps != full ) {
+						jdbc.getLogicalConnection().getResourceRegistry().release( ps );
+					}
+				}
+			}
+		}
+		catch (SQLException e) {
+			throw session.getJdbcServices().getSqlExceptionHelper().convert( e, "could not execute a multi-row insert", sql );
+		}
+		finally {
+			if ( full != null ) {
+				jdbc.getLogicalConnection().getResourceRegistry().release( full );
+			}
 			jdbc.afterStatementExecution();
 		}
 	}

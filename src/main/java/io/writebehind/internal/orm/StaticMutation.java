@@ -82,9 +82,12 @@ public final class StaticMutation {
 	private final Part id;
 	private final Part version;
 	private final boolean checksRowCount;
+	private final int parameters;
+	/** Where the values tuple of a plain insert starts in {@link #sql}; -1 for other statements. */
+	private final int valuesStart;
 
 	private StaticMutation(String entityName, Kind kind, String sql, String unsupported, Part[] parts, Part id,
-			Part version, boolean checksRowCount) {
+			Part version, boolean checksRowCount, int parameters) {
 		this.entityName = entityName;
 		this.kind = kind;
 		this.sql = sql;
@@ -93,10 +96,12 @@ public final class StaticMutation {
 		this.id = id;
 		this.version = version;
 		this.checksRowCount = checksRowCount;
+		this.parameters = parameters;
+		this.valuesStart = sql == null ? -1 : valuesStart( kind, sql, parameters );
 	}
 
 	private static StaticMutation unsupported(EntityPersister persister, Kind kind, String reason) {
-		return new StaticMutation( persister.getEntityName(), kind, null, reason, null, null, null, false );
+		return new StaticMutation( persister.getEntityName(), kind, null, reason, null, null, null, false, 0 );
 	}
 
 	/** The statement of {@code kind} for the entity, or one that says why it cannot be written directly. */
@@ -239,7 +244,7 @@ public final class StaticMutation {
 					+ bound.cardinality() + " of " + parameters + " bound)" );
 		}
 		return new StaticMutation( persister.getEntityName(), kind, operation.getSqlString(), null,
-				parts.toArray( Part[]::new ), idPart, versionPart, checksRowCount );
+				parts.toArray( Part[]::new ), idPart, versionPart, checksRowCount, parameters );
 	}
 
 	private static boolean basicOnly(EmbeddableMappingType embeddable) {
@@ -329,7 +334,64 @@ public final class StaticMutation {
 	 */
 	public void bind(PreparedStatement statement, Object idValue, Serializable[] state, Object dbVersion,
 			SharedSessionContractImplementor session) throws SQLException {
-		Binding binding = new Binding( statement, session );
+		bind( statement, 0, idValue, state, dbVersion, session );
+	}
+
+	/**
+	 * Binds one row of a {@linkplain #multiRowSql multi-row insert}: {@code row} (from 0) is the row's place in the
+	 * statement.
+	 */
+	public void bindRow(PreparedStatement statement, int row, Object idValue, Serializable[] state,
+			SharedSessionContractImplementor session) throws SQLException {
+		bind( statement, row * parameters, idValue, state, null, session );
+	}
+
+	/** The JDBC parameters of one row. */
+	public int parameters() {
+		return parameters;
+	}
+
+	/**
+	 * For an insert of the form {@code insert into t (c1,...,cn) values (?,...,?)}: the same statement with
+	 * {@code rows} rows of values ({@code values (?,...,?),(?,...,?),...}); null when the SQL has another form (write
+	 * expressions of {@code @ColumnTransformer}, for example) or for an update or delete.
+	 */
+	public String multiRowSql(int rows) {
+		if ( kind != Kind.INSERT || valuesStart < 0 ) {
+			return null;
+		}
+		String tuple = sql.substring( valuesStart );
+		StringBuilder sb = new StringBuilder( valuesStart + rows * ( tuple.length() + 1 ) );
+		sb.append( sql, 0, valuesStart );
+		for ( int i = 0; i < rows; i++ ) {
+			if ( i > 0 ) {
+				sb.append( ',' );
+			}
+			sb.append( tuple );
+		}
+		return sb.toString();
+	}
+
+	private static int valuesStart(Kind kind, String sql, int parameters) {
+		if ( kind != Kind.INSERT ) {
+			return -1;
+		}
+		int at = sql.lastIndexOf( " values (" );
+		if ( at < 0 ) {
+			return -1;
+		}
+		String tuple = sql.substring( at + " values ".length() );
+		StringBuilder expected = new StringBuilder( "(" );
+		for ( int i = 0; i < parameters; i++ ) {
+			expected.append( i == 0 ? "?" : ",?" );
+		}
+		expected.append( ')' );
+		return tuple.equals( expected.toString() ) ? at + " values ".length() : -1;
+	}
+
+	private void bind(PreparedStatement statement, int offset, Object idValue, Serializable[] state, Object dbVersion,
+			SharedSessionContractImplementor session) throws SQLException {
+		Binding binding = new Binding( statement, session, offset );
 		try {
 			id.decomposer().decompose( idValue, 0, binding, id.slots(), BIND, session );
 			for ( Part part : parts ) {
@@ -355,10 +417,12 @@ public final class StaticMutation {
 	private static final class Binding {
 		final PreparedStatement statement;
 		final SharedSessionContractImplementor session;
+		final int offset;
 
-		Binding(PreparedStatement statement, SharedSessionContractImplementor session) {
+		Binding(PreparedStatement statement, SharedSessionContractImplementor session, int offset) {
 			this.statement = statement;
 			this.session = session;
+			this.offset = offset;
 		}
 
 		void bind(Slot[] slots, int index, Object value, SelectableMapping selectable) {
@@ -371,7 +435,7 @@ public final class StaticMutation {
 				return;
 			}
 			try {
-				slot.binder().bind( statement, value, slot.position(), session );
+				slot.binder().bind( statement, value, offset + slot.position(), session );
 			}
 			catch (SQLException e) {
 				throw new BindFailure( e );
