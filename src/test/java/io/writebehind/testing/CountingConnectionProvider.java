@@ -196,14 +196,29 @@ public final class CountingConnectionProvider implements ConnectionProvider {
 						sql.add( preparedSql != null ? preparedSql : lastBatchSql[0], batched[0], true );
 						batched[0] = 0;
 					}
-					case "execute", "executeQuery", "executeUpdate", "executeLargeUpdate" ->
-							sql.add( args != null && args.length > 0 && args[0] instanceof String s ? s : preparedSql, 1, false );
+					case "execute", "executeQuery", "executeUpdate", "executeLargeUpdate" -> {
+						String text = args != null && args.length > 0 && args[0] instanceof String s ? s : preparedSql;
+						sql.add( text, rowsOf( text ), false );
+					}
 					default -> {
 					}
 				}
 				return call( statement, method, args );
 			}
 		} );
+	}
+
+	/** The rows one execution of {@code sql} writes: those of a multi-row {@code insert ... values (...),(...)}, else 1. */
+	private static int rowsOf(String sql) {
+		int values = sql == null ? -1 : sql.indexOf( " values (" );
+		if ( values < 0 || !sql.regionMatches( true, 0, "insert", 0, 6 ) ) {
+			return 1;
+		}
+		int rows = 1;
+		for ( int at = sql.indexOf( "),(", values ); at >= 0; at = sql.indexOf( "),(", at + 3 ) ) {
+			rows++;
+		}
+		return rows;
 	}
 
 	private abstract static class Handler implements InvocationHandler {
