@@ -117,6 +117,11 @@ public interface WriteBehindLogger extends BasicLogger {
 	@Message(id = 14, value = "%s%s was found in the database: the commit whose outcome was unknown had applied it")
 	void uncertainCommitApplied(String prefix, Object item);
 
+	@LogMessage(level = INFO)
+	@Message(id = 33, value = "%s%s: the database holds what an earlier attempt wrote, whose commit's outcome was unknown; "
+			+ "the commits made since are written over it")
+	void uncertainEarlierAttemptApplied(String prefix, Object item);
+
 	@LogMessage(level = WARN)
 	@Message(id = 15, value = "%sConflict on %s %s#%s (the row was changed behind write-behind's back): the database wins, our "
 			+ "write was discarded and the cache refreshed")

@@ -154,11 +154,10 @@ final class FlushWorker implements Runnable {
 			if ( items.stream().anyMatch( item -> item.uncertain ) ) {
 				toWrite = new ArrayList<>( items.size() );
 				for ( FlushItem item : items ) {
-					if ( item.uncertain && settlement.alreadyApplied( item ) ) {
-						written( List.of( item ), settled, -1 );
-					}
-					else {
-						toWrite.add( item );
+					switch ( item.uncertain ? settlement.uncertainOutcome( item ) : Settlement.Uncertain.UNAPPLIED ) {
+						case APPLIED -> written( List.of( item ), settled, -1 );
+						case REBASED -> settled.add( item ); // back to the queue, based on the row
+						case UNAPPLIED -> toWrite.add( item );
 					}
 				}
 			}
@@ -234,10 +233,18 @@ final class FlushWorker implements Runnable {
 			deferredForForeignKey.add( item );
 			return;
 		}
-		if ( item.uncertain && settlement.alreadyApplied( item ) ) {
-			LOG.uncertainCommitApplied( logPrefix, item );
-			written( List.of( item ), null, -1 );
-			return;
+		if ( item.uncertain ) {
+			switch ( settlement.uncertainOutcome( item ) ) {
+				case APPLIED -> {
+					written( List.of( item ), null, -1 );
+					return;
+				}
+				case REBASED -> {
+					return; // back to the queue, based on the row
+				}
+				case UNAPPLIED -> {
+				}
+			}
 		}
 		if ( e instanceof FlushFence.Fenced ) {
 			settlement.fenced( item, e );

@@ -166,22 +166,43 @@ final class Settlement {
 		return null;
 	}
 
-	/** After a commit whose outcome was unknown: whether the row already holds this write. */
-	boolean alreadyApplied(FlushItem item) {
+	/** What the row of an uncertain write (an earlier flush commit's outcome was unknown) tells. */
+	enum Uncertain {
+		/** The row holds the write's latest state: nothing is written. */
+		APPLIED,
+		/**
+		 * The row holds what an earlier attempt wrote, and commits came since: the write is now based on that row and
+		 * goes back to the queue ({@link #rebased()}).
+		 */
+		REBASED,
+		/** Neither: the write is written (or fails) as any other. */
+		UNAPPLIED
+	}
+
+	/** After a commit whose outcome was unknown: whether the row already holds this write, or an earlier attempt of it. */
+	Uncertain uncertainOutcome(FlushItem item) {
+		RowProbe.Row row;
 		try {
-			RowProbe.Row row = rows.read( item.region(), item.id() );
-			if ( item.operation == Operation.DELETE ) {
-				return !row.state().exists();
-			}
-			if ( !row.state().exists() ) {
-				return false;
-			}
-			return !row.versioned() || item.region().sameVersion( row.state().version(), item.snapshot.version() );
+			row = rows.read( item.region(), item.id() );
 		}
 		catch (RuntimeException e) {
 			LOG.couldNotReadBack( logPrefix, item, e );
-			return false;
+			return Uncertain.UNAPPLIED;
 		}
+		boolean applied = item.operation == Operation.DELETE
+				? !row.state().exists()
+				: row.state().exists()
+						&& ( !row.versioned() || item.region().sameVersion( row.state().version(), item.snapshot.version() ) );
+		if ( applied ) {
+			LOG.uncertainCommitApplied( logPrefix, item );
+			return Uncertain.APPLIED;
+		}
+		if ( item.outcomes().priorAttemptApplied( item, row.state() ) ) {
+			LOG.uncertainEarlierAttemptApplied( logPrefix, item );
+			rebased.get().add( item );
+			return Uncertain.REBASED;
+		}
+		return Uncertain.UNAPPLIED;
 	}
 
 	void fail(FlushItem item, Reason reason, RuntimeException cause) {

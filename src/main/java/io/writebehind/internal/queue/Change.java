@@ -14,6 +14,8 @@ final class Change {
 	boolean removed;
 	/** A new pending write was created: it took a unit of the queue's capacity. */
 	boolean created;
+	/** An earlier attempt of an uncertain write was found in its row ({@link WriteOutcomes#priorAttemptApplied}). */
+	boolean priorAttemptApplied;
 	/** The latest committed state before the compute (or the clean entry a new pending write replaces). */
 	EntitySnapshot before;
 	/** The latest committed state after it ({@code null}: the write was dropped). */

@@ -1,5 +1,7 @@
 package io.writebehind.internal.queue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.writebehind.FailedWrite.Operation;
@@ -20,6 +22,12 @@ public final class WriteOutcomes {
 	private final ConcurrentHashMap<Object, PendingWrite> pending;
 	/** The region's row checks of recovered writes (see {@link EntityRegion}). */
 	private final ConcurrentHashMap<Object, RowCheck> rowChecks;
+	/**
+	 * What the uncertain attempts of a write would have left in its row (a flush transaction whose commit's outcome
+	 * was unknown), per id, while the write is {@link PendingWrite#uncertain}: rare, so not a field of every pending
+	 * write. Changed inside the id's compute, by the flusher thread of the id's partition.
+	 */
+	private final ConcurrentHashMap<Object, List<RowState>> uncertainAttempts = new ConcurrentHashMap<>();
 	private final WriteQueue queue;
 	private final EntityCache cache;
 	private final LoadGuard loads;
@@ -79,7 +87,7 @@ public final class WriteOutcomes {
 			write.inFlight = false;
 			write.unwritten = write.seq != item.seq;
 			write.attempts = 0;
-			write.uncertain = false;
+			forgetUncertainAttempts( write );
 			write.dbExists = !item.snapshot.isDeleted();
 			write.dbVersion = newDbVersion;
 			return write.seq == item.seq && write.queuedTicket == 0 ? removeClean( write, item.snapshot, change ) : write;
@@ -95,10 +103,47 @@ public final class WriteOutcomes {
 		pending.computeIfPresent( item.id(), (key, write) -> {
 			if ( write == item.write ) {
 				write.inFlight = false;
-				write.uncertain |= uncertain;
+				if ( uncertain ) {
+					write.uncertain = true;
+					uncertainAttempts.computeIfAbsent( key, k -> new ArrayList<>( 1 ) ).add( new RowState(
+							!item.snapshot.isDeleted(), item.snapshot.isDeleted() ? null : item.snapshot.version() ) );
+				}
 			}
 			return write;
 		} );
+	}
+
+	/**
+	 * After a write whose earlier flush commit had an unknown outcome did not find its latest state in the row: if
+	 * the row holds what one of those earlier attempts wrote, that attempt reached the database, and the commits made
+	 * since (coalesced into the write during the retry's backoff) are to be written over it. Then the write is based on
+	 * the row ({@code dbVersion}), is no longer uncertain, and the caller puts it back in the queue; returns whether so.
+	 */
+	public boolean priorAttemptApplied(FlushItem item, RowState row) {
+		Change change = new Change();
+		pending.computeIfPresent( item.id(), (key, write) -> {
+			if ( write != item.write || !write.uncertain ) {
+				return write;
+			}
+			List<RowState> attempts = uncertainAttempts.get( key );
+			if ( attempts == null ) {
+				return write;
+			}
+			for ( RowState attempt : attempts ) {
+				if ( attempt.exists() == row.exists() && ( !row.exists() || !region.versioned()
+						|| region.sameVersion( attempt.version(), row.version() ) ) ) {
+					change.priorAttemptApplied = true;
+					write.inFlight = false;
+					forgetUncertainAttempts( write );
+					write.dbExists = row.exists();
+					write.dbVersion = row.version();
+					write.unwritten = true;
+					break;
+				}
+			}
+			return write;
+		} );
+		return change.priorAttemptApplied;
 	}
 
 	/**
@@ -117,7 +162,7 @@ public final class WriteOutcomes {
 			write.inFlight = false;
 			write.needsRebase = false;
 			forgetRowCheck( key );
-			write.uncertain = false;
+			forgetUncertainAttempts( write );
 			write.dbExists = row.exists();
 			write.dbVersion = row.version();
 			EntitySnapshot next = write.latest;
@@ -177,6 +222,7 @@ public final class WriteOutcomes {
 			change.before = write.latest;
 			loads.bump( key );
 			forgetRowCheck( key );
+			forgetUncertainAttempts( write );
 			write.removed = true;
 			write.inFlight = false;
 			cache.invalidate( region, key );
@@ -213,9 +259,18 @@ public final class WriteOutcomes {
 		}
 	}
 
+	/** Inside the id's compute: the write is no longer uncertain. */
+	private void forgetUncertainAttempts(PendingWrite write) {
+		if ( write.uncertain ) {
+			write.uncertain = false;
+			uncertainAttempts.remove( write.id );
+		}
+	}
+
 	private PendingWrite removeClean(PendingWrite write, EntitySnapshot snapshot, Change change) {
 		change.removed = true;
 		forgetRowCheck( write.id );
+		forgetUncertainAttempts( write );
 		// a removed id stays in the cache as a deleted marker: find answers "not found" with no SQL, and a reader that
 		// read the row just before the delete cannot put it back (EntityCache.putLoaded keeps the marker)
 		cache.put( region, write.id, snapshot );
