@@ -352,6 +352,22 @@ abstract class LeaseTestBase extends WriteBehindTestBase {
 				+ "and node1 = 1" ) );
 	}
 
+	@Test
+	void aClosedNodeReleasesItsLeases_anotherNodeTakesThemAtOnce() {
+		EntityManagerFactory nodeB = node( Map.of( WriteBehindSettings.MAX_DELAY_MS, "20" ) );
+		counters( nodeB, 8 ); // node B takes the buckets of ids 1..8
+		nodeB.close();
+		assertEquals( 0, count( "select count(*) from " + leaseTable() + " where expires_at > 0" ),
+				"node B gave its leases up" );
+		EntityManagerFactory nodeC = node( Map.of( WriteBehindSettings.CLUSTER_LEASE_WAIT_MS, "0" ) );
+		for ( long id = 1; id <= 8; id++ ) {
+			long counter = id;
+			inTransaction( nodeC, em -> em.find( ClusterCounter.class, counter ).increment( 2 ) ); // no wait needed
+		}
+		WriteBehind.of( nodeC ).flush();
+		assertEquals( 8, count( "select sum(node2) from wb_cluster_counter" ) );
+	}
+
 	protected static EntityRegion region(EntityManagerFactory node) {
 		return runtime( node ).regionOf( ClusterCounter.class.getName() );
 	}

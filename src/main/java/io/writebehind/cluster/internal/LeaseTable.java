@@ -234,6 +234,17 @@ final class LeaseTable {
 		}
 	}
 
+	/** Ends every lease {@code node} holds (it is closing): the other nodes may take them at once. */
+	int releaseAll(String node) {
+		return LedgerTable.inOwnTransaction( factory, connection -> {
+			try ( PreparedStatement statement = connection.prepareStatement( "update " + table
+					+ " set expires_at = 0 where owner = ?" ) ) {
+				statement.setString( 1, node );
+				return statement.executeUpdate();
+			}
+		} );
+	}
+
 	/**
 	 * Hands the lease this node holds at {@code epoch} over to {@code to}, at the next epoch, for {@code ttlMillis};
 	 * whether it was still this node's.

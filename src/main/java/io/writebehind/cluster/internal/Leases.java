@@ -181,10 +181,21 @@ final class Leases {
 		keeper.start();
 	}
 
+	/**
+	 * After the flusher stopped: gives up this node's leases in the table (its pending writes are written, or lost, or
+	 * fenced when a journal replays them: the node's identity is new at every start), so that the other nodes need not
+	 * wait for them to expire.
+	 */
 	void close() {
 		closed = true;
 		keeper.interrupt();
 		handOvers.shutdownNow();
+		try {
+			table.releaseAll( nodeId );
+		}
+		catch (RuntimeException e) {
+			LOG.leaseRenewalFailed( logPrefix, table.name(), "releasing this node's leases at close: " + e );
+		}
 		for ( Bucket[] array : buckets.values() ) {
 			for ( Bucket bucket : array ) {
 				synchronized ( bucket ) {

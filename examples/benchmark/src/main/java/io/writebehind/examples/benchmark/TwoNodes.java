@@ -100,6 +100,23 @@ final class TwoNodes {
 				outages ) );
 		variants.add( throughput( env, mode, progress, "2 nodes, ids split", 2, perNode, ids, true, channel, table,
 				outages ) );
+		// cluster.version_check=lease (issue 17): shared ids, and ids split by lease bucket (sticky routing per bucket)
+		Map<String, Object> lease = new LinkedHashMap<>( channel );
+		lease.put( WriteBehindSettings.CLUSTER_VERSION_CHECK, "lease" );
+		try {
+			variants.add( throughput( env, mode, progress, "2 nodes, shared ids, lease", 2, perNode, ids, false, lease,
+					table, outages ) );
+			variants.add( throughput( env, mode, progress, "2 nodes, ids split by bucket, lease", 2, perNode, ids, true,
+					lease, table, outages ) );
+		}
+		catch (RuntimeException e) {
+			if ( !String.valueOf( e.getMessage() ).contains( "lease" ) && !( e.getCause() != null
+					&& String.valueOf( e.getCause().getMessage() ).contains( "lease" ) ) ) {
+				throw e;
+			}
+			out.println( "  lease variants skipped: this build of the library has no cluster.version_check=lease ("
+					+ e.getMessage() + ")" );
+		}
 		table.print( out );
 		out.println( "  retries = commits refused with an optimistic-lock failure (OptimisticLockException or "
 				+ "StaleObjectStateException in the cause chain), run again on a random id (latency includes them)" );
@@ -233,10 +250,16 @@ final class TwoNodes {
 			}
 			AtomicLongArray[] committedBy = { new AtomicLongArray( ids + 1 ), new AtomicLongArray( ids + 1 ) };
 			int threads = nodeCount * threadsPerNode;
+			// lease mode: ids split by their lease bucket's parity, so that each bucket is written by one node
+			long[][] ownIds = split && "lease".equals( channel.get( WriteBehindSettings.CLUSTER_VERSION_CHECK ) )
+					? idsByBucket( nodes.get( 0 ), ids ) : null;
 			Load.Op op = (thread, i, random) -> {
 				int node = thread / threadsPerNode;
 				long id;
-				if ( split ) {
+				if ( ownIds != null ) {
+					id = ownIds[node][random.nextInt( ownIds[node].length )];
+				}
+				else if ( split ) {
 					int half = ids / 2;
 					id = node == 0 ? 1 + random.nextInt( half ) : half + 1 + random.nextInt( ids - half );
 				}
@@ -305,6 +328,27 @@ final class TwoNodes {
 			}
 		}
 		return json;
+	}
+
+	/**
+	 * Lease mode: the ids 1..ids whose lease bucket is even (node 0) and odd (node 1); through reflection, so that the
+	 * benchmark still compiles against a build of the library without leases.
+	 */
+	private static long[][] idsByBucket(Db node, int ids) {
+		try {
+			Object coherence = runtime( node ).coherence();
+			java.lang.reflect.Method bucket = coherence.getClass().getMethod( "leaseBucket", EntityRegion.class,
+					Object.class );
+			List<List<Long>> lists = List.of( new ArrayList<>(), new ArrayList<>() );
+			for ( long id = 1; id <= ids; id++ ) {
+				lists.get( (Integer) bucket.invoke( coherence, region( node ), id ) % 2 ).add( id );
+			}
+			return new long[][] { lists.get( 0 ).stream().mapToLong( Long::longValue ).toArray(),
+					lists.get( 1 ).stream().mapToLong( Long::longValue ).toArray() };
+		}
+		catch (ReflectiveOperationException e) {
+			throw new IllegalStateException( "no lease buckets in this build of the library", e );
+		}
 	}
 
 	private static void increment(Db node, int index, long id, AtomicLongArray committed) throws Load.Retry {
