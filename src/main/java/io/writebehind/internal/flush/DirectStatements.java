@@ -110,7 +110,7 @@ final class DirectStatements {
 			int batched = 0;
 			for ( int i = 0; i < run.size(); i++ ) {
 				FlushItem item = run.get( i );
-				statement.bind( ps, item.id(), item.snapshot.isDeleted() ? null : item.snapshot.entry().getDisassembledState(),
+				statement.bind( ps, item.id(), item.snapshot.isDeleted() ? null : item.snapshot.entry()::value,
 						item.dbVersion, session );
 				if ( batchSize <= 1 ) {
 					check( statement, ps.executeUpdate(), item, false );
@@ -164,7 +164,7 @@ final class DirectStatements {
 				try {
 					for ( int r = 0; r < rows; r++ ) {
 						FlushItem item = run.get( from + r );
-						statement.bindRow( ps, r, item.id(), item.snapshot.entry().getDisassembledState(), session );
+						statement.bindRow( ps, r, item.id(), item.snapshot.entry()::value, session );
 					}
 					int count = ps.executeUpdate();
 					if ( statement.checksRowCount() && count != rows && count != Statement.SUCCESS_NO_INFO ) {

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.function.IntFunction;
 
 import org.hibernate.engine.OptimisticLockStyle;
 import org.hibernate.engine.jdbc.mutation.ParameterUsage;
@@ -329,10 +330,10 @@ public final class StaticMutation {
 	}
 
 	/**
-	 * Binds one row: {@code state} is the entity's disassembled state (the second-level cache form; unused for a
-	 * delete), {@code dbVersion} the version the row has in the database (the restriction of an update or delete).
+	 * Binds one row: {@code state} gives the entity's disassembled values by state-array position (the second-level
+	 * cache form; unused for a delete), {@code dbVersion} the version the row has in the database (the restriction of an update or delete).
 	 */
-	public void bind(PreparedStatement statement, Object idValue, Serializable[] state, Object dbVersion,
+	public void bind(PreparedStatement statement, Object idValue, IntFunction<Serializable> state, Object dbVersion,
 			SharedSessionContractImplementor session) throws SQLException {
 		bind( statement, 0, idValue, state, dbVersion, session );
 	}
@@ -341,7 +342,7 @@ public final class StaticMutation {
 	 * Binds one row of a {@linkplain #multiRowSql multi-row insert}: {@code row} (from 0) is the row's place in the
 	 * statement.
 	 */
-	public void bindRow(PreparedStatement statement, int row, Object idValue, Serializable[] state,
+	public void bindRow(PreparedStatement statement, int row, Object idValue, IntFunction<Serializable> state,
 			SharedSessionContractImplementor session) throws SQLException {
 		bind( statement, row * parameters, idValue, state, null, session );
 	}
@@ -389,13 +390,13 @@ public final class StaticMutation {
 		return tuple.equals( expected.toString() ) ? at + " values ".length() : -1;
 	}
 
-	private void bind(PreparedStatement statement, int offset, Object idValue, Serializable[] state, Object dbVersion,
+	private void bind(PreparedStatement statement, int offset, Object idValue, IntFunction<Serializable> state, Object dbVersion,
 			SharedSessionContractImplementor session) throws SQLException {
 		Binding binding = new Binding( statement, session, offset );
 		try {
 			id.decomposer().decompose( idValue, 0, binding, id.slots(), BIND, session );
 			for ( Part part : parts ) {
-				Serializable cached = state[part.stateIndex()];
+				Serializable cached = state.apply( part.stateIndex() );
 				Object value = cached == null ? null : part.assembler().assemble( cached, session, null );
 				if ( part.toOne() ) {
 					( (ForeignKeyDescriptor) part.decomposer() ).getKeyPart().decompose( value, 0, binding, part.slots(), BIND, session );
