@@ -14,23 +14,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
-import org.hibernate.SessionFactory;
-import org.hibernate.StaleObjectStateException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.WriteBehindStats;
-import io.writebehind.cluster.internal.ClusterCoherence;
-import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.model.Counter;
 import io.writebehind.testing.Await;
 import io.writebehind.testing.CountingConnectionProvider;
-import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.EntityManagerFactory;
-import jakarta.persistence.OptimisticLockException;
 import jakarta.persistence.RollbackException;
 
 /**
@@ -38,67 +31,15 @@ import jakarta.persistence.RollbackException;
  * coherent by a channel; the subclasses choose PostgreSQL LISTEN/NOTIFY or Redis pub/sub. The channel's server is
  * required whatever database the suite runs on (an unreachable one fails the test).
  */
-abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
-
-	protected final String channelName = "wbtest_" + UUID.randomUUID().toString().replace( "-", "" ).substring( 0, 12 );
-	private final List<EntityManagerFactory> nodes = new ArrayList<>();
-	private final List<CountingConnectionProvider> providers = new ArrayList<>();
-
-	/** The channel's settings ({@code cluster.channel} and where its server is). */
-	protected abstract Map<String, Object> channelProperties();
-
-	/** Fails when the channel's server is not reachable. */
-	protected abstract void requireServer();
+abstract class ClusterCoherenceTestBase extends ClusterNodesTestBase {
 
 	@Override
 	protected Class<?>[] entities() {
 		return new Class<?>[] { Counter.class, ClusterCounter.class };
 	}
 
-	@Override
-	protected void properties(Map<String, Object> properties) {
-		requireServer();
-		properties.putAll( channelProperties() );
-		properties.put( WriteBehindSettings.CLUSTER_CHANNEL_NAME, channelName );
-	}
-
-	/** Another node on this test's schema, listening once returned. */
-	protected EntityManagerFactory node(Map<String, Object> overrides) {
-		CountingConnectionProvider provider = new CountingConnectionProvider( schema, true );
-		providers.add( provider );
-		Map<String, Object> settings = new HashMap<>( overrides );
-		settings.putIfAbsent( "hibernate.hbm2ddl.auto", "none" );
-		EntityManagerFactory node = buildFactory( provider, settings );
-		nodes.add( node );
-		awaitListening( node );
-		return node;
-	}
-
-	@AfterEach
-	void closeNodes() {
-		for ( EntityManagerFactory node : nodes ) {
-			if ( node.isOpen() ) {
-				node.close();
-			}
-		}
-		providers.forEach( CountingConnectionProvider::closeAll );
-	}
-
-	protected static WriteBehindRuntime runtime(EntityManagerFactory node) {
-		return WriteBehindRuntime.of( node.unwrap( SessionFactory.class ) );
-	}
-
-	protected static ClusterCoherence coherence(EntityManagerFactory node) {
-		return runtime( node ).coherence();
-	}
-
 	protected static EntityRegion region(EntityManagerFactory node) {
 		return runtime( node ).regionOf( Counter.class.getName() );
-	}
-
-	protected static void awaitListening(EntityManagerFactory node) {
-		Await.until( Duration.ofSeconds( 20 ), "the node's coherence channel listens",
-				() -> coherence( node ).listening() );
 	}
 
 	/** Waits until the node published at least {@code messages} messages (its publisher thread sends them). */
@@ -132,25 +73,9 @@ abstract class ClusterCoherenceTestBase extends WriteBehindTestBase {
 		}
 	}
 
-	/** The node's cluster figures through the public API. */
-	protected static WriteBehindStats.ClusterStats clusterStats(EntityManagerFactory node) {
-		WriteBehindStats.ClusterStats cluster = WriteBehind.of( node ).stats().cluster();
-		assertNotNull( cluster, "stats().cluster() with a channel" );
-		return cluster;
-	}
-
 	protected static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
 		for ( Throwable cause = e; cause != null; cause = cause.getCause() ) {
 			if ( type.isInstance( cause ) ) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	protected static boolean isOptimisticLockFailure(Throwable e) {
-		for ( Throwable cause = e; cause != null; cause = cause.getCause() ) {
-			if ( cause instanceof OptimisticLockException || cause instanceof StaleObjectStateException ) {
 				return true;
 			}
 		}

@@ -4,48 +4,26 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
-import org.hibernate.SessionFactory;
-import org.hibernate.StaleObjectStateException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindSettings;
-import io.writebehind.WriteBehindStats;
-import io.writebehind.cluster.internal.ClusterCoherence;
-import io.writebehind.internal.WriteBehindRuntime;
 import io.writebehind.internal.queue.EntityRegion;
-import io.writebehind.testing.Await;
-import io.writebehind.testing.CountingConnectionProvider;
-import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.EntityManagerFactory;
-import jakarta.persistence.OptimisticLockException;
 
 /**
  * Issue 17: {@code cluster.version_check=lease}, several nodes (factories on the suite's database, in this JVM); the
  * subclasses choose the channel.
  */
-abstract class LeaseTestBase extends WriteBehindTestBase {
-
-	protected final String channelName = "wblease_" + UUID.randomUUID().toString().replace( "-", "" ).substring( 0, 12 );
-	private final List<EntityManagerFactory> nodes = new ArrayList<>();
-	private final List<CountingConnectionProvider> providers = new ArrayList<>();
-
-	/** The channel's settings ({@code cluster.channel} and where its server is). */
-	protected abstract Map<String, Object> channelProperties();
-
-	/** Fails when the channel's server is not reachable. */
-	protected abstract void requireServer();
+abstract class LeaseTestBase extends ClusterNodesTestBase {
 
 	@Override
 	protected Class<?>[] entities() {
@@ -54,9 +32,7 @@ abstract class LeaseTestBase extends WriteBehindTestBase {
 
 	@Override
 	protected void properties(Map<String, Object> properties) {
-		requireServer();
-		properties.putAll( channelProperties() );
-		properties.put( WriteBehindSettings.CLUSTER_CHANNEL_NAME, channelName );
+		super.properties( properties );
 		properties.put( WriteBehindSettings.CLUSTER_VERSION_CHECK, "lease" );
 		properties.put( WriteBehindSettings.CLUSTER_LEASE_TABLE, leaseTable() );
 	}
@@ -64,56 +40,6 @@ abstract class LeaseTestBase extends WriteBehindTestBase {
 	/** The lease table (each test has a schema of its own). */
 	protected String leaseTable() {
 		return WriteBehindSettings.DEFAULT_CLUSTER_LEASE_TABLE;
-	}
-
-	/** Another node on this test's schema, listening once returned. */
-	protected EntityManagerFactory node(Map<String, Object> overrides) {
-		CountingConnectionProvider provider = new CountingConnectionProvider( schema, true );
-		providers.add( provider );
-		Map<String, Object> settings = new HashMap<>( overrides );
-		settings.putIfAbsent( "hibernate.hbm2ddl.auto", "none" );
-		EntityManagerFactory node = buildFactory( provider, settings );
-		nodes.add( node );
-		awaitListening( node );
-		return node;
-	}
-
-	@AfterEach
-	void closeNodes() {
-		for ( EntityManagerFactory node : nodes ) {
-			if ( node.isOpen() ) {
-				node.close();
-			}
-		}
-		providers.forEach( CountingConnectionProvider::closeAll );
-	}
-
-	protected static WriteBehindRuntime runtime(EntityManagerFactory node) {
-		return WriteBehindRuntime.of( node.unwrap( SessionFactory.class ) );
-	}
-
-	protected static ClusterCoherence coherence(EntityManagerFactory node) {
-		return runtime( node ).coherence();
-	}
-
-	protected static void awaitListening(EntityManagerFactory node) {
-		Await.until( Duration.ofSeconds( 20 ), "the node's coherence channel listens",
-				() -> coherence( node ).listening() );
-	}
-
-	protected static WriteBehindStats.ClusterStats clusterStats(EntityManagerFactory node) {
-		WriteBehindStats.ClusterStats cluster = WriteBehind.of( node ).stats().cluster();
-		assertNotNull( cluster, "stats().cluster() with a channel" );
-		return cluster;
-	}
-
-	protected static boolean isOptimisticLockFailure(Throwable e) {
-		for ( Throwable cause = e; cause != null; cause = cause.getCause() ) {
-			if ( cause instanceof OptimisticLockException || cause instanceof StaleObjectStateException ) {
-				return true;
-			}
-		}
-		return false;
 	}
 
 	/** Persists counters 1..ids on {@code node} and flushes them. */
