@@ -248,6 +248,21 @@ final class JmxRegistration implements WriteBehindMBean {
 	}
 
 	@Override
+	public long getClusterLeasesAcquired() {
+		return cluster( ClusterStats::leasesAcquired );
+	}
+
+	@Override
+	public long getClusterLeasesRenewed() {
+		return cluster( ClusterStats::leasesRenewed );
+	}
+
+	@Override
+	public long getClusterLeaseHandOvers() {
+		return cluster( ClusterStats::leaseHandOvers );
+	}
+
+	@Override
 	public boolean flush(long timeoutMillis) {
 		return writeBehind.flush( Duration.ofMillis( Math.max( 0, timeoutMillis ) ) );
 	}

@@ -104,6 +104,15 @@ public interface WriteBehindMBean {
 	/** Coherence messages received and ignored: malformed, or not signed (or badly signed) with {@code cluster.secret}. */
 	long getClusterMalformedMessages();
 
+	/** {@code cluster.version_check=lease}: leases of buckets this node took (one database round trip each). */
+	long getClusterLeasesAcquired();
+
+	/** {@code cluster.version_check=lease}: renewals of this node's leases. */
+	long getClusterLeasesRenewed();
+
+	/** {@code cluster.version_check=lease}: leases this node handed over to another node on its request. */
+	long getClusterLeaseHandOvers();
+
 	/**
 	 * Waits up to {@code timeoutMillis} for every write committed before the call to reach the database; returns
 	 * whether it did ({@code false} at once while paused).

@@ -119,7 +119,7 @@ class JmxTest extends WriteBehindTestBase {
 
 	private static final String[] CLUSTER_COUNTERS = { "ClusterMessagesSent", "ClusterMessagesReceived",
 			"ClusterIdsEvicted", "ClusterGaps", "ClusterCommitsRefused", "ClusterFlushRequestsSent",
-			"ClusterFlushRequestsServed" };
+			"ClusterFlushRequestsServed", "ClusterLeasesAcquired", "ClusterLeasesRenewed", "ClusterLeaseHandOvers" };
 
 	@Test
 	void clusterAttributesWithARedisChannel() throws Exception {
@@ -140,8 +140,12 @@ class JmxTest extends WriteBehindTestBase {
 		assertEquals( cluster.messagesSent(), server.getAttribute( name, "ClusterMessagesSent" ) );
 		assertEquals( cluster.messagesReceived(), server.getAttribute( name, "ClusterMessagesReceived" ) );
 		assertEquals( 0L, server.getAttribute( name, "ClusterMessagesReceived" ), "no other node" );
+		assertEquals( cluster.leasesAcquired(), server.getAttribute( name, "ClusterLeasesAcquired" ) );
+		assertEquals( cluster.leasesRenewed(), server.getAttribute( name, "ClusterLeasesRenewed" ) );
+		assertEquals( cluster.leaseHandOvers(), server.getAttribute( name, "ClusterLeaseHandOvers" ) );
 		for ( String attribute : new String[] { "ClusterIdsEvicted", "ClusterGaps", "ClusterCommitsRefused",
-				"ClusterFlushRequestsSent", "ClusterFlushRequestsServed" } ) {
+				"ClusterFlushRequestsSent", "ClusterFlushRequestsServed", "ClusterLeasesAcquired",
+				"ClusterLeasesRenewed", "ClusterLeaseHandOvers" } ) {
 			assertEquals( 0L, server.getAttribute( name, attribute ), attribute );
 		}
 		emf.close();
