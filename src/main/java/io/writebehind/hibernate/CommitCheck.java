@@ -1,10 +1,9 @@
 package io.writebehind.hibernate;
 
 import org.hibernate.StaleObjectStateException;
-import org.hibernate.StatelessSession;
-import org.hibernate.Transaction;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
 
+import io.writebehind.internal.common.CurrentVersions;
 import io.writebehind.internal.common.HibernateFailures;
 import io.writebehind.internal.cache.EntitySnapshot;
 
@@ -58,24 +57,8 @@ final class CommitCheck {
 		}
 	}
 
-	/**
-	 * The version the database holds now, read in a short transaction of its own: the application's transaction may
-	 * read from an older snapshot (REPEATABLE READ, the MySQL/MariaDB default), and the state it read may come from
-	 * write-behind's cache, newer than that snapshot. Under JTA the application's transaction is suspended meanwhile
-	 * (Hibernate's isolation delegate): otherwise the short transaction would join it, and its rollback would mark the
-	 * application's transaction rollback-only.
-	 */
+	/** The version the database holds now, read in a short transaction of its own ({@link CurrentVersions}). */
 	private static Object currentVersion(CapturedWrite write, SharedSessionContractImplementor session) {
-		return session.getTransactionCoordinator().createIsolationDelegate().delegateCallable( () -> {
-			try ( StatelessSession own = session.getFactory().openStatelessSession() ) {
-				Transaction tx = own.beginTransaction();
-				try {
-					return write.persister.getCurrentVersion( write.id, (SharedSessionContractImplementor) own );
-				}
-				finally {
-					tx.rollback();
-				}
-			}
-		}, false );
+		return CurrentVersions.read( write.persister, write.id, session );
 	}
 }

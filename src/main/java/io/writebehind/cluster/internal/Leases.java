@@ -26,6 +26,7 @@ import io.writebehind.WriteBehindSettings;
 import io.writebehind.cluster.internal.Announcement.LeaseGranted;
 import io.writebehind.cluster.internal.Announcement.LeaseRequest;
 import io.writebehind.internal.cache.EntitySnapshot;
+import io.writebehind.internal.common.CurrentVersions;
 import io.writebehind.internal.common.HibernateFailures;
 import io.writebehind.internal.common.WriteBehindLogger;
 import io.writebehind.internal.config.ClusterConfig;
@@ -515,8 +516,9 @@ final class Leases {
 	}
 
 	private Object currentVersion(CommitWrite write, SharedSessionContractImplementor session) {
+		// in a transaction of its own: the application's may read an older snapshot (REPEATABLE READ on MariaDB/MySQL)
 		EntityPersister persister = factory.getMappingMetamodel().getEntityDescriptor( write.region().entityName() );
-		return persister.getCurrentVersion( write.id(), session );
+		return CurrentVersions.read( persister, write.id(), session );
 	}
 
 	// ---------------------------------------------------------------- receiver thread
