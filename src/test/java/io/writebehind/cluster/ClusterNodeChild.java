@@ -47,7 +47,9 @@ import jakarta.persistence.OptimisticLockException;
  * <li>{@code EXIT}: closes the factory and exits with 0.</li>
  * </ul>
  * Arguments: database (h2, postgresql, mariadb), JDBC URL, channel (postgresql, redis), the channel's URL, channel
- * name, journal directory, node index (0 to 2), threads, ids.
+ * name, journal directory ({@code -}: no journal), node index (0 to 2), threads, ids, then any number of
+ * {@code key=value} settings applied over the defaults above (for example
+ * {@code hibernate.writebehind.cluster.version_check=lease}).
  */
 public final class ClusterNodeChild {
 
@@ -79,10 +81,19 @@ public final class ClusterNodeChild {
 		configuration.property( "redis".equals( channel ) ? WriteBehindSettings.CLUSTER_REDIS_URI
 				: WriteBehindSettings.CLUSTER_POSTGRESQL_URL, channelUrl );
 		configuration.property( WriteBehindSettings.CLUSTER_CHANNEL_NAME, channelName );
-		configuration.property( WriteBehindSettings.JOURNAL_DIR, journal );
-		configuration.property( WriteBehindSettings.JOURNAL_FSYNC, "INTERVAL" );
-		configuration.property( WriteBehindSettings.JOURNAL_FSYNC_INTERVAL_MS, "50" );
-		configuration.property( WriteBehindSettings.JOURNAL_CHECKPOINT_INTERVAL_MS, "200" );
+		if ( !"-".equals( journal ) ) {
+			configuration.property( WriteBehindSettings.JOURNAL_DIR, journal );
+			configuration.property( WriteBehindSettings.JOURNAL_FSYNC, "INTERVAL" );
+			configuration.property( WriteBehindSettings.JOURNAL_FSYNC_INTERVAL_MS, "50" );
+			configuration.property( WriteBehindSettings.JOURNAL_CHECKPOINT_INTERVAL_MS, "200" );
+		}
+		for ( int i = 9; i < args.length; i++ ) {
+			int eq = args[i].indexOf( '=' );
+			if ( eq <= 0 ) {
+				throw new IllegalArgumentException( "not a key=value setting: " + args[i] );
+			}
+			configuration.property( args[i].substring( 0, eq ), args[i].substring( eq + 1 ) );
+		}
 		EntityManagerFactory emf = configuration.createEntityManagerFactory();
 		WriteBehindRuntime runtime = WriteBehindRuntime.of( emf.unwrap( SessionFactory.class ) );
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 30 );
