@@ -28,12 +28,22 @@ final class CapturedWrite {
 	EntitySnapshot writtenInTransaction;
 	/** Inserted by Hibernate itself in this transaction (a database-generated id): the INSERT is not journaled. */
 	boolean insertedAtCommit;
+	/** Whether this transaction holds the id in its region's reservations (released when the transaction ends). */
+	boolean reserved;
+	/** The next write of the transaction, in the order the ids were first written ({@link TransactionWrites}). */
+	CapturedWrite next;
 
 	CapturedWrite(EntityRegion region, Object id, boolean baseExists, Object baseVersion) {
+		assert id != null;
 		this.region = region;
 		this.id = id;
 		this.baseExists = baseExists;
 		this.baseVersion = baseVersion;
+	}
+
+	/** Whether this is the write of that id of that region. */
+	boolean isOf(EntityRegion region, Object id) {
+		return this.region == region && this.id.equals( id );
 	}
 
 	/** Whether the database lacks the latest state of the write, as this transaction sees the database. */

@@ -2,11 +2,9 @@ package io.writebehind.hibernate;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 import org.hibernate.StaleObjectStateException;
@@ -37,12 +35,21 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	private record Key(EntityRegion region, Object id) {
 	}
 
+	/** Up to this many writes are found by walking their list; beyond it, through {@link #index}. */
+	private static final int LINEAR_LOOKUPS = 8;
+
 	private final WriteBehindRuntime runtime;
 	private final WriteCaptureListener owner;
-	/** This field and the three below: owned by the thread that runs the session (and completes its transaction). */
-	private final Map<Key, CapturedWrite> writes = new LinkedHashMap<>();
-	/** The writes whose ids this transaction holds in their region's reservations. */
-	private final List<CapturedWrite> reserved = new ArrayList<>();
+	/**
+	 * The writes, one per id, in the order the ids were first written, linked through {@link CapturedWrite#next} (a
+	 * transaction of one write allocates no collection). This field and the ones below: owned by the thread that runs
+	 * the session (and completes its transaction).
+	 */
+	private CapturedWrite head;
+	private CapturedWrite tail;
+	private int size;
+	/** The writes by region and id once there are more than {@link #LINEAR_LOOKUPS}; {@code null} until then. */
+	private HashMap<Key, CapturedWrite> index;
 	/** Room taken in the queue for this transaction, given back or used at completion. */
 	private int permits;
 	/** The writes passed the checks before completion: they are published if the transaction commits. */
@@ -53,9 +60,48 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		this.owner = owner;
 	}
 
+	/** The write of the id captured so far, or {@code null}. */
+	private CapturedWrite find(EntityRegion region, Object id) {
+		if ( index != null ) {
+			return index.get( new Key( region, id ) );
+		}
+		for ( CapturedWrite write = head; write != null; write = write.next ) {
+			if ( write.isOf( region, id ) ) {
+				return write;
+			}
+		}
+		return null;
+	}
+
+	/** The write of the id, created (with what the transaction read of the row) if it is the id's first. */
+	private CapturedWrite writeOf(EntityRegion region, Object id, boolean baseExists, Object baseVersion) {
+		CapturedWrite write = find( region, id );
+		if ( write != null ) {
+			return write;
+		}
+		write = new CapturedWrite( region, id, baseExists, baseVersion );
+		if ( tail == null ) {
+			head = write;
+		}
+		else {
+			tail.next = write;
+		}
+		tail = write;
+		size++;
+		if ( index != null ) {
+			index.put( new Key( region, id ), write );
+		}
+		else if ( size > LINEAR_LOOKUPS ) {
+			index = new HashMap<>();
+			for ( CapturedWrite w = head; w != null; w = w.next ) {
+				index.put( new Key( w.region, w.id ), w );
+			}
+		}
+		return write;
+	}
+
 	void insert(EntityRegion region, Object id, EntitySnapshot state, EntityPersister persister, Object entity) {
-		CapturedWrite write = writes.computeIfAbsent( new Key( region, id ),
-				k -> new CapturedWrite( region, id, false, null ) );
+		CapturedWrite write = writeOf( region, id, false, null );
 		write.latest = state;
 		if ( !write.baseExists ) {
 			write.persister = persister;
@@ -69,8 +115,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	 * transaction are captured on top of it.
 	 */
 	void insertedInTransaction(EntityRegion region, Object id, EntitySnapshot state) {
-		CapturedWrite write = writes.computeIfAbsent( new Key( region, id ),
-				k -> new CapturedWrite( region, id, false, null ) );
+		CapturedWrite write = writeOf( region, id, false, null );
 		write.latest = state;
 		write.writtenInTransaction = state;
 		write.insertedAtCommit = true;
@@ -82,7 +127,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	 * new entity of this transaction.
 	 */
 	boolean writeNowIfNew(EntityRegion region, Object id, SharedSessionContractImplementor session) {
-		CapturedWrite write = writes.get( new Key( region, id ) );
+		CapturedWrite write = find( region, id );
 		if ( write == null || write.baseExists || write.latest.isDeleted() || write.entity == null
 				|| write.writtenInTransaction != null ) {
 			return false;
@@ -97,7 +142,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 
 	/** Whether this transaction captured writes of these regions that its own transaction has not written. */
 	boolean hasUnwritten(Set<EntityRegion> regions) {
-		for ( CapturedWrite write : writes.values() ) {
+		for ( CapturedWrite write = head; write != null; write = write.next ) {
 			if ( write.unwritten() && regions.contains( write.region ) ) {
 				return true;
 			}
@@ -107,7 +152,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 
 	/** Whether this transaction wrote rows itself (it holds their locks in the database until it ends). */
 	boolean holdsRows() {
-		for ( CapturedWrite write : writes.values() ) {
+		for ( CapturedWrite write = head; write != null; write = write.next ) {
 			if ( write.writtenInTransaction != null ) {
 				return true;
 			}
@@ -134,7 +179,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		List<CapturedWrite> toWrite = new ArrayList<>();
 		Set<EntityRegion> toFlush = new LinkedHashSet<>();
 		int last = -1;
-		for ( CapturedWrite write : writes.values() ) {
+		for ( CapturedWrite write = head; write != null; write = write.next ) {
 			if ( !write.unwritten() ) {
 				continue;
 			}
@@ -142,7 +187,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 				throw new StaleObjectStateException( write.latest.entityName(), write.id,
 						"another transaction is committing the same id, or has written it for a query and not ended" );
 			}
-			reserved.add( write );
+			write.reserved = true;
 			toWrite.add( write );
 			last = Math.max( last, write.region.index() );
 		}
@@ -175,29 +220,27 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	}
 
 	void update(EntityRegion region, Object id, EntitySnapshot state, Object baseVersion, EntityPersister persister) {
-		CapturedWrite write = writes.computeIfAbsent( new Key( region, id ),
-				k -> new CapturedWrite( region, id, true, baseVersion ) );
+		CapturedWrite write = writeOf( region, id, true, baseVersion );
 		write.latest = state;
 		write.persister = persister;
 	}
 
 	void delete(EntityRegion region, Object id, EntitySnapshot deleted, Object baseVersion, EntityPersister persister) {
-		CapturedWrite write = writes.computeIfAbsent( new Key( region, id ),
-				k -> new CapturedWrite( region, id, true, baseVersion ) );
+		CapturedWrite write = writeOf( region, id, true, baseVersion );
 		write.latest = deleted;
 		write.persister = persister;
 	}
 
 	/** The state this transaction wrote for an id (not committed yet), or {@code null}. */
 	EntitySnapshot latest(EntityRegion region, Object id) {
-		CapturedWrite write = writes.get( new Key( region, id ) );
+		CapturedWrite write = find( region, id );
 		return write == null ? null : write.latest;
 	}
 
 	@Override
 	public void doBeforeTransactionCompletion(SharedSessionContractImplementor session) {
 		try {
-			for ( CapturedWrite write : writes.values() ) {
+			for ( CapturedWrite write = head; write != null; write = write.next ) {
 				// versioned writes and inserts hold their id until published, so that two transactions based on the
 				// same version (or inserting the same id) cannot both pass the check; unversioned updates: last wins
 				if ( write.region.versioned() || !write.baseExists || write.writtenInTransaction != null ) {
@@ -205,7 +248,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 						throw new StaleObjectStateException( write.latest.entityName(), write.id,
 								"another transaction is committing a write to the same id" );
 					}
-					reserved.add( write );
+					write.reserved = true;
 				}
 				else if ( write.region.reservations().reservedByOther( write.id, this ) ) {
 					// another transaction holds the id: it is committing it, or wrote it for a query (its row is
@@ -233,8 +276,8 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 
 	/** The writes the commit participants are told of: all but those created and removed by this transaction. */
 	private List<CapturedWrite> toPublish() {
-		List<CapturedWrite> result = new ArrayList<>( writes.size() );
-		for ( CapturedWrite write : writes.values() ) {
+		List<CapturedWrite> result = new ArrayList<>( size );
+		for ( CapturedWrite write = head; write != null; write = write.next ) {
 			if ( !write.nothingHappened() ) {
 				result.add( write );
 			}
@@ -255,7 +298,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	private void reserveCapacity() {
 		// an id that already has a pending write takes no new room (its commits coalesce)
 		int needed = 0;
-		for ( CapturedWrite write : writes.values() ) {
+		for ( CapturedWrite write = head; write != null; write = write.next ) {
 			if ( write.latest != write.writtenInTransaction && !write.region.isPending( write.id ) ) {
 				needed++;
 			}
@@ -273,7 +316,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		}
 		if ( !ok ) {
 			Set<EntityRegion> regions = new LinkedHashSet<>();
-			for ( CapturedWrite write : writes.values() ) {
+			for ( CapturedWrite write = head; write != null; write = write.next ) {
 				regions.add( write.region );
 			}
 			runtime.queueFull( regions );
@@ -291,39 +334,8 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		owner.completed( session, this );
 		try {
 			if ( success && prepared ) {
-				List<CapturedWrite> toPublish = toPublish();
 				List<CommitParticipant> participants = runtime.commitParticipants();
-				List<CommitWrite> committed = participants.isEmpty() ? List.of() : commitWrites( toPublish );
-				// the participants first (the journal): the application's commit() has not returned yet
-				Object[][] attached = new Object[participants.size()][];
-				Object[] attachments = null;
-				for ( int i = 0; i < attached.length; i++ ) {
-					attached[i] = participants.get( i ).committed( committed, session );
-					if ( attached[i] != null ) {
-						attachments = attached[i];
-					}
-				}
-				int created = 0;
-				for ( int i = 0; i < toPublish.size(); i++ ) {
-					CapturedWrite write = toPublish.get( i );
-					Object attachment = attachments == null ? null : attachments[i];
-					if ( write.latest == write.writtenInTransaction ) {
-						write.region.publishWritten( write.id, write.latest, attachment );
-					}
-					else {
-						if ( write.writtenInTransaction != null ) {
-							// changed again after its own transaction wrote it: written behind, based on that row
-							write.region.publishWritten( write.id, write.writtenInTransaction, null );
-						}
-						if ( write.region.publish( write.id, write.latest, write.dbExists(), write.dbVersion(),
-								attachment ) ) {
-							created++;
-						}
-					}
-				}
-				for ( int i = 0; i < attached.length; i++ ) {
-					participants.get( i ).published( committed, attached[i] );
-				}
+				int created = participants.isEmpty() ? publishAlone() : publishWithParticipants( participants, session );
 				if ( created > permits ) {
 					// ids whose pending write was flushed between the check and now: accepted writes are never dropped,
 					// so the queue holds a few more than its capacity until the flusher catches up
@@ -340,18 +352,71 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		}
 	}
 
-	private void releaseAll() {
-		for ( CapturedWrite write : reserved ) {
-			write.region.reservations().release( write.id, this );
+	/** Publishes the writes when no feature takes part in commits: no lists, no attachments. */
+	private int publishAlone() {
+		int created = 0;
+		for ( CapturedWrite write = head; write != null; write = write.next ) {
+			if ( !write.nothingHappened() && publish( write, null ) ) {
+				created++;
+			}
 		}
-		reserved.clear();
+		return created;
+	}
+
+	private int publishWithParticipants(List<CommitParticipant> participants, SharedSessionContractImplementor session) {
+		List<CapturedWrite> toPublish = toPublish();
+		List<CommitWrite> committed = commitWrites( toPublish );
+		// the participants first (the journal): the application's commit() has not returned yet
+		Object[][] attached = new Object[participants.size()][];
+		Object[] attachments = null;
+		for ( int i = 0; i < attached.length; i++ ) {
+			attached[i] = participants.get( i ).committed( committed, session );
+			if ( attached[i] != null ) {
+				attachments = attached[i];
+			}
+		}
+		int created = 0;
+		for ( int i = 0; i < toPublish.size(); i++ ) {
+			if ( publish( toPublish.get( i ), attachments == null ? null : attachments[i] ) ) {
+				created++;
+			}
+		}
+		for ( int i = 0; i < attached.length; i++ ) {
+			participants.get( i ).published( committed, attached[i] );
+		}
+		return created;
+	}
+
+	/** Publishes one committed write; returns whether it created a pending write (taking a unit of the queue). */
+	private static boolean publish(CapturedWrite write, Object attachment) {
+		if ( write.latest == write.writtenInTransaction ) {
+			write.region.publishWritten( write.id, write.latest, attachment );
+			return false;
+		}
+		if ( write.writtenInTransaction != null ) {
+			// changed again after its own transaction wrote it: written behind, based on that row
+			write.region.publishWritten( write.id, write.writtenInTransaction, null );
+		}
+		return write.region.publish( write.id, write.latest, write.dbExists(), write.dbVersion(), attachment );
+	}
+
+	private void releaseAll() {
+		for ( CapturedWrite write = head; write != null; write = write.next ) {
+			if ( write.reserved ) {
+				write.region.reservations().release( write.id, this );
+				write.reserved = false;
+			}
+		}
 		runtime.queue().release( permits );
 		permits = 0;
 	}
 
 	@Override
 	public String toString() {
-		return "TransactionWrites" + writes.keySet().stream().map( k -> k.region().entityName() + "#" + k.id() )
-				.map( Objects::toString ).toList();
+		List<String> ids = new ArrayList<>( size );
+		for ( CapturedWrite write = head; write != null; write = write.next ) {
+			ids.add( write.region.entityName() + "#" + write.id );
+		}
+		return "TransactionWrites" + ids;
 	}
 }

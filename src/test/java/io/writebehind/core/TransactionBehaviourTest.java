@@ -176,6 +176,72 @@ class TransactionBehaviourTest extends WriteBehindTestBase {
 		assertEquals( 20, count( "select total from wb_counter where id = 2" ) );
 	}
 
+	/**
+	 * A transaction's buffer finds an id's write by walking its list up to a few writes and through an index beyond:
+	 * with 1 to 40 ids per transaction (both sides of that bound), every id written several times and read back after
+	 * the session was cleared, a commit publishes each id's latest state once and a rollback leaves none of them.
+	 */
+	@Test
+	void manyIdsInOneTransactionEachCoalescedReadBackAndRolledBack() {
+		long base = 1_000;
+		long kept = 0;
+		for ( int n = 1; n <= 40; n += 3 ) {
+			kept += n / 2;
+			long first = base;
+			int ids = n;
+			inTransaction( em -> {
+				for ( long id = first; id < first + ids; id++ ) {
+					em.persist( new Counter( id, "new", 0 ) );
+				}
+				em.flush();
+				for ( long id = first; id < first + ids; id++ ) {
+					em.find( Counter.class, id ).setTotal( id );
+				}
+				em.flush();
+				em.clear();
+				for ( long id = first + ids - 1; id >= first; id-- ) {
+					Counter c = em.find( Counter.class, id );
+					assertEquals( id, c.getTotal(), "own write of " + id + " of " + ids );
+					if ( id % 2 == 0 ) {
+						em.remove( c );
+					}
+				}
+			} );
+			RuntimeException rollback = assertThrows( RuntimeException.class, () -> inTransaction( em -> {
+				for ( long id = first; id < first + ids; id++ ) {
+					Counter c = em.find( Counter.class, id );
+					if ( c != null ) {
+						c.setName( "rolled back" );
+					}
+					else {
+						em.persist( new Counter( id, "rolled back", -1 ) );
+					}
+				}
+				em.flush();
+				throw new IllegalStateException( "roll back" );
+			} ) );
+			assertEquals( "roll back", rollback.getMessage() );
+			for ( long id = first; id < first + ids; id++ ) {
+				long expected = id;
+				Counter c = fromTransaction( em -> em.find( Counter.class, expected ) );
+				if ( id % 2 == 0 ) {
+					assertNull( c, "removed " + id );
+				}
+				else {
+					assertEquals( id, c.getTotal() );
+					assertEquals( "new", c.getName() );
+					assertEquals( 1, c.getVersion(), "inserted, then updated by the same transaction: " + id );
+				}
+			}
+			base += 100;
+		}
+		writeBehind().flush();
+		assertEquals( 0, count( "select count(*) from wb_counter where name <> 'new' or mod(id, 2) = 0" ) );
+		assertEquals( count( "select count(*) from wb_counter" ),
+				count( "select count(*) from wb_counter where total = id and version = 1" ) );
+		assertEquals( kept, count( "select count(*) from wb_counter" ) );
+	}
+
 	static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
 		for ( Throwable t = e; t != null; t = t.getCause() ) {
 			if ( type.isInstance( t ) ) {
