@@ -84,7 +84,10 @@ final class CachedEntityLoader {
 		if ( !persister.isSubclassEntityName( entry.getSubclass() ) ) {
 			return null;
 		}
-		var subclassPersister = session.getFactory().getMappingMetamodel().getEntityDescriptor( entry.getSubclass() );
+		// mostly the requested entity itself: no look-up by name
+		String subclass = entry.getSubclass();
+		var subclassPersister = subclass.equals( persister.getEntityName() ) ? persister
+				: session.getFactory().getMappingMetamodel().getEntityDescriptor( subclass );
 		flushOwnersOfInverseOneToOnes( subclassPersister, session );
 		var persistenceContext = session.getPersistenceContextInternal();
 		EntityKey entityKey = session.generateEntityKey( id, persister );
