@@ -35,8 +35,10 @@ import jakarta.persistence.OptimisticLockException;
  * <ul>
  * <li>{@code READY .} once the factory is built (its journal replayed) and its channel listens;</li>
  * <li>{@code GO}: threads increment random hot ids ({@link ClusterCounter}, this node's column and the total), retrying
- * optimistic-lock failures; after each {@code commit()} has returned the thread prints {@code ok <id> .}, an
- * acknowledged increment. Any other failure prints {@code ERR <id> <exception> .};</li>
+ * optimistic-lock failures; after each {@code commit()} has returned the thread prints {@code ok <id> <count> .}, an
+ * acknowledged increment ({@code count}: this node's column of the id in the state committed). Any other failure
+ * prints {@code ERR <id> <exception> .};</li>
+ * <li>{@code SYNC}: prints {@code SYNCED .} (every line printed before it has been read once it is read);</li>
  * <li>{@code STOP}: the threads stop, the node flushes and prints
  * {@code DONE <flushed> <failed writes> <conflicts> <retries> <commits> .}, after a line
  * {@code FAILED <id> <reason> <epoch ms> <version> <total> <node0> <node1> <node2> .} per failed write (when it
@@ -137,6 +139,9 @@ public final class ClusterNodeChild {
 				out.println( "DONE " + flushed + " " + wb.failedWrites().size() + " " + wb.stats().conflicts() + " "
 						+ retries.get() + " " + commits.get() + " ." );
 			}
+			else if ( line.equals( "SYNC" ) ) {
+				out.println( "SYNCED ." );
+			}
 			else if ( line.startsWith( "EXPECT " ) ) {
 				out.println( awaitServed( emf, line.substring( "EXPECT ".length() ).trim().split( " " ) ) );
 			}
@@ -159,10 +164,13 @@ public final class ClusterNodeChild {
 			long id = 1 + ThreadLocalRandom.current().nextInt( ids );
 			EntityManager em = emf.createEntityManager();
 			EntityTransaction tx = em.getTransaction();
+			long count;
 			try {
 				tx.begin();
-				em.find( ClusterCounter.class, id ).increment( node );
+				ClusterCounter counter = em.find( ClusterCounter.class, id );
+				counter.increment( node );
 				tx.commit();
+				count = counter.of( node );
 			}
 			catch (RuntimeException e) {
 				if ( tx.isActive() ) {
@@ -183,7 +191,7 @@ public final class ClusterNodeChild {
 				em.close();
 			}
 			commits.incrementAndGet();
-			out.println( "ok " + id + " ." );
+			out.println( "ok " + id + " " + count + " ." );
 		}
 	}
 

@@ -153,7 +153,8 @@ class SeparateJvmNodesTest extends WriteBehindTestBase {
 					}
 					if ( line.startsWith( "ok " ) ) {
 						// a whole line: printed after commit() returned
-						acked.incrementAndGet( Integer.parseInt( line.substring( 3, line.length() - 2 ) ) );
+						// ok <id> <this node's count in the state committed> .
+						acked.incrementAndGet( Integer.parseInt( line.split( " " )[1] ) );
 						if ( killOnNextAck ) {
 							killOnNextAck = false;
 							process.destroyForcibly();

@@ -172,6 +172,13 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 		publisher.offer( new Committed( region, id, state ) );
 	}
 
+	/** A commit's writes are in the queue ({@code cluster.version_check=lease}: see {@code Leases.published}). */
+	public void published(List<CommitWrite> writes) {
+		if ( leases != null ) {
+			leases.published( writes, entities );
+		}
+	}
+
 	@Override
 	public void rewritten(EntityRegion region, Object id, EntitySnapshot before, EntitySnapshot written) {
 		// a lost announcement turns into a "flush all" message; the ledger row, if any, ages out

@@ -49,5 +49,6 @@ public final class ClusterParticipant implements CommitParticipant {
 		for ( CommitWrite write : writes ) {
 			coherence.announce( write.region(), write.id(), write.state() );
 		}
+		coherence.published( writes );
 	}
 }

@@ -201,6 +201,10 @@ final class CoherenceReceiver implements CoherenceChannel.Listener {
 			return;
 		}
 		listening = false;
+		Leases leases = this.leases;
+		if ( leases != null ) {
+			leases.hearing( false );
+		}
 		entities.cacheLoads( false );
 		entities.evictAll();
 		LOG.channelLost( logPrefix, reason );
@@ -214,6 +218,10 @@ final class CoherenceReceiver implements CoherenceChannel.Listener {
 		entities.evictAll();
 		entities.cacheLoads( true );
 		listening = true;
+		Leases leases = this.leases;
+		if ( leases != null ) {
+			leases.hearing( true );
+		}
 		if ( everListened ) {
 			counters.gaps.incrementAndGet();
 			LOG.listeningAgain( logPrefix, channelDescription );

@@ -58,6 +58,7 @@ final class LeaseTable {
 		this.logPrefix = logPrefix;
 		String now = now( factory.getJdbcServices().getDialect() );
 		// the epoch first: MySQL and MariaDB evaluate the assignments left to right, on the updated values
+		// the first owner parameter is this node; the second too, or '' (it may not extend its own unexpired lease)
 		this.take = "update " + table + " set epoch = case when owner = ? then epoch else epoch + 1 end, expires_at = "
 				+ now + " + ?, owner = ? where entity_name = ? and bucket = ? and (owner = ? or expires_at < " + now + ")";
 		this.select = "select owner, epoch from " + table + " where entity_name = ? and bucket = ?";
@@ -127,9 +128,10 @@ final class LeaseTable {
 
 	/**
 	 * Takes the lease of a bucket for {@code node} for {@code ttlMillis} by the database's clock, when it is free,
-	 * expired or already {@code node}'s (the epoch then stays, else it goes up by one); otherwise reports its holder.
+	 * expired or already {@code node}'s (the epoch then stays, else it goes up by one; with {@code extendOwn} false, a
+	 * lease of {@code node}'s that has not expired is not taken again); otherwise reports its holder.
 	 */
-	Outcome take(String entity, int bucket, String node, long ttlMillis) {
+	Outcome take(String entity, int bucket, String node, long ttlMillis, boolean extendOwn) {
 		return LedgerTable.inOwnTransaction( factory, connection -> {
 			for ( int attempt = 0; ; attempt++ ) {
 				int updated;
@@ -139,7 +141,7 @@ final class LeaseTable {
 					statement.setString( 3, node );
 					statement.setString( 4, entity );
 					statement.setInt( 5, bucket );
-					statement.setString( 6, node );
+					statement.setString( 6, extendOwn ? node : "" );
 					updated = statement.executeUpdate();
 				}
 				Outcome found = read( connection, entity, bucket );

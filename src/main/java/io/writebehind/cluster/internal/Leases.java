@@ -124,6 +124,25 @@ final class Leases {
 	private final Thread keeper;
 	private final ExecutorService handOvers;
 	private volatile boolean closed;
+	/**
+	 * Whether the channel listens (written by the channel's thread through the receiver); while it does not, this node
+	 * cannot hear hand-over requests. Until the first {@code reconnected()} it does not.
+	 */
+	private volatile boolean hearing;
+	/** Since when ({@link System#nanoTime()}) the channel has not listened, while {@link #hearing} is false. */
+	private volatile long deafSince = System.nanoTime();
+	/** Whether the keeper said (WB000445) that it stopped renewing; keeper thread only. */
+	private boolean deafLogged;
+	/**
+	 * How long the channel may be down before this node stops renewing its leases and takes only expired ones: half the
+	 * lease time, so that a short outage (a Redis restart) costs nothing and a long one (a partition) frees its buckets.
+	 */
+	private final long deafNanos;
+	/**
+	 * While deaf: how long before a lease's local validity ends this node stops committing on it (it will not be
+	 * renewed), so that its last writes, flushed at once, reach the database before the lease expires there.
+	 */
+	private final long deafMarginNanos;
 
 	Leases(SessionFactoryImplementor factory, ClusterConfig config, String nodeId, String unitName, String logPrefix,
 			CoherentEntities entities, LeaseTable table, Consumer<Announcement> publisher) {
@@ -137,6 +156,8 @@ final class Leases {
 		this.ttlNanos = TimeUnit.MILLISECONDS.toNanos( config.leaseTtlMillis );
 		this.validityNanos = ttlNanos - ttlNanos / 10;
 		this.waitNanos = TimeUnit.MILLISECONDS.toNanos( config.leaseWaitMillis );
+		this.deafNanos = ttlNanos / 2;
+		this.deafMarginNanos = ttlNanos / 10;
 		for ( CoherentEntity entity : entities.all() ) {
 			if ( entity.versionType() != null && entity.idType() != null ) {
 				Bucket[] array = new Bucket[bucketCount];
@@ -220,6 +241,38 @@ final class Leases {
 		return buckets.get( entity )[Math.floorMod( hash, bucketCount )];
 	}
 
+	// ---------------------------------------------------------------- channel state (channel's thread)
+
+	/**
+	 * The channel listens again, or stopped listening (called by the receiver): once it has not listened for half the
+	 * lease time this node renews no lease and takes only expired ones ({@link #deaf}), since it cannot hear other
+	 * nodes' hand-over requests; its leases then expire in the database and the other nodes take the buckets they ask
+	 * for there (fencing keeps its late writes out).
+	 */
+	void hearing(boolean listening) {
+		if ( listening ) {
+			hearing = true;
+		}
+		else if ( hearing ) {
+			deafSince = System.nanoTime();
+			hearing = false;
+		}
+	}
+
+	/** Whether the channel has not listened for longer than half the lease time. */
+	boolean deaf(long now) {
+		return !hearing && now - deafSince > deafNanos;
+	}
+
+	/**
+	 * Whether a commit may pass on the bucket now: held validly, and while {@link #deaf} not within the last tenth of
+	 * the lease time of its local validity (it will not be renewed: its last writes must reach the database in time).
+	 */
+	private boolean usable(Bucket bucket, long now) {
+		return bucket.validNow( now ) && ( hearing || now - ( bucket.validUntil - deafMarginNanos ) < 0
+				|| !deaf( now ) );
+	}
+
 	// ---------------------------------------------------------------- committing threads
 
 	/**
@@ -287,7 +340,7 @@ final class Leases {
 		while ( true ) {
 			bucket.inFlight.incrementAndGet();
 			long now = System.nanoTime();
-			if ( bucket.validNow( now ) ) {
+			if ( usable( bucket, now ) ) {
 				bucket.lastUsed = now;
 				return taken;
 			}
@@ -307,7 +360,7 @@ final class Leases {
 				String holder = null;
 				while ( true ) {
 					long now = System.nanoTime();
-					if ( bucket.validNow( now ) ) {
+					if ( usable( bucket, now ) ) {
 						return false; // another thread of this node took it
 					}
 					if ( closed ) {
@@ -315,7 +368,10 @@ final class Leases {
 					}
 					if ( !bucket.handingOver && now - bucket.nextAttempt >= 0 ) {
 						bucket.nextAttempt = now + POLL_NANOS;
-						LeaseTable.Outcome outcome = table.take( bucket.entity.name(), bucket.index, nodeId, ttlMillis );
+						// deaf: not even its own lease is extended (it expires, so that others may take it)
+						boolean deaf = deaf( now );
+						LeaseTable.Outcome outcome = table.take( bucket.entity.name(), bucket.index, nodeId, ttlMillis,
+								!deaf );
 						if ( outcome.held() ) {
 							boolean fromAnother = outcome.epoch() != bucket.epoch;
 							if ( fromAnother ) {
@@ -344,6 +400,10 @@ final class Leases {
 					long remaining = deadline - System.nanoTime();
 					if ( remaining <= 0 ) {
 						throw refusal( bucket, writes, holder == null ? "this node is handing it over"
+								: nodeId.equals( holder ) ? "this node's coherence channel has not listened for "
+										+ TimeUnit.NANOSECONDS.toMillis( System.nanoTime() - deafSince ) + " ms, so it "
+										+ "does not renew its lease (other nodes' hand-over requests cannot reach it) "
+										+ "and waits for it to expire in the database"
 								: "node " + holder + " holds its lease and did not hand it over within "
 										+ TimeUnit.NANOSECONDS.toMillis( waitNanos ) + " ms ("
 										+ WriteBehindSettings.CLUSTER_LEASE_WAIT_MS + ")" );
@@ -456,6 +516,22 @@ final class Leases {
 			}
 		}
 		return null;
+	}
+
+	/**
+	 * Once a commit's writes are in the queue: while {@link #deaf}, its leased writes are made due at once, so that they
+	 * reach the database under the lease, which will not be renewed (rather than at {@code max_delay_ms}, when another
+	 * node may have taken the bucket and they would be fenced out).
+	 */
+	void published(List<CommitWrite> writes, CoherentEntities entities) {
+		if ( hearing || !deaf( System.nanoTime() ) ) {
+			return;
+		}
+		for ( CommitWrite write : writes ) {
+			if ( leased( entities.of( write.region() ) ) ) {
+				write.region().flushSoon( write.id() );
+			}
+		}
 	}
 
 	// ---------------------------------------------------------------- flusher threads
@@ -654,6 +730,15 @@ final class Leases {
 
 	private void renewDue() {
 		long now = System.nanoTime();
+		if ( deaf( now ) ) {
+			// it cannot hear hand-over requests: its leases run out, and other nodes take them in the database
+			if ( !deafLogged ) {
+				deafLogged = true;
+				LOG.leasesNotRenewedWhileDeaf( logPrefix, TimeUnit.NANOSECONDS.toMillis( now - deafSince ) );
+			}
+			return;
+		}
+		deafLogged = false;
 		List<Bucket> due = new ArrayList<>();
 		List<LeaseTable.Held> leases = new ArrayList<>();
 		for ( Bucket[] array : buckets.values() ) {

@@ -307,6 +307,13 @@ public interface WriteBehindLogger extends BasicLogger {
 			+ "lease runs out")
 	void leaseRenewalFailed(String prefix, String table, String problem);
 
+	@LogMessage(level = WARN)
+	@Message(id = 445, value = "%sThe coherence channel has not listened for %d ms (half of cluster.lease_ttl_ms): this "
+			+ "node cannot hear other nodes' hand-over requests, so it renews no lease and takes only leases that expired "
+			+ "in the database (its own included) until the channel listens again; other nodes take its buckets once "
+			+ "they expire")
+	void leasesNotRenewedWhileDeaf(String prefix, long millis);
+
 	@LogMessage(level = DEBUG)
 	@Message(id = 429, value = "%sThe schema was created anew: removed %d row(s) of the version ledger %s")
 	void ledgerCleared(String prefix, int rows, String table);
