@@ -173,8 +173,13 @@ public final class ClusterNodeChild {
 				count = counter.of( node );
 			}
 			catch (RuntimeException e) {
-				if ( tx.isActive() ) {
-					tx.rollback();
+				try {
+					if ( tx.isActive() ) {
+						tx.rollback();
+					}
+				}
+				catch (RuntimeException rollback) {
+					e.addSuppressed( rollback ); // the connection broke (a partition): the thread goes on
 				}
 				if ( isOptimisticLockFailure( e ) ) {
 					retries.incrementAndGet();

@@ -121,7 +121,7 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 	 */
 	@Test
 	void redisStoppedAndRestartedLosesNothing() throws Exception {
-		Child[] nodes = boot( null );
+		Child[] nodes = boot( null, false );
 		go( nodes );
 		Thread.sleep( RUN_MS ); // pacing
 		long[] beforeOutage = acked( nodes );
@@ -157,9 +157,10 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 	@Test
 	void aNodeCutOffFromTheChannelLetsTheOthersTakeItsBuckets() throws Exception {
 		Partition partition = new Partition();
-		Child[] nodes = boot( partition );
+		Child[] nodes = boot( partition, false );
 		go( nodes );
 		Thread.sleep( RUN_MS ); // pacing
+		awaitCommitting( nodes[CUT] );
 		partition.channel.cut();
 		long cutAt = System.nanoTime();
 		String recovery = awaitOthersCommitOnEveryId( nodes, cutAt, Duration.ofSeconds( 25 ) );
@@ -179,9 +180,11 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 	@Test
 	void aNodeCutOffFromEverythingStopsCommittingAndItsFencedWritesAreReported() throws Exception {
 		Partition partition = new Partition();
-		Child[] nodes = boot( partition );
+		Child[] nodes = boot( partition, true );
 		go( nodes );
 		Thread.sleep( RUN_MS ); // pacing
+		// right after one of its commits returned: with max_delay_ms at 2 s it holds pending writes of its buckets
+		awaitCommitting( nodes[CUT] );
 		partition.channel.cut();
 		partition.database.cut();
 		long cutAt = System.nanoTime();
@@ -205,7 +208,9 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 		partition.channel.mend();
 		partition.database.mend();
 		Thread.sleep( RUN_MS ); // pacing: all together again
-		finish( nodes, List.of( CUT ), bound );
+		long fenced = finish( nodes, List.of( CUT ), bound );
+		assertTrue( fenced > 0, "node 2 was cut off right after a commit, with max_delay_ms at 2 s, so it held pending "
+				+ "writes of buckets the others took meanwhile: they must be fenced out and reported; " + bound );
 	}
 
 	// ---------------------------------------------------------------- the network of node 2
@@ -250,7 +255,7 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 	// ---------------------------------------------------------------- phases
 
 	/** Redis, the rows (and the lease table), and the three nodes, booted and listening; node 2 in the partition. */
-	private Child[] boot(Partition partition) throws Exception {
+	private Child[] boot(Partition partition, boolean slowFlushOfTheCutNode) throws Exception {
 		dir = Path.of( "target", "lease-faults", database.name().toLowerCase( Locale.ROOT ) + "-"
 				+ UUID.randomUUID().toString().substring( 0, 8 ) ).toAbsolutePath();
 		Files.createDirectories( dir );
@@ -280,8 +285,9 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 		Child[] nodes = new Child[NODES];
 		for ( int n = 0; n < NODES; n++ ) {
 			nodes[n] = partition != null && n == CUT
-					? new Child( n, partition.databaseUrl( url ), partition.redisUri(), partition.namespace )
-					: new Child( n, url, redis.uri(), null );
+					? new Child( n, partition.databaseUrl( url ), partition.redisUri(), partition.namespace,
+							slowFlushOfTheCutNode ? List.of( WriteBehindSettings.MAX_DELAY_MS + "=2000" ) : List.of() )
+					: new Child( n, url, redis.uri(), null, List.of() );
 		}
 		for ( Child child : nodes ) {
 			child.await( "READY", 180 );
@@ -295,6 +301,23 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 				WriteBehindSettings.CLUSTER_CHANNEL_NAME, channelName,
 				WriteBehindSettings.CLUSTER_VERSION_CHECK, "lease",
 				WriteBehindSettings.CLUSTER_LEASE_TTL_MS, Long.toString( TTL_MS ) );
+	}
+
+	/** Waits until the child acknowledged a commit since the previous look (it runs, and holds buckets now). */
+	private static void awaitCommitting(Child child) throws Exception {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 60 );
+		child.sync();
+		long before = child.acked();
+		while ( true ) {
+			child.sync();
+			long now = child.acked();
+			if ( now > before ) {
+				return;
+			}
+			assertTrue( System.nanoTime() < deadline, child + " acknowledged no commit within 60 s; its standard "
+					+ "error:\n" + child.stderr() );
+			before = now;
+		}
 	}
 
 	private static void go(Child[] nodes) throws IOException {
@@ -380,7 +403,7 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 	 * {@code mayReport} may have; every failure of a commit other than optimistic locking only on those nodes; then
 	 * every node serves the database's rows and exits cleanly.
 	 */
-	private void finish(Child[] nodes, List<Integer> mayReport, String phases) throws Exception {
+	private long finish(Child[] nodes, List<Integer> mayReport, String phases) throws Exception {
 		for ( Child child : nodes ) {
 			child.send( "STOP" );
 		}
@@ -425,7 +448,8 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 			}
 			else {
 				// a fenced write is reported as a CONFLICT and counted among the conflicts, never resolved
-				assertEquals( failed, reply[3], child + ": conflicts <> fenced writes reported; " + where );
+				assertEquals( failed, reply[3], child + ": conflicts <> fenced writes reported (a write failed "
+						+ "otherwise?); " + where + "\n" + child.stderr() );
 				for ( String line : child.failed ) {
 					assertEquals( "CONFLICT", line.split( " " )[2], child + " reported " + line + "; " + where );
 				}
@@ -454,6 +478,7 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 			assertTrue( child.process.waitFor( 60, TimeUnit.SECONDS ), child + " did not exit" );
 			assertEquals( 0, child.process.exitValue(), child + " exit code; its standard error:\n" + child.stderr() );
 		}
+		return reportedLost;
 	}
 
 	/**
@@ -534,7 +559,7 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 		final List<String> errors = new CopyOnWriteArrayList<>();
 		final List<String> failed = new CopyOnWriteArrayList<>();
 
-		Child(int node, String url, String redisUri, NetworkNamespace namespace) throws IOException {
+		Child(int node, String url, String redisUri, NetworkNamespace namespace, List<String> extra) throws IOException {
 			this.node = node;
 			for ( int id = 0; id <= IDS; id++ ) {
 				counts.add( Collections.synchronizedList( new ArrayList<>() ) );
@@ -547,6 +572,7 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 					arguments.add( setting.getKey() + "=" + setting.getValue() );
 				}
 			}
+			arguments.addAll( extra );
 			List<String> command = ChildJvm.command( List.of( "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
 					"-Xmx256m" ), ClusterNodeChild.class, arguments.toArray() );
 			ProcessBuilder builder = namespace == null ? ChildJvm.builder( command ) : namespace.builder( command );
@@ -587,6 +613,14 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 
 		long acked(int id) {
 			return counts.get( id ).size();
+		}
+
+		long acked() {
+			long sum = 0;
+			for ( int id = 1; id <= IDS; id++ ) {
+				sum += acked( id );
+			}
+			return sum;
 		}
 
 		void send(String line) throws IOException {

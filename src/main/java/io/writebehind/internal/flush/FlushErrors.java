@@ -48,12 +48,15 @@ final class FlushErrors {
 	/**
 	 * Connection, resource, serialization/deadlock and lock-timeout errors: the same write may succeed later. SQLState
 	 * classes 08 (connection), 40 (transaction rollback: serialization failure, deadlock), 53 (insufficient resources),
-	 * 57 (operator intervention) and HYT (timeout).
+	 * 57 (operator intervention) and HYT (timeout); and any failure caused by the connection's socket failing or timing
+	 * out (H2's TCP client says "connection broken", SQLState 90067, with the socket's exception as the cause).
 	 */
 	static boolean isTransient(Throwable e) {
 		for ( Throwable t = e; t != null; t = t.getCause() ) {
 			if ( t instanceof JDBCConnectionException || t instanceof LockAcquisitionException
-					|| t instanceof SQLTransientException || t instanceof SQLRecoverableException ) {
+					|| t instanceof SQLTransientException || t instanceof SQLRecoverableException
+					// the connection's socket failed or timed out (a network partition): the database may be back later
+					|| t instanceof java.net.SocketException || t instanceof java.net.SocketTimeoutException ) {
 				return true;
 			}
 			if ( t instanceof SQLException sql && sql.getSQLState() != null ) {
