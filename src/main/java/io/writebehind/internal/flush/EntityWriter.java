@@ -69,11 +69,16 @@ public final class EntityWriter {
 
 	/** A detached instance with the state of the write (associations as uninitialised proxies), for failure handling. */
 	Object detachedInstance(FlushItem item, SharedSessionContractImplementor session) {
-		if ( item.snapshot.isDeleted() ) {
+		return detachedInstance( item, item.snapshot, session );
+	}
+
+	/** A detached instance of {@code snapshot}, a state of the item's id (its latest, say). */
+	Object detachedInstance(FlushItem item, EntitySnapshot snapshot, SharedSessionContractImplementor session) {
+		if ( snapshot.isDeleted() ) {
 			return null;
 		}
 		EntityPersister persister = persister( item );
-		return instantiate( persister, item.id(), assemble( item.snapshot, persister, session ), session );
+		return instantiate( persister, item.id(), assemble( snapshot, persister, session ), session );
 	}
 
 	/** The version the row has after the write. */

@@ -206,9 +206,11 @@ final class Settlement {
 	}
 
 	void fail(FlushItem item, Reason reason, RuntimeException cause) {
-		Object entity = detachedInstance( item );
 		int attempts = item.outcomes().attempts( item );
 		EntitySnapshot dropped = item.outcomes().drop( item );
+		// the state dropped: the latest committed, which holds the commits made while this flush was in flight too
+		// (the item's own snapshot would not, and they would be lost without a word)
+		Object entity = detachedInstance( item, dropped == null ? item.snapshot : dropped );
 		if ( reason == Reason.FAILED ) {
 			counters.failed.increment();
 			item.region().counters().failed.increment();
@@ -222,8 +224,12 @@ final class Settlement {
 	}
 
 	private Object detachedInstance(FlushItem item) {
+		return detachedInstance( item, item.snapshot );
+	}
+
+	private Object detachedInstance(FlushItem item, EntitySnapshot snapshot) {
 		try ( StatelessSession session = factory.openStatelessSession() ) {
-			return writer.detachedInstance( item, (SharedSessionContractImplementor) session );
+			return writer.detachedInstance( item, snapshot, (SharedSessionContractImplementor) session );
 		}
 		catch (RuntimeException e) {
 			LOG.couldNotRebuild( logPrefix, item, e );
