@@ -239,8 +239,16 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 					: LeaseFaultsTest.this.database == TestDatabase.MARIADB ? 3306 : 5432;
 			FreezableProxy proxy = new FreezableProxy( database.hostAddress(), host, port );
 			resources.add( proxy );
-			return url.substring( 0, start ) + database.hostAddress().getHostAddress() + ":" + proxy.port()
+			String through = url.substring( 0, start ) + database.hostAddress().getHostAddress() + ":" + proxy.port()
 					+ url.substring( end );
+			// a statement sent just before the cut may never be answered (the proxy's side of the connection is gone,
+			// and its reset is dropped): as over any network that can partition, the driver must time reads out
+			String separator = through.contains( "?" ) ? "&" : "?";
+			return switch ( LeaseFaultsTest.this.database ) {
+				case POSTGRESQL -> through + separator + "socketTimeout=10&connectTimeout=5";
+				case MARIADB -> through + separator + "socketTimeout=10000&connectTimeout=5000";
+				case H2 -> through; // its TCP client times reads out itself
+			};
 		}
 
 		/** The Redis URI of node 2: through a proxy on its channel link to the test's server. */
