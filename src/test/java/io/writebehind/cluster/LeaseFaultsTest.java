@@ -70,7 +70,7 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 	private static final int CUT = 2;
 	private static final long TTL_MS = 3_000;
 	/** Pacing of the load phases (not assertions). */
-	private static final long RUN_MS = 2_500;
+	private static final long RUN_MS = 1_500;
 
 	private final String channelName = "wblf_" + UUID.randomUUID().toString().replace( "-", "" ).substring( 0, 12 );
 	private final List<Child> children = new CopyOnWriteArrayList<>();
@@ -115,7 +115,7 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 	// ---------------------------------------------------------------- the tests
 
 	/**
-	 * Redis is killed mid-run and, 4 s later (longer than half the lease time: the nodes stop renewing, so their leases
+	 * Redis is killed mid-run and, 3 s later (longer than half the lease time: the nodes stop renewing, so their leases
 	 * expire and are taken again in the database), started again on the same port. The nodes commit during the outage,
 	 * and every node commits after it; nothing is lost, no write fails, no conflict.
 	 */
@@ -127,7 +127,7 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 		long[] beforeOutage = acked( nodes );
 		redis.stop();
 		long stoppedAt = System.nanoTime();
-		Thread.sleep( 4_000 ); // pacing: an outage longer than half the lease time
+		Thread.sleep( 3_000 ); // pacing: an outage longer than half the lease time
 		// the nodes commit while Redis is down (on buckets they hold, or take once expired)
 		awaitProgress( nodes, beforeOutage, false, "any node commits while Redis is down" );
 		long[] duringOutage = acked( nodes );
@@ -263,6 +263,7 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 
 	/** Redis, the rows (and the lease table), and the three nodes, booted and listening; node 2 in the partition. */
 	private Child[] boot(Partition partition, boolean slowFlushOfTheCutNode) throws Exception {
+		long started = System.nanoTime();
 		dir = Path.of( "target", "lease-faults", database.name().toLowerCase( Locale.ROOT ) + "-"
 				+ UUID.randomUUID().toString().substring( 0, 8 ) ).toAbsolutePath();
 		Files.createDirectories( dir );
@@ -299,6 +300,8 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 		for ( Child child : nodes ) {
 			child.await( "READY", 180 );
 		}
+		System.out.printf( "[LeaseFaultsTest] %s: Redis, the rows and three node JVMs up in %.1f s%n", database,
+				( System.nanoTime() - started ) / 1e9 );
 		return nodes;
 	}
 
@@ -430,6 +433,7 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 	 * every node serves the database's rows and exits cleanly.
 	 */
 	private long finish(Child[] nodes, List<Integer> mayReport, String phases) throws Exception {
+		long stopping = System.nanoTime();
 		for ( Child child : nodes ) {
 			child.send( "STOP" );
 		}
@@ -481,8 +485,8 @@ class LeaseFaultsTest extends WriteBehindTestBase {
 				}
 			}
 		}
-		System.out.printf( "[LeaseFaultsTest] %s: %d increments in the database, %d acknowledged, %d of them in "
-				+ "writes reported as fenced; %s%n%s", database, sum( rowsTotal( rows ) ), sumAcked( nodes ), reportedLost,
+		System.out.printf( "[LeaseFaultsTest] %s: final flush %.1f s; %d increments in the database, %d acknowledged, "
+				+ "%d of them in writes reported as fenced; %s%n%s", database, ( System.nanoTime() - stopping ) / 1e9, sum( rowsTotal( rows ) ), sumAcked( nodes ), reportedLost,
 				String.join( "; ", done ), table );
 
 		StringBuilder expect = new StringBuilder( "EXPECT" );
