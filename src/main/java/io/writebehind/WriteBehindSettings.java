@@ -244,7 +244,10 @@ public final class WriteBehindSettings {
 	 * whose write reached the database blocks nothing. A node that crashes with such a write pending blocks that id for
 	 * as long; with a journal it replays the write when it restarts, and a restart that takes longer than this lifetime
 	 * lets another node's commit through, so the replayed write then fails as a {@code CONFLICT} (reported, not lost
-	 * silently). Set it alike on every node. Never shorter than {@code 2 * max_delay_ms + 10 s}, at most a day.
+	 * silently). With {@code cluster.version_check=lease} and a journal: how long after its lease expired a bucket a
+	 * node left dirty (it held journaled writes of it not yet in the database) stays blocked for the other nodes, so
+	 * that the node's restart takes it back. Set it alike on every node. Never shorter than
+	 * {@code 2 * max_delay_ms + 10 s}, at most a day.
 	 * Default: {@value #DEFAULT_CLUSTER_CLAIM_TTL_MS_JOURNALED} (10 minutes) when {@link #JOURNAL_DIR} is set, else
 	 * {@code 2 * max_delay_ms + 10 s} (at most an hour).
 	 */

@@ -23,6 +23,8 @@ import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.WriteBehindStats;
 import io.writebehind.cluster.internal.ClusterCoherence;
 import io.writebehind.cluster.internal.ClusterParticipant;
+import io.writebehind.internal.queue.FlushItem;
+import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import io.writebehind.internal.cache.EntityCache;
 import io.writebehind.internal.config.WriteBehindConfig;
 import io.writebehind.internal.flush.FailureHandling;
@@ -129,19 +131,51 @@ public final class WriteBehindRuntime {
 		registry.register( this );
 		// the features plug into the core here: commit participants (in this order), flush observers, region guards
 		List<CommitParticipant> participants = new ArrayList<>();
-		if ( config.cluster.enabled() ) {
-			coherence = new ClusterCoherence( factory, config.cluster, unitName, logPrefix, queue.regions() );
-			coherence.start();
-			if ( coherence.leased() ) {
-				flusher.fence( coherence::fence ); // a deposed lease holder's flush never lands
-			}
-		}
 		if ( config.journal.enabled() ) {
-			// before the factory serves any session: the journal's writes are pending again, and read from the cache
+			// before the factory serves any session: the journal's writes are pending again, and read from the cache;
+			// first, so that the directory is locked before the cluster uses the node identity kept in it, and the
+			// leases see the replayed writes
 			journal = JournalSupport.start( factory, config.journal, logPrefix, unitName, regionByEntityName::get,
 					queue::regions );
 			flusher.observer( journal );
 			participants.add( new JournalParticipant( journal ) );
+		}
+		if ( config.cluster.enabled() ) {
+			try {
+				coherence = new ClusterCoherence( factory, config.cluster, unitName, logPrefix, queue.regions(),
+						journal == null ? null : journal.nodeIdentity() );
+				coherence.start();
+			}
+			catch (RuntimeException e) {
+				if ( journal != null ) {
+					journal.close(); // releases the directory's lock; the replayed writes stay in the journal
+					journal = null;
+				}
+				if ( coherence != null ) {
+					try {
+						coherence.close();
+					}
+					catch (RuntimeException suppressed) {
+						e.addSuppressed( suppressed );
+					}
+					coherence = null;
+				}
+				throw e;
+			}
+			if ( coherence.leased() ) {
+				ClusterCoherence leased = coherence;
+				flusher.fence( new io.writebehind.internal.flush.FlushFence() { // a deposed lease holder's flush never lands
+					@Override
+					public void check(List<FlushItem> items, SharedSessionContractImplementor session) {
+						leased.fence( items, session );
+					}
+
+					@Override
+					public String refused(FlushItem item) {
+						return leased.refusedReplay( item ); // replayed on a bucket another node took meanwhile
+					}
+				} );
+			}
 		}
 		if ( coherence != null ) {
 			participants.add( new ClusterParticipant( coherence ) );

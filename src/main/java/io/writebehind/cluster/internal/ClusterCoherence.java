@@ -38,7 +38,8 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 
 	private static final WriteBehindLogger LOG = WriteBehindLogger.of( ClusterCoherence.class );
 
-	private final String nodeId = UUID.randomUUID().toString().substring( 0, 8 );
+	/** Random per start; with a journal, the identity kept in its directory (a restarted node is the same lease owner). */
+	private final String nodeId;
 	private final String logPrefix;
 	private final SessionFactoryImplementor factory;
 	private final CoherentEntities entities;
@@ -52,8 +53,13 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 	private final CoherenceReceiver receiver;
 	private final CoherencePublisher publisher;
 
+	/**
+	 * {@code journalNodeId}: the node's identity kept in its journal directory, {@code null} without a journal (a
+	 * random one for this start).
+	 */
 	public ClusterCoherence(SessionFactoryImplementor factory, ClusterConfig config, String unitName, String logPrefix,
-			List<EntityRegion> regions) {
+			List<EntityRegion> regions, String journalNodeId) {
+		this.nodeId = journalNodeId != null ? journalNodeId : UUID.randomUUID().toString().substring( 0, 8 );
 		this.logPrefix = logPrefix;
 		this.factory = factory;
 		MessageSigner signer = config.secret == null ? null : new MessageSigner( config.secret, config.previousSecret );
@@ -76,7 +82,8 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 		this.receiver = new CoherenceReceiver( nodeId, logPrefix, entities, signer, counters, channel.description() );
 		this.publisher = new CoherencePublisher( nodeId, unitName, logPrefix, channel, entities, signer, counters,
 				ledger == null ? batch -> { } : ledger::rewritten, this::maintain );
-		this.leases = withLeases ? new Leases( factory, config, nodeId, unitName, logPrefix, entities, leaseTable,
+		this.leases = withLeases ? new Leases( factory, config, nodeId, journalNodeId != null, unitName, logPrefix,
+				entities, leaseTable,
 				announcement -> publisher.offer( announcement ) ) : null;
 		receiver.leases( leases );
 	}
@@ -207,6 +214,27 @@ public final class ClusterCoherence implements EntityRegion.RewriteObserver {
 	 */
 	public void fence(List<FlushItem> items, SharedSessionContractImplementor session) {
 		leases.fence( items, session, entities );
+	}
+
+	/**
+	 * {@code cluster.version_check=lease}: the reason a write replayed from the journal may not land (another node took
+	 * its bucket while this node was down), or {@code null}.
+	 */
+	public String refusedReplay(FlushItem item) {
+		return leases.refusedReplay( item, entities );
+	}
+
+	/** This node's identity on the channel and in the lease table. */
+	public String nodeId() {
+		return nodeId;
+	}
+
+	/**
+	 * For tests: clears the dirty marks of the buckets without pending writes now (as the keeper does), running
+	 * {@code afterScan} (may be null) between its look for unused buckets and their clear.
+	 */
+	public void clearDirtyLeasesForTest(Runnable afterScan) {
+		leases.clearCleanNow( afterScan );
 	}
 
 	/** For tests: this node counts none of its leases as valid any more (as after a long pause). */

@@ -51,6 +51,8 @@ final class LeaseTable {
 	private final String insert;
 	private final String renew;
 	private final String handOver;
+	private final String reclaim;
+	private final String markDirty;
 
 	LeaseTable(SessionFactoryImplementor factory, String table, String logPrefix) {
 		this.factory = factory;
@@ -58,16 +60,23 @@ final class LeaseTable {
 		this.logPrefix = logPrefix;
 		String now = now( factory.getJdbcServices().getDialect() );
 		// the epoch first: MySQL and MariaDB evaluate the assignments left to right, on the updated values
-		// the first owner parameter is this node; the second too, or '' (it may not extend its own unexpired lease)
+		// the first owner parameter is this node; the second too, or '' (it may not extend its own unexpired lease).
+		// A dirty row (dirty_ms > 0: its owner may hold journaled writes of the bucket that are not in the database)
+		// stays the owner's for dirty_ms after it expired
 		this.take = "update " + table + " set epoch = case when owner = ? then epoch else epoch + 1 end, expires_at = "
-				+ now + " + ?, owner = ? where entity_name = ? and bucket = ? and (owner = ? or expires_at < " + now + ")";
+				+ now + " + ?, owner = ?, dirty_ms = ? where entity_name = ? and bucket = ? and (owner = ? or expires_at "
+				+ "+ dirty_ms < " + now + ")";
 		this.select = "select owner, epoch from " + table + " where entity_name = ? and bucket = ?";
-		this.insert = "insert into " + table + " (entity_name, bucket, owner, epoch, expires_at) values (?, ?, ?, 1, "
-				+ now + " + ?)";
+		this.insert = "insert into " + table + " (entity_name, bucket, owner, epoch, expires_at, dirty_ms) values (?, ?, "
+				+ "?, 1, " + now + " + ?, ?)";
 		this.renew = "update " + table + " set expires_at = " + now + " + ? where entity_name = ? and bucket = ? "
 				+ "and owner = ? and epoch = ?";
-		this.handOver = "update " + table + " set epoch = epoch + 1, expires_at = " + now + " + ?, owner = ? "
+		this.handOver = "update " + table + " set epoch = epoch + 1, expires_at = " + now + " + ?, owner = ?, dirty_ms = 0 "
 				+ "where entity_name = ? and bucket = ? and owner = ? and epoch = ?";
+		this.reclaim = "update " + table + " set expires_at = " + now + " + ?, dirty_ms = ? where entity_name = ? and "
+				+ "bucket = ? and owner = ?";
+		this.markDirty = "update " + table + " set dirty_ms = ? where entity_name = ? and bucket = ? and owner = ? and "
+				+ "epoch = ?";
 	}
 
 	/**
@@ -94,7 +103,12 @@ final class LeaseTable {
 	static String ddl(String table) {
 		return "create table " + table + " (entity_name varchar(255) not null, bucket integer not null, "
 				+ "owner varchar(64) not null, epoch bigint not null, expires_at bigint not null, "
-				+ "primary key (entity_name, bucket))";
+				+ "dirty_ms bigint default 0 not null, primary key (entity_name, bucket))";
+	}
+
+	/** The statement that adds the {@code dirty_ms} column to a lease table created before it existed. */
+	static String addDirtyColumn(String table) {
+		return "alter table " + table + " add dirty_ms bigint default 0 not null";
 	}
 
 	String name() {
@@ -104,6 +118,7 @@ final class LeaseTable {
 	/** Creates the table when it is missing; fails with the DDL to run when that is not possible. */
 	void ensureTable() {
 		if ( LedgerTable.exists( factory, table ) ) {
+			ensureDirtyColumn();
 			return;
 		}
 		try {
@@ -127,11 +142,54 @@ final class LeaseTable {
 	}
 
 	/**
-	 * Takes the lease of a bucket for {@code node} for {@code ttlMillis} by the database's clock, when it is free,
-	 * expired or already {@code node}'s (the epoch then stays, else it goes up by one; with {@code extendOwn} false, a
-	 * lease of {@code node}'s that has not expired is not taken again); otherwise reports its holder.
+	 * A lease table of an earlier version has no {@code dirty_ms} column (the journal's marker, see
+	 * {@link #markDirty}): adds it, or fails with the statement to run.
 	 */
-	Outcome take(String entity, int bucket, String node, long ttlMillis, boolean extendOwn) {
+	private void ensureDirtyColumn() {
+		if ( hasDirtyColumn() ) {
+			return;
+		}
+		try {
+			LedgerTable.inOwnTransaction( factory, connection -> {
+				try ( Statement statement = connection.createStatement() ) {
+					statement.execute( addDirtyColumn( table ) );
+				}
+				return null;
+			} );
+		}
+		catch (RuntimeException e) {
+			if ( hasDirtyColumn() ) {
+				return; // another node added it at the same moment
+			}
+			throw new WriteBehindConfigurationException( WriteBehindSettings.CLUSTER_VERSION_CHECK + "=lease needs the "
+					+ "column dirty_ms in the lease table '" + table + "' (" + WriteBehindSettings.CLUSTER_LEASE_TABLE
+					+ "), which could not be added (" + Causes.rootMessage( e ) + "). Add it: " + addDirtyColumn( table ),
+					e );
+		}
+	}
+
+	private boolean hasDirtyColumn() {
+		try {
+			return LedgerTable.inOwnTransaction( factory, connection -> {
+				try ( Statement statement = connection.createStatement() ) {
+					statement.executeQuery( "select dirty_ms from " + table + " where 1 = 0" ).close();
+				}
+				return true;
+			} );
+		}
+		catch (RuntimeException e) {
+			return false;
+		}
+	}
+
+	/**
+	 * Takes the lease of a bucket for {@code node} for {@code ttlMillis} by the database's clock, when it is free,
+	 * expired (and clean, or dirty for longer than its {@code dirty_ms}) or already {@code node}'s (the epoch then stays,
+	 * else it goes up by one; with {@code extendOwn} false, a lease of {@code node}'s that has not expired is not taken
+	 * again); otherwise reports its holder. {@code dirtyMillis} is what the row's {@code dirty_ms} becomes: 0 for a node
+	 * without a journal, else how long after its expiry the lease still blocks the others.
+	 */
+	Outcome take(String entity, int bucket, String node, long ttlMillis, boolean extendOwn, long dirtyMillis) {
 		return LedgerTable.inOwnTransaction( factory, connection -> {
 			for ( int attempt = 0; ; attempt++ ) {
 				int updated;
@@ -139,9 +197,10 @@ final class LeaseTable {
 					statement.setString( 1, node );
 					statement.setLong( 2, ttlMillis );
 					statement.setString( 3, node );
-					statement.setString( 4, entity );
-					statement.setInt( 5, bucket );
-					statement.setString( 6, extendOwn ? node : "" );
+					statement.setLong( 4, dirtyMillis );
+					statement.setString( 5, entity );
+					statement.setInt( 6, bucket );
+					statement.setString( 7, extendOwn ? node : "" );
 					updated = statement.executeUpdate();
 				}
 				Outcome found = read( connection, entity, bucket );
@@ -152,10 +211,97 @@ final class LeaseTable {
 					return found == null ? new Outcome( false, "?", 0 ) : found;
 				}
 				// no row yet: the first node to insert it holds the lease at epoch 1
-				if ( inserted( connection, entity, bucket, node, ttlMillis ) ) {
+				if ( inserted( connection, entity, bucket, node, ttlMillis, dirtyMillis ) ) {
 					return new Outcome( true, node, 1 );
 				}
 			}
+		} );
+	}
+
+	/**
+	 * A restarted node with a journal takes back a lease its previous run held ({@code node} is the identity kept in
+	 * its journal directory): only while the row's owner is still {@code node} (expired or not; its epoch stays), or
+	 * when there is no row yet; the row is then dirty ({@code dirtyMillis}). Otherwise reports the row's owner.
+	 */
+	Outcome reclaim(String entity, int bucket, String node, long ttlMillis, long dirtyMillis) {
+		return LedgerTable.inOwnTransaction( factory, connection -> {
+			for ( int attempt = 0; ; attempt++ ) {
+				int updated;
+				try ( PreparedStatement statement = connection.prepareStatement( reclaim ) ) {
+					statement.setLong( 1, ttlMillis );
+					statement.setLong( 2, dirtyMillis );
+					statement.setString( 3, entity );
+					statement.setInt( 4, bucket );
+					statement.setString( 5, node );
+					updated = statement.executeUpdate();
+				}
+				Outcome found = read( connection, entity, bucket );
+				if ( updated > 0 ) {
+					return new Outcome( true, node, found.epoch() );
+				}
+				if ( found != null || attempt > 0 ) {
+					return found == null ? new Outcome( false, "?", 0 ) : found;
+				}
+				if ( inserted( connection, entity, bucket, node, ttlMillis, dirtyMillis ) ) {
+					return new Outcome( true, node, 1 );
+				}
+			}
+		} );
+	}
+
+	/**
+	 * Sets the {@code dirty_ms} of leases {@code node} holds at the given epochs: {@code dirtyMillis} before the first
+	 * commit into a clean bucket, 0 once the bucket has no unwritten write; per lease, whether it was still this node's.
+	 */
+	boolean[] markDirty(List<Held> leases, String node, long dirtyMillis) {
+		return LedgerTable.inOwnTransaction( factory, connection -> {
+			boolean[] done = new boolean[leases.size()];
+			try ( PreparedStatement statement = connection.prepareStatement( markDirty ) ) {
+				for ( int i = 0; i < leases.size(); i++ ) {
+					Held lease = leases.get( i );
+					statement.setLong( 1, dirtyMillis );
+					statement.setString( 2, lease.entity() );
+					statement.setInt( 3, lease.bucket() );
+					statement.setString( 4, node );
+					statement.setLong( 5, lease.epoch() );
+					done[i] = statement.executeUpdate() > 0;
+				}
+			}
+			return done;
+		} );
+	}
+
+	/**
+	 * A restarted node: ends the leases its previous run held ({@code node}), but those of {@code keep} (entity name
+	 * and bucket, the buckets of its replayed writes); returns how many it ended.
+	 */
+	int releaseAllBut(String node, java.util.Set<String> keep) {
+		return LedgerTable.inOwnTransaction( factory, connection -> {
+			List<Held> stale = new java.util.ArrayList<>();
+			try ( PreparedStatement statement = connection.prepareStatement( "select entity_name, bucket, epoch from "
+					+ table + " where owner = ?" ) ) {
+				statement.setString( 1, node );
+				try ( ResultSet rows = statement.executeQuery() ) {
+					while ( rows.next() ) {
+						Held held = new Held( rows.getString( 1 ), rows.getInt( 2 ), rows.getLong( 3 ) );
+						if ( !keep.contains( held.entity() + "#" + held.bucket() ) ) {
+							stale.add( held );
+						}
+					}
+				}
+			}
+			int ended = 0;
+			try ( PreparedStatement statement = connection.prepareStatement( "update " + table + " set expires_at = 0, "
+					+ "dirty_ms = 0 where entity_name = ? and bucket = ? and owner = ? and epoch = ?" ) ) {
+				for ( Held held : stale ) {
+					statement.setString( 1, held.entity() );
+					statement.setInt( 2, held.bucket() );
+					statement.setString( 3, node );
+					statement.setLong( 4, held.epoch() );
+					ended += statement.executeUpdate();
+				}
+			}
+			return ended;
 		} );
 	}
 
@@ -170,8 +316,8 @@ final class LeaseTable {
 		}
 	}
 
-	private boolean inserted(Connection connection, String entity, int bucket, String node, long ttlMillis)
-			throws SQLException {
+	private boolean inserted(Connection connection, String entity, int bucket, String node, long ttlMillis,
+			long dirtyMillis) throws SQLException {
 		// a savepoint: on PostgreSQL a failed statement aborts the transaction
 		java.sql.Savepoint savepoint = connection.setSavepoint();
 		try ( PreparedStatement statement = connection.prepareStatement( insert ) ) {
@@ -179,6 +325,7 @@ final class LeaseTable {
 			statement.setInt( 2, bucket );
 			statement.setString( 3, node );
 			statement.setLong( 4, ttlMillis );
+			statement.setLong( 5, dirtyMillis );
 			statement.executeUpdate();
 			return true;
 		}
@@ -236,11 +383,15 @@ final class LeaseTable {
 		}
 	}
 
-	/** Ends every lease {@code node} holds (it is closing): the other nodes may take them at once. */
+	/**
+	 * Ends every clean lease {@code node} holds (it is closing): the other nodes may take them at once. A dirty one
+	 * (journaled writes of it are not in the database: the node's next start replays them) stays until it expired for
+	 * its {@code dirty_ms}.
+	 */
 	int releaseAll(String node) {
 		return LedgerTable.inOwnTransaction( factory, connection -> {
 			try ( PreparedStatement statement = connection.prepareStatement( "update " + table
-					+ " set expires_at = 0 where owner = ?" ) ) {
+					+ " set expires_at = 0 where owner = ? and dirty_ms = 0" ) ) {
 				statement.setString( 1, node );
 				return statement.executeUpdate();
 			}

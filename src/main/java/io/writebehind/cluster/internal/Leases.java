@@ -44,7 +44,11 @@ import io.writebehind.internal.queue.FlushItem;
  * locally valid (its monotonic clock) costs nothing; else it takes the lease (one round trip), or, when another node
  * holds it, asks that node to hand it over and waits up to {@code cluster.lease_wait_ms}. The commit counts as "in
  * flight" on its buckets until the transaction completed (its writes are then published).</li>
- * <li>The keeper thread renews the leases used lately, before their local validity runs out.</li>
+ * <li>The keeper thread renews the leases used lately, before their local validity runs out; with a journal it also
+ * clears the dirty mark of buckets with nothing pending (see {@link #clearClean}).</li>
+ * <li>With a journal, a row is dirty while this node may hold journaled writes of its bucket that are not in the
+ * database: no other node takes it by expiry for {@code cluster.claim_ttl_ms}, and a restart takes it back
+ * ({@link #recover}).</li>
  * <li>The hand-over thread serves another node's request: it stops the node's commits on the bucket, waits for the
  * commits in flight, flushes the bucket's pending writes, then gives the lease to the requester in the table and tells
  * it on the channel.</li>
@@ -78,6 +82,13 @@ final class Leases {
 		volatile long epoch = -1;
 		/** When a commit last used it. */
 		volatile long lastUsed;
+		/**
+		 * Journaled nodes: whether the row is dirty in the table (this node may hold journaled writes of the bucket that
+		 * are not in the database, so no other node may take it by expiry for {@code cluster.claim_ttl_ms}). Set to
+		 * true (under the monitor) once the table says so; set to false by the keeper (under the monitor) before it
+		 * re-checks the commits in flight and the pending writes, then clears the row (still under the monitor).
+		 */
+		volatile boolean dirtyInTable;
 		/** When a commit refused by another node's newer version last asked for it. */
 		volatile long refusalRequestAt = System.nanoTime() - RESEND_NANOS - 1;
 		// guarded by the monitor
@@ -108,9 +119,15 @@ final class Leases {
 	private final Map<CoherentEntity, Bucket[]> buckets = new IdentityHashMap<>();
 	/**
 	 * Per entity, the ids whose pending write this node committed under a lease it lost (it expired and another node
-	 * took the bucket) before it took the bucket again: fenced at flush, and no commit builds on them meanwhile.
+	 * took the bucket) before it took the bucket again, or replayed from the journal on a bucket another node took
+	 * while this node was down: fenced at flush, and no commit builds on them meanwhile. Each with the reason reported.
 	 */
-	private final Map<CoherentEntity, Set<Object>> doomed = new IdentityHashMap<>();
+	private final Map<CoherentEntity, Map<Object, String>> doomed = new IdentityHashMap<>();
+	/**
+	 * With a journal: how long after its expiry a lease whose row is dirty still blocks the other nodes
+	 * ({@code cluster.claim_ttl_ms}); 0 without a journal (rows are never dirty).
+	 */
+	private final long dirtyMillis;
 	private final int bucketCount;
 	private final long ttlMillis;
 	private final long ttlNanos;
@@ -144,9 +161,10 @@ final class Leases {
 	 */
 	private final long deafMarginNanos;
 
-	Leases(SessionFactoryImplementor factory, ClusterConfig config, String nodeId, String unitName, String logPrefix,
-			CoherentEntities entities, LeaseTable table, Consumer<Announcement> publisher) {
+	Leases(SessionFactoryImplementor factory, ClusterConfig config, String nodeId, boolean journaled, String unitName,
+			String logPrefix, CoherentEntities entities, LeaseTable table, Consumer<Announcement> publisher) {
 		this.factory = factory;
+		this.dirtyMillis = journaled ? Math.max( config.claimTtlMillis, 1 ) : 0;
 		this.nodeId = nodeId;
 		this.logPrefix = logPrefix;
 		this.table = table;
@@ -165,7 +183,7 @@ final class Leases {
 					array[i] = new Bucket( entity, i );
 				}
 				buckets.put( entity, array );
-				doomed.put( entity, ConcurrentHashMap.newKeySet() );
+				doomed.put( entity, new ConcurrentHashMap<>() );
 			}
 		}
 		this.keeper = new Thread( this::keep, "write-behind-lease-keeper-" + unitName );
@@ -178,6 +196,9 @@ final class Leases {
 	}
 
 	void start() {
+		if ( dirtyMillis > 0 ) {
+			recover();
+		}
 		for ( CoherentEntity entity : buckets.keySet() ) {
 			// a commit refused because another node committed a newer version: that node holds the bucket, and may
 			// still have the write pending; asking for the bucket makes it write it now and hand the bucket over
@@ -204,15 +225,95 @@ final class Leases {
 	}
 
 	/**
-	 * After the flusher stopped: gives up this node's leases in the table (its pending writes are written, or lost, or
-	 * fenced when a journal replays them: the node's identity is new at every start), so that the other nodes need not
-	 * wait for them to expire.
+	 * With a journal, at start, before the flusher starts (the journal's writes were replayed: they are the pending
+	 * writes): this node's identity is the one kept in the journal directory, so it takes back the lease of each bucket
+	 * of its replayed writes while the table still names it the owner (nobody else wrote the bucket since: the writes
+	 * are valid, checked against their rows as usual), keeping the row dirty until they are written. The replayed
+	 * writes of a bucket another node owns (it took it after this node's lease expired and {@code cluster.claim_ttl_ms}
+	 * passed) are fenced out at flush and reported, never written over that node's rows. The other leases of its
+	 * previous run are ended.
+	 */
+	private void recover() {
+		Set<String> kept = new java.util.HashSet<>();
+		int fencedOut = 0;
+		int fencedBuckets = 0;
+		Set<String> owners = new java.util.TreeSet<>();
+		int ended;
+		try {
+			for ( Map.Entry<CoherentEntity, Bucket[]> entry : buckets.entrySet() ) {
+				CoherentEntity entity = entry.getKey();
+				Map<Bucket, List<Object>> replayed = new java.util.LinkedHashMap<>();
+				entity.region().pendingIds().forEach( id -> replayed.computeIfAbsent( bucketOf( entity, id ),
+						b -> new ArrayList<>() ).add( id ) );
+				for ( Map.Entry<Bucket, List<Object>> ofBucket : replayed.entrySet() ) {
+					Bucket bucket = ofBucket.getKey();
+					long now = System.nanoTime();
+					LeaseTable.Outcome outcome = table.reclaim( entity.name(), bucket.index, nodeId, ttlMillis,
+							dirtyMillis );
+					synchronized ( bucket ) {
+						if ( outcome.held() ) {
+							bucket.epoch = outcome.epoch();
+							bucket.validUntil = now + validityNanos;
+							bucket.lastUsed = now;
+							bucket.dirtyInTable = true;
+							bucket.held = true;
+							acquired.incrementAndGet();
+							kept.add( entity.name() + "#" + bucket.index );
+						}
+						else {
+							String reason = "the write was replayed from the journal, but node " + outcome.owner()
+									+ " took the lease of its bucket (" + bucket + ") while this node was down (after the "
+									+ "lease expired and " + WriteBehindSettings.CLUSTER_CLAIM_TTL_MS + ", " + dirtyMillis
+									+ " ms, passed), and may have written the id since";
+							for ( Object id : ofBucket.getValue() ) {
+								doomed.get( entity ).put( id, reason );
+							}
+							fencedOut += ofBucket.getValue().size();
+							fencedBuckets++;
+							owners.add( outcome.owner() );
+						}
+					}
+				}
+			}
+			ended = table.releaseAllBut( nodeId, kept );
+		}
+		catch (RuntimeException e) {
+			throw new org.hibernate.HibernateException( logPrefix + "Cannot start: with " + WriteBehindSettings.JOURNAL_DIR
+					+ " and " + WriteBehindSettings.CLUSTER_VERSION_CHECK + "=lease a node restarted on its journal must "
+					+ "take back the leases of its replayed writes in the lease table " + table.name() + " before it "
+					+ "writes them, and that failed (" + e + "). Nothing is lost: the writes stay in the journal; start "
+					+ "again once the database is reachable", e );
+		}
+		if ( !kept.isEmpty() || ended > 0 ) {
+			LOG.leasesRecovered( logPrefix, nodeId, kept.size(), table.name(), ended );
+		}
+		if ( fencedOut > 0 ) {
+			LOG.replayedWritesFenced( logPrefix, fencedOut, fencedBuckets, "held by " + String.join( ", ", owners ) );
+		}
+	}
+
+	/**
+	 * After the flusher stopped: gives up this node's leases in the table (without a journal its pending writes are
+	 * written, or lost), so that the other nodes need not wait for them to expire. With a journal, the leases of buckets with writes still pending stay dirty (the next
+	 * start replays them), the others are cleared and given up.
 	 */
 	void close() {
 		closed = true;
 		keeper.interrupt();
 		handOvers.shutdownNow();
 		try {
+			if ( dirtyMillis > 0 ) {
+				List<Bucket> clean = new ArrayList<>();
+				for ( Map.Entry<CoherentEntity, Bucket[]> entry : buckets.entrySet() ) {
+					boolean[] pending = pendingBuckets( entry.getKey() );
+					for ( Bucket bucket : entry.getValue() ) {
+						if ( bucket.dirtyInTable && !pending[bucket.index] && bucket.inFlight.get() == 0 ) {
+							clean.add( bucket );
+						}
+					}
+				}
+				clear( clean );
+			}
 			table.releaseAll( nodeId );
 		}
 		catch (RuntimeException e) {
@@ -341,8 +442,13 @@ final class Leases {
 			bucket.inFlight.incrementAndGet();
 			long now = System.nanoTime();
 			if ( usable( bucket, now ) ) {
-				bucket.lastUsed = now;
-				return taken;
+				// a journaled node's row must be dirty before its commit's writes are journaled (read after the
+				// increment: the keeper clears it only after it saw no commit in flight, see clearClean)
+				if ( dirtyMillis == 0 || bucket.dirtyInTable || markDirty( bucket ) ) {
+					bucket.lastUsed = now;
+					return taken;
+				}
+				now = System.nanoTime(); // the lease was lost meanwhile
 			}
 			bucket.inFlight.decrementAndGet();
 			taken |= acquire( bucket, writes, deadline );
@@ -371,7 +477,7 @@ final class Leases {
 						// deaf: not even its own lease is extended (it expires, so that others may take it)
 						boolean deaf = deaf( now );
 						LeaseTable.Outcome outcome = table.take( bucket.entity.name(), bucket.index, nodeId, ttlMillis,
-								!deaf );
+								!deaf, dirtyMillis );
 						if ( outcome.held() ) {
 							boolean fromAnother = outcome.epoch() != bucket.epoch;
 							if ( fromAnother ) {
@@ -385,6 +491,7 @@ final class Leases {
 							bucket.epoch = outcome.epoch();
 							bucket.validUntil = now + validityNanos;
 							bucket.lastUsed = now;
+							bucket.dirtyInTable = dirtyMillis > 0; // the take marked it
 							bucket.held = true;
 							acquired.incrementAndGet();
 							bucket.notifyAll();
@@ -426,6 +533,38 @@ final class Leases {
 	}
 
 	/**
+	 * A journaled node's commit into a bucket whose row it left clean: marks the row dirty (one round trip, under the
+	 * monitor, so never concurrently with the keeper's clear); whether the lease was still this node's. The commit is
+	 * counted in flight; it is un-counted here when the mark throws (the database is not reachable).
+	 */
+	private boolean markDirty(Bucket bucket) {
+		try {
+			synchronized ( bucket ) {
+				if ( bucket.dirtyInTable ) {
+					return true;
+				}
+				if ( !bucket.validNow( System.nanoTime() ) ) {
+					return false;
+				}
+				long epoch = bucket.epoch;
+				boolean marked = table.markDirty( List.of( new LeaseTable.Held( bucket.entity.name(), bucket.index,
+						epoch ) ), nodeId, dirtyMillis )[0];
+				if ( marked ) {
+					bucket.dirtyInTable = true;
+				}
+				else {
+					bucket.held = false; // it expired and another node took it
+				}
+				return marked;
+			}
+		}
+		catch (RuntimeException e) {
+			bucket.inFlight.decrementAndGet();
+			throw e;
+		}
+	}
+
+	/**
 	 * This node held the bucket before, lost it (another node took it after it expired) and takes it again: its pending
 	 * writes of the bucket were committed under the lost lease, so they are fenced out at flush, and no commit builds on
 	 * them. The commits that passed the check under the lost lease complete first (bounded by the wait).
@@ -435,8 +574,10 @@ final class Leases {
 		while ( bucket.inFlight.get() > 0 && System.nanoTime() - deadline < 0 ) {
 			LockSupport.parkNanos( 50_000 );
 		}
-		Set<Object> ids = doomed.get( bucket.entity );
-		bucket.entity.region().pendingIds().filter( id -> bucketOf( bucket.entity, id ) == bucket ).forEach( ids::add );
+		Map<Object, String> ids = doomed.get( bucket.entity );
+		bucket.entity.region().pendingIds().filter( id -> bucketOf( bucket.entity, id ) == bucket ).forEach( id -> ids.put(
+				id, "the write of " + bucket.entity.name() + "#" + id + " was committed under a lease of its bucket that "
+						+ "expired, and another node took the bucket meanwhile" ) );
 	}
 
 	/** Takes the bucket when it is free or expired, without waiting (hand-over thread; a commit was refused on it). */
@@ -472,12 +613,12 @@ final class Leases {
 			return; // the database checked it
 		}
 		EntityRegion region = write.region();
-		Set<Object> lost = doomed.get( entityOf( region ) );
-		if ( lost != null && lost.contains( write.id() ) ) {
+		Map<Object, String> lost = doomed.get( entityOf( region ) );
+		String why = lost == null ? null : lost.get( write.id() );
+		if ( why != null ) {
 			if ( region.isPending( write.id() ) ) {
 				throw new StaleObjectStateException( region.entityName(), write.id(), "this node's pending write of the "
-						+ "id was committed under a lease of its bucket that expired, and another node took the bucket "
-						+ "meanwhile; that write is fenced out (reported) and cannot be built on" );
+						+ "id is fenced out (reported) and cannot be built on: " + why );
 			}
 			lost.remove( write.id() ); // fenced and reported: the database's row counts again
 		}
@@ -549,9 +690,9 @@ final class Leases {
 			if ( !leased( entity ) ) {
 				continue;
 			}
-			if ( doomed.get( entity ).contains( item.id() ) ) {
-				throw new FlushFence.Fenced( "the write of " + entity.name() + "#" + item.id() + " was committed under a "
-						+ "lease of its bucket that expired, and another node took the bucket meanwhile" );
+			String why = doomed.get( entity ).get( item.id() );
+			if ( why != null ) {
+				throw new FlushFence.Fenced( why );
 			}
 			if ( needed == null ) {
 				needed = new IdentityHashMap<>();
@@ -589,6 +730,13 @@ final class Leases {
 						+ "epoch its writes were committed under (another node took it after it expired)" );
 			}
 		}
+	}
+
+	/** A recovered write's reason to be fenced out before its row is even read (see {@link #recover}), or null. */
+	String refusedReplay(FlushItem item, CoherentEntities entities) {
+		CoherentEntity entity = entities.of( item.region() );
+		Map<Object, String> ids = entity == null ? null : doomed.get( entity );
+		return ids == null ? null : ids.get( item.id() );
 	}
 
 	private Object currentVersion(CommitWrite write, SharedSessionContractImplementor session) {
@@ -650,7 +798,9 @@ final class Leases {
 		long epoch;
 		long deadline = System.nanoTime() + Math.max( waitNanos, TimeUnit.MILLISECONDS.toNanos( 100 ) );
 		synchronized ( bucket ) {
-			if ( !bucket.validNow( System.nanoTime() ) ) {
+			// a lease this node stopped renewing whose row is dirty is still its own (nobody may take it by expiry):
+			// handed over too, once its pending writes are written
+			if ( !bucket.validNow( System.nanoTime() ) && !( bucket.held && bucket.dirtyInTable && !bucket.handingOver ) ) {
 				return;
 			}
 			bucket.handingOver = true;
@@ -690,6 +840,7 @@ final class Leases {
 			synchronized ( bucket ) {
 				if ( released ) {
 					bucket.held = false;
+					bucket.dirtyInTable = false; // the hand-over cleared it (or another node holds it)
 				}
 				bucket.handingOver = false;
 				bucket.notifyAll();
@@ -724,6 +875,14 @@ final class Leases {
 			}
 			catch (RuntimeException e) {
 				LOG.leaseRenewalFailed( logPrefix, table.name(), e.toString() );
+			}
+			if ( dirtyMillis > 0 ) {
+				try {
+					clearClean();
+				}
+				catch (RuntimeException e) {
+					LOG.leaseClearFailed( logPrefix, table.name(), e.toString() );
+				}
 			}
 		}
 	}
@@ -770,5 +929,108 @@ final class Leases {
 				}
 			}
 		}
+	}
+
+	/**
+	 * Journaled nodes: clears the dirty mark of the buckets whose rows are dirty but that have no pending write and no
+	 * commit in flight any more, so that another node may take them by expiry again (a node killed then blocks nothing
+	 * for {@code cluster.claim_ttl_ms}). The race with a commit is Dekker's: the commit increments {@code inFlight}, then
+	 * reads {@code dirtyInTable}; the keeper sets {@code dirtyInTable} false, then reads {@code inFlight} and the
+	 * pending writes, and sets it back when either shows the bucket in use. So either the commit sees false and marks
+	 * the row again (under the monitor, after the keeper's clear), or the keeper sees the commit and leaves the row.
+	 */
+	void clearClean() {
+		clearClean( null );
+	}
+
+	/** {@code afterScan}: for tests, run between the look for unused buckets and their clear (widens the race). */
+	private void clearClean(Runnable afterScan) {
+		List<Bucket> candidates = new ArrayList<>();
+		for ( Map.Entry<CoherentEntity, Bucket[]> entry : buckets.entrySet() ) {
+			boolean[] pending = null;
+			for ( Bucket bucket : entry.getValue() ) {
+				if ( bucket.dirtyInTable && bucket.inFlight.get() == 0 ) {
+					if ( pending == null ) {
+						pending = pendingBuckets( entry.getKey() ); // a hint only: checked again under the monitor
+					}
+					if ( !pending[bucket.index] ) {
+						candidates.add( bucket );
+					}
+				}
+			}
+		}
+		if ( afterScan != null ) {
+			afterScan.run();
+		}
+		clear( candidates );
+	}
+
+	/** Clears the rows of those buckets that are unused under their monitors, 64 at a time, in the global order. */
+	private void clear(List<Bucket> buckets) {
+		buckets.sort( ORDER );
+		for ( int from = 0; from < buckets.size(); from += 64 ) {
+			clearUnder( buckets.subList( from, Math.min( from + 64, buckets.size() ) ), 0, new ArrayList<>() );
+		}
+	}
+
+	/** Which buckets of the entity have a pending write now. */
+	private boolean[] pendingBuckets(CoherentEntity entity) {
+		boolean[] pending = new boolean[bucketCount];
+		entity.region().pendingIds().forEach( id -> pending[bucketOf( entity, id ).index] = true );
+		return pending;
+	}
+
+	/**
+	 * Takes the monitors of {@code list[from..]} in turn (the list is in the global order), and under all of them clears
+	 * the rows of the buckets found unused (in one transaction); a bucket found in use keeps its mark.
+	 */
+	private void clearUnder(List<Bucket> list, int from, List<Bucket> clearing) {
+		if ( from == list.size() ) {
+			if ( clearing.isEmpty() ) {
+				return;
+			}
+			List<LeaseTable.Held> leases = new ArrayList<>( clearing.size() );
+			for ( Bucket bucket : clearing ) {
+				leases.add( new LeaseTable.Held( bucket.entity.name(), bucket.index, bucket.epoch ) );
+			}
+			boolean[] done;
+			try {
+				done = table.markDirty( leases, nodeId, 0 );
+			}
+			catch (RuntimeException e) {
+				for ( Bucket bucket : clearing ) {
+					bucket.dirtyInTable = true; // not cleared: still dirty in the table
+				}
+				throw e;
+			}
+			for ( int i = 0; i < done.length; i++ ) {
+				if ( !done[i] ) {
+					clearing.get( i ).held = false; // it expired and another node took it
+				}
+			}
+			return;
+		}
+		Bucket bucket = list.get( from );
+		synchronized ( bucket ) {
+			if ( bucket.dirtyInTable && !bucket.handingOver ) {
+				bucket.dirtyInTable = false;
+				if ( bucket.inFlight.get() > 0 || hasPending( bucket ) ) {
+					bucket.dirtyInTable = true; // in use: a commit may have read the mark before it was reset
+				}
+				else {
+					clearing.add( bucket );
+				}
+			}
+			clearUnder( list, from + 1, clearing );
+		}
+	}
+
+	private boolean hasPending(Bucket bucket) {
+		return bucket.entity.region().pendingIds().anyMatch( id -> bucketOf( bucket.entity, id ) == bucket );
+	}
+
+	/** For tests: clears the dirty marks of unused buckets now (what the keeper does every quarter of the lease time). */
+	void clearCleanNow(Runnable afterScan) {
+		clearClean( afterScan );
 	}
 }

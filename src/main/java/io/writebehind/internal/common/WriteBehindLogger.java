@@ -314,6 +314,22 @@ public interface WriteBehindLogger extends BasicLogger {
 			+ "they expire")
 	void leasesNotRenewedWhileDeaf(String prefix, long millis);
 
+	@LogMessage(level = INFO)
+	@Message(id = 447, value = "%sNode %s restarted on its journal: took back %d lease(s) of buckets with replayed writes "
+			+ "(%s), ended %d other lease(s) of its previous run")
+	void leasesRecovered(String prefix, String node, int kept, String table, int ended);
+
+	@LogMessage(level = WARN)
+	@Message(id = 448, value = "%s%d write(s) replayed from the journal fall in %d bucket(s) that other nodes took while "
+			+ "this node was down (%s): they are not written (another node may have written those ids since), and are "
+			+ "reported as CONFLICT failed writes")
+	void replayedWritesFenced(String prefix, int writes, int buckets, String owners);
+
+	@LogMessage(level = WARN)
+	@Message(id = 449, value = "%sCould not clear the dirty marks in the lease table %s (%s); other nodes cannot take those "
+			+ "buckets by expiry until it works")
+	void leaseClearFailed(String prefix, String table, String problem);
+
 	@LogMessage(level = DEBUG)
 	@Message(id = 429, value = "%sThe schema was created anew: removed %d row(s) of the version ledger %s")
 	void ledgerCleared(String prefix, int rows, String table);

@@ -89,14 +89,6 @@ public final class ClusterConfig {
 					+ "(the database's check at flush decides, the conflict policy resolves) or lease (a node commits "
 					+ "an id while it holds the lease of the id's bucket)" );
 		}
-		Object journalDir = settings.get( JOURNAL_DIR );
-		if ( versionCheck == VersionCheck.LEASE && !channel.equals( NONE ) && journalDir != null
-				&& !journalDir.toString().isBlank() ) {
-			// a restarted node has a new identity, so its replayed writes would all be fenced out (reported, not landed)
-			throw new WriteBehindConfigurationException( CLUSTER_VERSION_CHECK + " was 'lease' and " + JOURNAL_DIR
-					+ " was set: a node restarted on its journal cannot replay its writes under leases yet (they would "
-					+ "be fenced out as conflicts); use " + CLUSTER_VERSION_CHECK + "=commit with a journal" );
-		}
 		Object leaseTableValue = settings.get( CLUSTER_LEASE_TABLE );
 		leaseTable = leaseTableValue == null ? DEFAULT_CLUSTER_LEASE_TABLE : leaseTableValue.toString().trim();
 		if ( !TABLE_NAME.matcher( leaseTable ).matches() ) {

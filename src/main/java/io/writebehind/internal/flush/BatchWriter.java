@@ -57,6 +57,12 @@ final class BatchWriter {
 		this.logPrefix = logPrefix;
 	}
 
+	/** What the fence says of a recovered write before it is checked (see {@link FlushFence#refused}). */
+	String refused(FlushItem item) {
+		FlushFence fence = this.fence;
+		return fence == null ? null : fence.refused( item );
+	}
+
 	/** Installs the fence checked before each flush transaction commits (before the flusher starts). */
 	void fence(FlushFence fence) {
 		this.fence = fence;

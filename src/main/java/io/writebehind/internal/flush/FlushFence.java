@@ -17,6 +17,15 @@ public interface FlushFence {
 
 	void check(List<FlushItem> items, SharedSessionContractImplementor session);
 
+	/**
+	 * A write recovered at start-up (replayed from the journal) that the feature knows may not land, before its row is
+	 * read: the reason, reported as for {@link Fenced}; {@code null} (the default) to check and write it as usual.
+	 * Called by flusher threads for recovered writes only.
+	 */
+	default String refused(FlushItem item) {
+		return null;
+	}
+
 	/** The writes of a flush transaction may no longer land (see {@link FlushFence}). */
 	final class Fenced extends RuntimeException {
 		private static final long serialVersionUID = 1L;

@@ -97,6 +97,12 @@ final class FlushWorker implements Runnable {
 				continue;
 			}
 			if ( item.needsRebase && item.rowCheck != null ) {
+				String refused = batches.refused( item );
+				if ( refused != null ) {
+					nodeOf.put( item, node );
+					settlement.fenced( item, new FlushFence.Fenced( refused ) );
+					continue;
+				}
 				checkRow( item, nodeOf, node );
 				continue;
 			}

@@ -231,6 +231,46 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 	}
 
 	/** Committed transactions whose writes could not be appended (WB000460). */
+	/** The file holding the node's identity in the journal directory (see {@link #nodeIdentity}). */
+	public static final String NODE_ID_FILE = "node-id";
+
+	/**
+	 * This node's identity for the other nodes of a cluster, kept in the journal directory (file {@value #NODE_ID_FILE},
+	 * written on first use: 16 hex digits), so that a node restarted on its journal is the same node (the lease owner of
+	 * its replayed writes). Read under the directory's lock: no other process uses it. Fails the start when the file
+	 * cannot be read or written, or does not hold an identity, naming it.
+	 */
+	public String nodeIdentity() {
+		java.nio.file.Path file = config.dir.resolve( NODE_ID_FILE );
+		try {
+			if ( java.nio.file.Files.exists( file ) ) {
+				String id = java.nio.file.Files.readString( file, java.nio.charset.StandardCharsets.US_ASCII ).trim();
+				if ( !id.matches( "[0-9a-f]{8,32}" ) ) {
+					throw new JournalException( logPrefix + "The node identity file " + file + " holds '"
+							+ ( id.length() > 40 ? id.substring( 0, 40 ) + "..." : id ) + "', not 8 to 32 hex digits. It is "
+							+ "written at the first start with a journal (the node's identity for the other nodes of the "
+							+ "cluster); restore it, or delete it to start as a new node (writes replayed from this "
+							+ "journal on buckets another node held since are then fenced out and reported)" );
+				}
+				return id;
+			}
+			String id = String.format( "%016x", new java.security.SecureRandom().nextLong() );
+			java.nio.file.Path temporary = config.dir.resolve( NODE_ID_FILE + ".tmp" );
+			try ( java.nio.channels.FileChannel channel = JournalFiles.open( temporary, Set.of(
+					java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+					java.nio.file.StandardOpenOption.WRITE ) ) ) {
+				channel.write( java.nio.ByteBuffer.wrap( ( id + "\n" ).getBytes( java.nio.charset.StandardCharsets.US_ASCII ) ) );
+				channel.force( true );
+			}
+			java.nio.file.Files.move( temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE );
+			return id;
+		}
+		catch (java.io.IOException e) {
+			throw new JournalException( logPrefix + "Could not read or write the node identity file " + file + " in "
+					+ "the journal directory (" + e + "); the directory must be writable", e );
+		}
+	}
+
 	public long appendFailures() {
 		return appendFailures.sum();
 	}
