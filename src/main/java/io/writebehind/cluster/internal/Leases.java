@@ -78,6 +78,8 @@ final class Leases {
 		volatile long epoch = -1;
 		/** When a commit last used it. */
 		volatile long lastUsed;
+		/** When this node took it (from another owner, or free): it keeps it {@code lease_min_hold_ms} from then. */
+		volatile long heldSince;
 		/** When a commit refused by another node's newer version last asked for it. */
 		volatile long refusalRequestAt = System.nanoTime() - RESEND_NANOS - 1;
 		// guarded by the monitor
@@ -116,6 +118,14 @@ final class Leases {
 	private final long ttlNanos;
 	private final long validityNanos;
 	private final long waitNanos;
+	private final long minHoldNanos;
+	/**
+	 * The hand-over requests of other nodes not served yet: bucket to requester (the latest one), guarded by itself;
+	 * served together by the hand-over thread ({@link #serveRequests}).
+	 */
+	private final Map<Bucket, String> requests = new java.util.LinkedHashMap<>();
+	/** Whether a {@link #serveRequests} task is queued or running; guarded by {@link #requests}. */
+	private boolean serving;
 	final AtomicLong acquired = new AtomicLong();
 	final AtomicLong renewed = new AtomicLong();
 	final AtomicLong handedOver = new AtomicLong();
@@ -158,6 +168,7 @@ final class Leases {
 		this.waitNanos = TimeUnit.MILLISECONDS.toNanos( config.leaseWaitMillis );
 		this.deafNanos = ttlNanos / 2;
 		this.deafMarginNanos = ttlNanos / 10;
+		this.minHoldNanos = TimeUnit.MILLISECONDS.toNanos( config.leaseMinHoldMillis );
 		for ( CoherentEntity entity : entities.all() ) {
 			if ( entity.versionType() != null && entity.idType() != null ) {
 				Bucket[] array = new Bucket[bucketCount];
@@ -382,6 +393,9 @@ final class Leases {
 									doomPending( bucket );
 								}
 							}
+							if ( fromAnother || !bucket.held ) {
+								bucket.heldSince = now;
+							}
 							bucket.epoch = outcome.epoch();
 							bucket.validUntil = now + validityNanos;
 							bucket.lastUsed = now;
@@ -605,11 +619,21 @@ final class Leases {
 		if ( bucket == null || !bucket.held || nodeId.equals( from ) ) {
 			return;
 		}
+		synchronized ( requests ) {
+			requests.put( bucket, from );
+			if ( serving ) {
+				requests.notifyAll(); // a request whose bucket's holding time is over is served with the next batch
+				return;
+			}
+			serving = true;
+		}
 		try {
-			handOvers.execute( () -> handOver( bucket, from ) );
+			handOvers.execute( this::serveRequests );
 		}
 		catch (RejectedExecutionException e) {
-			// closing
+			synchronized ( requests ) {
+				serving = false; // closing
+			}
 		}
 	}
 
@@ -642,57 +666,143 @@ final class Leases {
 	// ---------------------------------------------------------------- hand-over thread
 
 	/**
-	 * Hands a bucket this node holds over to {@code to}: no new commit on it, the commits in flight complete, its
-	 * pending writes are flushed, then the lease goes to {@code to} (next epoch). Given up, keeping the lease, when that
-	 * takes longer than {@code cluster.lease_wait_ms} (the database is down, or a commit takes long).
+	 * Serves the requests of other nodes, in batches: every request whose bucket this node has held for
+	 * {@code cluster.lease_min_hold_ms} is handed over with the others due then ({@link #handOver(Map)}); requests that
+	 * arrive meanwhile wait for the next batch. Runs until no request is left.
 	 */
-	private void handOver(Bucket bucket, String to) {
-		long epoch;
-		long deadline = System.nanoTime() + Math.max( waitNanos, TimeUnit.MILLISECONDS.toNanos( 100 ) );
-		synchronized ( bucket ) {
-			if ( !bucket.validNow( System.nanoTime() ) ) {
-				return;
+	private void serveRequests() {
+		try {
+			while ( true ) {
+				Map<Bucket, String> batch = new java.util.LinkedHashMap<>();
+				synchronized ( requests ) {
+					while ( true ) {
+						if ( closed ) {
+							requests.clear();
+						}
+						long now = System.nanoTime();
+						long wait = Long.MAX_VALUE;
+						for ( var it = requests.entrySet().iterator(); it.hasNext(); ) {
+							Map.Entry<Bucket, String> request = it.next();
+							Bucket bucket = request.getKey();
+							if ( !bucket.validNow( now ) ) {
+								it.remove(); // not this node's (any more): the requester takes it from the table
+								continue;
+							}
+							long left = bucket.heldSince + minHoldNanos - now;
+							if ( left <= 0 ) {
+								batch.put( bucket, request.getValue() );
+								it.remove();
+							}
+							else {
+								wait = Math.min( wait, left );
+							}
+						}
+						if ( !batch.isEmpty() ) {
+							break;
+						}
+						if ( requests.isEmpty() ) {
+							serving = false;
+							return;
+						}
+						TimeUnit.NANOSECONDS.timedWait( requests, Math.max( wait, 100_000 ) );
+					}
+				}
+				handOver( batch );
 			}
-			bucket.handingOver = true;
-			epoch = bucket.epoch;
 		}
+		catch (InterruptedException e) {
+			// closing
+			synchronized ( requests ) {
+				serving = false;
+			}
+		}
+		catch (RuntimeException | Error e) {
+			synchronized ( requests ) {
+				serving = false;
+			}
+			throw e;
+		}
+	}
+
+	/**
+	 * Hands buckets this node holds over to the nodes that asked for them ({@code batch}: bucket to requester): no new
+	 * commit on them, the commits in flight complete, their pending writes are flushed (together), then each lease goes
+	 * to its requester at the next epoch (one statement per entity and requester, in one transaction) and the
+	 * requesters are told (one message). A bucket whose commits in flight do not complete within
+	 * {@code cluster.lease_wait_ms} is kept; when the pending writes cannot be flushed within that time (the database
+	 * is down), every bucket of the batch is kept, and this node commits on.
+	 */
+	private void handOver(Map<Bucket, String> batch) {
+		long deadline = System.nanoTime() + Math.max( waitNanos, TimeUnit.MILLISECONDS.toNanos( 100 ) );
+		Map<Bucket, Long> epochs = new java.util.LinkedHashMap<>();
+		for ( Bucket bucket : batch.keySet() ) {
+			synchronized ( bucket ) {
+				if ( bucket.validNow( System.nanoTime() ) ) {
+					bucket.handingOver = true;
+					epochs.put( bucket, bucket.epoch );
+				}
+			}
+		}
+		List<Bucket> ready = new ArrayList<>( epochs.size() );
 		boolean released = false;
 		try {
-			while ( bucket.inFlight.get() > 0 ) {
-				if ( System.nanoTime() - deadline > 0 || closed ) {
-					return;
+			for ( Bucket bucket : epochs.keySet() ) {
+				while ( bucket.inFlight.get() > 0 && System.nanoTime() - deadline < 0 && !closed ) {
+					LockSupport.parkNanos( 50_000 );
 				}
-				LockSupport.parkNanos( 50_000 );
+				if ( bucket.inFlight.get() == 0 ) {
+					ready.add( bucket );
+				}
 			}
-			EntityRegion region = bucket.entity.region();
-			List<Object> pending = region.pendingIds().filter( id -> bucketOf( bucket.entity, id ) == bucket ).toList();
-			for ( Object id : pending ) {
-				region.flushSoon( id );
+			if ( ready.isEmpty() || closed ) {
+				return;
 			}
-			for ( Object id : pending ) {
-				while ( region.isPending( id ) ) {
+			// the pending writes of those buckets, made due at once and waited for
+			Map<CoherentEntity, Set<Bucket>> byEntity = new IdentityHashMap<>();
+			for ( Bucket bucket : ready ) {
+				byEntity.computeIfAbsent( bucket.entity, e -> new java.util.HashSet<>() ).add( bucket );
+			}
+			List<Map.Entry<EntityRegion, Object>> pending = new ArrayList<>();
+			byEntity.forEach( (entity, set) -> {
+				EntityRegion region = entity.region();
+				region.pendingIds().filter( id -> set.contains( bucketOf( entity, id ) ) )
+						.forEach( id -> pending.add( Map.entry( region, id ) ) );
+			} );
+			for ( Map.Entry<EntityRegion, Object> write : pending ) {
+				write.getKey().flushSoon( write.getValue() );
+			}
+			for ( Map.Entry<EntityRegion, Object> write : pending ) {
+				while ( write.getKey().isPending( write.getValue() ) ) {
 					if ( System.nanoTime() - deadline > 0 || closed ) {
 						return;
 					}
 					LockSupport.parkNanos( 200_000 );
 				}
 			}
-			if ( table.handOver( bucket.entity.name(), bucket.index, nodeId, epoch, to, ttlMillis ) ) {
-				handedOver.incrementAndGet();
-				publisher.accept( new LeaseGranted( region, bucket.index, to ) );
+			List<LeaseTable.HandOver> handOvers = new ArrayList<>( ready.size() );
+			for ( Bucket bucket : ready ) {
+				handOvers.add( new LeaseTable.HandOver( bucket.entity.name(), bucket.index, epochs.get( bucket ),
+						batch.get( bucket ) ) );
 			}
+			handedOver.addAndGet( table.handOver( handOvers, nodeId, ttlMillis ) );
 			released = true; // handed over, or no longer this node's anyway
+			for ( Bucket bucket : ready ) {
+				publisher.accept( new LeaseGranted( bucket.entity.region(), bucket.index, batch.get( bucket ) ) );
+			}
 		}
 		catch (RuntimeException e) {
-			LOG.leaseHandOverFailed( logPrefix, bucket.toString(), e.toString() );
+			LOG.leaseHandOverFailed( logPrefix, ready.isEmpty() ? epochs.keySet().toString() : ready.toString(),
+					e.toString() );
 		}
 		finally {
-			synchronized ( bucket ) {
-				if ( released ) {
-					bucket.held = false;
+			for ( Bucket bucket : epochs.keySet() ) {
+				synchronized ( bucket ) {
+					if ( released && ready.contains( bucket ) ) {
+						bucket.held = false;
+					}
+					bucket.handingOver = false;
+					bucket.notifyAll();
 				}
-				bucket.handingOver = false;
-				bucket.notifyAll();
 			}
 		}
 	}
