@@ -386,8 +386,9 @@ final class Leases {
 						if ( outcome.held() ) {
 							boolean fromAnother = outcome.epoch() != bucket.epoch;
 							if ( fromAnother ) {
-								// the previous owner's writes are in the database: read them there, not from the cache
-								bucket.entity.evictAll();
+								// the previous owner's writes of the bucket's ids are in the database: read them there,
+								// not from the cache (the other ids are another bucket's: evicted when this node takes it)
+								bucket.entity.evictIf( id -> bucketOf( bucket.entity, id ) == bucket );
 								bucket.entity.forgetMarksIf( id -> bucketOf( bucket.entity, id ) == bucket );
 								if ( bucket.epoch >= 0 ) {
 									doomPending( bucket );
@@ -688,7 +689,10 @@ final class Leases {
 								it.remove(); // not this node's (any more): the requester takes it from the table
 								continue;
 							}
-							long left = bucket.heldSince + minHoldNanos - now;
+							// held for lease_min_hold_ms, and used by a commit since it was taken (the one that asked
+							// for it, unless that one gave up: then after a quarter of lease_wait_ms)
+							long left = Math.max( bucket.heldSince + minHoldNanos - now,
+									bucket.lastUsed - bucket.heldSince > 0 ? 0 : bucket.heldSince + waitNanos / 4 - now );
 							if ( left <= 0 ) {
 								batch.put( bucket, request.getValue() );
 								it.remove();
@@ -704,7 +708,8 @@ final class Leases {
 							serving = false;
 							return;
 						}
-						TimeUnit.NANOSECONDS.timedWait( requests, Math.max( wait, 100_000 ) );
+						// at most 1 ms: a commit's use of a bucket is not notified
+						TimeUnit.NANOSECONDS.timedWait( requests, Math.min( Math.max( wait, 100_000 ), 1_000_000 ) );
 					}
 				}
 				handOver( batch );

@@ -103,6 +103,9 @@ final class TwoNodes {
 		// cluster.version_check=lease (issue 17): shared ids, and ids split by lease bucket (sticky routing per bucket)
 		Map<String, Object> lease = new LinkedHashMap<>( channel );
 		lease.put( WriteBehindSettings.CLUSTER_VERSION_CHECK, "lease" );
+		if ( System.getProperty( "tmp.minhold" ) != null ) {
+			lease.put( "hibernate.writebehind.cluster.lease_min_hold_ms", System.getProperty( "tmp.minhold" ) );
+		}
 		try {
 			variants.add( throughput( env, mode, progress, "2 nodes, shared ids, lease", 2, perNode, ids, false, lease,
 					table, outages ) );
@@ -118,6 +121,13 @@ final class TwoNodes {
 					+ e.getMessage() + ")" );
 		}
 		table.print( out );
+		Map<String, Object> ratio = leaseToLedger( variants );
+		if ( ratio != null ) {
+			out.printf( "  shared ids, lease / ledger (version_check=lease / commit, this run): %sx the commits/s, p50 %sx, "
+					+ "p99 %sx%n", Table.f( (Double) ratio.get( "commitsPerSecond" ), 2 ),
+					Table.f( (Double) ratio.get( "p50" ), 2 ), Table.f( (Double) ratio.get( "p99" ), 2 ) );
+			json.put( "sharedIdsLeaseToLedger", ratio );
+		}
 		out.println( "  retries = commits refused with an optimistic-lock failure (OptimisticLockException or "
 				+ "StaleObjectStateException in the cause chain), run again on a random id (latency includes them)" );
 		out.println( "  shortfall = increments committed but not in the database; each one belongs to a failed write "
@@ -134,6 +144,35 @@ final class TwoNodes {
 		json.put( "ids", ids );
 		json.put( "throughput", variants );
 		return json;
+	}
+
+	/** The lease variant's figures on shared ids over the ledger's ({@code commit}), or null without a lease run. */
+	private static Map<String, Object> leaseToLedger(List<Map<String, Object>> variants) {
+		Map<String, Object> ledger = null;
+		Map<String, Object> lease = null;
+		for ( Map<String, Object> variant : variants ) {
+			if ( "2 nodes, shared ids".equals( variant.get( "variant" ) ) ) {
+				ledger = variant;
+			}
+			else if ( "2 nodes, shared ids, lease".equals( variant.get( "variant" ) ) ) {
+				lease = variant;
+			}
+		}
+		if ( ledger == null || lease == null ) {
+			return null;
+		}
+		Map<String, Object> ratio = new LinkedHashMap<>();
+		ratio.put( "commitsPerSecond", (Double) lease.get( "commitsPerSecond" )
+				/ Math.max( (Double) ledger.get( "commitsPerSecond" ), 1e-9 ) );
+		ratio.put( "p50", latency( lease, "p50Micros" ) / Math.max( latency( ledger, "p50Micros" ), 1e-9 ) );
+		ratio.put( "p99", latency( lease, "p99Micros" ) / Math.max( latency( ledger, "p99Micros" ), 1e-9 ) );
+		return ratio;
+	}
+
+	@SuppressWarnings("unchecked")
+	private static double latency(Map<String, Object> variant, String key) {
+		Object value = ( (Map<String, Object>) variant.get( "latency" ) ).get( key );
+		return value instanceof Number n ? n.doubleValue() : Double.NaN;
 	}
 
 	// ------------------------------------------------------------------------ invalidation delay
