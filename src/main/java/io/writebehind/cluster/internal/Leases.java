@@ -85,6 +85,8 @@ final class Leases {
 		// guarded by the monitor
 		long nextAttempt;
 		long requestSentAt;
+		/** Whether a thread of this node is asking the table for it now (written under the monitor). */
+		volatile boolean taking;
 		int waiters;
 
 		Bucket(CoherentEntity entity, int index) {
@@ -124,6 +126,8 @@ final class Leases {
 	 * served together by the hand-over thread ({@link #serveRequests}).
 	 */
 	private final Map<Bucket, String> requests = new java.util.LinkedHashMap<>();
+	/** When each of {@link #requests} arrived; guarded by {@link #requests}. */
+	private final Map<Bucket, Long> requestedAt = new IdentityHashMap<>();
 	/** Whether a {@link #serveRequests} task is queued or running; guarded by {@link #requests}. */
 	private boolean serving;
 	final AtomicLong acquired = new AtomicLong();
@@ -381,8 +385,15 @@ final class Leases {
 						bucket.nextAttempt = now + POLL_NANOS;
 						// deaf: not even its own lease is extended (it expires, so that others may take it)
 						boolean deaf = deaf( now );
-						LeaseTable.Outcome outcome = table.take( bucket.entity.name(), bucket.index, nodeId, ttlMillis,
-								!deaf );
+						LeaseTable.Outcome outcome;
+						bucket.taking = true; // until held, or not: a request meanwhile is kept until then
+						try {
+							outcome = table.take( bucket.entity.name(), bucket.index, nodeId, ttlMillis, !deaf );
+						}
+						catch (RuntimeException e) {
+							bucket.taking = false;
+							throw e;
+						}
 						if ( outcome.held() ) {
 							boolean fromAnother = outcome.epoch() != bucket.epoch;
 							if ( fromAnother ) {
@@ -401,11 +412,13 @@ final class Leases {
 							bucket.validUntil = now + validityNanos;
 							bucket.lastUsed = now;
 							bucket.held = true;
+							bucket.taking = false;
 							acquired.incrementAndGet();
 							bucket.notifyAll();
 							return fromAnother;
 						}
 						bucket.held = false;
+						bucket.taking = false;
 						holder = outcome.owner();
 						if ( bucket.requestSentAt == 0 || now - bucket.requestSentAt > RESEND_NANOS ) {
 							bucket.requestSentAt = now;
@@ -617,11 +630,14 @@ final class Leases {
 	/** Another node asks for the bucket's lease: handed over by the hand-over thread if this node holds it. */
 	void requested(CoherentEntity entity, String bucketText, String from) {
 		Bucket bucket = bucket( entity, bucketText );
-		if ( bucket == null || !bucket.held || nodeId.equals( from ) ) {
+		// a bucket this node is taking counts too: the requester may have seen this node in the table before it set
+		// the bucket held (it would otherwise ask again only after RESEND_NANOS)
+		if ( bucket == null || !bucket.held && !bucket.taking || nodeId.equals( from ) ) {
 			return;
 		}
 		synchronized ( requests ) {
 			requests.put( bucket, from );
+			requestedAt.put( bucket, System.nanoTime() );
 			if ( serving ) {
 				requests.notifyAll(); // a request whose bucket's holding time is over is served with the next batch
 				return;
@@ -679,6 +695,7 @@ final class Leases {
 					while ( true ) {
 						if ( closed ) {
 							requests.clear();
+							requestedAt.clear();
 						}
 						long now = System.nanoTime();
 						long wait = Long.MAX_VALUE;
@@ -686,7 +703,12 @@ final class Leases {
 							Map.Entry<Bucket, String> request = it.next();
 							Bucket bucket = request.getKey();
 							if ( !bucket.validNow( now ) ) {
+								if ( bucket.taking && now - requestedAt.get( bucket ) < 2 * RESEND_NANOS ) {
+									wait = Math.min( wait, 1_000_000 ); // being taken by this node: served once held
+									continue;
+								}
 								it.remove(); // not this node's (any more): the requester takes it from the table
+								requestedAt.remove( bucket );
 								continue;
 							}
 							// held for lease_min_hold_ms, and used by a commit since it was taken (the one that asked
@@ -696,6 +718,7 @@ final class Leases {
 							if ( left <= 0 ) {
 								batch.put( bucket, request.getValue() );
 								it.remove();
+								requestedAt.remove( bucket );
 							}
 							else {
 								wait = Math.min( wait, left );

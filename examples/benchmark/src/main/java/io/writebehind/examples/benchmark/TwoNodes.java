@@ -45,6 +45,8 @@ final class TwoNodes {
 
 	private static final String ENTITY = NodeCounter.class.getName();
 	private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos( 10 );
+	/** The ids of the hot-id variants, written by both nodes. */
+	private static final int HOT_IDS = 8;
 
 	private TwoNodes() {
 	}
@@ -83,7 +85,8 @@ final class TwoNodes {
 
 		int perNode = Math.max( 2, mode.threads() / 2 );
 		int ids = mode.hotIds();
-		Table table = new Table( "9b. two nodes, throughput: find + increment + commit on " + Table.n( ids ) + " ids for "
+		Table table = new Table( "9b. two nodes, throughput: find + increment + commit on " + Table.n( ids ) + " ids ("
+				+ HOT_IDS + " in the hot-id variants) for "
 				+ Table.f( mode.latencySeconds(), 1 ) + " s, " + perNode + " threads per node, channel: " + description
 				+ ", default max_delay_ms and flush_threshold",
 				"variant", "threads", "commits/s", "p50 us", "p99 us", "retries", "committed", "in database",
@@ -111,6 +114,11 @@ final class TwoNodes {
 					table, outages ) );
 			variants.add( throughput( env, mode, progress, "2 nodes, ids split by bucket, lease", 2, perNode, ids, true,
 					lease, table, outages ) );
+			// hot ids (issue 17, point 6): a few ids written by both nodes, ledger then lease, side by side
+			variants.add( throughput( env, mode, progress, "2 nodes, " + HOT_IDS + " hot ids", 2, perNode, HOT_IDS,
+					false, channel, table, outages ) );
+			variants.add( throughput( env, mode, progress, "2 nodes, " + HOT_IDS + " hot ids, lease", 2, perNode,
+					HOT_IDS, false, lease, table, outages ) );
 		}
 		catch (RuntimeException e) {
 			if ( !String.valueOf( e.getMessage() ).contains( "lease" ) && !( e.getCause() != null
@@ -121,12 +129,15 @@ final class TwoNodes {
 					+ e.getMessage() + ")" );
 		}
 		table.print( out );
-		Map<String, Object> ratio = leaseToLedger( variants );
-		if ( ratio != null ) {
-			out.printf( "  shared ids, lease / ledger (version_check=lease / commit, this run): %sx the commits/s, p50 %sx, "
-					+ "p99 %sx%n", Table.f( (Double) ratio.get( "commitsPerSecond" ), 2 ),
-					Table.f( (Double) ratio.get( "p50" ), 2 ), Table.f( (Double) ratio.get( "p99" ), 2 ) );
-			json.put( "sharedIdsLeaseToLedger", ratio );
+		for ( String shared : List.of( "2 nodes, shared ids", "2 nodes, " + HOT_IDS + " hot ids" ) ) {
+			Map<String, Object> ratio = leaseToLedger( variants, shared );
+			if ( ratio != null ) {
+				out.printf( "  %s: lease / ledger (version_check=lease / commit, this run): %sx the commits/s, p50 %sx, "
+						+ "p99 %sx%n", shared.substring( "2 nodes, ".length() ),
+						Table.f( (Double) ratio.get( "commitsPerSecond" ), 2 ), Table.f( (Double) ratio.get( "p50" ), 2 ),
+						Table.f( (Double) ratio.get( "p99" ), 2 ) );
+				json.put( shared.contains( "hot" ) ? "hotIdsLeaseToLedger" : "sharedIdsLeaseToLedger", ratio );
+			}
 		}
 		out.println( "  retries = commits refused with an optimistic-lock failure (OptimisticLockException or "
 				+ "StaleObjectStateException in the cause chain), run again on a random id (latency includes them)" );
@@ -136,6 +147,8 @@ final class TwoNodes {
 				+ "failed writes are kept in failedWrites() without logging each; s until flushed = measured run + flush" );
 		out.println( "  1 node alone: no channel, as many threads as both nodes together; ids split: node 0 writes the "
 				+ "lower half of the ids, node 1 the upper half (writes routed to one node per id)" );
+		out.println( "  lease: cluster.version_check=lease; ids split by bucket: node 0 writes the ids of even lease buckets, "
+				+ "node 1 those of odd ones; hot ids: both nodes write " + HOT_IDS + " ids at random (ledger, then lease)" );
 		for ( String outage : outages ) {
 			out.println( "  CHANNEL OUTAGE during the run, " + outage + " (its conflicts and retries are not those of "
 					+ "a working channel)" );
@@ -146,15 +159,15 @@ final class TwoNodes {
 		return json;
 	}
 
-	/** The lease variant's figures on shared ids over the ledger's ({@code commit}), or null without a lease run. */
-	private static Map<String, Object> leaseToLedger(List<Map<String, Object>> variants) {
+	/** The lease variant's figures over the ledger's ({@code commit}) on shared ids, or null without a lease run. */
+	private static Map<String, Object> leaseToLedger(List<Map<String, Object>> variants, String shared) {
 		Map<String, Object> ledger = null;
 		Map<String, Object> lease = null;
 		for ( Map<String, Object> variant : variants ) {
-			if ( "2 nodes, shared ids".equals( variant.get( "variant" ) ) ) {
+			if ( shared.equals( variant.get( "variant" ) ) ) {
 				ledger = variant;
 			}
-			else if ( "2 nodes, shared ids, lease".equals( variant.get( "variant" ) ) ) {
+			else if ( ( shared + ", lease" ).equals( variant.get( "variant" ) ) ) {
 				lease = variant;
 			}
 		}
