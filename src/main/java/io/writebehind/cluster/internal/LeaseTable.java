@@ -201,24 +201,28 @@ final class LeaseTable {
 
 	/**
 	 * Renews the leases for {@code ttlMillis} by the database's clock, each only while it is still this node's at its
-	 * epoch; returns, per lease, whether it was renewed.
+	 * epoch; returns, per lease, whether it was renewed. Each lease in a transaction of its own: a transaction renewing
+	 * several would hold the rows it renewed while it waits for the next one, which a flush of this node may have
+	 * locked (its fence), and a hand-over or another node's take of those rows would wait for that flush too; and a
+	 * flush's fence locking the rows in another order would deadlock with it (the database then aborts one of them,
+	 * after a second on PostgreSQL).
 	 */
 	boolean[] renew(List<Held> leases, String node, long ttlMillis) {
-		return LedgerTable.inOwnTransaction( factory, connection -> {
-			boolean[] renewed = new boolean[leases.size()];
-			try ( PreparedStatement statement = connection.prepareStatement( renew ) ) {
-				for ( int i = 0; i < leases.size(); i++ ) {
-					Held lease = leases.get( i );
+		boolean[] renewed = new boolean[leases.size()];
+		for ( int i = 0; i < leases.size(); i++ ) {
+			Held lease = leases.get( i );
+			renewed[i] = LedgerTable.inOwnTransaction( factory, connection -> {
+				try ( PreparedStatement statement = connection.prepareStatement( renew ) ) {
 					statement.setLong( 1, ttlMillis );
 					statement.setString( 2, lease.entity() );
 					statement.setInt( 3, lease.bucket() );
 					statement.setString( 4, node );
 					statement.setLong( 5, lease.epoch() );
-					renewed[i] = statement.executeUpdate() > 0;
+					return statement.executeUpdate() > 0;
 				}
-			}
-			return renewed;
-		} );
+			} );
+		}
+		return renewed;
 	}
 
 	/**

@@ -106,9 +106,6 @@ final class TwoNodes {
 		// cluster.version_check=lease (issue 17): shared ids, and ids split by lease bucket (sticky routing per bucket)
 		Map<String, Object> lease = new LinkedHashMap<>( channel );
 		lease.put( WriteBehindSettings.CLUSTER_VERSION_CHECK, "lease" );
-		if ( System.getProperty( "tmp.minhold" ) != null ) {
-			lease.put( "hibernate.writebehind.cluster.lease_min_hold_ms", System.getProperty( "tmp.minhold" ) );
-		}
 		try {
 			variants.add( throughput( env, mode, progress, "2 nodes, shared ids, lease", 2, perNode, ids, false, lease,
 					table, outages ) );
