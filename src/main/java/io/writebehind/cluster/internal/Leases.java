@@ -137,6 +137,16 @@ final class Leases {
 	final AtomicLong fenced = new AtomicLong();
 	private final Thread keeper;
 	private final ExecutorService handOvers;
+	/**
+	 * Tells this node's waiting commits that a bucket was handed to it, for the receiver thread, which must not wait:
+	 * the bucket's monitor may be held by a thread waiting for the database.
+	 */
+	private final ExecutorService signals;
+	/**
+	 * Takes a bucket after a refusal when its holder's lease expired ({@link #takeIfFree}: a round trip, which may wait
+	 * for a row lock); not on the hand-over thread, whose requests would wait behind it.
+	 */
+	private final ExecutorService refusalTakes;
 	private volatile boolean closed;
 	/**
 	 * Whether the channel listens (written by the channel's thread through the receiver); while it does not, this node
@@ -185,6 +195,16 @@ final class Leases {
 		}
 		this.keeper = new Thread( this::keep, "write-behind-lease-keeper-" + unitName );
 		keeper.setDaemon( true );
+		this.refusalTakes = Executors.newSingleThreadExecutor( runnable -> {
+			Thread thread = new Thread( runnable, "write-behind-lease-take-" + unitName );
+			thread.setDaemon( true );
+			return thread;
+		} );
+		this.signals = Executors.newSingleThreadExecutor( runnable -> {
+			Thread thread = new Thread( runnable, "write-behind-lease-signals-" + unitName );
+			thread.setDaemon( true );
+			return thread;
+		} );
 		this.handOvers = Executors.newSingleThreadExecutor( runnable -> {
 			Thread thread = new Thread( runnable, "write-behind-lease-hand-over-" + unitName );
 			thread.setDaemon( true );
@@ -205,7 +225,7 @@ final class Leases {
 					// and if its holder's lease expired (it stopped, or it is cut off), take it: its pending write will
 					// be fenced out, and the retry builds on the database's row
 					try {
-						handOvers.execute( () -> takeIfFree( bucket ) );
+						refusalTakes.execute( () -> takeIfFree( bucket ) );
 					}
 					catch (RejectedExecutionException e) {
 						// closing
@@ -227,6 +247,8 @@ final class Leases {
 		closed = true;
 		keeper.interrupt();
 		handOvers.shutdownNow();
+		signals.shutdownNow();
+		refusalTakes.shutdownNow();
 		try {
 			table.releaseAll( nodeId );
 		}
@@ -660,9 +682,18 @@ final class Leases {
 		if ( bucket == null || !nodeId.equals( to ) ) {
 			return;
 		}
-		synchronized ( bucket ) {
-			bucket.nextAttempt = System.nanoTime();
-			bucket.notifyAll();
+		// not on the receiver thread: a committing thread may hold the bucket's monitor while it waits for the database
+		// (a row lock of the lease table), and the receiver would then hold up every other message
+		try {
+			signals.execute( () -> {
+				synchronized ( bucket ) {
+					bucket.nextAttempt = System.nanoTime();
+					bucket.notifyAll();
+				}
+			} );
+		}
+		catch (RejectedExecutionException e) {
+			// closing
 		}
 	}
 
