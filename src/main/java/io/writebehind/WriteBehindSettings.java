@@ -291,6 +291,16 @@ public final class WriteBehindSettings {
 	public static final long DEFAULT_CLUSTER_LEASE_WAIT_MS = 2_000;
 
 	/**
+	 * {@code cluster.version_check=lease}: how long a node keeps a bucket it took from another node before it hands it
+	 * over again on request, in milliseconds (its commits on the bucket meanwhile cost no round trip; the requests that
+	 * arrive meanwhile are served together, with one flush and one statement). Larger values let a node commit more on
+	 * a hot bucket per hand-over and make the other nodes' commits on it wait longer. 0 to 10000, less than
+	 * {@link #CLUSTER_LEASE_WAIT_MS}. Default: {@value #DEFAULT_CLUSTER_LEASE_MIN_HOLD_MS}.
+	 */
+	public static final String CLUSTER_LEASE_MIN_HOLD_MS = PREFIX + "cluster.lease_min_hold_ms";
+	public static final long DEFAULT_CLUSTER_LEASE_MIN_HOLD_MS = 10;
+
+	/**
 	 * A shared secret of the nodes of one unit: with it, every coherence message carries an HMAC-SHA256 of its content,
 	 * and messages without one, or with one that does not check out, are ignored (counted as
 	 * {@code ClusterStats.malformedMessages}). At least 16 characters; the same on every node. Never logged. Default:

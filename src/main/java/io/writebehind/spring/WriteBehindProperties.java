@@ -268,6 +268,12 @@ public class WriteBehindProperties implements Validator {
 		/** Version-check lease: how long a commit waits for another node to hand a bucket over. Default: 2 seconds. */
 		private Duration leaseWait;
 
+		/**
+		 * Version-check lease: how long a node keeps a bucket it took from another before handing it over again.
+		 * Default: 10 milliseconds.
+		 */
+		private Duration leaseMinHold;
+
 		/** A shared secret with which the nodes sign their messages (HMAC-SHA256); unsigned ones are ignored. */
 		private String secret;
 
@@ -388,6 +394,14 @@ public class WriteBehindProperties implements Validator {
 		public void setLeaseWait(Duration leaseWait) {
 			this.leaseWait = leaseWait;
 		}
+
+		public Duration getLeaseMinHold() {
+			return leaseMinHold;
+		}
+
+		public void setLeaseMinHold(Duration leaseMinHold) {
+			this.leaseMinHold = leaseMinHold;
+		}
 	}
 
 	/** The {@code writeBehind} health indicator. */
@@ -494,6 +508,8 @@ public class WriteBehindProperties implements Validator {
 				millis( cluster.leaseTtl ) );
 		add( mappings, "cluster.leaseWait", cluster.leaseWait, WriteBehindSettings.CLUSTER_LEASE_WAIT_MS,
 				millis( cluster.leaseWait ) );
+		add( mappings, "cluster.leaseMinHold", cluster.leaseMinHold, WriteBehindSettings.CLUSTER_LEASE_MIN_HOLD_MS,
+				millis( cluster.leaseMinHold ) );
 		add( mappings, "cluster.secret", cluster.secret, WriteBehindSettings.CLUSTER_SECRET, cluster.secret );
 		add( mappings, "cluster.previousSecret", cluster.previousSecret, WriteBehindSettings.CLUSTER_PREVIOUS_SECRET,
 				cluster.previousSecret );

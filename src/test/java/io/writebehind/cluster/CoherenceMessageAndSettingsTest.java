@@ -152,6 +152,7 @@ class CoherenceMessageAndSettingsTest {
 		assertEquals( 64, defaults.leaseBuckets );
 		assertEquals( 5_000, defaults.leaseTtlMillis );
 		assertEquals( 2_000, defaults.leaseWaitMillis );
+		assertEquals( WriteBehindSettings.DEFAULT_CLUSTER_LEASE_MIN_HOLD_MS, defaults.leaseMinHoldMillis );
 		ClusterConfig lease = WriteBehindConfig.from( Map.of( WriteBehindSettings.CLUSTER_VERSION_CHECK, " Lease ",
 				WriteBehindSettings.CLUSTER_LEASE_TABLE, "app.leases", WriteBehindSettings.CLUSTER_LEASE_BUCKETS, "16",
 				WriteBehindSettings.CLUSTER_LEASE_TTL_MS, "1_500", WriteBehindSettings.CLUSTER_LEASE_WAIT_MS, 0 ) ).cluster;
@@ -160,6 +161,16 @@ class CoherenceMessageAndSettingsTest {
 		assertEquals( 16, lease.leaseBuckets );
 		assertEquals( 1_500, lease.leaseTtlMillis );
 		assertEquals( 0, lease.leaseWaitMillis );
+		assertEquals( 0, lease.leaseMinHoldMillis, "not set: at most half the wait" );
+		assertEquals( 25, WriteBehindConfig.from( Map.of( WriteBehindSettings.CLUSTER_LEASE_MIN_HOLD_MS, "25" ) )
+				.cluster.leaseMinHoldMillis );
+		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_LEASE_MIN_HOLD_MS, "-1" ),
+				WriteBehindSettings.CLUSTER_LEASE_MIN_HOLD_MS ).contains( "was -1" ) );
+		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_LEASE_MIN_HOLD_MS, "10001" ),
+				WriteBehindSettings.CLUSTER_LEASE_MIN_HOLD_MS ).contains( "was 10001" ) );
+		String tooLong = message( Map.of( WriteBehindSettings.CLUSTER_LEASE_MIN_HOLD_MS, "500",
+				WriteBehindSettings.CLUSTER_LEASE_WAIT_MS, "500" ), WriteBehindSettings.CLUSTER_LEASE_MIN_HOLD_MS );
+		assertTrue( tooLong.contains( "was 500" ) && tooLong.contains( WriteBehindSettings.CLUSTER_LEASE_WAIT_MS ), tooLong );
 		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_LEASE_TABLE, "leases; drop table x" ),
 				WriteBehindSettings.CLUSTER_LEASE_TABLE ).contains( "'leases; drop table x'" ) );
 		assertTrue( message( Map.of( WriteBehindSettings.CLUSTER_LEASE_BUCKETS, "0" ),

@@ -155,6 +155,70 @@ abstract class LeaseTestBase extends ClusterNodesTestBase {
 		assertEquals( 0, writeBehind().failedWrites().size() + WriteBehind.of( nodeB ).failedWrites().size() );
 	}
 
+	/**
+	 * Issue 17, point 5: node A's write of an id waits for a long {@code max_delay_ms} (60 s, no size trigger); node B,
+	 * which read the id before A's commit, commits a change of it: B waits for the hand-over (A writes its pending write
+	 * of the bucket, then hands the bucket over), its commit is refused as stale, and its retry reads A's write, all
+	 * within seconds (the bound is far below A's delay; it is a deadline, not a measure of speed).
+	 */
+	@Test
+	void aCommitRefusedByAnotherNodesPendingWriteReadsThatWriteSoon_afterAStaleRead() {
+		refusedCommitReadsTheOtherNodesPendingWriteSoon( true );
+	}
+
+	/** As above, but node B had not read the id before: its first read, after A's commit, is the database's older row. */
+	@Test
+	void aCommitRefusedByAnotherNodesPendingWriteReadsThatWriteSoon_withoutAnEarlierRead() {
+		refusedCommitReadsTheOtherNodesPendingWriteSoon( false );
+	}
+
+	private void refusedCommitReadsTheOtherNodesPendingWriteSoon(boolean readBefore) {
+		Map<String, Object> slow = Map.of( WriteBehindSettings.MAX_DELAY_MS, "60000",
+				WriteBehindSettings.FLUSH_THRESHOLD, "1000", WriteBehindSettings.FLUSH_TRANSACTION_SIZE, "1000" );
+		EntityManagerFactory nodeA = node( slow );
+		EntityManagerFactory nodeB = node( slow );
+		counters( nodeA, 1 ); // node A holds the id's bucket
+		if ( readBefore ) {
+			assertEquals( 0L, (long) fromTransaction( nodeB, em -> em.find( ClusterCounter.class, 1L ).getTotal() ) );
+		}
+		inTransaction( nodeA, em -> em.find( ClusterCounter.class, 1L ).increment( 0 ) ); // pending on node A for 60 s
+		assertEquals( 1, WriteBehind.of( nodeA ).stats().pending() );
+		long bound = TimeUnit.SECONDS.toNanos( 10 );
+		long start = System.nanoTime();
+		int refusals = 0;
+		long[] read = new long[1];
+		while ( true ) {
+			try {
+				inTransaction( nodeB, em -> {
+					ClusterCounter counter = em.find( ClusterCounter.class, 1L );
+					read[0] = counter.getTotal();
+					counter.increment( 1 );
+				} );
+				break;
+			}
+			catch (RuntimeException e) {
+				assertTrue( isOptimisticLockFailure( e ), e.toString() );
+				refusals++;
+				assertTrue( System.nanoTime() - start < bound, "node B's commit was still refused after 10 s ("
+						+ refusals + " refusals), with node A's max_delay_ms at 60 s: " + e );
+			}
+		}
+		long elapsed = System.nanoTime() - start;
+		System.out.printf( "[%s] %s: node B's commit went through %.1f ms after it began, after %d refusal(s)%n",
+				getClass().getSimpleName(), readBefore ? "stale read" : "no earlier read", elapsed / 1e6, refusals );
+		assertTrue( elapsed < bound, "node B committed " + elapsed / 1_000_000 + " ms after it began" );
+		assertTrue( refusals >= 1, "node B's first commit was based on the version node A replaced" );
+		assertEquals( 1, read[0], "node B's commit built on node A's write" );
+		assertEquals( 1, count( "select node0 from wb_cluster_counter where id = 1" ),
+				"node A's write reached the database without a flush() and long before its max_delay_ms" );
+		assertEquals( 1, clusterStats( nodeA ).leaseHandOvers() );
+		WriteBehind.of( nodeB ).flush();
+		assertEquals( 1, count( "select count(*) from wb_cluster_counter where id = 1 and total = 2 and node0 = 1 "
+				+ "and node1 = 1" ) );
+		assertEquals( 0, WriteBehind.of( nodeA ).failedWrites().size() + WriteBehind.of( nodeB ).failedWrites().size()
+				+ WriteBehind.of( nodeA ).stats().conflicts() + WriteBehind.of( nodeB ).stats().conflicts() );
+	}
+
 	@Test
 	void aCommitOnABucketAnotherNodeHoldsFailsAfterTheWaitNamingTheHolder_thenTakesItOnceExpired() {
 		EntityManagerFactory nodeB = node( Map.of( WriteBehindSettings.CLUSTER_LEASE_WAIT_MS, "300" ) );

@@ -43,11 +43,13 @@ class WriteBehindPropertiesTest {
 		properties.getCluster().setLeaseBuckets( 16 );
 		properties.getCluster().setLeaseTtl( Duration.ofSeconds( 3 ) );
 		properties.getCluster().setLeaseWait( Duration.ofMillis( 500 ) );
+		properties.getCluster().setLeaseMinHold( Duration.ofMillis( 25 ) );
 		assertThat( properties.mappings() ).extracting( m -> m.property() + "=" + m.setting() ).contains(
 				"writebehind.cluster.lease-table=app.leases",
 				"writebehind.cluster.lease-buckets=16",
 				"writebehind.cluster.lease-ttl=3000",
 				"writebehind.cluster.lease-wait=500",
+				"writebehind.cluster.lease-min-hold=25",
 				"writebehind.cluster.claim-ttl=120000",
 				"writebehind.cluster.secret=a-shared-secret-of-32-characters",
 				"writebehind.cluster.previous-secret=the-previous-secret-32-character",

@@ -120,6 +120,11 @@ record CoherentEntity(EntityRegion region, JavaType<Object> idType, JavaType<Obj
 		region.invalidateAll();
 	}
 
+	/** Evicts the clean entries of the ids {@code which} accepts (pending writes stay). */
+	void evictIf(java.util.function.Predicate<Object> which) {
+		region.invalidateIf( which );
+	}
+
 	/** Whether reads from the database are cached (only while the channel listens). */
 	void cacheLoads(boolean cache) {
 		RemoteMarks.of( region ).cacheLoads( cache );

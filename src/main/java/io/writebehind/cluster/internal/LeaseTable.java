@@ -5,7 +5,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.hibernate.dialect.Dialect;
 import org.hibernate.dialect.H2Dialect;
@@ -43,6 +46,10 @@ final class LeaseTable {
 	record Held(String entity, int bucket, long epoch) {
 	}
 
+	/** A lease this node holds at {@code epoch}, to hand over to the node {@code to}. */
+	record HandOver(String entity, int bucket, long epoch, String to) {
+	}
+
 	private final SessionFactoryImplementor factory;
 	private final String table;
 	private final String logPrefix;
@@ -71,8 +78,9 @@ final class LeaseTable {
 				+ "?, 1, " + now + " + ?, ?)";
 		this.renew = "update " + table + " set expires_at = " + now + " + ? where entity_name = ? and bucket = ? "
 				+ "and owner = ? and epoch = ?";
+		// followed by "(bucket = ? and epoch = ?) or ..." and ")"
 		this.handOver = "update " + table + " set epoch = epoch + 1, expires_at = " + now + " + ?, owner = ?, dirty_ms = 0 "
-				+ "where entity_name = ? and bucket = ? and owner = ? and epoch = ?";
+				+ "where entity_name = ? and owner = ? and (";
 		this.reclaim = "update " + table + " set expires_at = " + now + " + ?, dirty_ms = ? where entity_name = ? and "
 				+ "bucket = ? and owner = ?";
 		this.markDirty = "update " + table + " set dirty_ms = ? where entity_name = ? and bucket = ? and owner = ? and "
@@ -340,24 +348,28 @@ final class LeaseTable {
 
 	/**
 	 * Renews the leases for {@code ttlMillis} by the database's clock, each only while it is still this node's at its
-	 * epoch; returns, per lease, whether it was renewed.
+	 * epoch; returns, per lease, whether it was renewed. Each lease in a transaction of its own: a transaction renewing
+	 * several would hold the rows it renewed while it waits for the next one, which a flush of this node may have
+	 * locked (its fence), and a hand-over or another node's take of those rows would wait for that flush too; and a
+	 * flush's fence locking the rows in another order would deadlock with it (the database then aborts one of them,
+	 * after a second on PostgreSQL).
 	 */
 	boolean[] renew(List<Held> leases, String node, long ttlMillis) {
-		return LedgerTable.inOwnTransaction( factory, connection -> {
-			boolean[] renewed = new boolean[leases.size()];
-			try ( PreparedStatement statement = connection.prepareStatement( renew ) ) {
-				for ( int i = 0; i < leases.size(); i++ ) {
-					Held lease = leases.get( i );
+		boolean[] renewed = new boolean[leases.size()];
+		for ( int i = 0; i < leases.size(); i++ ) {
+			Held lease = leases.get( i );
+			renewed[i] = LedgerTable.inOwnTransaction( factory, connection -> {
+				try ( PreparedStatement statement = connection.prepareStatement( renew ) ) {
 					statement.setLong( 1, ttlMillis );
 					statement.setString( 2, lease.entity() );
 					statement.setInt( 3, lease.bucket() );
 					statement.setString( 4, node );
 					statement.setLong( 5, lease.epoch() );
-					renewed[i] = statement.executeUpdate() > 0;
+					return statement.executeUpdate() > 0;
 				}
-			}
-			return renewed;
-		} );
+			} );
+		}
+		return renewed;
 	}
 
 	/**
@@ -399,20 +411,36 @@ final class LeaseTable {
 	}
 
 	/**
-	 * Hands the lease this node holds at {@code epoch} over to {@code to}, at the next epoch, for {@code ttlMillis};
-	 * whether it was still this node's.
+	 * Hands leases this node holds over, each to its requester at the next epoch, for {@code ttlMillis}, in one
+	 * transaction: one statement per entity and requester. Returns how many were still this node's at their epoch
+	 * (and are now the requesters').
 	 */
-	boolean handOver(String entity, int bucket, String node, long epoch, String to, long ttlMillis) {
+	int handOver(List<HandOver> leases, String node, long ttlMillis) {
+		Map<List<String>, List<HandOver>> groups = new LinkedHashMap<>();
+		for ( HandOver lease : leases ) {
+			groups.computeIfAbsent( List.of( lease.entity(), lease.to() ), k -> new ArrayList<>() ).add( lease );
+		}
 		return LedgerTable.inOwnTransaction( factory, connection -> {
-			try ( PreparedStatement statement = connection.prepareStatement( handOver ) ) {
-				statement.setLong( 1, ttlMillis );
-				statement.setString( 2, to );
-				statement.setString( 3, entity );
-				statement.setInt( 4, bucket );
-				statement.setString( 5, node );
-				statement.setLong( 6, epoch );
-				return statement.executeUpdate() > 0;
+			int updated = 0;
+			for ( List<HandOver> group : groups.values() ) {
+				StringBuilder sql = new StringBuilder( handOver );
+				for ( int i = 0; i < group.size(); i++ ) {
+					sql.append( i == 0 ? "" : " or " ).append( "(bucket = ? and epoch = ?)" );
+				}
+				sql.append( ')' );
+				try ( PreparedStatement statement = connection.prepareStatement( sql.toString() ) ) {
+					statement.setLong( 1, ttlMillis );
+					statement.setString( 2, group.get( 0 ).to() );
+					statement.setString( 3, group.get( 0 ).entity() );
+					statement.setString( 4, node );
+					for ( int i = 0; i < group.size(); i++ ) {
+						statement.setInt( 5 + 2 * i, group.get( i ).bucket() );
+						statement.setLong( 6 + 2 * i, group.get( i ).epoch() );
+					}
+					updated += statement.executeUpdate();
+				}
 			}
+			return updated;
 		} );
 	}
 }

@@ -89,11 +89,15 @@ final class Leases {
 		 * re-checks the commits in flight and the pending writes, then clears the row (still under the monitor).
 		 */
 		volatile boolean dirtyInTable;
+		/** When this node took it (from another owner, or free): it keeps it {@code lease_min_hold_ms} from then. */
+		volatile long heldSince;
 		/** When a commit refused by another node's newer version last asked for it. */
 		volatile long refusalRequestAt = System.nanoTime() - RESEND_NANOS - 1;
 		// guarded by the monitor
 		long nextAttempt;
 		long requestSentAt;
+		/** Whether a thread of this node is asking the table for it now (written under the monitor). */
+		volatile boolean taking;
 		int waiters;
 
 		Bucket(CoherentEntity entity, int index) {
@@ -133,6 +137,16 @@ final class Leases {
 	private final long ttlNanos;
 	private final long validityNanos;
 	private final long waitNanos;
+	private final long minHoldNanos;
+	/**
+	 * The hand-over requests of other nodes not served yet: bucket to requester (the latest one), guarded by itself;
+	 * served together by the hand-over thread ({@link #serveRequests}).
+	 */
+	private final Map<Bucket, String> requests = new java.util.LinkedHashMap<>();
+	/** When each of {@link #requests} arrived; guarded by {@link #requests}. */
+	private final Map<Bucket, Long> requestedAt = new IdentityHashMap<>();
+	/** Whether a {@link #serveRequests} task is queued or running; guarded by {@link #requests}. */
+	private boolean serving;
 	final AtomicLong acquired = new AtomicLong();
 	final AtomicLong renewed = new AtomicLong();
 	final AtomicLong handedOver = new AtomicLong();
@@ -140,6 +154,16 @@ final class Leases {
 	final AtomicLong fenced = new AtomicLong();
 	private final Thread keeper;
 	private final ExecutorService handOvers;
+	/**
+	 * Tells this node's waiting commits that a bucket was handed to it, for the receiver thread, which must not wait:
+	 * the bucket's monitor may be held by a thread waiting for the database.
+	 */
+	private final ExecutorService signals;
+	/**
+	 * Takes a bucket after a refusal when its holder's lease expired ({@link #takeIfFree}: a round trip, which may wait
+	 * for a row lock); not on the hand-over thread, whose requests would wait behind it.
+	 */
+	private final ExecutorService refusalTakes;
 	private volatile boolean closed;
 	/**
 	 * Whether the channel listens (written by the channel's thread through the receiver); while it does not, this node
@@ -176,6 +200,7 @@ final class Leases {
 		this.waitNanos = TimeUnit.MILLISECONDS.toNanos( config.leaseWaitMillis );
 		this.deafNanos = ttlNanos / 2;
 		this.deafMarginNanos = ttlNanos / 10;
+		this.minHoldNanos = TimeUnit.MILLISECONDS.toNanos( config.leaseMinHoldMillis );
 		for ( CoherentEntity entity : entities.all() ) {
 			if ( entity.versionType() != null && entity.idType() != null ) {
 				Bucket[] array = new Bucket[bucketCount];
@@ -188,6 +213,16 @@ final class Leases {
 		}
 		this.keeper = new Thread( this::keep, "write-behind-lease-keeper-" + unitName );
 		keeper.setDaemon( true );
+		this.refusalTakes = Executors.newSingleThreadExecutor( runnable -> {
+			Thread thread = new Thread( runnable, "write-behind-lease-take-" + unitName );
+			thread.setDaemon( true );
+			return thread;
+		} );
+		this.signals = Executors.newSingleThreadExecutor( runnable -> {
+			Thread thread = new Thread( runnable, "write-behind-lease-signals-" + unitName );
+			thread.setDaemon( true );
+			return thread;
+		} );
 		this.handOvers = Executors.newSingleThreadExecutor( runnable -> {
 			Thread thread = new Thread( runnable, "write-behind-lease-hand-over-" + unitName );
 			thread.setDaemon( true );
@@ -211,7 +246,7 @@ final class Leases {
 					// and if its holder's lease expired (it stopped, or it is cut off), take it: its pending write will
 					// be fenced out, and the retry builds on the database's row
 					try {
-						handOvers.execute( () -> takeIfFree( bucket ) );
+						refusalTakes.execute( () -> takeIfFree( bucket ) );
 					}
 					catch (RejectedExecutionException e) {
 						// closing
@@ -301,6 +336,8 @@ final class Leases {
 		closed = true;
 		keeper.interrupt();
 		handOvers.shutdownNow();
+		signals.shutdownNow();
+		refusalTakes.shutdownNow();
 		try {
 			if ( dirtyMillis > 0 ) {
 				List<Bucket> clean = new ArrayList<>();
@@ -476,28 +513,42 @@ final class Leases {
 						bucket.nextAttempt = now + POLL_NANOS;
 						// deaf: not even its own lease is extended (it expires, so that others may take it)
 						boolean deaf = deaf( now );
-						LeaseTable.Outcome outcome = table.take( bucket.entity.name(), bucket.index, nodeId, ttlMillis,
-								!deaf, dirtyMillis );
+						LeaseTable.Outcome outcome;
+						bucket.taking = true; // until held, or not: a request meanwhile is kept until then
+						try {
+							outcome = table.take( bucket.entity.name(), bucket.index, nodeId, ttlMillis, !deaf,
+									dirtyMillis );
+						}
+						catch (RuntimeException e) {
+							bucket.taking = false;
+							throw e;
+						}
 						if ( outcome.held() ) {
 							boolean fromAnother = outcome.epoch() != bucket.epoch;
 							if ( fromAnother ) {
-								// the previous owner's writes are in the database: read them there, not from the cache
-								bucket.entity.evictAll();
+								// the previous owner's writes of the bucket's ids are in the database: read them there,
+								// not from the cache (the other ids are another bucket's: evicted when this node takes it)
+								bucket.entity.evictIf( id -> bucketOf( bucket.entity, id ) == bucket );
 								bucket.entity.forgetMarksIf( id -> bucketOf( bucket.entity, id ) == bucket );
 								if ( bucket.epoch >= 0 ) {
 									doomPending( bucket );
 								}
+							}
+							if ( fromAnother || !bucket.held ) {
+								bucket.heldSince = now;
 							}
 							bucket.epoch = outcome.epoch();
 							bucket.validUntil = now + validityNanos;
 							bucket.lastUsed = now;
 							bucket.dirtyInTable = dirtyMillis > 0; // the take marked it
 							bucket.held = true;
+							bucket.taking = false;
 							acquired.incrementAndGet();
 							bucket.notifyAll();
 							return fromAnother;
 						}
 						bucket.held = false;
+						bucket.taking = false;
 						holder = outcome.owner();
 						if ( bucket.requestSentAt == 0 || now - bucket.requestSentAt > RESEND_NANOS ) {
 							bucket.requestSentAt = now;
@@ -750,14 +801,27 @@ final class Leases {
 	/** Another node asks for the bucket's lease: handed over by the hand-over thread if this node holds it. */
 	void requested(CoherentEntity entity, String bucketText, String from) {
 		Bucket bucket = bucket( entity, bucketText );
-		if ( bucket == null || !bucket.held || nodeId.equals( from ) ) {
+		// a bucket this node is taking counts too: the requester may have seen this node in the table before it set
+		// the bucket held (it would otherwise ask again only after RESEND_NANOS)
+		if ( bucket == null || !bucket.held && !bucket.taking || nodeId.equals( from ) ) {
 			return;
 		}
+		synchronized ( requests ) {
+			requests.put( bucket, from );
+			requestedAt.put( bucket, System.nanoTime() );
+			if ( serving ) {
+				requests.notifyAll(); // a request whose bucket's holding time is over is served with the next batch
+				return;
+			}
+			serving = true;
+		}
 		try {
-			handOvers.execute( () -> handOver( bucket, from ) );
+			handOvers.execute( this::serveRequests );
 		}
 		catch (RejectedExecutionException e) {
-			// closing
+			synchronized ( requests ) {
+				serving = false; // closing
+			}
 		}
 	}
 
@@ -767,9 +831,18 @@ final class Leases {
 		if ( bucket == null || !nodeId.equals( to ) ) {
 			return;
 		}
-		synchronized ( bucket ) {
-			bucket.nextAttempt = System.nanoTime();
-			bucket.notifyAll();
+		// not on the receiver thread: a committing thread may hold the bucket's monitor while it waits for the database
+		// (a row lock of the lease table), and the receiver would then hold up every other message
+		try {
+			signals.execute( () -> {
+				synchronized ( bucket ) {
+					bucket.nextAttempt = System.nanoTime();
+					bucket.notifyAll();
+				}
+			} );
+		}
+		catch (RejectedExecutionException e) {
+			// closing
 		}
 	}
 
@@ -790,60 +863,163 @@ final class Leases {
 	// ---------------------------------------------------------------- hand-over thread
 
 	/**
-	 * Hands a bucket this node holds over to {@code to}: no new commit on it, the commits in flight complete, its
-	 * pending writes are flushed, then the lease goes to {@code to} (next epoch). Given up, keeping the lease, when that
-	 * takes longer than {@code cluster.lease_wait_ms} (the database is down, or a commit takes long).
+	 * Serves the requests of other nodes, in batches: every request whose bucket this node has held for
+	 * {@code cluster.lease_min_hold_ms} is handed over with the others due then ({@link #handOver(Map)}); requests that
+	 * arrive meanwhile wait for the next batch. Runs until no request is left.
 	 */
-	private void handOver(Bucket bucket, String to) {
-		long epoch;
-		long deadline = System.nanoTime() + Math.max( waitNanos, TimeUnit.MILLISECONDS.toNanos( 100 ) );
-		synchronized ( bucket ) {
-			// a lease this node stopped renewing whose row is dirty is still its own (nobody may take it by expiry):
-			// handed over too, once its pending writes are written
-			if ( !bucket.validNow( System.nanoTime() ) && !( bucket.held && bucket.dirtyInTable && !bucket.handingOver ) ) {
-				return;
+	private void serveRequests() {
+		try {
+			while ( true ) {
+				Map<Bucket, String> batch = new java.util.LinkedHashMap<>();
+				synchronized ( requests ) {
+					while ( true ) {
+						if ( closed ) {
+							requests.clear();
+							requestedAt.clear();
+						}
+						long now = System.nanoTime();
+						long wait = Long.MAX_VALUE;
+						for ( var it = requests.entrySet().iterator(); it.hasNext(); ) {
+							Map.Entry<Bucket, String> request = it.next();
+							Bucket bucket = request.getKey();
+							if ( !handable( bucket, now ) ) {
+								if ( bucket.taking && now - requestedAt.get( bucket ) < 2 * RESEND_NANOS ) {
+									wait = Math.min( wait, 1_000_000 ); // being taken by this node: served once held
+									continue;
+								}
+								it.remove(); // not this node's (any more): the requester takes it from the table
+								requestedAt.remove( bucket );
+								continue;
+							}
+							// held for lease_min_hold_ms, and used by a commit since it was taken (the one that asked
+							// for it, unless that one gave up: then after a quarter of lease_wait_ms)
+							long left = Math.max( bucket.heldSince + minHoldNanos - now,
+									bucket.lastUsed - bucket.heldSince > 0 ? 0 : bucket.heldSince + waitNanos / 4 - now );
+							if ( left <= 0 ) {
+								batch.put( bucket, request.getValue() );
+								it.remove();
+								requestedAt.remove( bucket );
+							}
+							else {
+								wait = Math.min( wait, left );
+							}
+						}
+						if ( !batch.isEmpty() ) {
+							break;
+						}
+						if ( requests.isEmpty() ) {
+							serving = false;
+							return;
+						}
+						// at most 1 ms: a commit's use of a bucket is not notified
+						TimeUnit.NANOSECONDS.timedWait( requests, Math.min( Math.max( wait, 100_000 ), 1_000_000 ) );
+					}
+				}
+				handOver( batch );
 			}
-			bucket.handingOver = true;
-			epoch = bucket.epoch;
 		}
+		catch (InterruptedException e) {
+			// closing
+			synchronized ( requests ) {
+				serving = false;
+			}
+		}
+		catch (RuntimeException | Error e) {
+			synchronized ( requests ) {
+				serving = false;
+			}
+			throw e;
+		}
+	}
+
+	/**
+	 * Hands buckets this node holds over to the nodes that asked for them ({@code batch}: bucket to requester): no new
+	 * commit on them, the commits in flight complete, their pending writes are flushed (together), then each lease goes
+	 * to its requester at the next epoch (one statement per entity and requester, in one transaction) and the
+	 * requesters are told (one message). A bucket whose commits in flight do not complete within
+	 * {@code cluster.lease_wait_ms} is kept; when the pending writes cannot be flushed within that time (the database
+	 * is down), every bucket of the batch is kept, and this node commits on.
+	 */
+	/**
+	 * Whether this node may hand the bucket over: it holds it validly, or it stopped renewing it while its row is
+	 * dirty (nobody may take it by expiry; it is still this node's once its pending writes are written).
+	 */
+	private static boolean handable(Bucket bucket, long now) {
+		return bucket.validNow( now ) || bucket.held && bucket.dirtyInTable && !bucket.handingOver;
+	}
+
+	private void handOver(Map<Bucket, String> batch) {
+		long deadline = System.nanoTime() + Math.max( waitNanos, TimeUnit.MILLISECONDS.toNanos( 100 ) );
+		Map<Bucket, Long> epochs = new java.util.LinkedHashMap<>();
+		for ( Bucket bucket : batch.keySet() ) {
+			synchronized ( bucket ) {
+				if ( handable( bucket, System.nanoTime() ) ) {
+					bucket.handingOver = true;
+					epochs.put( bucket, bucket.epoch );
+				}
+			}
+		}
+		List<Bucket> ready = new ArrayList<>( epochs.size() );
 		boolean released = false;
 		try {
-			while ( bucket.inFlight.get() > 0 ) {
-				if ( System.nanoTime() - deadline > 0 || closed ) {
-					return;
+			for ( Bucket bucket : epochs.keySet() ) {
+				while ( bucket.inFlight.get() > 0 && System.nanoTime() - deadline < 0 && !closed ) {
+					LockSupport.parkNanos( 50_000 );
 				}
-				LockSupport.parkNanos( 50_000 );
+				if ( bucket.inFlight.get() == 0 ) {
+					ready.add( bucket );
+				}
 			}
-			EntityRegion region = bucket.entity.region();
-			List<Object> pending = region.pendingIds().filter( id -> bucketOf( bucket.entity, id ) == bucket ).toList();
-			for ( Object id : pending ) {
-				region.flushSoon( id );
+			if ( ready.isEmpty() || closed ) {
+				return;
 			}
-			for ( Object id : pending ) {
-				while ( region.isPending( id ) ) {
+			// the pending writes of those buckets, made due at once and waited for
+			Map<CoherentEntity, Set<Bucket>> byEntity = new IdentityHashMap<>();
+			for ( Bucket bucket : ready ) {
+				byEntity.computeIfAbsent( bucket.entity, e -> new java.util.HashSet<>() ).add( bucket );
+			}
+			List<Map.Entry<EntityRegion, Object>> pending = new ArrayList<>();
+			byEntity.forEach( (entity, set) -> {
+				EntityRegion region = entity.region();
+				region.pendingIds().filter( id -> set.contains( bucketOf( entity, id ) ) )
+						.forEach( id -> pending.add( Map.entry( region, id ) ) );
+			} );
+			for ( Map.Entry<EntityRegion, Object> write : pending ) {
+				write.getKey().flushSoon( write.getValue() );
+			}
+			for ( Map.Entry<EntityRegion, Object> write : pending ) {
+				while ( write.getKey().isPending( write.getValue() ) ) {
 					if ( System.nanoTime() - deadline > 0 || closed ) {
 						return;
 					}
 					LockSupport.parkNanos( 200_000 );
 				}
 			}
-			if ( table.handOver( bucket.entity.name(), bucket.index, nodeId, epoch, to, ttlMillis ) ) {
-				handedOver.incrementAndGet();
-				publisher.accept( new LeaseGranted( region, bucket.index, to ) );
+			List<LeaseTable.HandOver> handOvers = new ArrayList<>( ready.size() );
+			for ( Bucket bucket : ready ) {
+				handOvers.add( new LeaseTable.HandOver( bucket.entity.name(), bucket.index, epochs.get( bucket ),
+						batch.get( bucket ) ) );
 			}
+			handedOver.addAndGet( table.handOver( handOvers, nodeId, ttlMillis ) );
 			released = true; // handed over, or no longer this node's anyway
+			for ( Bucket bucket : ready ) {
+				publisher.accept( new LeaseGranted( bucket.entity.region(), bucket.index, batch.get( bucket ) ) );
+			}
 		}
 		catch (RuntimeException e) {
-			LOG.leaseHandOverFailed( logPrefix, bucket.toString(), e.toString() );
+			LOG.leaseHandOverFailed( logPrefix, ready.isEmpty() ? epochs.keySet().toString() : ready.toString(),
+					e.toString() );
 		}
 		finally {
-			synchronized ( bucket ) {
-				if ( released ) {
-					bucket.held = false;
-					bucket.dirtyInTable = false; // the hand-over cleared it (or another node holds it)
+			for ( Bucket bucket : epochs.keySet() ) {
+				synchronized ( bucket ) {
+					if ( released && ready.contains( bucket ) ) {
+						bucket.held = false;
+						bucket.dirtyInTable = false; // the hand-over cleared it (or another node holds it)
+					}
+					bucket.handingOver = false;
+					bucket.notifyAll();
 				}
-				bucket.handingOver = false;
-				bucket.notifyAll();
 			}
 		}
 	}

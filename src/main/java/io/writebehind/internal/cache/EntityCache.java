@@ -72,6 +72,11 @@ public final class EntityCache {
 		cache.asMap().keySet().removeIf( key -> key.region == region );
 	}
 
+	/** Invalidates the region's entries whose id {@code ids} accepts. */
+	public void invalidateRegionIf(Object region, java.util.function.Predicate<Object> ids) {
+		cache.asMap().keySet().removeIf( key -> key.region == region && ids.test( key.id ) );
+	}
+
 	public long size() {
 		return cache.estimatedSize();
 	}

@@ -28,7 +28,7 @@ public final class ClusterConfig {
 	static final Set<String> KEYS = Set.of( CLUSTER_CHANNEL, CLUSTER_REDIS_URI, CLUSTER_POSTGRESQL_URL, CLUSTER_CHANNEL_NAME,
 			CLUSTER_VERSION_CHECK, CLUSTER_LEDGER_TABLE, CLUSTER_SECRET, CLUSTER_PREVIOUS_SECRET,
 			CLUSTER_REDIS_TRUSTED_CERTIFICATES, CLUSTER_CLAIM_TTL_MS, CLUSTER_LEASE_TABLE, CLUSTER_LEASE_BUCKETS,
-			CLUSTER_LEASE_TTL_MS, CLUSTER_LEASE_WAIT_MS );
+			CLUSTER_LEASE_TTL_MS, CLUSTER_LEASE_WAIT_MS, CLUSTER_LEASE_MIN_HOLD_MS );
 
 	/** The shortest {@code cluster.secret} accepted. */
 	public static final int MIN_SECRET_LENGTH = 16;
@@ -51,6 +51,8 @@ public final class ClusterConfig {
 	public final int leaseBuckets;
 	public final long leaseTtlMillis;
 	public final long leaseWaitMillis;
+	/** How long a node keeps a bucket it took from another before handing it over again (lease mode). */
+	public final long leaseMinHoldMillis;
 	public final String redisUri;
 	/** The PostgreSQL URL, and the user and password from the unit's settings (each may be {@code null}). */
 	public final String postgresqlUrl;
@@ -99,6 +101,20 @@ public final class ClusterConfig {
 				"buckets" );
 		leaseTtlMillis = number( settings, CLUSTER_LEASE_TTL_MS, DEFAULT_CLUSTER_LEASE_TTL_MS, 100, 600_000, "ms" );
 		leaseWaitMillis = number( settings, CLUSTER_LEASE_WAIT_MS, DEFAULT_CLUSTER_LEASE_WAIT_MS, 0, 600_000, "ms" );
+		if ( settings.get( CLUSTER_LEASE_MIN_HOLD_MS ) == null ) {
+			// not set: the default, shortened to half a shorter wait
+			leaseMinHoldMillis = Math.min( DEFAULT_CLUSTER_LEASE_MIN_HOLD_MS, leaseWaitMillis / 2 );
+		}
+		else {
+			leaseMinHoldMillis = number( settings, CLUSTER_LEASE_MIN_HOLD_MS, DEFAULT_CLUSTER_LEASE_MIN_HOLD_MS, 0,
+					10_000, "ms" );
+			if ( leaseMinHoldMillis > 0 && leaseMinHoldMillis >= leaseWaitMillis ) {
+				throw new WriteBehindConfigurationException( CLUSTER_LEASE_MIN_HOLD_MS + " was " + leaseMinHoldMillis
+						+ ", must be less than " + CLUSTER_LEASE_WAIT_MS + " (" + leaseWaitMillis + " ms): the other "
+						+ "nodes' commits would give up waiting before this node hands a bucket over; lower it, or "
+						+ "raise " + CLUSTER_LEASE_WAIT_MS );
+			}
+		}
 		Object table = settings.get( CLUSTER_LEDGER_TABLE );
 		ledgerTable = table == null ? DEFAULT_CLUSTER_LEDGER_TABLE : table.toString().trim();
 		if ( !TABLE_NAME.matcher( ledgerTable ).matches() ) {
@@ -285,7 +301,8 @@ public final class ClusterConfig {
 					+ " ms" : "" ) + ")";
 			case FLUSH -> "flush";
 			case LEASE -> "lease (table " + leaseTable + ", " + leaseBuckets + " buckets, leases of " + leaseTtlMillis
-					+ " ms, hand-over waits up to " + leaseWaitMillis + " ms)";
+					+ " ms, hand-over waits up to " + leaseWaitMillis + " ms, buckets kept at least " + leaseMinHoldMillis
+					+ " ms)";
 		};
 	}
 

@@ -129,6 +129,15 @@ public final class EntityRegion {
 		cache.invalidateRegion( this );
 	}
 
+	/**
+	 * Evicts the clean entries of the ids {@code ids} accepts (pending writes stay); a database read racing this is not
+	 * cached (of any id: every stamp moves).
+	 */
+	public void invalidateIf(java.util.function.Predicate<Object> ids) {
+		loads.bumpAll();
+		cache.invalidateRegionIf( this, ids );
+	}
+
 	/** This hierarchy's figures. */
 	public RegionCounters counters() {
 		return counters;

@@ -45,6 +45,8 @@ final class TwoNodes {
 
 	private static final String ENTITY = NodeCounter.class.getName();
 	private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos( 10 );
+	/** The ids of the hot-id variants, written by both nodes. */
+	private static final int HOT_IDS = 8;
 
 	private TwoNodes() {
 	}
@@ -83,7 +85,8 @@ final class TwoNodes {
 
 		int perNode = Math.max( 2, mode.threads() / 2 );
 		int ids = mode.hotIds();
-		Table table = new Table( "9b. two nodes, throughput: find + increment + commit on " + Table.n( ids ) + " ids for "
+		Table table = new Table( "9b. two nodes, throughput: find + increment + commit on " + Table.n( ids ) + " ids ("
+				+ HOT_IDS + " in the hot-id variants) for "
 				+ Table.f( mode.latencySeconds(), 1 ) + " s, " + perNode + " threads per node, channel: " + description
 				+ ", default max_delay_ms and flush_threshold",
 				"variant", "threads", "commits/s", "p50 us", "p99 us", "retries", "committed", "in database",
@@ -108,6 +111,11 @@ final class TwoNodes {
 					table, outages ) );
 			variants.add( throughput( env, mode, progress, "2 nodes, ids split by bucket, lease", 2, perNode, ids, true,
 					lease, table, outages ) );
+			// hot ids (issue 17, point 6): a few ids written by both nodes, ledger then lease, side by side
+			variants.add( throughput( env, mode, progress, "2 nodes, " + HOT_IDS + " hot ids", 2, perNode, HOT_IDS,
+					false, channel, table, outages ) );
+			variants.add( throughput( env, mode, progress, "2 nodes, " + HOT_IDS + " hot ids, lease", 2, perNode,
+					HOT_IDS, false, lease, table, outages ) );
 		}
 		catch (RuntimeException e) {
 			if ( !String.valueOf( e.getMessage() ).contains( "lease" ) && !( e.getCause() != null
@@ -118,6 +126,16 @@ final class TwoNodes {
 					+ e.getMessage() + ")" );
 		}
 		table.print( out );
+		for ( String shared : List.of( "2 nodes, shared ids", "2 nodes, " + HOT_IDS + " hot ids" ) ) {
+			Map<String, Object> ratio = leaseToLedger( variants, shared );
+			if ( ratio != null ) {
+				out.printf( "  %s: lease / ledger (version_check=lease / commit, this run): %sx the commits/s, p50 %sx, "
+						+ "p99 %sx%n", shared.substring( "2 nodes, ".length() ),
+						Table.f( (Double) ratio.get( "commitsPerSecond" ), 2 ), Table.f( (Double) ratio.get( "p50" ), 2 ),
+						Table.f( (Double) ratio.get( "p99" ), 2 ) );
+				json.put( shared.contains( "hot" ) ? "hotIdsLeaseToLedger" : "sharedIdsLeaseToLedger", ratio );
+			}
+		}
 		out.println( "  retries = commits refused with an optimistic-lock failure (OptimisticLockException or "
 				+ "StaleObjectStateException in the cause chain), run again on a random id (latency includes them)" );
 		out.println( "  shortfall = increments committed but not in the database; each one belongs to a failed write "
@@ -126,6 +144,8 @@ final class TwoNodes {
 				+ "failed writes are kept in failedWrites() without logging each; s until flushed = measured run + flush" );
 		out.println( "  1 node alone: no channel, as many threads as both nodes together; ids split: node 0 writes the "
 				+ "lower half of the ids, node 1 the upper half (writes routed to one node per id)" );
+		out.println( "  lease: cluster.version_check=lease; ids split by bucket: node 0 writes the ids of even lease buckets, "
+				+ "node 1 those of odd ones; hot ids: both nodes write " + HOT_IDS + " ids at random (ledger, then lease)" );
 		for ( String outage : outages ) {
 			out.println( "  CHANNEL OUTAGE during the run, " + outage + " (its conflicts and retries are not those of "
 					+ "a working channel)" );
@@ -134,6 +154,35 @@ final class TwoNodes {
 		json.put( "ids", ids );
 		json.put( "throughput", variants );
 		return json;
+	}
+
+	/** The lease variant's figures over the ledger's ({@code commit}) on shared ids, or null without a lease run. */
+	private static Map<String, Object> leaseToLedger(List<Map<String, Object>> variants, String shared) {
+		Map<String, Object> ledger = null;
+		Map<String, Object> lease = null;
+		for ( Map<String, Object> variant : variants ) {
+			if ( shared.equals( variant.get( "variant" ) ) ) {
+				ledger = variant;
+			}
+			else if ( ( shared + ", lease" ).equals( variant.get( "variant" ) ) ) {
+				lease = variant;
+			}
+		}
+		if ( ledger == null || lease == null ) {
+			return null;
+		}
+		Map<String, Object> ratio = new LinkedHashMap<>();
+		ratio.put( "commitsPerSecond", (Double) lease.get( "commitsPerSecond" )
+				/ Math.max( (Double) ledger.get( "commitsPerSecond" ), 1e-9 ) );
+		ratio.put( "p50", latency( lease, "p50Micros" ) / Math.max( latency( ledger, "p50Micros" ), 1e-9 ) );
+		ratio.put( "p99", latency( lease, "p99Micros" ) / Math.max( latency( ledger, "p99Micros" ), 1e-9 ) );
+		return ratio;
+	}
+
+	@SuppressWarnings("unchecked")
+	private static double latency(Map<String, Object> variant, String key) {
+		Object value = ( (Map<String, Object>) variant.get( "latency" ) ).get( key );
+		return value instanceof Number n ? n.doubleValue() : Double.NaN;
 	}
 
 	// ------------------------------------------------------------------------ invalidation delay

@@ -79,13 +79,17 @@ class BenchmarkTest {
 		assertTrue( text.contains( "\"rounds\": 10" ), text );
 		assertTrue( text.contains( "\"medianMillis\": " ), text );
 		String[] variants = { "1 node alone", "2 nodes, shared ids", "2 nodes, ids split", "2 nodes, shared ids, lease",
-				"2 nodes, ids split by bucket, lease" };
+				"2 nodes, ids split by bucket, lease", "2 nodes, 8 hot ids", "2 nodes, 8 hot ids, lease" };
 		for ( String variant : variants ) {
 			assertTrue( text.contains( "\"variant\": \"" + variant + "\"" ), variant + " missing in " + text );
 		}
 		// every variant compared each node's committed increments with the database (it throws otherwise)
 		assertEquals( variants.length, count( text, "\"verification\": \"ok\"" ), text );
 		assertEquals( 0, count( text, "\"commitsPerSecond\": 0," ), text );
+		// lease against ledger, side by side, on shared ids and on hot ids
+		assertTrue( printed.contains( "  shared ids: lease / ledger" ), printed );
+		assertTrue( printed.contains( "  8 hot ids: lease / ledger" ), printed );
+		assertTrue( text.contains( "\"sharedIdsLeaseToLedger\"" ) && text.contains( "\"hotIdsLeaseToLedger\"" ), text );
 	}
 
 	@Test
