@@ -25,7 +25,9 @@ import java.util.stream.Stream;
  * (volatile) and its slots (acquire; stored with release, after the write is complete). A read that races a change
  * sees the map before or after it, as with {@code ConcurrentHashMap}; a reader that read a table just replaced sees it
  * as it was when replaced (it is not changed afterwards), which is the map at a moment during the read. The streams are
- * weakly consistent (each write present for the whole stream is seen once; others may or may not be).
+ * weakly consistent: each write present for the whole stream is seen once; others may or may not be, so an id whose
+ * write left and a new one came while the stream ran may be seen twice (its callers collect ids into sets, or take a
+ * minimum).
  * <p>
  * The function of a compute may call other methods of the map (another id, even of the same segment: the lock is
  * reentrant, and the slot is looked up again afterwards if the segment changed meanwhile), but must not change the
