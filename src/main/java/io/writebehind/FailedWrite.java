@@ -38,7 +38,7 @@ public interface FailedWrite {
 	 */
 	Object entity();
 
-	/** How many times the flusher tried to write it. */
+	/** How many times the flusher tried to write it (counted up to 65,535). */
 	int attempts();
 
 	/** The exception that made the write fail, or {@code null} for a conflict found by a row count of zero. */

@@ -19,7 +19,12 @@ import org.hibernate.type.Type;
  * <p>
  * Memory: one lives per pending write and per clean cache entry, so a state of up to {@value #MAX_FIELDS} values holds
  * them in fields of its own object ({@code Fields1} ... {@code Fields8}, each adding one field to the one before), not
- * in a separate array: 16 to 24 bytes less per state. Larger states keep an array ({@code Arrayed}).
+ * in a separate array: 16 to 24 bytes less per state. Larger states keep an array ({@code Arrayed}). In a state of 2 to
+ * {@value #MAX_FIELDS} values, the first {@code Long} value that would be a boxed object of its own (not one of
+ * {@code Long.valueOf}'s shared small ones, and not the version) is kept as a primitive {@code long} instead
+ * ({@code WithLong1} ... {@code WithLong7}: the other values as in {@code FieldsN}, and the long and its position): a
+ * 24-byte {@code Long} less for 8 bytes more, about 16 bytes less per state. It is boxed again when read
+ * ({@link #value(int)}, {@link #getDisassembledState()}: at a flush or a cache hit, not at the commit).
  */
 public abstract sealed class EntityState implements CacheEntry, EntitySnapshot permits EntityState.Arrayed, EntityState.Fields1 {
 
@@ -53,6 +58,26 @@ public abstract sealed class EntityState implements CacheEntry, EntitySnapshot p
 
 	/** The state of these values, which it may keep ({@code values} is not changed afterwards). */
 	private static EntityState of(Serializable[] v, String entityName, Object version) {
+		int unboxed = v.length >= 2 && v.length <= MAX_FIELDS ? unboxable( v, version ) : -1;
+		if ( unboxed >= 0 ) {
+			long value = (Long) v[unboxed];
+			Serializable[] r = new Serializable[v.length - 1];
+			for ( int i = 0, j = 0; i < v.length; i++ ) {
+				if ( i != unboxed ) {
+					r[j++] = v[i];
+				}
+			}
+			byte at = (byte) unboxed;
+			return switch ( r.length ) {
+				case 1 -> new WithLong1( entityName, version, r[0], at, value );
+				case 2 -> new WithLong2( entityName, version, r[0], r[1], at, value );
+				case 3 -> new WithLong3( entityName, version, r[0], r[1], r[2], at, value );
+				case 4 -> new WithLong4( entityName, version, r[0], r[1], r[2], r[3], at, value );
+				case 5 -> new WithLong5( entityName, version, r[0], r[1], r[2], r[3], r[4], at, value );
+				case 6 -> new WithLong6( entityName, version, r[0], r[1], r[2], r[3], r[4], r[5], at, value );
+				default -> new WithLong7( entityName, version, r[0], r[1], r[2], r[3], r[4], r[5], r[6], at, value );
+			};
+		}
 		return switch ( v.length ) {
 			case 1 -> new Fields1( entityName, version, v[0] );
 			case 2 -> new Fields2( entityName, version, v[0], v[1] );
@@ -64,6 +89,19 @@ public abstract sealed class EntityState implements CacheEntry, EntitySnapshot p
 			case 8 -> new Fields8( entityName, version, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] );
 			default -> new Arrayed( entityName, version, v );
 		};
+	}
+
+	/**
+	 * The first value worth keeping as a primitive {@code long}: a {@code Long} that {@code Long.valueOf} would not
+	 * share (outside -128..127) and that is not the version object (which the state keeps anyway); -1 when none.
+	 */
+	private static int unboxable(Serializable[] v, Object version) {
+		for ( int i = 0; i < v.length; i++ ) {
+			if ( v[i] instanceof Long l && l != version && ( l < -128 || l > 127 ) ) {
+				return i;
+			}
+		}
+		return -1;
 	}
 
 	/** The number of values (the persister's properties). */
@@ -392,6 +430,218 @@ public abstract sealed class EntityState implements CacheEntry, EntitySnapshot p
 		void copyInto(Serializable[] target) {
 			super.copyInto( target );
 			target[7] = v7;
+		}
+	}
+
+	// WithLong1 ... WithLong7: the values of FieldsN (N = 1 ... 7) and one more, a long, at longAt (the others after it
+	// one place further on)
+
+	private static void copyWithLong(EntityState state, Serializable[] target) {
+		for ( int i = 0, n = state.size(); i < n; i++ ) {
+			target[i] = state.value( i );
+		}
+	}
+
+	static final class WithLong1 extends Fields1 {
+		private final long longValue;
+		private final byte longAt;
+
+		WithLong1(String entityName, Object version, Serializable v0, byte longAt, long longValue) {
+			super( entityName, version, v0 );
+			this.longAt = longAt;
+			this.longValue = longValue;
+		}
+
+		@Override
+		public int size() {
+			return 2;
+		}
+
+		@Override
+		public Serializable value(int i) {
+			if ( i < 0 || i >= 2 ) {
+				throw new IndexOutOfBoundsException( "value " + i + " of a state of 2" );
+			}
+			return i == longAt ? Long.valueOf( longValue ) : super.value( i < longAt ? i : i - 1 );
+		}
+
+		@Override
+		void copyInto(Serializable[] target) {
+			copyWithLong( this, target );
+		}
+	}
+
+	static final class WithLong2 extends Fields2 {
+		private final long longValue;
+		private final byte longAt;
+
+		WithLong2(String entityName, Object version, Serializable v0, Serializable v1, byte longAt, long longValue) {
+			super( entityName, version, v0, v1 );
+			this.longAt = longAt;
+			this.longValue = longValue;
+		}
+
+		@Override
+		public int size() {
+			return 3;
+		}
+
+		@Override
+		public Serializable value(int i) {
+			if ( i < 0 || i >= 3 ) {
+				throw new IndexOutOfBoundsException( "value " + i + " of a state of 3" );
+			}
+			return i == longAt ? Long.valueOf( longValue ) : super.value( i < longAt ? i : i - 1 );
+		}
+
+		@Override
+		void copyInto(Serializable[] target) {
+			copyWithLong( this, target );
+		}
+	}
+
+	static final class WithLong3 extends Fields3 {
+		private final long longValue;
+		private final byte longAt;
+
+		WithLong3(String entityName, Object version, Serializable v0, Serializable v1, Serializable v2, byte longAt, long longValue) {
+			super( entityName, version, v0, v1, v2 );
+			this.longAt = longAt;
+			this.longValue = longValue;
+		}
+
+		@Override
+		public int size() {
+			return 4;
+		}
+
+		@Override
+		public Serializable value(int i) {
+			if ( i < 0 || i >= 4 ) {
+				throw new IndexOutOfBoundsException( "value " + i + " of a state of 4" );
+			}
+			return i == longAt ? Long.valueOf( longValue ) : super.value( i < longAt ? i : i - 1 );
+		}
+
+		@Override
+		void copyInto(Serializable[] target) {
+			copyWithLong( this, target );
+		}
+	}
+
+	static final class WithLong4 extends Fields4 {
+		private final long longValue;
+		private final byte longAt;
+
+		WithLong4(String entityName, Object version, Serializable v0, Serializable v1, Serializable v2, Serializable v3, byte longAt, long longValue) {
+			super( entityName, version, v0, v1, v2, v3 );
+			this.longAt = longAt;
+			this.longValue = longValue;
+		}
+
+		@Override
+		public int size() {
+			return 5;
+		}
+
+		@Override
+		public Serializable value(int i) {
+			if ( i < 0 || i >= 5 ) {
+				throw new IndexOutOfBoundsException( "value " + i + " of a state of 5" );
+			}
+			return i == longAt ? Long.valueOf( longValue ) : super.value( i < longAt ? i : i - 1 );
+		}
+
+		@Override
+		void copyInto(Serializable[] target) {
+			copyWithLong( this, target );
+		}
+	}
+
+	static final class WithLong5 extends Fields5 {
+		private final long longValue;
+		private final byte longAt;
+
+		WithLong5(String entityName, Object version, Serializable v0, Serializable v1, Serializable v2, Serializable v3, Serializable v4, byte longAt, long longValue) {
+			super( entityName, version, v0, v1, v2, v3, v4 );
+			this.longAt = longAt;
+			this.longValue = longValue;
+		}
+
+		@Override
+		public int size() {
+			return 6;
+		}
+
+		@Override
+		public Serializable value(int i) {
+			if ( i < 0 || i >= 6 ) {
+				throw new IndexOutOfBoundsException( "value " + i + " of a state of 6" );
+			}
+			return i == longAt ? Long.valueOf( longValue ) : super.value( i < longAt ? i : i - 1 );
+		}
+
+		@Override
+		void copyInto(Serializable[] target) {
+			copyWithLong( this, target );
+		}
+	}
+
+	static final class WithLong6 extends Fields6 {
+		private final long longValue;
+		private final byte longAt;
+
+		WithLong6(String entityName, Object version, Serializable v0, Serializable v1, Serializable v2, Serializable v3, Serializable v4, Serializable v5, byte longAt, long longValue) {
+			super( entityName, version, v0, v1, v2, v3, v4, v5 );
+			this.longAt = longAt;
+			this.longValue = longValue;
+		}
+
+		@Override
+		public int size() {
+			return 7;
+		}
+
+		@Override
+		public Serializable value(int i) {
+			if ( i < 0 || i >= 7 ) {
+				throw new IndexOutOfBoundsException( "value " + i + " of a state of 7" );
+			}
+			return i == longAt ? Long.valueOf( longValue ) : super.value( i < longAt ? i : i - 1 );
+		}
+
+		@Override
+		void copyInto(Serializable[] target) {
+			copyWithLong( this, target );
+		}
+	}
+
+	static final class WithLong7 extends Fields7 {
+		private final long longValue;
+		private final byte longAt;
+
+		WithLong7(String entityName, Object version, Serializable v0, Serializable v1, Serializable v2, Serializable v3, Serializable v4, Serializable v5, Serializable v6, byte longAt, long longValue) {
+			super( entityName, version, v0, v1, v2, v3, v4, v5, v6 );
+			this.longAt = longAt;
+			this.longValue = longValue;
+		}
+
+		@Override
+		public int size() {
+			return 8;
+		}
+
+		@Override
+		public Serializable value(int i) {
+			if ( i < 0 || i >= 8 ) {
+				throw new IndexOutOfBoundsException( "value " + i + " of a state of 8" );
+			}
+			return i == longAt ? Long.valueOf( longValue ) : super.value( i < longAt ? i : i - 1 );
+		}
+
+		@Override
+		void copyInto(Serializable[] target) {
+			copyWithLong( this, target );
 		}
 	}
 }

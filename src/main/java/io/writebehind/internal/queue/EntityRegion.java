@@ -18,9 +18,10 @@ import io.writebehind.internal.cache.EntitySnapshot;
  * {@link Reservations} (ids held by committing transactions). Features plug in through its {@link WriteGuard},
  * {@link RewriteObserver} and the writes' attachments; the region knows none of them.
  * <p>
- * Threads: {@link #pending} is a {@link ConcurrentHashMap} and every change to a {@link PendingWrite} happens inside
- * {@code pending.compute(id, ...)}, so all writers of one id (committing application threads, the id's flusher thread)
- * are serialised by the map itself. Readers use {@code pending.get(id)} and the write's volatile latest state.
+ * Threads: {@link #pending} is a {@link PendingMap} (a concurrent map whose entries are the pending writes themselves)
+ * and every change to a {@link PendingWrite} happens inside {@code pending.compute(id, ...)}, so all writers of one id
+ * (committing application threads, the id's flusher thread) are serialised by the map itself. Readers use
+ * {@code pending.get(id)} (lock-free) and the write's volatile latest state.
  */
 public final class EntityRegion {
 
@@ -30,7 +31,7 @@ public final class EntityRegion {
 	private final WriteQueue queue;
 	private final EntityCache cache;
 	/** The pending write of each id; every change inside {@code pending.compute(id, ...)} (see the class comment). */
-	private final ConcurrentHashMap<Object, PendingWrite> pending = new ConcurrentHashMap<>();
+	private final PendingMap pending = new PendingMap();
 	/**
 	 * The check of its row that a recovered write needs before it is written ({@link Replays#recovered}), by id; set and
 	 * removed inside the id's {@code pending.compute}. Empty but for writes a feature recovered at start-up.
@@ -247,7 +248,7 @@ public final class EntityRegion {
 			attach( write, attachment );
 			if ( write.queuedTicket == 0 ) {
 				write.partition().enqueue( write );
-				if ( !write.inFlight ) {
+				if ( !write.inFlight() ) {
 					// taken by the flusher but not started: this commit rides along (the new node finds nothing to do)
 					countCoalesced();
 				}
@@ -276,7 +277,7 @@ public final class EntityRegion {
 
 	/** The attachments of the pending writes that have one, for a feature's scan (the journal's checkpoint). */
 	public Stream<Object> attachments() {
-		return pending.values().stream().map( write -> write.attachment ).filter( Objects::nonNull );
+		return pending.values().map( write -> write.attachment ).filter( Objects::nonNull );
 	}
 
 	/**
@@ -287,7 +288,7 @@ public final class EntityRegion {
 	public RowState knownRow(Object id, boolean baseExists, Object baseVersion) {
 		Change change = new Change();
 		pending.computeIfPresent( id, (key, write) -> {
-			change.row = new RowState( write.dbExists, write.dbVersion );
+			change.row = new RowState( write.dbExists(), write.dbVersion );
 			return write;
 		} );
 		if ( change.row != null ) {
@@ -319,7 +320,7 @@ public final class EntityRegion {
 	/** Whether the id has a pending write that must INSERT its row: the row is not in the database yet. */
 	public boolean isPendingInsert(Object id) {
 		PendingWrite write = pending.get( id );
-		return write != null && !write.latest.isDeleted() && !write.dbExists;
+		return write != null && !write.latest.isDeleted() && !write.dbExists();
 	}
 
 	/**
@@ -338,7 +339,7 @@ public final class EntityRegion {
 			else {
 				write.setLatest( snapshot );
 				attach( write, attachment );
-				write.dbExists = !snapshot.isDeleted();
+				write.dbExists( !snapshot.isDeleted() );
 				write.dbVersion = snapshot.version();
 				if ( write.queuedTicket == 0 ) {
 					write.partition().enqueue( write );
@@ -363,7 +364,7 @@ public final class EntityRegion {
 
 	/** The ids that have a write that has not reached the database, for a feature's scan (a lease hand-over). */
 	public Stream<Object> pendingIds() {
-		return pending.keySet().stream();
+		return pending.keys();
 	}
 
 	/** Whether the id has a write that has not reached the database. */
@@ -428,7 +429,7 @@ public final class EntityRegion {
 		}
 		PendingWrite write = pending.get( id );
 		if ( write != null ) {
-			return write.dbExists && guard.newerElsewhere( id, write.dbVersion );
+			return write.dbExists() && guard.newerElsewhere( id, write.dbVersion );
 		}
 		return guard.newerElsewhere( id, baseVersion );
 	}

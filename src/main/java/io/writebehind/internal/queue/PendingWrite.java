@@ -1,5 +1,8 @@
 package io.writebehind.internal.queue;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 import io.writebehind.internal.cache.EntitySnapshot;
 
 /**
@@ -13,7 +16,8 @@ import io.writebehind.internal.cache.EntitySnapshot;
  * read and written only inside {@code region.pending.compute(id, ...)}, by committing application threads and by the
  * flusher thread of the id's partition.
  * <p>
- * Memory: about one per pending id, so the fields are few and small (72 bytes with compressed references): what is
+ * Memory: about one per pending id, so the fields are few and small (64 bytes with compressed references: the flags in
+ * one byte, the attempts in a {@code char}; it is also its own entry of the region's {@link PendingMap}): what is
  * rarely needed lives elsewhere ({@link EntityRegion}'s row checks of recovered writes, the partition's deferrals).
  */
 public final class PendingWrite {
@@ -28,20 +32,46 @@ public final class PendingWrite {
 	 * the item was written?), so an {@code int} that wraps is enough.
 	 */
 	int seq;
+	/**
+	 * How often the write was attempted since it was last written (changed by the flusher thread, in the compute);
+	 * a {@code char}, which stops at {@value #MAX_ATTEMPTS} (a write retried that often through an outage says so).
+	 */
+	private char attempts;
+	/**
+	 * The write's flags ({@link #UNWRITTEN} ... {@link #NEEDS_REBASE}), one byte rather than six booleans (the pending
+	 * write fits 64 bytes). Changed inside the compute only, stored with release: {@link #dbExists()} is also read
+	 * without the lock ({@code EntityRegion.isPendingInsert}), with acquire.
+	 */
+	private byte flags;
+
 	/** {@link #latest} has not reached the database (the flusher has not written this {@link #seq} yet). */
-	boolean unwritten;
-	/** Whether the row exists in the database, and its version there, as of the last write (or the first commit). */
-	/** Volatile for {@code EntityRegion.isPendingInsert}, which reads it without the lock. */
-	volatile boolean dbExists;
-	Object dbVersion;
-	boolean inFlight;
-	boolean removed;
+	private static final int UNWRITTEN = 1;
+	/** Whether the row exists in the database (its version: {@link #dbVersion}), as of the last write (or the first commit). */
+	private static final int DB_EXISTS = 1 << 1;
+	/** Taken by a flush cycle that is writing it. */
+	private static final int IN_FLIGHT = 1 << 2;
+	/** Left the pending map. */
+	private static final int REMOVED = 1 << 3;
 	/** A flush of this write failed while committing: it may have reached the database. */
-	boolean uncertain;
+	private static final int UNCERTAIN = 1 << 4;
 	/** The database state is unknown (a replayed failed write): read the row before writing. */
-	boolean needsRebase;
-	/** How often the write was attempted since it was last written (changed by the flusher thread, in the compute). */
-	int attempts;
+	private static final int NEEDS_REBASE = 1 << 5;
+
+	/** The largest count of attempts kept ({@link #attempts()} stays there). */
+	static final int MAX_ATTEMPTS = Character.MAX_VALUE;
+
+	private static final VarHandle FLAGS;
+	static {
+		try {
+			FLAGS = MethodHandles.lookup().findVarHandle( PendingWrite.class, "flags", byte.class );
+		}
+		catch (ReflectiveOperationException e) {
+			throw new ExceptionInInitializerError( e );
+		}
+	}
+
+	/** The row's version in the database, as of the last write (or the first commit); see {@link #dbExists()}. */
+	Object dbVersion;
 
 	/**
 	 * Data a feature attached to {@link #latest} (the journal's place of the record that holds it), {@code null} when
@@ -61,7 +91,7 @@ public final class PendingWrite {
 	PendingWrite(EntityRegion region, Object id, boolean dbExists, Object dbVersion) {
 		this.region = region;
 		this.id = id;
-		this.dbExists = dbExists;
+		this.flags = dbExists ? (byte) DB_EXISTS : 0;
 		this.dbVersion = dbVersion;
 	}
 
@@ -69,7 +99,82 @@ public final class PendingWrite {
 	void setLatest(EntitySnapshot state) {
 		latest = state;
 		seq++;
-		unwritten = true;
+		unwritten( true );
+	}
+
+	private boolean flag(int flag) {
+		return ( flags & flag ) != 0;
+	}
+
+	/** Inside the compute. */
+	private void flag(int flag, boolean value) {
+		int changed = value ? flags | flag : flags & ~flag;
+		FLAGS.setRelease( this, (byte) changed );
+	}
+
+	boolean unwritten() {
+		return flag( UNWRITTEN );
+	}
+
+	void unwritten(boolean value) {
+		flag( UNWRITTEN, value );
+	}
+
+	/** Whether the row exists in the database; any thread (acquire: see {@link #flags}). */
+	boolean dbExists() {
+		return ( (byte) FLAGS.getAcquire( this ) & DB_EXISTS ) != 0;
+	}
+
+	void dbExists(boolean value) {
+		flag( DB_EXISTS, value );
+	}
+
+	boolean inFlight() {
+		return flag( IN_FLIGHT );
+	}
+
+	void inFlight(boolean value) {
+		flag( IN_FLIGHT, value );
+	}
+
+	boolean removed() {
+		return flag( REMOVED );
+	}
+
+	void removed(boolean value) {
+		flag( REMOVED, value );
+	}
+
+	boolean uncertain() {
+		return flag( UNCERTAIN );
+	}
+
+	void uncertain(boolean value) {
+		flag( UNCERTAIN, value );
+	}
+
+	boolean needsRebase() {
+		return flag( NEEDS_REBASE );
+	}
+
+	void needsRebase(boolean value) {
+		flag( NEEDS_REBASE, value );
+	}
+
+	/** How often the write was attempted since it was last written (at most {@value #MAX_ATTEMPTS}). */
+	int attempts() {
+		return attempts;
+	}
+
+	void attempts(int value) {
+		attempts = (char) Math.min( value, MAX_ATTEMPTS );
+	}
+
+	/** Inside the compute: one more attempt (counted up to {@value #MAX_ATTEMPTS}). */
+	void attemptStarted() {
+		if ( attempts < MAX_ATTEMPTS ) {
+			attempts++;
+		}
 	}
 
 	/** The partition of the id (one flusher thread applies all of its writes). */
@@ -79,7 +184,7 @@ public final class PendingWrite {
 
 	/** Read by the partition's flusher thread, which is the only thread that removes writes. */
 	boolean isRemovedForFlusher() {
-		return removed;
+		return removed();
 	}
 
 	public EntityRegion region() {

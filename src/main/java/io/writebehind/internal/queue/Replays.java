@@ -15,13 +15,13 @@ public final class Replays {
 
 	private final EntityRegion region;
 	/** The region's pending writes (its map, shared: see {@link EntityRegion}). */
-	private final ConcurrentHashMap<Object, PendingWrite> pending;
+	private final PendingMap pending;
 	/** The region's row checks of recovered writes (see {@link EntityRegion}). */
 	private final ConcurrentHashMap<Object, RowCheck> rowChecks;
 	private final WriteQueue queue;
 	private final EntityCache cache;
 
-	Replays(EntityRegion region, ConcurrentHashMap<Object, PendingWrite> pending,
+	Replays(EntityRegion region, PendingMap pending,
 			ConcurrentHashMap<Object, RowCheck> rowChecks, WriteQueue queue, EntityCache cache) {
 		this.region = region;
 		this.pending = pending;
@@ -42,7 +42,7 @@ public final class Replays {
 		PendingWrite replayed = new PendingWrite( region, id, false, null );
 		boolean queued = pending.computeIfAbsent( id, key -> {
 			replayed.setLatest( snapshot );
-			replayed.needsRebase = true;
+			replayed.needsRebase( true );
 			cache.invalidate( region, id );
 			replayed.partition().enqueue( replayed );
 			return replayed;
@@ -66,7 +66,7 @@ public final class Replays {
 				queue.overdraw( 1 );
 			}
 			write.setLatest( snapshot );
-			write.needsRebase = true;
+			write.needsRebase( true );
 			if ( check != null ) {
 				rowChecks.put( id, check );
 			}

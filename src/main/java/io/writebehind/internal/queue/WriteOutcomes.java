@@ -19,7 +19,7 @@ public final class WriteOutcomes {
 
 	private final EntityRegion region;
 	/** The region's pending writes (its map, shared: see {@link EntityRegion}). */
-	private final ConcurrentHashMap<Object, PendingWrite> pending;
+	private final PendingMap pending;
 	/** The region's row checks of recovered writes (see {@link EntityRegion}). */
 	private final ConcurrentHashMap<Object, RowCheck> rowChecks;
 	/**
@@ -32,7 +32,7 @@ public final class WriteOutcomes {
 	private final EntityCache cache;
 	private final LoadGuard loads;
 
-	WriteOutcomes(EntityRegion region, ConcurrentHashMap<Object, PendingWrite> pending,
+	WriteOutcomes(EntityRegion region, PendingMap pending,
 			ConcurrentHashMap<Object, RowCheck> rowChecks, WriteQueue queue, EntityCache cache, LoadGuard loads) {
 		this.region = region;
 		this.pending = pending;
@@ -51,26 +51,26 @@ public final class WriteOutcomes {
 			}
 			EntitySnapshot snapshot = write.latest;
 			Operation operation = snapshot.isDeleted()
-					? ( write.dbExists ? Operation.DELETE : null )
-					: ( write.dbExists ? Operation.UPDATE : Operation.INSERT );
-			if ( write.needsRebase ) {
-				write.inFlight = true;
+					? ( write.dbExists() ? Operation.DELETE : null )
+					: ( write.dbExists() ? Operation.UPDATE : Operation.INSERT );
+			if ( write.needsRebase() ) {
+				write.inFlight( true );
 				change.item = new FlushItem( write, snapshot, write.seq, write.dbVersion, Operation.UPDATE,
 						false, true, write.attachment, rowChecks.isEmpty() ? null : rowChecks.get( key ) );
 				return write;
 			}
-			if ( !write.unwritten || operation == null ) {
+			if ( !write.unwritten() || operation == null ) {
 				// nothing the database lacks (persist then remove, or a second node for state already written)
-				if ( operation == null && write.unwritten ) {
+				if ( operation == null && write.unwritten() ) {
 					region.countCoalesced();
 				}
-				write.unwritten = false;
+				write.unwritten( false );
 				return write.queuedTicket == 0 ? removeClean( write, snapshot, change ) : write;
 			}
-			write.inFlight = true;
-			write.attempts++;
+			write.inFlight( true );
+			write.attemptStarted();
 			change.item = new FlushItem( write, snapshot, write.seq, write.dbVersion, operation,
-					write.uncertain, false, write.attachment, null );
+					write.uncertain(), false, write.attachment, null );
 			return write;
 		} );
 		releaseRemoved( change );
@@ -84,11 +84,11 @@ public final class WriteOutcomes {
 			if ( write != item.write ) {
 				return write;
 			}
-			write.inFlight = false;
-			write.unwritten = write.seq != item.seq;
-			write.attempts = 0;
+			write.inFlight( false );
+			write.unwritten( write.seq != item.seq );
+			write.attempts( 0 );
 			forgetUncertainAttempts( write );
-			write.dbExists = !item.snapshot.isDeleted();
+			write.dbExists( !item.snapshot.isDeleted() );
 			write.dbVersion = newDbVersion;
 			return write.seq == item.seq && write.queuedTicket == 0 ? removeClean( write, item.snapshot, change ) : write;
 		} );
@@ -102,9 +102,9 @@ public final class WriteOutcomes {
 	public void retryLater(FlushItem item, boolean uncertain) {
 		pending.computeIfPresent( item.id(), (key, write) -> {
 			if ( write == item.write ) {
-				write.inFlight = false;
+				write.inFlight( false );
 				if ( uncertain ) {
-					write.uncertain = true;
+					write.uncertain( true );
 					uncertainAttempts.computeIfAbsent( key, k -> new ArrayList<>( 1 ) ).add( new RowState(
 							!item.snapshot.isDeleted(), item.snapshot.isDeleted() ? null : item.snapshot.version() ) );
 				}
@@ -122,7 +122,7 @@ public final class WriteOutcomes {
 	public boolean priorAttemptApplied(FlushItem item, RowState row) {
 		Change change = new Change();
 		pending.computeIfPresent( item.id(), (key, write) -> {
-			if ( write != item.write || !write.uncertain ) {
+			if ( write != item.write || !write.uncertain() ) {
 				return write;
 			}
 			List<RowState> attempts = uncertainAttempts.get( key );
@@ -133,11 +133,11 @@ public final class WriteOutcomes {
 				if ( attempt.exists() == row.exists() && ( !row.exists() || !region.versioned()
 						|| region.sameVersion( attempt.version(), row.version() ) ) ) {
 					change.priorAttemptApplied = true;
-					write.inFlight = false;
+					write.inFlight( false );
 					forgetUncertainAttempts( write );
-					write.dbExists = row.exists();
+					write.dbExists( row.exists() );
 					write.dbVersion = row.version();
-					write.unwritten = true;
+					write.unwritten( true );
 					break;
 				}
 			}
@@ -159,11 +159,11 @@ public final class WriteOutcomes {
 				return write;
 			}
 			change.before = write.latest;
-			write.inFlight = false;
-			write.needsRebase = false;
+			write.inFlight( false );
+			write.needsRebase( false );
 			forgetRowCheck( key );
 			forgetUncertainAttempts( write );
-			write.dbExists = row.exists();
+			write.dbExists( row.exists() );
 			write.dbVersion = row.version();
 			EntitySnapshot next = write.latest;
 			if ( write.seq == item.seq ) {
@@ -193,13 +193,13 @@ public final class WriteOutcomes {
 			if ( write != item.write ) {
 				return write;
 			}
-			write.inFlight = false;
-			write.needsRebase = false;
+			write.inFlight( false );
+			write.needsRebase( false );
 			forgetRowCheck( key );
-			write.dbExists = row.exists();
+			write.dbExists( row.exists() );
 			write.dbVersion = row.version();
 			if ( applied ) {
-				write.unwritten = write.seq != item.seq;
+				write.unwritten( write.seq != item.seq );
 				if ( write.seq == item.seq && write.queuedTicket == 0 ) {
 					return removeClean( write, item.snapshot, change );
 				}
@@ -223,8 +223,8 @@ public final class WriteOutcomes {
 			loads.bump( key );
 			forgetRowCheck( key );
 			forgetUncertainAttempts( write );
-			write.removed = true;
-			write.inFlight = false;
+			write.removed( true );
+			write.inFlight( false );
 			cache.invalidate( region, key );
 			change.removed = true;
 			return null;
@@ -239,7 +239,7 @@ public final class WriteOutcomes {
 
 	/** How often the item's write was attempted since it was last written. */
 	public int attempts(FlushItem item) {
-		return item.write.attempts;
+		return item.write.attempts();
 	}
 
 	/**
@@ -261,8 +261,8 @@ public final class WriteOutcomes {
 
 	/** Inside the id's compute: the write is no longer uncertain. */
 	private void forgetUncertainAttempts(PendingWrite write) {
-		if ( write.uncertain ) {
-			write.uncertain = false;
+		if ( write.uncertain() ) {
+			write.uncertain( false );
 			uncertainAttempts.remove( write.id );
 		}
 	}
@@ -279,7 +279,7 @@ public final class WriteOutcomes {
 			cache.invalidate( region, write.id ); // another node committed a newer state meanwhile
 		}
 		loads.bump( write.id );
-		write.removed = true;
+		write.removed( true );
 		return null;
 	}
 }

@@ -69,4 +69,54 @@ class EntityStateTest {
 			}
 		}
 	}
+
+	@Test
+	void aLongValueAtAnyPlaceComesBackEqualWhateverTheMix() {
+		java.util.Random random = new java.util.Random( 16 );
+		for ( int round = 0; round < 5_000; round++ ) {
+			int n = random.nextInt( EntityState.MAX_FIELDS + 3 );
+			Serializable[] given = new Serializable[n];
+			Long version = random.nextBoolean() ? 1_000L + round : 3L;
+			for ( int i = 0; i < n; i++ ) {
+				given[i] = switch ( random.nextInt( 6 ) ) {
+					case 0 -> null;
+					case 1 -> "s" + i;
+					case 2 -> (long) random.nextInt( 256 ) - 128; // shared small Longs: kept boxed
+					case 3 -> version; // the version object itself: kept boxed
+					case 4 -> Long.MIN_VALUE + random.nextInt( 3 );
+					default -> random.nextLong();
+				};
+			}
+			EntityState state = EntityState.restore( given.clone(), "Item", version );
+			assertEquals( n, state.size() );
+			for ( int i = 0; i < n; i++ ) {
+				assertEquals( given[i], state.value( i ), "value " + i + " of " + java.util.Arrays.toString( given ) );
+				if ( !( given[i] instanceof Long ) ) {
+					assertSame( given[i], state.value( i ) );
+				}
+			}
+			assertArrayEquals( given, state.getDisassembledState() );
+			assertSame( version, state.version() );
+			int size = n;
+			assertThrows( IndexOutOfBoundsException.class, () -> state.value( size ) );
+			assertThrows( IndexOutOfBoundsException.class, () -> state.value( -1 ) );
+			if ( n > 0 ) {
+				int at = random.nextInt( n );
+				EntityState next = state.withVersion( 77_777L, at );
+				for ( int i = 0; i < n; i++ ) {
+					assertEquals( i == at ? (Serializable) 77_777L : given[i], next.value( i ) );
+				}
+				assertEquals( 77_777L, next.version() );
+			}
+		}
+	}
+
+	@Test
+	void aStateOfABenchmarkRowKeepsItsAmountUnboxed() {
+		// version (small), name, amount: the amount is a long field of the state, boxed again on each read
+		EntityState state = EntityState.restore( new Serializable[] { 0L, "item-12345", 1_234_567L }, "Item", 0L );
+		assertEquals( "WithLong2", state.getClass().getSimpleName() );
+		assertEquals( 1_234_567L, state.value( 2 ) );
+		assertNotSame( state.value( 2 ), state.value( 2 ), "boxed when read" );
+	}
 }
