@@ -29,66 +29,116 @@ final class DrainRate {
 	private static final int JDBC_BATCH = 500;
 	private static final int APP_TX = 1_000;
 	private static final long WARM_UP_FIRST_ID = 1_000_000_000L;
+	private static final com.sun.management.OperatingSystemMXBean OS =
+			(com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
 	private DrainRate() {
 	}
 
 	static Map<String, Object> run(Env env, Mode mode, boolean progress, PrintStream out) throws SQLException {
 		int rows = mode.drainRows();
+		int rounds = mode == Mode.FULL ? 5 : 3;
 		Map<String, Object> settings = new LinkedHashMap<>();
 		settings.put( WriteBehindSettings.MAX_DELAY_MS, "3600000" );
 		settings.put( WriteBehindSettings.FLUSH_THRESHOLD, Integer.toString( rows + 10_000 ) );
 		settings.put( WriteBehindSettings.QUEUE_CAPACITY, Integer.toString( rows + 10_000 ) );
-		settings.put( WriteBehindSettings.CACHE_MAXIMUM_SIZE, Integer.toString( rows + 10_000 ) );
+		// every round's rows (and the warm-up's) stay in the cache, deleted ones as markers: no eviction in any round
+		settings.put( WriteBehindSettings.CACHE_MAXIMUM_SIZE, Integer.toString( rows * rounds + 10_000 ) );
 		settings.put( "hibernate.jdbc.batch_size", Integer.toString( JDBC_BATCH ) );
 		Map<String, Object> json = new LinkedHashMap<>();
 		json.put( "rows", rows );
+		json.put( "rounds", rounds );
 		json.put( "settings", settings );
 		Table table = new Table( "3. drain rate: " + Table.n( rows ) + " rows, flusher (timed flush()) vs raw JDBC "
 				+ "executeBatch of " + JDBC_BATCH + "; flusher transactions of " + WriteBehindSettings.DEFAULT_FLUSH_TRANSACTION_SIZE
-				+ " (the default), raw JDBC one",
-				"operation", "flusher rows/s", "raw JDBC rows/s", "flusher / raw", "flush s", "raw s",
-				"flush round trips", "app commit rows/s" );
+				+ " (the default), raw JDBC one; " + rounds + " alternating rounds, medians",
+				"operation", "flusher rows/s", "raw JDBC rows/s", "flusher / raw", "ratio range", "flush s", "raw s",
+				"process CPU flusher / raw", "flush round trips", "app commit rows/s" );
+		String[] ops = { "insert", "update", "delete" };
+		double[][] flushSeconds = new double[ops.length][rounds];
+		double[][] rawSeconds = new double[ops.length][rounds];
+		double[][] commitSeconds = new double[ops.length][rounds];
+		double[][] flushCpu = new double[ops.length][rounds];
+		double[][] rawCpu = new double[ops.length][rounds];
+		long[] roundTrips = new long[ops.length];
+		long[] statements = new long[ops.length];
+		long[] flushed = new long[ops.length];
 		try ( Db db = Db.open( env, settings ) ) {
 			// warm-up: the same three rounds on a few rows of other ids, for both paths
 			int warm = Math.min( 5_000, rows );
 			round( db, WARM_UP_FIRST_ID, warm );
 			raw( db, WARM_UP_FIRST_ID, warm );
 
-			for ( String op : new String[] { "insert", "update", "delete" } ) {
-				Map<String, Object> r = new LinkedHashMap<>();
-				double commitSeconds = commit( db, op, 1, rows, progress );
-				PoolingConnectionProvider.Counts before = db.pool.counts();
-				WriteBehindStats statsBefore = db.writeBehind().stats();
-				long start = System.nanoTime();
-				db.writeBehind().flush();
-				double flushSeconds = ( System.nanoTime() - start ) / 1e9;
-				PoolingConnectionProvider.Counts used = db.pool.counts().minus( before );
-				long flushed = db.writeBehind().stats().flushed() - statsBefore.flushed();
-				double rawSeconds = rawRound( db, op, 1, rows );
-				check( db, "bench_wb", op, rows );
-				check( db, "bench_raw", op, rows );
-				double flushRate = rows / flushSeconds;
-				double rawRate = rows / rawSeconds;
-				table.row( op + "s", Table.rate( flushRate ), Table.rate( rawRate ), Table.x( flushRate / rawRate ),
-						Table.f( flushSeconds, 3 ), Table.f( rawSeconds, 3 ), Table.n( used.roundTrips() ),
-						Table.rate( rows / commitSeconds ) );
-				r.put( "flusherRowsPerSecond", flushRate );
-				r.put( "rawJdbcRowsPerSecond", rawRate );
-				r.put( "flusherOverRaw", flushRate / rawRate );
-				r.put( "flushSeconds", flushSeconds );
-				r.put( "rawJdbcSeconds", rawSeconds );
-				r.put( "rowsFlushed", flushed );
-				r.put( "flushSqlStatements", used.statements() );
-				r.put( "flushRoundTrips", used.roundTrips() );
-				r.put( "applicationCommitSeconds", commitSeconds );
-				r.put( "applicationCommitRowsPerSecond", rows / commitSeconds );
-				json.put( op + "s", r );
+			// each round writes its own ids through both paths, one after the other, the order alternating from round
+			// to round: a change of the machine's load hits both paths alike, and the ratio is taken per round
+			for ( int round = 0; round < rounds; round++ ) {
+				long firstId = 1 + (long) round * rows;
+				boolean rawFirst = round % 2 == 1;
+				for ( int o = 0; o < ops.length; o++ ) {
+					String op = ops[o];
+					commitSeconds[o][round] = commit( db, op, firstId, rows, progress );
+					if ( rawFirst ) {
+						long rawCpu0 = OS.getProcessCpuTime();
+						rawSeconds[o][round] = rawRound( db, op, firstId, rows );
+						rawCpu[o][round] = OS.getProcessCpuTime() - rawCpu0;
+					}
+					PoolingConnectionProvider.Counts before = db.pool.counts();
+					WriteBehindStats statsBefore = db.writeBehind().stats();
+					long cpu0 = OS.getProcessCpuTime();
+					long start = System.nanoTime();
+					db.writeBehind().flush();
+					flushSeconds[o][round] = ( System.nanoTime() - start ) / 1e9;
+					flushCpu[o][round] = OS.getProcessCpuTime() - cpu0;
+					PoolingConnectionProvider.Counts used = db.pool.counts().minus( before );
+					roundTrips[o] = used.roundTrips();
+					statements[o] = used.statements();
+					flushed[o] = db.writeBehind().stats().flushed() - statsBefore.flushed();
+					if ( !rawFirst ) {
+						long rawCpu0 = OS.getProcessCpuTime();
+						rawSeconds[o][round] = rawRound( db, op, firstId, rows );
+						rawCpu[o][round] = OS.getProcessCpuTime() - rawCpu0;
+					}
+					check( db, "bench_wb", op, firstId, rows );
+					check( db, "bench_raw", op, firstId, rows );
+				}
 			}
+		}
+		for ( int o = 0; o < ops.length; o++ ) {
+			String op = ops[o];
+			double[] ratios = new double[rounds];
+			double[] cpuRatios = new double[rounds];
+			for ( int round = 0; round < rounds; round++ ) {
+				ratios[round] = rawSeconds[o][round] / flushSeconds[o][round];
+				cpuRatios[round] = flushCpu[o][round] / rawCpu[o][round];
+			}
+			double cpuRatio = median( cpuRatios );
+			double ratio = median( ratios );
+			double flushS = median( flushSeconds[o] );
+			double rawS = median( rawSeconds[o] );
+			double commitS = median( commitSeconds[o] );
+			table.row( op + "s", Table.rate( rows / flushS ), Table.rate( rows / rawS ), Table.x( ratio ),
+					Table.x( min( ratios ) ) + "-" + Table.x( max( ratios ) ), Table.f( flushS, 3 ), Table.f( rawS, 3 ),
+					Table.x( cpuRatio ), Table.n( roundTrips[o] ), Table.rate( rows / commitS ) );
+			Map<String, Object> r = new LinkedHashMap<>();
+			r.put( "flusherRowsPerSecond", rows / flushS );
+			r.put( "rawJdbcRowsPerSecond", rows / rawS );
+			r.put( "flusherOverRaw", ratio );
+			r.put( "flusherOverRawRounds", java.util.Arrays.stream( ratios ).boxed().toList() );
+			r.put( "processCpuFlusherOverRaw", cpuRatio );
+			r.put( "flushSeconds", flushS );
+			r.put( "rawJdbcSeconds", rawS );
+			r.put( "rowsFlushed", flushed[o] );
+			r.put( "flushSqlStatements", statements[o] );
+			r.put( "flushRoundTrips", roundTrips[o] );
+			r.put( "applicationCommitSeconds", commitS );
+			r.put( "applicationCommitRowsPerSecond", rows / commitS );
+			json.put( op + "s", r );
 		}
 		table.print( out );
 		out.println( "  app commit rows/s: committing the writes through write-behind (transactions of " + APP_TX
-				+ " entities) before the timed flush; each table checked with JDBC after each round" );
+				+ " entities) before the timed flush; each table checked with JDBC after each round; flusher / raw: the"
+				+ " median of the rounds' ratios (each round's two paths measured one after the other), its range beside it;"
+				+ " process CPU: this JVM's CPU time in the two windows (the flusher's thread, GC and, on H2, the database)" );
 		return json;
 	}
 
@@ -189,11 +239,27 @@ final class DrainRate {
 		}
 	}
 
+	private static double median(double[] values) {
+		double[] sorted = values.clone();
+		java.util.Arrays.sort( sorted );
+		int m = sorted.length / 2;
+		return sorted.length % 2 == 1 ? sorted[m] : ( sorted[m - 1] + sorted[m] ) / 2;
+	}
+
+	private static double min(double[] values) {
+		return java.util.Arrays.stream( values ).min().orElse( Double.NaN );
+	}
+
+	private static double max(double[] values) {
+		return java.util.Arrays.stream( values ).max().orElse( Double.NaN );
+	}
+
 	/** The table holds what the round wrote: n rows of version 0, n rows of version 1, or no row of the range. */
-	private static void check(Db db, String table, String op, int n) {
-		long count = db.queryLong( "select count(*) from " + table + " where id between 1 and ?", n );
-		long updated = db.queryLong( "select count(*) from " + table + " where id between 1 and ? and version = 1 "
-				+ "and amount = mod(id, 1000) + 1", n );
+	private static void check(Db db, String table, String op, long firstId, int n) {
+		long last = firstId + n - 1;
+		long count = db.queryLong( "select count(*) from " + table + " where id between ? and ?", firstId, last );
+		long updated = db.queryLong( "select count(*) from " + table + " where id between ? and ? and version = 1 "
+				+ "and amount = mod(id, 1000) + 1", firstId, last );
 		boolean ok = switch ( op ) {
 			case "insert" -> count == n;
 			case "update" -> count == n && updated == n;
