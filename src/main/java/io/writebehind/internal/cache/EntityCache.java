@@ -15,12 +15,50 @@ import com.github.benmanes.caffeine.cache.Caffeine;
  */
 public final class EntityCache {
 
+	/** While a thread marks a run of written rows clean ({@link #marking}): its puts since the last maintenance. */
+	private static final int MAINTAIN_EVERY = 64;
+
 	private final Cache<Key, EntitySnapshot> cache;
+	/** Per thread: the depth of its {@link #marking} calls and its puts since the last maintenance (owned by it). */
+	private final ThreadLocal<int[]> marking = ThreadLocal.withInitial( () -> new int[2] );
 
 	public EntityCache(long maximumSize) {
 		// maintenance (eviction) runs on the thread that writes, mostly the flusher, not on the common pool: the size
-		// bound then holds as soon as a put returns
-		this.cache = Caffeine.newBuilder().maximumSize( maximumSize ).executor( Runnable::run ).recordStats().build();
+		// bound then holds as soon as a put returns; while a flusher thread marks a run of rows clean, it runs every
+		// MAINTAIN_EVERY puts and at the end of the run instead (see marking)
+		this.cache = Caffeine.newBuilder().maximumSize( maximumSize ).executor( this::maintain ).recordStats().build();
+	}
+
+	/**
+	 * Caffeine's maintenance task, run on the writing thread, except while that thread is {@link #marking}: then it is
+	 * left for the thread to run at its next {@link #MAINTAIN_EVERY}th put or at the end of the run (Caffeine does not
+	 * schedule it again meanwhile, and other threads' writes wait in its write buffer, which a writer drains itself
+	 * when it is full).
+	 */
+	private void maintain(Runnable task) {
+		if ( marking.get()[0] > 0 ) {
+			return;
+		}
+		task.run();
+	}
+
+	/**
+	 * Runs {@code run}, which puts the rows a flush transaction wrote ({@link #put}), with Caffeine's maintenance
+	 * (eviction) run once every {@link #MAINTAIN_EVERY} puts instead of after each: at the end, the size bound holds
+	 * again; meanwhile the cache can hold up to that many entries more. Called by a flusher thread.
+	 */
+	public void marking(Runnable run) {
+		int[] state = marking.get();
+		state[0]++;
+		try {
+			run.run();
+		}
+		finally {
+			if ( --state[0] == 0 ) {
+				state[1] = 0;
+				cache.cleanUp();
+			}
+		}
 	}
 
 	public EntitySnapshot get(Object region, Object id) {
@@ -30,6 +68,11 @@ public final class EntityCache {
 	/** Stores state the flusher has just written: it is the newest the database has. */
 	public void put(Object region, Object id, EntitySnapshot snapshot) {
 		cache.put( new Key( region, id ), snapshot );
+		int[] state = marking.get();
+		if ( state[0] > 0 && ++state[1] == MAINTAIN_EVERY ) {
+			state[1] = 0;
+			cache.cleanUp();
+		}
 	}
 
 	/**

@@ -1,11 +1,7 @@
 package io.writebehind.internal.flush;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.hibernate.StaleObjectStateException;
@@ -90,7 +86,6 @@ final class FlushWorker implements Runnable {
 
 	private void cycle(List<QueueNode> nodes) {
 		List<FlushItem> items = new ArrayList<>( nodes.size() );
-		Map<FlushItem, QueueNode> nodeOf = new IdentityHashMap<>();
 		for ( QueueNode node : nodes ) {
 			FlushItem item = node.beginWrite();
 			if ( item == null ) {
@@ -99,61 +94,58 @@ final class FlushWorker implements Runnable {
 			if ( item.needsRebase && item.rowCheck != null ) {
 				String refused = batches.refused( item );
 				if ( refused != null ) {
-					nodeOf.put( item, node );
 					settlement.fenced( item, new FlushFence.Fenced( refused ) );
 					continue;
 				}
-				checkRow( item, nodeOf, node );
+				checkRow( item );
 				continue;
 			}
 			if ( item.needsRebase ) {
-				replay( item, nodeOf, node );
+				replay( item );
 				continue;
 			}
 			items.add( item );
-			nodeOf.put( item, node );
 		}
 		try {
-			write( items, nodeOf );
+			write( items );
 		}
 		finally {
-			requeueRebased( nodeOf );
+			requeueRebased();
 			if ( !deferredForForeignKey.isEmpty() ) {
 				int attempts = deferredForForeignKey.get( 0 ).outcomes().attempts( deferredForForeignKey.get( 0 ) );
-				defer( deferredForForeignKey, nodeOf, Math.min( 500, 10L * attempts ) );
+				defer( deferredForForeignKey, Math.min( 500, 10L * attempts ) );
 				deferredForForeignKey.clear();
 			}
 		}
 	}
 
 	/** Writes that were re-based on the database's row go back to the front of the queue, with their old tickets. */
-	private void requeueRebased(Map<FlushItem, QueueNode> nodeOf) {
+	private void requeueRebased() {
 		List<FlushItem> items = settlement.rebased();
 		if ( items.isEmpty() ) {
 			return;
 		}
 		List<QueueNode> nodes = new ArrayList<>( items.size() );
 		for ( FlushItem item : items ) {
-			nodes.add( nodeOf.get( item ) );
+			nodes.add( item.node );
 		}
 		items.clear();
 		partition.requeueFront( nodes, 0 );
 	}
 
-	private void write(List<FlushItem> all, Map<FlushItem, QueueNode> nodeOf) {
+	private void write(List<FlushItem> all) {
 		if ( all.isEmpty() ) {
 			return;
 		}
 		List<FlushItem> held = new ArrayList<>();
 		List<FlushItem> items = foreignKeys.ready( all, held );
 		if ( !held.isEmpty() ) {
-			defer( held, nodeOf, 5 );
+			defer( held, 5 );
 		}
 		if ( items.isEmpty() ) {
 			return;
 		}
 		items.sort( BatchWriter.STATEMENT_ORDER );
-		Set<FlushItem> settled = Collections.newSetFromMap( new IdentityHashMap<>() );
 		try {
 			// after a commit whose outcome was unknown: what did reach the database is not written again
 			List<FlushItem> toWrite = items;
@@ -161,49 +153,49 @@ final class FlushWorker implements Runnable {
 				toWrite = new ArrayList<>( items.size() );
 				for ( FlushItem item : items ) {
 					switch ( item.uncertain ? settlement.uncertainOutcome( item ) : Settlement.Uncertain.UNAPPLIED ) {
-						case APPLIED -> written( List.of( item ), settled, -1 );
-						case REBASED -> settled.add( item ); // back to the queue, based on the row
+						case APPLIED -> written( List.of( item ), -1 );
+						case REBASED -> item.settled = true; // back to the queue, based on the row
 						case UNAPPLIED -> toWrite.add( item );
 					}
 				}
 			}
 			try {
 				long nanos = batches.write( toWrite, config.jdbcBatchSize );
-				written( toWrite, settled, nanos );
+				written( toWrite, nanos );
 			}
 			catch (RuntimeException e) {
 				if ( FlushErrors.isTransient( e ) ) {
 					throw new TransientFailure( e );
 				}
-				bisect( toWrite, settled );
+				bisect( toWrite );
 			}
 			outageOver();
 		}
 		catch (TransientFailure e) {
 			List<FlushItem> unsettled = new ArrayList<>();
 			for ( FlushItem item : items ) {
-				if ( !settled.contains( item ) ) {
+				if ( !item.settled ) {
 					unsettled.add( item );
 				}
 			}
-			retryLater( unsettled, nodeOf, e );
+			retryLater( unsettled, e );
 		}
 	}
 
 	/** Splits a failed batch in halves, each in its own transaction, down to the writes that fail alone. */
-	private void bisect(List<FlushItem> items, Set<FlushItem> settled) {
+	private void bisect(List<FlushItem> items) {
 		if ( items.size() == 1 ) {
 			FlushItem item = items.get( 0 );
 			try {
 				long nanos = batches.write( items, 1 );
-				written( items, settled, nanos );
+				written( items, nanos );
 			}
 			catch (RuntimeException e) {
 				if ( FlushErrors.isTransient( e ) ) {
 					throw new TransientFailure( e );
 				}
 				settle( item, e );
-				settled.add( item );
+				item.settled = true;
 			}
 			return;
 		}
@@ -211,23 +203,23 @@ final class FlushWorker implements Runnable {
 		for ( List<FlushItem> half : List.of( items.subList( 0, middle ), items.subList( middle, items.size() ) ) ) {
 			try {
 				long nanos = batches.write( half, config.jdbcBatchSize );
-				written( half, settled, nanos );
+				written( half, nanos );
 			}
 			catch (RuntimeException e) {
 				if ( FlushErrors.isTransient( e ) ) {
 					throw new TransientFailure( e );
 				}
-				bisect( half, settled );
+				bisect( half );
 			}
 		}
 	}
 
 	/** Puts writes back to wait a little, without holding back the rest of the partition. */
-	private void defer(List<FlushItem> items, Map<FlushItem, QueueNode> nodeOf, long millis) {
+	private void defer(List<FlushItem> items, long millis) {
 		List<QueueNode> nodes = new ArrayList<>( items.size() );
 		for ( FlushItem item : items ) {
 			item.outcomes().retryLater( item, false );
-			nodes.add( nodeOf.get( item ) );
+			nodes.add( item.node );
 		}
 		partition.defer( nodes, millis * 1_000_000L );
 	}
@@ -242,7 +234,7 @@ final class FlushWorker implements Runnable {
 		if ( item.uncertain ) {
 			switch ( settlement.uncertainOutcome( item ) ) {
 				case APPLIED -> {
-					written( List.of( item ), null, -1 );
+					written( List.of( item ), -1 );
 					return;
 				}
 				case REBASED -> {
@@ -264,18 +256,26 @@ final class FlushWorker implements Runnable {
 	}
 
 	/** {@code nanos}: how long the flush transaction took; -1 when no transaction wrote them (found applied). */
-	private void written(List<FlushItem> items, Set<FlushItem> settled, long nanos) {
+	private void written(List<FlushItem> items, long nanos) {
 		if ( items.isEmpty() ) {
 			return;
 		}
 		for ( FlushObserver observer : observers ) {
 			observer.written( items ); // first: the smaller the window after the commit, the fewer rows a restart reads
 		}
-		for ( FlushItem item : items ) {
-			item.outcomes().written( item, EntityWriter.versionAfter( item ) );
-			item.region().counters().flushed.increment();
-			if ( settled != null ) {
-				settled.add( item );
+		// the rows are marked clean in the read cache with its eviction run once every few dozen rows, not after each
+		queue.cache().marking( () -> {
+			for ( FlushItem item : items ) {
+				item.outcomes().written( item, EntityWriter.versionAfter( item ) );
+				item.settled = true;
+			}
+		} );
+		// the regions' counters: once per run of one region (the items are sorted by region)
+		int from = 0;
+		for ( int i = 1; i <= items.size(); i++ ) {
+			if ( i == items.size() || items.get( i ).region() != items.get( from ).region() ) {
+				items.get( from ).region().counters().flushed.add( i - from );
+				from = i;
 			}
 		}
 		counters.flushed.add( items.size() );
@@ -294,12 +294,12 @@ final class FlushWorker implements Runnable {
 		}
 	}
 
-	private void retryLater(List<FlushItem> items, Map<FlushItem, QueueNode> nodeOf, TransientFailure failure) {
+	private void retryLater(List<FlushItem> items, TransientFailure failure) {
 		List<QueueNode> nodes = new ArrayList<>( items.size() );
 		for ( FlushItem item : items ) {
 			item.outcomes().retryLater( item, failure.uncertain );
 			item.region().counters().retries.increment();
-			nodes.add( nodeOf.get( item ) );
+			nodes.add( item.node );
 		}
 		Throwable cause = failure.getCause() instanceof BatchWriter.CommitOutcomeUnknown unknown ? unknown.getCause() : failure.getCause();
 		if ( failedAttempts++ == 0 ) {
@@ -318,8 +318,7 @@ final class FlushWorker implements Runnable {
 	}
 
 	/** A replayed failed write: read the row, then queue the write over it (last write wins). */
-	private void replay(FlushItem item, Map<FlushItem, QueueNode> nodeOf, QueueNode node) {
-		nodeOf.put( item, node );
+	private void replay(FlushItem item) {
 		try {
 			settlement.rebaseOverCurrentRow( item, item.snapshot );
 		}
@@ -328,7 +327,7 @@ final class FlushWorker implements Runnable {
 				settlement.fail( item, Reason.FAILED, e );
 				return;
 			}
-			retryLater( List.of( item ), nodeOf, new TransientFailure( e ) );
+			retryLater( List.of( item ), new TransientFailure( e ) );
 		}
 	}
 
@@ -337,8 +336,7 @@ final class FlushWorker implements Runnable {
 	 * {@link RowCheck} decides: the row already holds it (nothing is written twice), it is written normally, or it
 	 * is a conflict, for the entity's policy.
 	 */
-	private void checkRow(FlushItem item, Map<FlushItem, QueueNode> nodeOf, QueueNode node) {
-		nodeOf.put( item, node );
+	private void checkRow(FlushItem item) {
 		try {
 			String conflict = settlement.checkAgainstRow( item );
 			if ( conflict != null ) {
@@ -349,14 +347,14 @@ final class FlushWorker implements Runnable {
 			}
 		}
 		catch (TransientFailure e) {
-			retryLater( List.of( item ), nodeOf, e );
+			retryLater( List.of( item ), e );
 		}
 		catch (RuntimeException e) {
 			if ( !FlushErrors.isTransient( e ) ) {
 				settlement.fail( item, Reason.FAILED, e );
 				return;
 			}
-			retryLater( List.of( item ), nodeOf, new TransientFailure( e ) );
+			retryLater( List.of( item ), new TransientFailure( e ) );
 		}
 	}
 

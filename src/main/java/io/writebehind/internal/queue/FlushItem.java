@@ -10,6 +10,8 @@ import io.writebehind.internal.cache.EntitySnapshot;
 public final class FlushItem {
 
 	public final PendingWrite write;
+	/** The place in the partition's queue the cycle took the write from (where it goes back if it is not written). */
+	public final QueueNode node;
 	public final EntitySnapshot snapshot;
 	final int seq;
 	/** The version the row has in the database now (the {@code where version = ?} value), or null. */
@@ -28,10 +30,16 @@ public final class FlushItem {
 	public final Object attachment;
 	/** Non-null for a write a feature recovered, whose row must be checked before it is written. */
 	public final RowCheck rowCheck;
+	/**
+	 * Whether the flusher's current attempt at the cycle's writes is done with this item (written, found applied or
+	 * re-based), so that a transient failure later in the attempt does not put it back. Owned by the flusher thread.
+	 */
+	public boolean settled;
 
-	FlushItem(PendingWrite write, EntitySnapshot snapshot, int seq, Object dbVersion, Operation operation,
+	FlushItem(PendingWrite write, QueueNode node, EntitySnapshot snapshot, int seq, Object dbVersion, Operation operation,
 			boolean uncertain, boolean needsRebase, Object attachment, RowCheck rowCheck) {
 		this.write = write;
+		this.node = node;
 		this.snapshot = snapshot;
 		this.seq = seq;
 		this.dbVersion = dbVersion;

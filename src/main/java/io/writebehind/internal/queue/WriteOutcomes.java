@@ -55,7 +55,7 @@ public final class WriteOutcomes {
 					: ( write.dbExists() ? Operation.UPDATE : Operation.INSERT );
 			if ( write.needsRebase() ) {
 				write.inFlight( true );
-				change.item = new FlushItem( write, snapshot, write.seq, write.dbVersion, Operation.UPDATE,
+				change.item = new FlushItem( write, node, snapshot, write.seq, write.dbVersion, Operation.UPDATE,
 						false, true, write.attachment, rowChecks.isEmpty() ? null : rowChecks.get( key ) );
 				return write;
 			}
@@ -69,7 +69,7 @@ public final class WriteOutcomes {
 			}
 			write.inFlight( true );
 			write.attemptStarted();
-			change.item = new FlushItem( write, snapshot, write.seq, write.dbVersion, operation,
+			change.item = new FlushItem( write, node, snapshot, write.seq, write.dbVersion, operation,
 					write.uncertain(), false, write.attachment, null );
 			return write;
 		} );

@@ -183,6 +183,11 @@ public final class WriteQueue {
 		return sum;
 	}
 
+	/** The read cache the flusher marks written rows clean in. */
+	public EntityCache cache() {
+		return cache;
+	}
+
 	/**
 	 * Blocks until every write of the given regions ({@code null}: all) committed before the call has been written or
 	 * handed to failure handling, or the deadline passes; returns whether everything was done.
