@@ -85,10 +85,16 @@ final class BatchWriter {
 					StaticMutation statement = direct.statementFor( item );
 					if ( statement != null ) {
 						// a run of writes of one entity and operation: one statement of the persister's SQL
+						String entityName = item.entityName;
 						int end = i + 1;
-						while ( end < n && items.get( end ).operation == item.operation
-								&& items.get( end ).snapshot.entityName().equals( item.snapshot.entityName() )
-								&& direct.statementFor( items.get( end ) ) == statement ) {
+						while ( end < n ) {
+							FlushItem next = items.get( end );
+							String nextName = next.entityName;
+							if ( next.operation != item.operation
+									|| nextName != entityName && !nextName.equals( entityName )
+									|| !direct.sameStatement( next, statement ) ) {
+								break;
+							}
 							end++;
 						}
 						boolean oneByOne = jdbcBatchSize <= 1 || statement.versionChecked() && !rowCountsReliable();

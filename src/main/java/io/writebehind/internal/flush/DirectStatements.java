@@ -61,9 +61,9 @@ final class DirectStatements {
 		if ( !enabled ) {
 			return null;
 		}
-		StaticMutation[] forEntity = statements.get( item.snapshot.entityName() );
+		StaticMutation[] forEntity = statements.get( item.entityName );
 		if ( forEntity == null ) {
-			forEntity = statements.computeIfAbsent( item.snapshot.entityName(), this::build );
+			forEntity = statements.computeIfAbsent( item.entityName, this::build );
 		}
 		StaticMutation statement = forEntity[item.operation.ordinal()];
 		if ( !statement.supported() ) {
@@ -74,6 +74,14 @@ final class DirectStatements {
 			return null;
 		}
 		return statement;
+	}
+
+	/**
+	 * Whether {@code item}, of the same entity and operation as the run {@code statement} writes, is written by it
+	 * too (the per-item part of {@link #statementFor}: a versioned update or delete needs the row's version).
+	 */
+	boolean sameStatement(FlushItem item, StaticMutation statement) {
+		return item.operation == Operation.INSERT || !statement.versionChecked() || item.dbVersion != null;
 	}
 
 	private StaticMutation[] build(String entityName) {

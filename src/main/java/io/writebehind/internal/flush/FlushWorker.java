@@ -9,6 +9,7 @@ import org.hibernate.StaleObjectStateException;
 import io.writebehind.FailedWrite.Reason;
 import io.writebehind.internal.common.WriteBehindLogger;
 import io.writebehind.internal.config.WriteBehindConfig;
+import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.internal.queue.FlushItem;
 import io.writebehind.internal.queue.Partition;
 import io.writebehind.internal.queue.QueueNode;
@@ -265,19 +266,23 @@ final class FlushWorker implements Runnable {
 		}
 		// the rows are marked clean in the read cache with its eviction run once every few dozen rows, not after each
 		queue.cache().marking( () -> {
+			// the regions' counters: once per run of one region (the items are sorted by region)
+			EntityRegion run = null;
+			int inRun = 0;
 			for ( FlushItem item : items ) {
 				item.outcomes().written( item, EntityWriter.versionAfter( item ) );
 				item.settled = true;
+				if ( item.region() != run ) {
+					if ( run != null ) {
+						run.counters().flushed.add( inRun );
+					}
+					run = item.region();
+					inRun = 0;
+				}
+				inRun++;
 			}
+			run.counters().flushed.add( inRun );
 		} );
-		// the regions' counters: once per run of one region (the items are sorted by region)
-		int from = 0;
-		for ( int i = 1; i <= items.size(); i++ ) {
-			if ( i == items.size() || items.get( i ).region() != items.get( from ).region() ) {
-				items.get( from ).region().counters().flushed.add( i - from );
-				from = i;
-			}
-		}
 		counters.flushed.add( items.size() );
 		if ( nanos >= 0 ) {
 			counters.batches.increment();

@@ -41,12 +41,24 @@ final class ForeignKeyGuard {
 	List<FlushItem> ready(List<FlushItem> items, List<FlushItem> held) {
 		Set<Object> insertedNow = null;
 		List<FlushItem> ready = new ArrayList<>( items.size() );
+		String lastName = null;
+		List<Reference> lastRefs = null;
 		for ( FlushItem item : items ) {
 			if ( item.operation == Operation.DELETE ) {
 				ready.add( item );
 				continue;
 			}
-			List<Reference> refs = references.computeIfAbsent( item.snapshot.entityName(), this::referencesOf );
+			// a cycle's items come in runs of one entity: its references are looked up once per run
+			String entityName = item.entityName;
+			List<Reference> refs;
+			if ( entityName == lastName ) {
+				refs = lastRefs;
+			}
+			else {
+				refs = references.computeIfAbsent( entityName, this::referencesOf );
+				lastName = entityName;
+				lastRefs = refs;
+			}
 			boolean blocked = false;
 			if ( !refs.isEmpty() ) {
 				EntityState state = item.snapshot.entry();

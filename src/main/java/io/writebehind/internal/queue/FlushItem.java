@@ -10,6 +10,12 @@ import io.writebehind.internal.cache.EntitySnapshot;
 public final class FlushItem {
 
 	public final PendingWrite write;
+	/**
+	 * The write's region and the snapshot's concrete entity name, copied here when the cycle starts: the flusher's
+	 * passes over a cycle's items (sorting, runs of one statement, counters) then read only the items themselves.
+	 */
+	private final EntityRegion region;
+	public final String entityName;
 	/** The place in the partition's queue the cycle took the write from (where it goes back if it is not written). */
 	public final QueueNode node;
 	public final EntitySnapshot snapshot;
@@ -39,6 +45,8 @@ public final class FlushItem {
 	FlushItem(PendingWrite write, QueueNode node, EntitySnapshot snapshot, int seq, Object dbVersion, Operation operation,
 			boolean uncertain, boolean needsRebase, Object attachment, RowCheck rowCheck) {
 		this.write = write;
+		this.region = write.region;
+		this.entityName = snapshot.entityName();
 		this.node = node;
 		this.snapshot = snapshot;
 		this.seq = seq;
@@ -51,12 +59,12 @@ public final class FlushItem {
 	}
 
 	public EntityRegion region() {
-		return write.region;
+		return region;
 	}
 
 	/** Where the flusher records how this item's write ended. */
 	public WriteOutcomes outcomes() {
-		return write.region.outcomes();
+		return region.outcomes();
 	}
 
 	public Object id() {
