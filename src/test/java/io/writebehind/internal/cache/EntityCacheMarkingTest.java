@@ -1,7 +1,6 @@
 package io.writebehind.internal.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,10 +70,11 @@ class EntityCacheMarkingTest {
 			assertEquals( failure, e );
 		}
 		assertTrue( cache.size() <= MAX, "size after the failed run: " + cache.size() );
-		// and the thread is no longer marking: its next put is maintained at once
+		// and the thread is no longer marking: its next put is maintained at once (the cache is full, so a deferred
+		// maintenance would leave it one above the bound; Caffeine may evict the new entry itself, a cold one)
+		assertEquals( MAX, cache.size() );
 		cache.put( REGION, 1_000L, state( 1_000 ) );
-		assertTrue( cache.size() <= MAX );
-		assertNotNull( cache.get( REGION, 1_000L ) );
+		assertTrue( cache.size() <= MAX, "size after the next put: " + cache.size() );
 	}
 
 	@Test
@@ -126,8 +126,8 @@ class EntityCacheMarkingTest {
 			}
 			// one more ordinary write: whatever the threads left in Caffeine's buffers is maintained by it
 			cache.put( REGION, -1L, state( -1 ) );
+			// (not whether -1 is cached: in a full cache Caffeine's admission may evict a new, cold entry at once)
 			assertTrue( cache.size() <= 500, "iteration " + iteration + ": size " + cache.size() );
-			assertNotNull( cache.get( REGION, -1L ) );
 		}
 	}
 }
