@@ -100,4 +100,22 @@ abstract class ClusterNodesTestBase extends WriteBehindTestBase {
 		}
 		return false;
 	}
+
+	/** Runs the work in a transaction, retrying optimistic-lock failures for up to 20 s. */
+	protected static void inTransactionRetrying(EntityManagerFactory node,
+			java.util.function.Consumer<jakarta.persistence.EntityManager> work) {
+		long deadline = System.nanoTime() + Duration.ofSeconds( 20 ).toNanos();
+		while ( true ) {
+			try {
+				inTransaction( node, work );
+				return;
+			}
+			catch (RuntimeException e) {
+				if ( !isOptimisticLockFailure( e ) || System.nanoTime() - deadline > 0 ) {
+					throw e;
+				}
+			}
+		}
+	}
+
 }

@@ -307,20 +307,4 @@ abstract class LeaseJournalTestBase extends ClusterNodesTestBase {
 		assertEquals( 0, dirtyRowsOf( idA ) );
 	}
 
-	/** Runs the work, retrying optimistic-lock failures for up to 20 s. */
-	protected static void inTransactionRetrying(EntityManagerFactory node,
-			java.util.function.Consumer<jakarta.persistence.EntityManager> work) {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 20 );
-		while ( true ) {
-			try {
-				inTransaction( node, work );
-				return;
-			}
-			catch (RuntimeException e) {
-				if ( !isOptimisticLockFailure( e ) || System.nanoTime() - deadline > 0 ) {
-					throw e;
-				}
-			}
-		}
-	}
 }

@@ -362,21 +362,6 @@ abstract class LeaseTestBase extends ClusterNodesTestBase {
 		return runtime( node ).regionOf( ClusterCounter.class.getName() );
 	}
 
-	/** Runs the work, retrying optimistic-lock failures for up to 10 s. */
-	protected static void inTransactionRetrying(EntityManagerFactory node, java.util.function.Consumer<jakarta.persistence.EntityManager> work) {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 10 );
-		while ( true ) {
-			try {
-				inTransaction( node, work );
-				return;
-			}
-			catch (RuntimeException e) {
-				if ( !isOptimisticLockFailure( e ) || System.nanoTime() - deadline > 0 ) {
-					throw e;
-				}
-			}
-		}
-	}
 
 	private static String causes(Throwable e) {
 		StringBuilder text = new StringBuilder();
