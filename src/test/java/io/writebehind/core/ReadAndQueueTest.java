@@ -131,6 +131,54 @@ class ReadAndQueueTest extends WriteBehindTestBase {
 	}
 
 	@Test
+	void aPendingUpdateKeepsTheCleanEntryWhichTheFlushReplaces() {
+		inTransaction( em -> em.persist( new Counter( 1L, "a", 1 ) ) );
+		writeBehind().flush();
+		assertEquals( 1, writeBehind().stats().cacheSize() );
+		inTransaction( em -> em.find( Counter.class, 1L ).setTotal( 2 ) );
+		// the clean entry (the row as the database still holds it) stays while the update is pending; reads see the update
+		assertEquals( 1, writeBehind().stats().cacheSize() );
+		assertEquals( 2, fromTransaction( em -> em.find( Counter.class, 1L ) ).getTotal() );
+		writeBehind().flush();
+		assertEquals( 1, writeBehind().stats().cacheSize() );
+		assertEquals( 2, count( "select total from wb_counter where id = 1 and version = 1" ) );
+		connections.sql().clear();
+		Counter read = fromTransaction( em -> em.find( Counter.class, 1L ) );
+		assertEquals( 2, read.getTotal() );
+		assertEquals( 1L, read.getVersion() );
+		inTransaction( em -> em.remove( em.find( Counter.class, 1L ) ) );
+		assertNull( fromTransaction( em -> em.find( Counter.class, 1L ) ) );
+		writeBehind().flush();
+		assertNull( fromTransaction( em -> em.find( Counter.class, 1L ) ) );
+		assertEquals( 0, count( "select count(*) from wb_counter" ) );
+		assertEquals( 1, connections.sql().rows( "delete", "wb_counter" ), connections.sql().toString() );
+		assertEquals( 0, connections.sql().executions( "select", "wb_counter" ), connections.sql().toString() );
+	}
+
+	@Test
+	void pendingUpdatesWhoseCleanEntriesAreEvictedStillAnswerReads() {
+		for ( long id = 1; id <= 100; id++ ) {
+			long value = id;
+			inTransaction( em -> em.persist( new Counter( value, "c", value ) ) );
+		}
+		writeBehind().flush();
+		for ( long id = 1; id <= 100; id++ ) {
+			long value = id;
+			// ids above the cache's 10 entries are read from the database, then updated
+			inTransaction( em -> em.find( Counter.class, value ).setTotal( value * 10 ) );
+		}
+		assertTrue( writeBehind().stats().cacheSize() <= 10 + 2, "cache size " + writeBehind().stats().cacheSize() );
+		connections.sql().clear();
+		for ( long id = 1; id <= 100; id++ ) {
+			long value = id;
+			assertEquals( value * 10, fromTransaction( em -> em.find( Counter.class, value ) ).getTotal() );
+		}
+		assertEquals( 0, connections.sql().touching( "wb_counter" ), connections.sql().toString() );
+		writeBehind().flush();
+		assertEquals( 100, count( "select count(*) from wb_counter where total = id * 10 and version = 1" ) );
+	}
+
+	@Test
 	void aRowChangedBehindOurBackIsAConflictNeverOverwritten() {
 		inTransaction( em -> em.persist( new Counter( 1L, "a", 1 ) ) );
 		writeBehind().flush();

@@ -8,10 +8,12 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 /**
- * The read cache of clean entities: state that is known to be in the database. Entities with a pending write are not
- * here (the write queue holds them and they are never evicted); only clean entries count against
- * {@code cache.maximum_size}. Thread-safe; shared by application threads (reads, loads) and flusher threads (writes
- * reaching the database).
+ * The read cache of clean entities: state that is known to be in the database. Pending writes are not here (the
+ * write queue holds them and they are never evicted) and do not count against {@code cache.maximum_size}; the clean
+ * entry of an id with a pending write stays (it is what the database holds until the write reaches it; lookups find
+ * the pending write first), and the flusher's {@link #put} of the written state replaces its value rather than adding
+ * an entry. Thread-safe; shared by application threads (reads, loads) and flusher threads (writes reaching the
+ * database).
  */
 public final class EntityCache {
 

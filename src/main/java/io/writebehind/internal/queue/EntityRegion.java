@@ -164,9 +164,8 @@ public final class EntityRegion {
 		if ( clean != null ) {
 			return clean;
 		}
-		// a commit may have turned the clean entry into a pending write between the two reads: the pending write is in
-		// the map before the clean entry goes (publish), so it is found now; and a pending write leaves the map only
-		// after its clean entry is in the cache (removeClean)
+		// a clean entry may have been evicted between the two reads while a commit created a pending write: it is
+		// found now; and a pending write leaves the map only after its clean entry is in the cache (removeClean)
 		write = pending.get( id );
 		return write != null ? write.latest : cache.get( this, id );
 	}
@@ -227,7 +226,6 @@ public final class EntityRegion {
 		pending.compute( id, (key, write) -> {
 			if ( write == null ) {
 				EntitySnapshot clean = cache.get( this, id );
-				change.before = clean;
 				boolean exists = clean != null ? !clean.isDeleted() : baseExists;
 				Object dbVersion = clean != null ? clean.version() : baseVersion;
 				if ( snapshot.isDeleted() && !exists ) {
@@ -235,8 +233,9 @@ public final class EntityRegion {
 					countCoalesced();
 					return null;
 				}
-				// the clean entry is evicted once the pending write is in the map (below): a reader meanwhile finds
-				// neither in the map (compute has not installed the new write yet) and must still find the clean one
+				// the clean entry stays: it is what the database holds until the write reaches it, lookups find the
+				// pending write first, and the flusher's put of the written state then replaces the entry's value
+				// instead of adding an entry (Caffeine's cheap path); it counts against the cache's bound meanwhile
 				write = new PendingWrite( this, id, exists, dbVersion );
 				write.setLatest( snapshot );
 				attach( write, attachment );
@@ -258,11 +257,6 @@ public final class EntityRegion {
 			}
 			return write;
 		} );
-		if ( change.created ) {
-			// lookups find the pending write first; the clean entry it replaced only takes room (unless the write was
-			// flushed in the meantime and a fresh clean entry is there: that one stays)
-			cache.invalidate( this, id, change.before );
-		}
 		return change.created;
 	}
 

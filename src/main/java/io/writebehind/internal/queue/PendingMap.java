@@ -126,17 +126,57 @@ final class PendingMap {
 					throw new IllegalStateException( "the pending write of " + id + " changed inside its own compute" );
 				}
 			}
-			if ( old == null ) {
-				segment.insert( result, hash );
-			}
-			else if ( result == null ) {
-				segment.remove( index );
-			}
-			else {
-				segment.changes++;
-				SLOT.setRelease( segment.table, index, result );
-			}
+			store( segment, hash, index, old, result );
 			return result;
+		}
+	}
+
+	/**
+	 * As {@link #computeIfPresent} for the id of {@code expected}, applying the function only while {@code expected}
+	 * is still the id's write (it is not {@link PendingWrite#removed}: a write leaves the map only marked so); when
+	 * it is not, nothing happens and {@code null} is returned, as if the function had left another write alone. For a
+	 * caller that holds the write (the flusher): the table is probed only if the function removes or replaces it.
+	 */
+	PendingWrite computeIfCurrent(PendingWrite expected, BiFunction<Object, PendingWrite, PendingWrite> function) {
+		Object id = expected.id;
+		int hash = hash( id );
+		Segment segment = segmentFor( hash );
+		synchronized ( segment ) {
+			if ( expected.removed() ) {
+				return null;
+			}
+			PendingWrite result = function.apply( id, expected );
+			if ( result == expected ) {
+				return result;
+			}
+			if ( result != null && !( result.id == id || result.id.equals( id ) ) ) {
+				throw new IllegalArgumentException( "the pending write of " + result.id + " stored as that of " + id );
+			}
+			int index = segment.indexOf( id, hash );
+			if ( index < 0 || segment.table[index] != expected ) {
+				throw new IllegalStateException( "the pending write of " + id + " is not in the map but not marked removed" );
+			}
+			store( segment, hash, index, expected, result );
+			return result;
+		}
+	}
+
+	/**
+	 * Under the segment's monitor: replaces {@code old} (in slot {@code index}; {@code null}: none) by {@code result}
+	 * ({@code null}: none). A write that leaves the map is marked {@link PendingWrite#removed} here too.
+	 */
+	private static void store(Segment segment, int hash, int index, PendingWrite old, PendingWrite result) {
+		if ( old == null ) {
+			segment.insert( result, hash );
+			return;
+		}
+		old.removed( true );
+		if ( result == null ) {
+			segment.remove( index );
+		}
+		else {
+			segment.changes++;
+			SLOT.setRelease( segment.table, index, result );
 		}
 	}
 

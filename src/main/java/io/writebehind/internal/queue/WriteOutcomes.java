@@ -45,10 +45,7 @@ public final class WriteOutcomes {
 	/** Starts writing the latest state of a queued write; {@code null} when there is nothing to write. */
 	FlushItem beginWrite(QueueNode node) {
 		Change change = new Change();
-		pending.computeIfPresent( node.write.id, (key, write) -> {
-			if ( write != node.write ) {
-				return write;
-			}
+		pending.computeIfCurrent( node.write, (key, write) -> {
 			EntitySnapshot snapshot = write.latest;
 			Operation operation = snapshot.isDeleted()
 					? ( write.dbExists() ? Operation.DELETE : null )
@@ -80,10 +77,7 @@ public final class WriteOutcomes {
 	/** The item reached the database (committed); the row now has {@code newDbVersion}. */
 	public void written(FlushItem item, Object newDbVersion) {
 		Change change = new Change();
-		pending.computeIfPresent( item.id(), (key, write) -> {
-			if ( write != item.write ) {
-				return write;
-			}
+		pending.computeIfCurrent( item.write, (key, write) -> {
 			write.inFlight( false );
 			write.unwritten( write.seq != item.seq );
 			write.attempts( 0 );
@@ -154,10 +148,7 @@ public final class WriteOutcomes {
 	 */
 	public void rebase(FlushItem item, EntitySnapshot snapshot, RowState row, Object nextVersion, int versionIndex) {
 		Change change = new Change();
-		pending.computeIfPresent( item.id(), (key, write) -> {
-			if ( write != item.write ) {
-				return write;
-			}
+		pending.computeIfCurrent( item.write, (key, write) -> {
 			change.before = write.latest;
 			write.inFlight( false );
 			write.needsRebase( false );
@@ -189,10 +180,7 @@ public final class WriteOutcomes {
 	 */
 	public void rowChecked(FlushItem item, RowState row, boolean applied) {
 		Change change = new Change();
-		pending.computeIfPresent( item.id(), (key, write) -> {
-			if ( write != item.write ) {
-				return write;
-			}
+		pending.computeIfCurrent( item.write, (key, write) -> {
 			write.inFlight( false );
 			write.needsRebase( false );
 			forgetRowCheck( key );
@@ -215,10 +203,7 @@ public final class WriteOutcomes {
 	 */
 	public EntitySnapshot drop(FlushItem item) {
 		Change change = new Change();
-		pending.computeIfPresent( item.id(), (key, write) -> {
-			if ( write != item.write ) {
-				return write;
-			}
+		pending.computeIfCurrent( item.write, (key, write) -> {
 			change.before = write.latest;
 			loads.bump( key );
 			forgetRowCheck( key );

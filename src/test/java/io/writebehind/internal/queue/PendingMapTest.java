@@ -97,6 +97,80 @@ class PendingMapTest {
 	}
 
 	@Test
+	void computeIfCurrentAppliesOnlyWhileTheWriteIsTheIdsAgainstAModel() {
+		Random random = new Random( 17 );
+		for ( int round = 0; round < 8; round++ ) {
+			PendingMap map = new PendingMap();
+			Map<Object, PendingWrite> model = new HashMap<>();
+			List<PendingWrite> ever = new ArrayList<>();
+			int keys = round % 2 == 0 ? 64 : 3_000;
+			for ( int op = 0; op < 40_000; op++ ) {
+				int k = random.nextInt( keys );
+				Object id = round % 4 < 2 ? (Object) (long) k : new Colliding( k );
+				int what = random.nextInt( 10 );
+				if ( what < 4 || ever.isEmpty() ) {
+					PendingWrite fresh = write( id );
+					if ( model.putIfAbsent( id, fresh ) == null ) {
+						ever.add( fresh );
+					}
+					map.computeIfAbsent( id, key -> fresh );
+				}
+				else if ( what == 4 ) {
+					PendingWrite old = model.remove( id );
+					map.computeIfPresent( id, (key, w) -> null );
+					assertTrue( old == null || old.removed(), "a write removed by computeIfPresent is marked removed" );
+				}
+				else {
+					// a write held since some time: still the id's, or removed or replaced since
+					PendingWrite held = ever.get( random.nextInt( ever.size() ) );
+					boolean current = model.get( held.id ) == held;
+					assertEquals( !current, held.removed(), "removed() of " + held.id );
+					int change = random.nextInt( 3 );
+					PendingWrite replacement = write( held.id );
+					boolean[] applied = { false };
+					PendingWrite result = map.computeIfCurrent( held, (key, w) -> {
+						assertSame( held, w );
+						applied[0] = true;
+						return change == 0 ? w : change == 1 ? null : replacement;
+					} );
+					assertEquals( current, applied[0], "applied to the write of " + held.id );
+					if ( !current ) {
+						assertNull( result );
+					}
+					else if ( change == 0 ) {
+						assertSame( held, result );
+					}
+					else if ( change == 1 ) {
+						assertNull( result );
+						model.remove( held.id );
+						assertTrue( held.removed() );
+					}
+					else {
+						assertSame( replacement, result );
+						model.put( held.id, replacement );
+						ever.add( replacement );
+						assertTrue( held.removed(), "a replaced write is marked removed" );
+					}
+				}
+				assertEquals( model.size(), map.size() );
+			}
+			for ( Map.Entry<Object, PendingWrite> entry : model.entrySet() ) {
+				assertSame( entry.getValue(), map.get( entry.getKey() ) );
+			}
+		}
+	}
+
+	@Test
+	void computeIfCurrentRefusesAWriteThatIsNeitherInTheMapNorMarkedRemoved() {
+		PendingMap map = new PendingMap();
+		PendingWrite stored = put( map, 1L );
+		PendingWrite stray = write( 1L );
+		assertThrows( IllegalStateException.class, () -> map.computeIfCurrent( stray, (key, w) -> null ) );
+		assertSame( stored, map.get( 1L ) );
+		assertSame( stored, map.computeIfCurrent( stored, (key, w) -> w ) );
+	}
+
+	@Test
 	void shrinksAfterADrainAndGrowsAgain() {
 		PendingMap map = new PendingMap();
 		int initial = map.capacity();
@@ -210,11 +284,36 @@ class PendingMapTest {
 							}
 							if ( i % 16 == 0 ) {
 								Object shared = id( colliding, -1 - ( i / 16 ) % sharedIds );
-								map.compute( shared, (key, w) -> {
-									PendingWrite counter = w == null ? write( key ) : w;
-									counter.seq++;
-									return counter;
-								} );
+								PendingWrite held = map.get( shared );
+								// the flusher's way (the write it holds, no probe) and the committers' way, mixed
+								if ( held == null || i % 32 != 0 || map.computeIfCurrent( held, (key, w) -> {
+									if ( w != held ) {
+										throw new AssertionError( "computeIfCurrent applied to another write" );
+									}
+									w.seq++;
+									return w;
+								} ) == null ) {
+									map.compute( shared, (key, w) -> {
+										PendingWrite counter = w == null ? write( key ) : w;
+										counter.seq++;
+										return counter;
+									} );
+								}
+							}
+							if ( i % 7 == 0 ) {
+								// a write of this writer's own ids, held and then changed by computeIfCurrent: applied
+								// only while it is the id's write; a removed one is marked so
+								PendingWrite held = map.get( id );
+								if ( held != null ) {
+									boolean remove = random.nextBoolean();
+									PendingWrite after = map.computeIfCurrent( held, (key, w) -> remove ? null : w );
+									if ( after != null && ( remove || after != held ) ) {
+										throw new AssertionError( "computeIfCurrent returned " + after );
+									}
+									if ( remove && ( !held.removed() || map.get( id ) == held ) ) {
+										throw new AssertionError( "a write removed by computeIfCurrent is still there" );
+									}
+								}
 							}
 						}
 					}

@@ -29,6 +29,7 @@ final class DrainRate {
 	private static final int JDBC_BATCH = 500;
 	private static final int APP_TX = 1_000;
 	private static final long WARM_UP_FIRST_ID = 1_000_000_000L;
+	private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 	private static final com.sun.management.OperatingSystemMXBean OS =
 			(com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
@@ -53,13 +54,15 @@ final class DrainRate {
 				+ "executeBatch of " + JDBC_BATCH + "; flusher transactions of " + WriteBehindSettings.DEFAULT_FLUSH_TRANSACTION_SIZE
 				+ " (the default), raw JDBC one; " + rounds + " alternating rounds, medians",
 				"operation", "flusher rows/s", "raw JDBC rows/s", "flusher / raw", "ratio range", "flush s", "raw s",
-				"process CPU flusher / raw", "flush round trips", "app commit rows/s" );
+				"process CPU flusher / raw", "thread CPU raw / flusher", "flush round trips", "app commit rows/s" );
 		String[] ops = { "insert", "update", "delete" };
 		double[][] flushSeconds = new double[ops.length][rounds];
 		double[][] rawSeconds = new double[ops.length][rounds];
 		double[][] commitSeconds = new double[ops.length][rounds];
 		double[][] flushCpu = new double[ops.length][rounds];
 		double[][] rawCpu = new double[ops.length][rounds];
+		double[][] flushThreadCpu = new double[ops.length][rounds];
+		double[][] rawThreadCpu = new double[ops.length][rounds];
 		long[] roundTrips = new long[ops.length];
 		long[] statements = new long[ops.length];
 		long[] flushed = new long[ops.length];
@@ -78,24 +81,33 @@ final class DrainRate {
 					String op = ops[o];
 					commitSeconds[o][round] = commit( db, op, firstId, rows, progress );
 					if ( rawFirst ) {
+						quiesce();
 						long rawCpu0 = OS.getProcessCpuTime();
+						long rawThread0 = THREADS.getCurrentThreadCpuTime();
 						rawSeconds[o][round] = rawRound( db, op, firstId, rows );
+						rawThreadCpu[o][round] = THREADS.getCurrentThreadCpuTime() - rawThread0;
 						rawCpu[o][round] = OS.getProcessCpuTime() - rawCpu0;
 					}
 					PoolingConnectionProvider.Counts before = db.pool.counts();
 					WriteBehindStats statsBefore = db.writeBehind().stats();
+					quiesce();
+					long flusherThreads0 = flusherThreadsCpu();
 					long cpu0 = OS.getProcessCpuTime();
 					long start = System.nanoTime();
 					db.writeBehind().flush();
 					flushSeconds[o][round] = ( System.nanoTime() - start ) / 1e9;
 					flushCpu[o][round] = OS.getProcessCpuTime() - cpu0;
+					flushThreadCpu[o][round] = flusherThreadsCpu() - flusherThreads0;
 					PoolingConnectionProvider.Counts used = db.pool.counts().minus( before );
 					roundTrips[o] = used.roundTrips();
 					statements[o] = used.statements();
 					flushed[o] = db.writeBehind().stats().flushed() - statsBefore.flushed();
 					if ( !rawFirst ) {
+						quiesce();
 						long rawCpu0 = OS.getProcessCpuTime();
+						long rawThread0 = THREADS.getCurrentThreadCpuTime();
 						rawSeconds[o][round] = rawRound( db, op, firstId, rows );
+						rawThreadCpu[o][round] = THREADS.getCurrentThreadCpuTime() - rawThread0;
 						rawCpu[o][round] = OS.getProcessCpuTime() - rawCpu0;
 					}
 					check( db, "bench_wb", op, firstId, rows );
@@ -107,24 +119,29 @@ final class DrainRate {
 			String op = ops[o];
 			double[] ratios = new double[rounds];
 			double[] cpuRatios = new double[rounds];
+			double[] threadCpuRatios = new double[rounds];
 			for ( int round = 0; round < rounds; round++ ) {
 				ratios[round] = rawSeconds[o][round] / flushSeconds[o][round];
 				cpuRatios[round] = flushCpu[o][round] / rawCpu[o][round];
+				threadCpuRatios[round] = rawThreadCpu[o][round] / flushThreadCpu[o][round];
 			}
 			double cpuRatio = median( cpuRatios );
+			double threadCpuRatio = median( threadCpuRatios );
 			double ratio = median( ratios );
 			double flushS = median( flushSeconds[o] );
 			double rawS = median( rawSeconds[o] );
 			double commitS = median( commitSeconds[o] );
 			table.row( op + "s", Table.rate( rows / flushS ), Table.rate( rows / rawS ), Table.x( ratio ),
 					Table.x( min( ratios ) ) + "-" + Table.x( max( ratios ) ), Table.f( flushS, 3 ), Table.f( rawS, 3 ),
-					Table.x( cpuRatio ), Table.n( roundTrips[o] ), Table.rate( rows / commitS ) );
+					Table.x( cpuRatio ), Table.x( threadCpuRatio ), Table.n( roundTrips[o] ), Table.rate( rows / commitS ) );
 			Map<String, Object> r = new LinkedHashMap<>();
 			r.put( "flusherRowsPerSecond", rows / flushS );
 			r.put( "rawJdbcRowsPerSecond", rows / rawS );
 			r.put( "flusherOverRaw", ratio );
 			r.put( "flusherOverRawRounds", java.util.Arrays.stream( ratios ).boxed().toList() );
 			r.put( "processCpuFlusherOverRaw", cpuRatio );
+			r.put( "threadCpuRawOverFlusher", threadCpuRatio );
+			r.put( "threadCpuRawOverFlusherRounds", java.util.Arrays.stream( threadCpuRatios ).boxed().toList() );
 			r.put( "flushSeconds", flushS );
 			r.put( "rawJdbcSeconds", rawS );
 			r.put( "rowsFlushed", flushed[o] );
@@ -138,7 +155,11 @@ final class DrainRate {
 		out.println( "  app commit rows/s: committing the writes through write-behind (transactions of " + APP_TX
 				+ " entities) before the timed flush; each table checked with JDBC after each round; flusher / raw: the"
 				+ " median of the rounds' ratios (each round's two paths measured one after the other), its range beside it;"
-				+ " process CPU: this JVM's CPU time in the two windows (the flusher's thread, GC and, on H2, the database)" );
+				+ " process CPU: this JVM's CPU time in the two windows (the flusher's thread, GC and, on H2, the database);"
+				+ " thread CPU raw / flusher: the CPU time of the thread writing raw JDBC against that of the flusher threads"
+				+ " in their windows, the median of the rounds' ratios (1.0x: the flusher's threads spend what raw JDBC's"
+				+ " spends; on H2 both include the database's own work, which runs on the calling thread, on a server"
+				+ " database only the client's)" );
 		return json;
 	}
 
@@ -237,6 +258,28 @@ final class DrainRate {
 				throw new IllegalStateException( "raw JDBC " + op + ": a row count of " + count + ", expected 1" );
 			}
 		}
+	}
+
+	/**
+	 * Before each timed window: a full collection, so that neither path pays for the other's (or the commits') garbage
+	 * in its window; without it the rounds' ratios spread from 0.3x to 3x on the development machine.
+	 */
+	private static void quiesce() {
+		System.gc();
+	}
+
+	/** The CPU time of this JVM's write-behind flusher threads so far, in nanoseconds. */
+	private static long flusherThreadsCpu() {
+		long total = 0;
+		for ( Thread thread : Thread.getAllStackTraces().keySet() ) {
+			if ( thread.getName().startsWith( "write-behind-flusher" ) ) {
+				long cpu = THREADS.getThreadCpuTime( thread.getId() );
+				if ( cpu > 0 ) {
+					total += cpu;
+				}
+			}
+		}
+		return total;
 	}
 
 	private static double median(double[] values) {
