@@ -130,15 +130,34 @@ public final class EntityCache {
 		cache.invalidateAll();
 	}
 
-	private record Key(Object region, Object id) {
+	/**
+	 * An entry's key: the region (by identity) and the id. The hash is computed once (Caffeine asks for it several
+	 * times per put: its map, its frequency sketch); the field fits in the object's alignment padding.
+	 */
+	private static final class Key {
+		final Object region;
+		final Object id;
+		private final int hash;
+
+		Key(Object region, Object id) {
+			this.region = region;
+			this.id = id;
+			this.hash = 31 * System.identityHashCode( region ) + id.hashCode();
+		}
+
 		@Override
 		public boolean equals(Object o) {
-			return o instanceof Key k && k.region == region && k.id.equals( id );
+			return o == this || o instanceof Key k && k.hash == hash && k.region == region && k.id.equals( id );
 		}
 
 		@Override
 		public int hashCode() {
-			return 31 * System.identityHashCode( region ) + id.hashCode();
+			return hash;
+		}
+
+		@Override
+		public String toString() {
+			return "Key[" + id + "]";
 		}
 	}
 

@@ -29,6 +29,9 @@ public final class InternalSettings {
 	 */
 	public static final String MULTI_ROW_INSERTS = WriteBehindSettings.PREFIX + "internal.multi_row_inserts";
 
+	/** Every internal setting: accepted at boot, not listed to users. */
+	static final java.util.Set<String> KEYS = java.util.Set.of( TICKER, DIRECT_STATEMENTS, MULTI_ROW_INSERTS );
+
 	private InternalSettings() {
 	}
 }

@@ -345,8 +345,7 @@ public final class WriteBehindConfig {
 			// the internal settings are accepted but not listed to users
 			if ( key.startsWith( PREFIX ) && !KNOWN.contains( key ) && !ClusterConfig.KEYS.contains( key )
 					&& !cluster.isProviderKey( key )
-					&& !key.equals( InternalSettings.TICKER ) && !key.equals( InternalSettings.DIRECT_STATEMENTS )
-					&& !key.equals( InternalSettings.MULTI_ROW_INSERTS )
+					&& !InternalSettings.KEYS.contains( key )
 					&& !io.writebehind.internal.journal.JournalConfig.KEYS.contains( key ) ) {
 				unknown.add( key );
 			}

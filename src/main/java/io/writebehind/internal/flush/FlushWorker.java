@@ -269,19 +269,28 @@ final class FlushWorker implements Runnable {
 			// the regions' counters: once per run of one region (the items are sorted by region)
 			EntityRegion run = null;
 			int inRun = 0;
-			for ( FlushItem item : items ) {
-				item.outcomes().written( item, EntityWriter.versionAfter( item ) );
-				item.settled = true;
-				if ( item.region() != run ) {
-					if ( run != null ) {
-						run.counters().flushed.add( inRun );
+			int left = 0;
+			try {
+				for ( FlushItem item : items ) {
+					if ( item.outcomes().writtenHoldingRoom( item, EntityWriter.versionAfter( item ) ) ) {
+						left++;
 					}
-					run = item.region();
-					inRun = 0;
+					item.settled = true;
+					if ( item.region() != run ) {
+						if ( run != null ) {
+							run.counters().flushed.add( inRun );
+						}
+						run = item.region();
+						inRun = 0;
+					}
+					inRun++;
 				}
-				inRun++;
+				run.counters().flushed.add( inRun );
 			}
-			run.counters().flushed.add( inRun );
+			finally {
+				// the room of the writes that left the queue, at once (the committers waiting for room are woken once)
+				queue.release( left );
+			}
 		} );
 		counters.flushed.add( items.size() );
 		if ( nanos >= 0 ) {

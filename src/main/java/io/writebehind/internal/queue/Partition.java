@@ -121,7 +121,8 @@ public final class Partition {
 				nextDeadline = notBeforeNanos;
 			}
 			else {
-				List<QueueNode> due = new ArrayList<>();
+				// sized for what can be handed out (not grown by copying, 5% of the flusher's CPU in a drain)
+				List<QueueNode> due = new ArrayList<>( Math.max( 1, Math.min( max, queued ) ) );
 				boolean all = queued >= flushThreshold;
 				for ( EntityRegion region : regions ) {
 					int r = region.index();

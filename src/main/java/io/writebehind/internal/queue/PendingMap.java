@@ -13,10 +13,14 @@ import java.util.stream.Stream;
  * write holds its id), so that a pending write costs one table slot (about 4 to 11 bytes) and no map node (the
  * {@code ConcurrentHashMap} it replaces spent a 32-byte node and about 10 bytes of table per write).
  * <p>
- * Structure: {@value #SEGMENTS} segments chosen by the id's hash; each an open-addressing table with linear probing
- * ({@link #TOMBSTONE} marks a removed write, so that a probe goes on past it), rebuilt under its lock when it fills
- * (grown, or at the same size to drop the marks, or shrunk after a drain). A table is never changed once it has been
- * replaced, and every table keeps a quarter of its slots empty, so a probe ends.
+ * Structure: {@value #SEGMENTS} segments chosen by the id's hash; each an open-addressing table with linear probing,
+ * rebuilt under its lock when it fills (grown, or at the same size to drop the marks, or shrunk after a drain). A write
+ * that leaves the map is marked {@link PendingWrite#removed} and stays in its slot as a removed mark (so that a probe
+ * goes on past it; reads treat it as absent), until a write of the same id takes the slot again, an insert reuses it or
+ * the table is rebuilt: removing a write needs no probe of the table (the flusher removes the writes it holds), and a
+ * table holds at most its slots' worth of removed writes (it is rebuilt without them when three quarters of its slots
+ * are used, or shrunk when fewer than an eighth hold live writes). A table is never changed once it has been replaced,
+ * and every table keeps a quarter of its slots empty, so a probe ends.
  * <p>
  * Threads: {@link #compute} (and the methods built on it) holds the id's segment lock while the function runs, as
  * {@code ConcurrentHashMap.compute} holds its bin's lock: all changes to one id (committing application threads, the
@@ -39,13 +43,6 @@ final class PendingMap {
 	static final int SEGMENTS = 16;
 	private static final int SEGMENT_SHIFT = Integer.SIZE - Integer.numberOfTrailingZeros( SEGMENTS );
 	private static final int MIN_CAPACITY = 8;
-	/** The slot of a removed write: a probe goes on past it; an insert may reuse it. */
-	private static final Object TOMBSTONE = new Object() {
-		@Override
-		public String toString() {
-			return "TOMBSTONE";
-		}
-	};
 	private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle( Object[].class );
 
 	private final Segment[] segments = new Segment[SEGMENTS];
@@ -71,12 +68,18 @@ final class PendingMap {
 		return segments[hash >>> SEGMENT_SHIFT];
 	}
 
+	/** Whether the slot holds a write (live or removed) of the id. */
 	private static boolean matches(Object slot, Object id) {
-		if ( slot == null || slot == TOMBSTONE ) {
+		if ( slot == null ) {
 			return false;
 		}
 		Object key = ( (PendingWrite) slot ).id;
 		return key == id || key.equals( id );
+	}
+
+	/** Under the segment's monitor: whether the slot holds no live write (empty, or a removed write). */
+	private static boolean free(Object slot) {
+		return slot == null || ( (PendingWrite) slot ).removed();
 	}
 
 	/** The pending write of the id, or {@code null}. Lock-free. */
@@ -90,7 +93,9 @@ final class PendingMap {
 				return null;
 			}
 			if ( matches( slot, id ) ) {
-				return (PendingWrite) slot;
+				// an id has at most one slot: its removed write is the mark of its removal
+				PendingWrite write = (PendingWrite) slot;
+				return write.removedAcquire() ? null : write;
 			}
 		}
 	}
@@ -111,7 +116,8 @@ final class PendingMap {
 		synchronized ( segment ) {
 			int changes = segment.changes;
 			int index = segment.indexOf( id, hash );
-			PendingWrite old = index < 0 ? null : (PendingWrite) segment.table[index];
+			PendingWrite found = index < 0 ? null : (PendingWrite) segment.table[index];
+			PendingWrite old = found == null || found.removed() ? null : found;
 			PendingWrite result = function.apply( id, old );
 			if ( result == old ) {
 				return result;
@@ -122,11 +128,13 @@ final class PendingMap {
 			if ( segment.changes != changes ) {
 				// the function changed other ids of this segment (the table may have been rebuilt)
 				index = segment.indexOf( id, hash );
-				if ( ( index < 0 ? null : segment.table[index] ) != old ) {
+				PendingWrite now = index < 0 ? null : (PendingWrite) segment.table[index];
+				if ( ( now == null || now.removed() ? null : now ) != old ) {
 					throw new IllegalStateException( "the pending write of " + id + " changed inside its own compute" );
 				}
+				found = now;
 			}
-			store( segment, hash, index, old, result );
+			store( segment, hash, index, found, old, result );
 			return result;
 		}
 	}
@@ -149,35 +157,50 @@ final class PendingMap {
 			if ( result == expected ) {
 				return result;
 			}
-			if ( result != null && !( result.id == id || result.id.equals( id ) ) ) {
+			if ( result == null ) {
+				// removed where it is: no probe
+				segment.removed( expected );
+				return null;
+			}
+			if ( !( result.id == id || result.id.equals( id ) ) ) {
 				throw new IllegalArgumentException( "the pending write of " + result.id + " stored as that of " + id );
 			}
-			int index = segment.indexOf( id, hash );
-			if ( index < 0 || segment.table[index] != expected ) {
+			int index = segment.indexOfWrite( expected, hash );
+			if ( index < 0 ) {
 				throw new IllegalStateException( "the pending write of " + id + " is not in the map but not marked removed" );
 			}
-			store( segment, hash, index, expected, result );
+			store( segment, hash, index, expected, expected, result );
 			return result;
 		}
 	}
 
 	/**
-	 * Under the segment's monitor: replaces {@code old} (in slot {@code index}; {@code null}: none) by {@code result}
-	 * ({@code null}: none). A write that leaves the map is marked {@link PendingWrite#removed} here too.
+	 * Under the segment's monitor: replaces the id's live write {@code old} ({@code null}: none) by {@code result}
+	 * ({@code null}: none); {@code found} is what the id's slot {@code index} holds ({@code old}, or a removed write of
+	 * the id, or {@code null} with {@code index} -1 when the id has no slot). A write that leaves the map is marked
+	 * {@link PendingWrite#removed} here too, and stays in its slot as its removal mark.
 	 */
-	private static void store(Segment segment, int hash, int index, PendingWrite old, PendingWrite result) {
+	private static void store(Segment segment, int hash, int index, PendingWrite found, PendingWrite old,
+			PendingWrite result) {
 		if ( old == null ) {
-			segment.insert( result, hash );
+			if ( found == null ) {
+				segment.insert( result, hash );
+			}
+			else {
+				// the id's removed write gives its slot back
+				segment.changes++;
+				SLOT.setRelease( segment.table, index, result );
+				segment.size = segment.size + 1;
+			}
+			return;
+		}
+		if ( result == null ) {
+			segment.removed( old );
 			return;
 		}
 		old.removed( true );
-		if ( result == null ) {
-			segment.remove( index );
-		}
-		else {
-			segment.changes++;
-			SLOT.setRelease( segment.table, index, result );
-		}
+		segment.changes++;
+		SLOT.setRelease( segment.table, index, result );
 	}
 
 	/**
@@ -208,7 +231,8 @@ final class PendingMap {
 		return Stream.of( segments ).flatMap( segment -> {
 			Object[] table = segment.table;
 			return IntStream.range( 0, table.length ).mapToObj( i -> SLOT.getAcquire( table, i ) )
-					.filter( slot -> slot != null && slot != TOMBSTONE ).map( PendingWrite.class::cast );
+					.filter( slot -> slot != null && !( (PendingWrite) slot ).removedAcquire() )
+					.map( PendingWrite.class::cast );
 		} );
 	}
 
@@ -217,7 +241,7 @@ final class PendingMap {
 		return values().map( write -> write.id );
 	}
 
-	/** Test seam: the slots of every segment's table (empty, removed marks and writes), for the memory check. */
+	/** Test seam: the slots of every segment's table (empty, removed writes and live ones), for the memory check. */
 	int capacity() {
 		int capacity = 0;
 		for ( Segment segment : segments ) {
@@ -252,6 +276,24 @@ final class PendingMap {
 			}
 		}
 
+		/**
+		 * Under the monitor: the slot that holds {@code write}, or -1; by identity, so that the probe reads only the
+		 * table's slots, not the writes (and ids) in them.
+		 */
+		int indexOfWrite(PendingWrite write, int hash) {
+			Object[] t = table;
+			int mask = t.length - 1;
+			for ( int i = hash & mask; ; i = ( i + 1 ) & mask ) {
+				Object slot = t[i];
+				if ( slot == write ) {
+					return i;
+				}
+				if ( slot == null ) {
+					return -1;
+				}
+			}
+		}
+
 		/** Under the monitor: stores a write whose id is not in the table. */
 		void insert(PendingWrite write, int hash) {
 			changes++;
@@ -261,7 +303,9 @@ final class PendingMap {
 			Object[] t = table;
 			int mask = t.length - 1;
 			int i = hash & mask;
-			while ( t[i] != null && t[i] != TOMBSTONE ) {
+			// the first slot without a live write: empty, or a removed write of another id (which, having no slot of
+			// its own now, is absent as before)
+			while ( !free( t[i] ) ) {
 				i = ( i + 1 ) & mask;
 			}
 			if ( t[i] == null ) {
@@ -271,13 +315,15 @@ final class PendingMap {
 			size = size + 1;
 		}
 
-		/** Under the monitor: removes the write in slot {@code index}. */
-		void remove(int index) {
+		/**
+		 * Under the monitor: the live write {@code write} leaves the table. It is marked removed and stays in its slot
+		 * as the mark of its removal (a probe for an id stored further on goes on past it), so no probe is needed.
+		 */
+		void removed(PendingWrite write) {
 			changes++;
-			Object[] t = table;
-			// a mark, not an empty slot: a probe for an id stored further on must go on past it
-			SLOT.setRelease( t, index, TOMBSTONE );
+			write.removed( true );
 			size = size - 1;
+			Object[] t = table;
 			if ( size * 8 < t.length && t.length > MIN_CAPACITY ) {
 				rebuild( size );
 			}
@@ -297,7 +343,7 @@ final class PendingMap {
 			int mask = capacity - 1;
 			int count = 0;
 			for ( Object slot : old ) {
-				if ( slot != null && slot != TOMBSTONE ) {
+				if ( !free( slot ) ) {
 					int i = hash( ( (PendingWrite) slot ).id ) & mask;
 					while ( t[i] != null ) {
 						i = ( i + 1 ) & mask;

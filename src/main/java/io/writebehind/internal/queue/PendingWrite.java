@@ -141,6 +141,11 @@ public final class PendingWrite {
 		return flag( REMOVED );
 	}
 
+	/** As {@link #removed}, read with acquire: for a reader that holds no lock ({@link PendingMap#get}). */
+	boolean removedAcquire() {
+		return ( (byte) FLAGS.getAcquire( this ) & REMOVED ) != 0;
+	}
+
 	void removed(boolean value) {
 		flag( REMOVED, value );
 	}

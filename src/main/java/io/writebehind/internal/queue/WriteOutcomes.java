@@ -76,6 +76,17 @@ public final class WriteOutcomes {
 
 	/** The item reached the database (committed); the row now has {@code newDbVersion}. */
 	public void written(FlushItem item, Object newDbVersion) {
+		if ( writtenHoldingRoom( item, newDbVersion ) ) {
+			queue.release( 1 );
+		}
+	}
+
+	/**
+	 * As {@link #written}, but the unit of the queue's room of a write that left the pending map is not given back:
+	 * returns whether it left, and the caller gives the room of a whole run back at once ({@link WriteQueue#release})
+	 * after the run (later, never earlier: the pending count never exceeds the capacity).
+	 */
+	public boolean writtenHoldingRoom(FlushItem item, Object newDbVersion) {
 		Change change = new Change();
 		pending.computeIfCurrent( item.write, (key, write) -> {
 			write.inFlight( false );
@@ -86,7 +97,7 @@ public final class WriteOutcomes {
 			write.dbVersion = newDbVersion;
 			return write.seq == item.seq && write.queuedTicket == 0 ? removeClean( write, item.snapshot, change ) : write;
 		} );
-		releaseRemoved( change );
+		return change.removed;
 	}
 
 	/**

@@ -161,13 +161,47 @@ class PendingMapTest {
 	}
 
 	@Test
-	void computeIfCurrentRefusesAWriteThatIsNeitherInTheMapNorMarkedRemoved() {
-		PendingMap map = new PendingMap();
-		PendingWrite stored = put( map, 1L );
-		PendingWrite stray = write( 1L );
-		assertThrows( IllegalStateException.class, () -> map.computeIfCurrent( stray, (key, w) -> null ) );
-		assertSame( stored, map.get( 1L ) );
-		assertSame( stored, map.computeIfCurrent( stored, (key, w) -> w ) );
+	void aRemovedWriteStaysInItsSlotAsItsMarkUntilItsIdOrAnInsertTakesIt() {
+		for ( boolean colliding : new boolean[] { false, true } ) {
+			PendingMap map = new PendingMap();
+			List<PendingWrite> writes = new ArrayList<>();
+			for ( int i = 0; i < 40; i++ ) {
+				writes.add( put( map, id( colliding, i ) ) );
+			}
+			int capacity = map.capacity();
+			// removed without a probe: absent for every read, counted out, still probed past
+			for ( int i = 0; i < 40; i += 2 ) {
+				PendingWrite write = writes.get( i );
+				assertNull( map.computeIfCurrent( write, (key, w) -> null ) );
+				assertTrue( write.removed() );
+				assertNull( map.get( write.id ) );
+				assertNull( map.computeIfCurrent( write, (key, w) -> {
+					throw new AssertionError( "applied to a removed write" );
+				} ) );
+			}
+			assertEquals( 20, map.size() );
+			for ( int i = 1; i < 40; i += 2 ) {
+				assertSame( writes.get( i ), map.get( id( colliding, i ) ), "found past the removed writes" );
+			}
+			assertEquals( 20, map.values().count() );
+			assertTrue( map.values().noneMatch( PendingWrite::removed ) );
+			// a compute of a removed id sees no write, and its new write takes the id's slot again
+			for ( int i = 0; i < 40; i += 2 ) {
+				Object id = id( colliding, i );
+				assertNull( map.computeIfPresent( id, (key, w) -> {
+					throw new AssertionError( "a removed write passed to a compute" );
+				} ) );
+				PendingWrite again = put( map, id );
+				assertSame( again, map.get( id ) );
+			}
+			assertEquals( 40, map.size() );
+			assertEquals( capacity, map.capacity(), "the removed writes' slots were taken again" );
+			for ( int i = 0; i < 40; i++ ) {
+				Object id = id( colliding, i );
+				assertEquals( List.of( map.get( id ) ), map.values().filter( w -> w.id.equals( id ) ).toList(),
+						"one write of " + id + " streamed" );
+			}
+		}
 	}
 
 	@Test
