@@ -167,7 +167,10 @@ public interface WriteBehindStats {
 	 */
 	long flushFailures();
 
-	/** Clean entities held by the read cache (entities with a pending write are not counted). */
+	/**
+	 * Clean entities held by the read cache: pending writes are not counted, but the clean entry an id had before its
+	 * pending update (the row the database still holds) is, until the update is written.
+	 */
 	long cacheSize();
 
 	/**

@@ -115,7 +115,7 @@ public class WriteBehindProperties implements Validator {
 
 	public static class Cache {
 
-		/** Most clean entities the read cache keeps (entities with a pending write are not counted). Default: 100000. */
+		/** Most clean entities the read cache keeps (pending writes are not counted; the clean entry of an id with a pending update is, until it is written). Default: 100000. */
 		private Long maximumSize;
 
 		public Long getMaximumSize() {

@@ -92,10 +92,11 @@ final class PendingMap {
 			if ( slot == null ) {
 				return null;
 			}
-			if ( matches( slot, id ) ) {
-				// an id has at most one slot: its removed write is the mark of its removal
-				PendingWrite write = (PendingWrite) slot;
-				return write.removedAcquire() ? null : write;
+			PendingWrite write = (PendingWrite) slot;
+			// a removed write is passed without reading its id (one cache miss less per removed write on the way); if
+			// it is the id's own, the id has no other slot, and the probe ends at an empty one
+			if ( !write.removedAcquire() && matches( slot, id ) ) {
+				return write;
 			}
 		}
 	}
