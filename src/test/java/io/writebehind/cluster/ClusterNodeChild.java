@@ -142,6 +142,9 @@ public final class ClusterNodeChild {
 			else if ( line.equals( "SYNC" ) ) {
 				out.println( "SYNCED ." );
 			}
+			else if ( line.equals( "PENDING" ) ) {
+				out.println( "PENDING " + WriteBehind.of( emf ).stats().pending() + " ." );
+			}
 			else if ( line.startsWith( "EXPECT " ) ) {
 				out.println( awaitServed( emf, line.substring( "EXPECT ".length() ).trim().split( " " ) ) );
 			}

@@ -272,7 +272,7 @@ final class FlushWorker implements Runnable {
 			int left = 0;
 			try {
 				for ( FlushItem item : items ) {
-					if ( item.outcomes().writtenHoldingRoom( item, EntityWriter.versionAfter( item ) ) ) {
+					if ( item.outcomes().written( item, EntityWriter.versionAfter( item ) ) ) {
 						left++;
 					}
 					item.settled = true;

@@ -16,7 +16,7 @@ final class Change {
 	boolean created;
 	/** An earlier attempt of an uncertain write was found in its row ({@link WriteOutcomes#priorAttemptApplied}). */
 	boolean priorAttemptApplied;
-	/** The latest committed state before the compute (or the clean entry a new pending write replaces). */
+	/** The latest committed state before the compute. */
 	EntitySnapshot before;
 	/** The latest committed state after it ({@code null}: the write was dropped). */
 	EntitySnapshot after;

@@ -108,7 +108,8 @@ final class PendingMap {
 	/**
 	 * As {@code ConcurrentHashMap.compute}: the function gets the id's write ({@code null}: none) and returns the one
 	 * to keep ({@code null}: none), atomically for the id. A write returned must have the id as its {@link
-	 * PendingWrite#id}. If the function throws, nothing changes.
+	 * PendingWrite#id}. If the function throws, nothing changes. The map alone marks a write {@link
+	 * PendingWrite#removed} (when it leaves), never the function.
 	 */
 	PendingWrite compute(Object id, BiFunction<Object, PendingWrite, PendingWrite> function) {
 		Objects.requireNonNull( id, "id" );

@@ -146,6 +146,7 @@ public final class PendingWrite {
 		return ( (byte) FLAGS.getAcquire( this ) & REMOVED ) != 0;
 	}
 
+	/** Set by {@link PendingMap} alone, when the write leaves the map (under the id's segment lock). */
 	void removed(boolean value) {
 		flag( REMOVED, value );
 	}

@@ -74,19 +74,12 @@ public final class WriteOutcomes {
 		return change.item;
 	}
 
-	/** The item reached the database (committed); the row now has {@code newDbVersion}. */
-	public void written(FlushItem item, Object newDbVersion) {
-		if ( writtenHoldingRoom( item, newDbVersion ) ) {
-			queue.release( 1 );
-		}
-	}
-
 	/**
-	 * As {@link #written}, but the unit of the queue's room of a write that left the pending map is not given back:
-	 * returns whether it left, and the caller gives the room of a whole run back at once ({@link WriteQueue#release})
-	 * after the run (later, never earlier: the pending count never exceeds the capacity).
+	 * The item reached the database (committed); the row now has {@code newDbVersion}. Returns whether the write left
+	 * the pending map: its unit of the queue's room is the caller's to give back ({@link WriteQueue#release}), once for
+	 * a whole run of items, after the run (later, never earlier: the pending count never exceeds the capacity).
 	 */
-	public boolean writtenHoldingRoom(FlushItem item, Object newDbVersion) {
+	public boolean written(FlushItem item, Object newDbVersion) {
 		Change change = new Change();
 		pending.computeIfCurrent( item.write, (key, write) -> {
 			write.inFlight( false );
@@ -219,7 +212,6 @@ public final class WriteOutcomes {
 			loads.bump( key );
 			forgetRowCheck( key );
 			forgetUncertainAttempts( write );
-			write.removed( true );
 			write.inFlight( false );
 			cache.invalidate( region, key );
 			change.removed = true;
@@ -275,7 +267,6 @@ public final class WriteOutcomes {
 			cache.invalidate( region, write.id ); // another node committed a newer state meanwhile
 		}
 		loads.bump( write.id );
-		write.removed( true );
-		return null;
+		return null; // the map marks the write removed
 	}
 }

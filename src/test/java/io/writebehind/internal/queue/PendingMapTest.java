@@ -243,6 +243,33 @@ class PendingMapTest {
 		} );
 		assertSame( mine, map.get( new Colliding( 0 ) ) );
 		assertEquals( 1_001, map.size() );
+		// a function that changes the segment and removes its own write: the write leaves (marked removed by the map),
+		// the others stay
+		assertNull( map.compute( new Colliding( 0 ), (key, old) -> {
+			assertSame( mine, old );
+			for ( int i = 2_000; i < 3_000; i++ ) {
+				put( map, new Colliding( i ) );
+			}
+			return null;
+		} ) );
+		assertTrue( mine.removed() );
+		assertNull( map.get( new Colliding( 0 ) ) );
+		assertEquals( 2_000, map.size() );
+		// and one that changes the segment where the id has only a removed write: the new write is stored once
+		PendingWrite again = write( new Colliding( 0 ) );
+		assertSame( again, map.compute( new Colliding( 0 ), (key, old) -> {
+			assertNull( old );
+			for ( int i = 2_000; i < 2_500; i++ ) {
+				map.computeIfPresent( new Colliding( i ), (k, w) -> null );
+			}
+			for ( int i = 3_000; i < 3_100; i++ ) {
+				put( map, new Colliding( i ) );
+			}
+			return again;
+		} ) );
+		assertSame( again, map.get( new Colliding( 0 ) ) );
+		assertEquals( 1, map.values().filter( w -> w.id.equals( new Colliding( 0 ) ) ).count() );
+		assertEquals( 1_601, map.size() );
 		assertThrows( IllegalStateException.class, () -> map.compute( new Colliding( 0 ), (key, old) -> {
 			map.computeIfPresent( new Colliding( 0 ), (k, w) -> null );
 			return write( key );
