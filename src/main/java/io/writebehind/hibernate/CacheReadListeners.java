@@ -2,6 +2,7 @@ package io.writebehind.hibernate;
 
 import java.util.function.Supplier;
 
+import org.hibernate.CacheMode;
 import org.hibernate.Hibernate;
 import org.hibernate.HibernateException;
 import org.hibernate.LockMode;
@@ -62,7 +63,11 @@ final class CacheReadListeners {
 									event.getInstanceToLoad(), persister, event.getSession() );
 						}
 					}
-					EntitySnapshot snapshot = region.read( id );
+					// JPA's cache modes (Hibernate's CacheMode): with CacheRetrieveMode.BYPASS the clean entry is not
+					// read (the database is), but a pending write is: the database does not hold it yet; with
+					// CacheStoreMode.BYPASS what is read from the database is not stored
+					CacheMode mode = event.getSession().getCacheMode();
+					EntitySnapshot snapshot = mode.isGetEnabled() ? region.read( id ) : region.readPending( id );
 					if ( snapshot != null ) {
 						return snapshot.isDeleted() ? null : installation.loader().load( snapshot.entry(),
 								id, event.getInstanceToLoad(), persister, event.getSession() );
@@ -72,11 +77,19 @@ final class CacheReadListeners {
 					installation.loader().flushOwnersOfInverseOneToOnes( persister, event.getSession() );
 					long stamp = region.stamp( id );
 					Object entity = database.get();
-					if ( entity != null ) {
+					if ( entity != null && mode.isPutEnabled() ) {
 						EntityEntry entry = event.getSession().getPersistenceContextInternal().getEntry( entity );
 						if ( entry != null && entry.getLoadedState() != null ) {
-							region.loaded( id, EntitySnapshot.of( EntityState.capture( entry.getLoadedState(),
-									entry.getPersister(), entry.getVersion(), event.getSession(), entity ) ), stamp );
+							EntitySnapshot loaded = EntitySnapshot.of( EntityState.capture( entry.getLoadedState(),
+									entry.getPersister(), entry.getVersion(), event.getSession(), entity ) );
+							if ( mode == CacheMode.REFRESH ) {
+								// CacheStoreMode.REFRESH with CacheRetrieveMode.BYPASS: the row read replaces the clean
+								// entry whatever its version, as Hibernate's own cache is refreshed
+								region.refreshed( id, loaded, stamp );
+							}
+							else {
+								region.loaded( id, loaded, stamp );
+							}
 						}
 					}
 					return entity;

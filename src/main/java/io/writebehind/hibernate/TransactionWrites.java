@@ -335,7 +335,11 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		try {
 			if ( success && prepared ) {
 				List<CommitParticipant> participants = runtime.commitParticipants();
-				int created = participants.isEmpty() ? publishAlone() : publishWithParticipants( participants, session );
+				// JPA's CacheStoreMode (Hibernate's CacheMode) of the session as it commits: with BYPASS the committed
+				// states are not kept in the read cache once written (while pending, reads find them all the same)
+				boolean cache = session.getCacheMode().isPutEnabled();
+				int created = participants.isEmpty() ? publishAlone( cache )
+						: publishWithParticipants( participants, session, cache );
 				if ( created > permits ) {
 					// ids whose pending write was flushed between the check and now: accepted writes are never dropped,
 					// so the queue holds a few more than its capacity until the flusher catches up
@@ -353,17 +357,18 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 	}
 
 	/** Publishes the writes when no feature takes part in commits: no lists, no attachments. */
-	private int publishAlone() {
+	private int publishAlone(boolean cache) {
 		int created = 0;
 		for ( CapturedWrite write = head; write != null; write = write.next ) {
-			if ( !write.nothingHappened() && publish( write, null ) ) {
+			if ( !write.nothingHappened() && publish( write, null, cache ) ) {
 				created++;
 			}
 		}
 		return created;
 	}
 
-	private int publishWithParticipants(List<CommitParticipant> participants, SharedSessionContractImplementor session) {
+	private int publishWithParticipants(List<CommitParticipant> participants, SharedSessionContractImplementor session,
+			boolean cache) {
 		List<CapturedWrite> toPublish = toPublish();
 		List<CommitWrite> committed = commitWrites( toPublish );
 		// the participants first (the journal): the application's commit() has not returned yet
@@ -377,7 +382,7 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		}
 		int created = 0;
 		for ( int i = 0; i < toPublish.size(); i++ ) {
-			if ( publish( toPublish.get( i ), attachments == null ? null : attachments[i] ) ) {
+			if ( publish( toPublish.get( i ), attachments == null ? null : attachments[i], cache ) ) {
 				created++;
 			}
 		}
@@ -387,17 +392,20 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		return created;
 	}
 
-	/** Publishes one committed write; returns whether it created a pending write (taking a unit of the queue). */
-	private static boolean publish(CapturedWrite write, Object attachment) {
+	/**
+	 * Publishes one committed write; returns whether it created a pending write (taking a unit of the queue).
+	 * {@code cache}: whether the session stores into the read cache.
+	 */
+	private static boolean publish(CapturedWrite write, Object attachment, boolean cache) {
 		if ( write.latest == write.writtenInTransaction ) {
-			write.region.publishWritten( write.id, write.latest, attachment );
+			write.region.publishWritten( write.id, write.latest, attachment, cache );
 			return false;
 		}
 		if ( write.writtenInTransaction != null ) {
 			// changed again after its own transaction wrote it: written behind, based on that row
-			write.region.publishWritten( write.id, write.writtenInTransaction, null );
+			write.region.publishWritten( write.id, write.writtenInTransaction, null, cache );
 		}
-		return write.region.publish( write.id, write.latest, write.dbExists(), write.dbVersion(), attachment );
+		return write.region.publish( write.id, write.latest, write.dbExists(), write.dbVersion(), attachment, cache );
 	}
 
 	private void releaseAll() {

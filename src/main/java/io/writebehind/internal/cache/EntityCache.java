@@ -102,6 +102,15 @@ public final class EntityCache {
 		} );
 	}
 
+	/**
+	 * Stores state just read from the database in place of whatever the cache holds (a refresh: the database is the
+	 * truth, as Hibernate's {@code CacheMode.REFRESH} has it), if {@code stillCurrent} holds inside the entry's compute
+	 * (see {@link #putLoaded}).
+	 */
+	public void putRefreshed(Object region, Object id, EntitySnapshot loaded, BooleanSupplier stillCurrent) {
+		cache.asMap().compute( new Key( region, id ), (key, existing) -> stillCurrent.getAsBoolean() ? loaded : existing );
+	}
+
 	/** Evicts the entry of the id if it is still {@code expected} (not a newer one put since). */
 	public void invalidate(Object region, Object id, EntitySnapshot expected) {
 		if ( expected != null ) {

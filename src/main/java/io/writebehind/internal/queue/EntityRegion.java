@@ -181,6 +181,17 @@ public final class EntityRegion {
 	}
 
 	/**
+	 * As {@link #read}, for a read that bypasses the cache (JPA's {@code CacheRetrieveMode.BYPASS}): the id's pending
+	 * write, which the database does not hold yet, or {@code null} (counted as a miss: the database is read).
+	 */
+	public EntitySnapshot readPending(Object id) {
+		PendingWrite write = pending.get( id );
+		EntitySnapshot snapshot = write != null ? write.latest : null;
+		( snapshot != null ? counters.cacheHits : counters.cacheMisses ).increment();
+		return snapshot;
+	}
+
+	/**
 	 * Whether the database runs application transactions at REPEATABLE READ or above: a row such a transaction reads
 	 * may come from a snapshot older than the latest write, so it is not cached (nothing would tell it is old).
 	 */
@@ -206,6 +217,14 @@ public final class EntityRegion {
 	}
 
 	/**
+	 * As {@link #loaded}, for a read that refreshes the cache ({@code CacheMode.REFRESH}): the row read replaces the
+	 * clean entry (whatever its version), on the same conditions.
+	 */
+	public void refreshed(Object id, EntitySnapshot snapshot, long stamp) {
+		loads.refreshed( id, snapshot, stamp );
+	}
+
+	/**
 	 * Applies a committed write of a transaction to the pending write of its id (creating it if needed).
 	 *
 	 * @param baseExists whether the row existed before the transaction, as the transaction saw it
@@ -222,6 +241,17 @@ public final class EntityRegion {
 	 * journal's place of the record that holds it, so that the flusher never reports an older record as written).
 	 */
 	public boolean publish(Object id, EntitySnapshot snapshot, boolean baseExists, Object baseVersion, Object attachment) {
+		return publish( id, snapshot, baseExists, baseVersion, attachment, true );
+	}
+
+	/**
+	 * As {@link #publish(Object, EntitySnapshot, boolean, Object, Object)}; {@code cacheWhenWritten}: whether the
+	 * state, once the flusher has written it, is kept in the read cache (false when the committing session's cache
+	 * mode does not store into the cache, JPA's {@code CacheStoreMode.BYPASS}: the id's clean entry is then dropped
+	 * when the write reaches the database, and a later read goes there). The latest commit of an id decides.
+	 */
+	public boolean publish(Object id, EntitySnapshot snapshot, boolean baseExists, Object baseVersion, Object attachment,
+			boolean cacheWhenWritten) {
 		Change change = new Change();
 		pending.compute( id, (key, write) -> {
 			if ( write == null ) {
@@ -238,12 +268,14 @@ public final class EntityRegion {
 				// instead of adding an entry (Caffeine's cheap path); it counts against the cache's bound meanwhile
 				write = new PendingWrite( this, id, exists, dbVersion );
 				write.setLatest( snapshot );
+				write.cacheWhenWritten( cacheWhenWritten );
 				attach( write, attachment );
 				write.partition().enqueue( write );
 				change.created = true;
 				return write;
 			}
 			write.setLatest( snapshot );
+			write.cacheWhenWritten( cacheWhenWritten );
 			attach( write, attachment );
 			if ( write.queuedTicket == 0 ) {
 				write.partition().enqueue( write );
@@ -323,15 +355,29 @@ public final class EntityRegion {
 	 * of the id is pending.
 	 */
 	public void publishWritten(Object id, EntitySnapshot snapshot, Object attachment) {
+		publishWritten( id, snapshot, attachment, true );
+	}
+
+	/**
+	 * As {@link #publishWritten(Object, EntitySnapshot, Object)}; {@code cacheWhenWritten} false (the session does not
+	 * store into the cache): the id's clean entry is dropped instead of replaced (a removal still leaves its marker).
+	 */
+	public void publishWritten(Object id, EntitySnapshot snapshot, Object attachment, boolean cacheWhenWritten) {
 		pending.compute( id, (key, write) -> {
 			if ( write == null ) {
 				// the stamp first: a row read before this write that is stored after the bump is refused (the store
 				// checks the stamp inside its compute), one stored before it is replaced by the put
 				loads.bump( id );
-				cache.put( this, id, snapshot );
+				if ( cacheWhenWritten || snapshot.isDeleted() ) {
+					cache.put( this, id, snapshot );
+				}
+				else {
+					cache.invalidate( this, id );
+				}
 			}
 			else {
 				write.setLatest( snapshot );
+				write.cacheWhenWritten( cacheWhenWritten );
 				attach( write, attachment );
 				write.dbExists( !snapshot.isDeleted() );
 				write.dbVersion = snapshot.version();

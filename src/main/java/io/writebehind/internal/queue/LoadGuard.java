@@ -53,10 +53,26 @@ final class LoadGuard {
 
 	/** See {@link EntityRegion#loaded}. */
 	void loaded(Object id, EntitySnapshot snapshot, long stamp) {
+		store( id, snapshot, stamp, false );
+	}
+
+	/** As {@link #loaded}, replacing the clean entry whatever its version ({@code CacheMode.REFRESH}). */
+	void refreshed(Object id, EntitySnapshot snapshot, long stamp) {
+		store( id, snapshot, stamp, true );
+	}
+
+	private void store(Object id, EntitySnapshot snapshot, long stamp, boolean refresh) {
 		if ( snapshotReads ) {
 			return;
 		}
 		if ( !current( id, stamp ) || !guardAllows( id, snapshot ) ) {
+			return;
+		}
+		if ( refresh ) {
+			cache.putRefreshed( region, id, snapshot, () -> current( id, stamp ) );
+			if ( stamp( id ) != stamp ) {
+				cache.invalidate( region, id );
+			}
 			return;
 		}
 		// checked again inside the entry's compute, at the store: between a check here and the store, a write of the id

@@ -38,7 +38,7 @@ public final class PendingWrite {
 	 */
 	private char attempts;
 	/**
-	 * The write's flags ({@link #UNWRITTEN} ... {@link #NEEDS_REBASE}), one byte rather than six booleans (the pending
+	 * The write's flags ({@link #UNWRITTEN} ... {@link #NOT_CACHED}), one byte rather than six booleans (the pending
 	 * write fits 64 bytes). Changed inside the compute only, stored with release: {@link #dbExists()} is also read
 	 * without the lock ({@code EntityRegion.isPendingInsert}), with acquire.
 	 */
@@ -56,6 +56,11 @@ public final class PendingWrite {
 	private static final int UNCERTAIN = 1 << 4;
 	/** The database state is unknown (a replayed failed write): read the row before writing. */
 	private static final int NEEDS_REBASE = 1 << 5;
+	/**
+	 * The latest commit's session did not store into the cache (its cache mode has puts disabled: JPA's
+	 * {@code CacheStoreMode.BYPASS}): once written, the state is not kept in the read cache.
+	 */
+	private static final int NOT_CACHED = 1 << 6;
 
 	/** The largest count of attempts kept ({@link #attempts()} stays there). */
 	static final int MAX_ATTEMPTS = Character.MAX_VALUE;
@@ -157,6 +162,17 @@ public final class PendingWrite {
 
 	void uncertain(boolean value) {
 		flag( UNCERTAIN, value );
+	}
+
+	/** Whether the state, once written, is kept in the read cache (the latest commit's session stored into it). */
+	boolean cacheWhenWritten() {
+		return !flag( NOT_CACHED );
+	}
+
+	void cacheWhenWritten(boolean value) {
+		if ( value == flag( NOT_CACHED ) ) {
+			flag( NOT_CACHED, !value );
+		}
 	}
 
 	boolean needsRebase() {

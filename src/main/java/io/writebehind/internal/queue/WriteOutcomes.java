@@ -260,8 +260,15 @@ public final class WriteOutcomes {
 		forgetRowCheck( write.id );
 		forgetUncertainAttempts( write );
 		// a removed id stays in the cache as a deleted marker: find answers "not found" with no SQL, and a reader that
-		// read the row just before the delete cannot put it back (EntityCache.putLoaded keeps the marker)
-		cache.put( region, write.id, snapshot );
+		// read the row just before the delete cannot put it back (EntityCache.putLoaded keeps the marker); so it does
+		// when the commit's session bypassed the cache, which otherwise loses the id's entry: the database holds the
+		// state now, and a later read finds it there (the bump below refuses a row read before this write)
+		if ( write.cacheWhenWritten() || snapshot.isDeleted() ) {
+			cache.put( region, write.id, snapshot );
+		}
+		else {
+			cache.invalidate( region, write.id );
+		}
 		WriteGuard guard = region.guard();
 		if ( guard != null && region.versioned() && guard.newerElsewhere( write.id, snapshot.version() ) ) {
 			cache.invalidate( region, write.id ); // another node committed a newer state meanwhile
