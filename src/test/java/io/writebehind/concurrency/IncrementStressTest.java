@@ -13,6 +13,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.model.Counter;
+import jakarta.persistence.CacheRetrieveMode;
+import jakarta.persistence.CacheStoreMode;
 import jakarta.persistence.EntityManager;
 
 /**
@@ -48,10 +50,25 @@ class IncrementStressTest extends ConcurrencyTestBase {
 		if ( flusherThreads != 1 ) {
 			reopen( Map.of( WriteBehindSettings.FLUSHER_THREADS, Integer.toString( flusherThreads ) ) );
 		}
-		stress( 40 );
+		stress( 40, false );
 	}
 
-	private void stress(int rounds) {
+	/**
+	 * As above, with JPA's cache modes mixed at random: a third of the transactions commit with
+	 * {@code CacheStoreMode.BYPASS} (their writes, once written, leave no clean entry: the next read goes to the
+	 * database and caches the row again, racing the next writes), and a third read with
+	 * {@code CacheRetrieveMode.BYPASS} (the database, unless a write is pending).
+	 */
+	@ParameterizedTest(name = "{0} flusher thread(s)")
+	@ValueSource(ints = { 1, 4 })
+	void everyCommittedIncrementReachesTheDatabaseOnceWithCacheModesMixed(int flusherThreads) {
+		if ( flusherThreads != 1 ) {
+			reopen( Map.of( WriteBehindSettings.FLUSHER_THREADS, Integer.toString( flusherThreads ) ) );
+		}
+		stress( 40, true );
+	}
+
+	private void stress(int rounds, boolean mixedCacheModes) {
 		long seed = baseSeed();
 		LongAdder retries = new LongAdder();
 		long started = System.nanoTime();
@@ -69,7 +86,8 @@ class IncrementStressTest extends ConcurrencyTestBase {
 				Random random = new Random( roundSeed * 31 + t );
 				for ( int i = 0; i < INCREMENTS_PER_THREAD; i++ ) {
 					int index = random.nextInt( HOT_IDS );
-					retries.add( retryUntilCommitted( em -> increment( em, firstId + index ) ) );
+					int mode = mixedCacheModes ? random.nextInt( 3 ) : 0;
+					retries.add( retryUntilCommitted( em -> increment( em, firstId + index, mode ) ) );
 					committed.incrementAndGet( index );
 				}
 			} );
@@ -101,8 +119,12 @@ class IncrementStressTest extends ConcurrencyTestBase {
 				writeBehind().stats() );
 	}
 
-	private static void increment(EntityManager em, long id) {
-		Counter counter = em.find( Counter.class, id );
+	/** {@code mode}: 0 the defaults, 1 the commit bypasses the cache, 2 the read does. */
+	private static void increment(EntityManager em, long id, int mode) {
+		if ( mode == 1 ) {
+			em.setCacheStoreMode( CacheStoreMode.BYPASS );
+		}
+		Counter counter = mode == 2 ? em.find( Counter.class, id, CacheRetrieveMode.BYPASS ) : em.find( Counter.class, id );
 		assertNotNull( counter, "counter " + id );
 		counter.increment();
 	}
