@@ -11,6 +11,7 @@ import java.util.function.BiConsumer;
 
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.WriteBehindStats;
+import jakarta.persistence.CacheStoreMode;
 import jakarta.persistence.EntityManager;
 import io.writebehind.examples.support.PoolingConnectionProvider;
 import io.writebehind.examples.support.Progress;
@@ -29,6 +30,9 @@ final class DrainRate {
 	private static final int JDBC_BATCH = 500;
 	private static final int APP_TX = 1_000;
 	private static final long WARM_UP_FIRST_ID = 1_000_000_000L;
+	private static final String BYPASS_INSERT = "insert-bypass";
+	/** Added to a round's first id for its inserts committed with {@code CacheStoreMode.BYPASS}. */
+	private static final long BYPASS_FIRST_ID = 500_000_000L;
 	private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 	private static final com.sun.management.OperatingSystemMXBean OS =
 			(com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
@@ -55,7 +59,9 @@ final class DrainRate {
 				+ " (the default), raw JDBC one; " + rounds + " alternating rounds, medians",
 				"operation", "flusher rows/s", "raw JDBC rows/s", "flusher / raw", "ratio range", "flush s", "raw s",
 				"process CPU flusher / raw", "thread CPU raw / flusher", "flush round trips", "app commit rows/s" );
-		String[] ops = { "insert", "update", "delete" };
+		// the fourth: inserts committed with JPA's CacheStoreMode.BYPASS (no clean entry kept once written), on ids of
+		// their own, which stay in both tables
+		String[] ops = { "insert", "update", "delete", BYPASS_INSERT };
 		double[][] flushSeconds = new double[ops.length][rounds];
 		double[][] rawSeconds = new double[ops.length][rounds];
 		double[][] commitSeconds = new double[ops.length][rounds];
@@ -75,10 +81,11 @@ final class DrainRate {
 			// each round writes its own ids through both paths, one after the other, the order alternating from round
 			// to round: a change of the machine's load hits both paths alike, and the ratio is taken per round
 			for ( int round = 0; round < rounds; round++ ) {
-				long firstId = 1 + (long) round * rows;
+				long roundFirstId = 1 + (long) round * rows;
 				boolean rawFirst = round % 2 == 1;
 				for ( int o = 0; o < ops.length; o++ ) {
 					String op = ops[o];
+					long firstId = op.equals( BYPASS_INSERT ) ? roundFirstId + BYPASS_FIRST_ID : roundFirstId;
 					commitSeconds[o][round] = commit( db, op, firstId, rows, progress );
 					if ( rawFirst ) {
 						quiesce();
@@ -131,7 +138,7 @@ final class DrainRate {
 			double flushS = median( flushSeconds[o] );
 			double rawS = median( rawSeconds[o] );
 			double commitS = median( commitSeconds[o] );
-			table.row( op + "s", Table.rate( rows / flushS ), Table.rate( rows / rawS ), Table.x( ratio ),
+			table.row( op.equals( BYPASS_INSERT ) ? "inserts, CacheStoreMode.BYPASS" : op + "s", Table.rate( rows / flushS ), Table.rate( rows / rawS ), Table.x( ratio ),
 					Table.x( min( ratios ) ) + "-" + Table.x( max( ratios ) ), Table.f( flushS, 3 ), Table.f( rawS, 3 ),
 					Table.x( cpuRatio ), Table.x( threadCpuRatio ), Table.n( roundTrips[o] ), Table.rate( rows / commitS ) );
 			Map<String, Object> r = new LinkedHashMap<>();
@@ -149,7 +156,7 @@ final class DrainRate {
 			r.put( "flushRoundTrips", roundTrips[o] );
 			r.put( "applicationCommitSeconds", commitS );
 			r.put( "applicationCommitRowsPerSecond", rows / commitS );
-			json.put( op + "s", r );
+			json.put( op.equals( BYPASS_INSERT ) ? "insertsStoreBypass" : op + "s", r );
 		}
 		table.print( out );
 		out.println( "  app commit rows/s: committing the writes through write-behind (transactions of " + APP_TX
@@ -159,7 +166,9 @@ final class DrainRate {
 				+ " thread CPU raw / flusher: the CPU time of the thread writing raw JDBC against that of the flusher threads"
 				+ " in their windows, the median of the rounds' ratios (1.0x: the flusher's threads spend what raw JDBC's"
 				+ " spends; on H2 both include the database's own work, which runs on the calling thread, on a server"
-				+ " database only the client's)" );
+				+ " database only the client's); inserts, CacheStoreMode.BYPASS: the same inserts committed with JPA's"
+				+ " cache store mode BYPASS, so the flusher keeps no clean entry of the rows it wrote (the read cache's"
+				+ " cost, which raw JDBC does not have, left out)" );
 		return json;
 	}
 
@@ -175,6 +184,10 @@ final class DrainRate {
 	private static double commit(Db db, String op, long firstId, int n, boolean progress) {
 		BiConsumer<EntityManager, Long> write = switch ( op ) {
 			case "insert" -> (em, id) -> em.persist( new WbItem( id ) );
+			case BYPASS_INSERT -> (em, id) -> {
+				em.setCacheStoreMode( CacheStoreMode.BYPASS );
+				em.persist( new WbItem( id ) );
+			};
 			case "update" -> (em, id) -> em.find( WbItem.class, id ).add( 1 );
 			case "delete" -> (em, id) -> em.remove( em.find( WbItem.class, id ) );
 			default -> throw new IllegalArgumentException( op );
@@ -204,7 +217,7 @@ final class DrainRate {
 	/** Writes {@code n} rows of {@code bench_raw} with plain JDBC, batches of 500, one commit; returns seconds. */
 	private static double rawRound(Db db, String op, long firstId, int n) throws SQLException {
 		String sql = switch ( op ) {
-			case "insert" -> "insert into bench_raw (id, version, name, amount) values (?, ?, ?, ?)";
+			case "insert", BYPASS_INSERT -> "insert into bench_raw (id, version, name, amount) values (?, ?, ?, ?)";
 			case "update" -> "update bench_raw set name = ?, amount = ?, version = version + 1 where id = ? and version = ?";
 			case "delete" -> "delete from bench_raw where id = ? and version = ?";
 			default -> throw new IllegalArgumentException( op );
@@ -217,7 +230,7 @@ final class DrainRate {
 				int batched = 0;
 				for ( long id = firstId; id < firstId + n; id++ ) {
 					switch ( op ) {
-						case "insert" -> {
+						case "insert", BYPASS_INSERT -> {
 							ps.setLong( 1, id );
 							ps.setLong( 2, 0 );
 							ps.setString( 3, "item-" + id );
@@ -304,7 +317,7 @@ final class DrainRate {
 		long updated = db.queryLong( "select count(*) from " + table + " where id between ? and ? and version = 1 "
 				+ "and amount = mod(id, 1000) + 1", firstId, last );
 		boolean ok = switch ( op ) {
-			case "insert" -> count == n;
+			case "insert", BYPASS_INSERT -> count == n;
 			case "update" -> count == n && updated == n;
 			default -> count == 0;
 		};
