@@ -73,6 +73,7 @@ final class FlushWorker implements Runnable {
 			if ( nodes == null ) {
 				return;
 			}
+			boolean idle = false;
 			try {
 				cycle( nodes );
 			}
@@ -80,7 +81,19 @@ final class FlushWorker implements Runnable {
 				LOG.unexpectedFlusherError( logPrefix, t );
 			}
 			finally {
-				partition.cycleDone();
+				idle = partition.cycleDone();
+			}
+			if ( idle ) {
+				// nothing queued here now: the pending maps' tables that removals left sparse are shrunk (their removed
+				// writes dropped) while there is nothing else to do, not on a drain's way down
+				try {
+					for ( EntityRegion region : queue.regions() ) {
+						region.trimPending();
+					}
+				}
+				catch (Throwable t) {
+					LOG.unexpectedFlusherError( logPrefix, t );
+				}
 			}
 		}
 	}

@@ -343,6 +343,14 @@ public final class EntityRegion {
 		return pending.size();
 	}
 
+	/**
+	 * Shrinks the pending map's tables that removals left sparse (see {@link PendingMap#trim}); a flusher thread calls
+	 * it when its partition has nothing queued.
+	 */
+	public void trimPending() {
+		pending.trim();
+	}
+
 	/** Whether the id has a pending write that must INSERT its row: the row is not in the database yet. */
 	public boolean isPendingInsert(Object id) {
 		PendingWrite write = pending.get( id );

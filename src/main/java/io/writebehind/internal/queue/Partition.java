@@ -264,11 +264,13 @@ public final class Partition {
 	}
 
 	/** Called by the flusher thread when a cycle has ended. */
-	public synchronized void cycleDone() {
+	/** The flusher's cycle ended; returns whether nothing is queued now (the flusher may tidy up, see FlushWorker). */
+	public synchronized boolean cycleDone() {
 		cycleRunning = false;
 		Arrays.fill( cycleOldestNanos, 0 );
 		updateCompleted();
 		notifyAll();
+		return queued == 0;
 	}
 
 	private void updateCompleted() {

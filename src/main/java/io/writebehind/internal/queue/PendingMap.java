@@ -14,12 +14,14 @@ import java.util.stream.Stream;
  * {@code ConcurrentHashMap} it replaces spent a 32-byte node and about 10 bytes of table per write).
  * <p>
  * Structure: {@value #SEGMENTS} segments chosen by the id's hash; each an open-addressing table with linear probing,
- * rebuilt under its lock when it fills (grown, or at the same size to drop the marks, or shrunk after a drain). A write
+ * rebuilt under its lock when it fills (grown, or at the same size to drop the marks), replaced by a small empty table
+ * when its last write leaves (a drain), or shrunk by {@link #trim} when it was left sparse. A write
  * that leaves the map is marked {@link PendingWrite#removed} and stays in its slot as a removed mark (so that a probe
  * goes on past it; reads treat it as absent), until a write of the same id takes the slot again, an insert reuses it or
  * the table is rebuilt: removing a write needs no probe of the table (the flusher removes the writes it holds), and a
  * table holds at most its slots' worth of removed writes (it is rebuilt without them when three quarters of its slots
- * are used, or shrunk when fewer than an eighth hold live writes). A table is never changed once it has been replaced,
+ * are used, emptied when no live write is left, or shrunk by the next {@link #trim} once fewer than an eighth hold
+ * live writes). A table is never changed once it has been replaced,
  * and every table keeps a quarter of its slots empty, so a probe ends.
  * <p>
  * Threads: {@link #compute} (and the methods built on it) holds the id's segment lock while the function runs, as
@@ -243,6 +245,21 @@ final class PendingMap {
 		return values().map( write -> write.id );
 	}
 
+	/**
+	 * Shrinks the tables left sparse by removals (fewer than an eighth of their slots live, and not emptied: an emptied
+	 * table is replaced at once) and drops their removed writes, which keep their states reachable until then. Called
+	 * by a flusher thread when its partition has nothing queued; any thread may call it.
+	 */
+	void trim() {
+		for ( Segment segment : segments ) {
+			if ( segment.sparse ) {
+				synchronized ( segment ) {
+					segment.trim();
+				}
+			}
+		}
+	}
+
 	/** Test seam: the slots of every segment's table (empty, removed writes and live ones), for the memory check. */
 	int capacity() {
 		int capacity = 0;
@@ -262,6 +279,11 @@ final class PendingMap {
 		int used;
 		/** Incremented by every change, to tell a compute that its function changed the segment. */
 		int changes;
+		/**
+		 * Fewer than an eighth of the table's slots hold live writes: to be shrunk by the next {@link #trim} (written
+		 * under the monitor, read without it by {@link PendingMap#trim}).
+		 */
+		volatile boolean sparse;
 
 		/** Under the monitor: the slot of the id's write, or -1. */
 		int indexOf(Object id, int hash) {
@@ -324,10 +346,32 @@ final class PendingMap {
 		void removed(PendingWrite write) {
 			changes++;
 			write.removed( true );
-			size = size - 1;
+			int live = size - 1;
+			size = live;
 			Object[] t = table;
-			if ( size * 8 < t.length && t.length > MIN_CAPACITY ) {
-				rebuild( size );
+			if ( t.length > MIN_CAPACITY ) {
+				if ( live == 0 ) {
+					// emptied (a drain): a new small table, without reading the removed writes of the old one
+					used = 0;
+					sparse = false;
+					table = new Object[MIN_CAPACITY];
+				}
+				else if ( live * 8 < t.length && !sparse ) {
+					// shrunk later, by the flusher when it has nothing to do (trim), unless the segment empties
+					// first: a drain passes here on its way to empty, and a rebuild now would read every removed write
+					sparse = true;
+				}
+			}
+		}
+
+		/** Under the monitor: shrinks the table if it is still sparse. */
+		void trim() {
+			if ( sparse ) {
+				sparse = false;
+				if ( size * 8 < table.length && table.length > MIN_CAPACITY ) {
+					changes++;
+					rebuild( size );
+				}
 			}
 		}
 
@@ -355,6 +399,7 @@ final class PendingMap {
 				}
 			}
 			used = count;
+			sparse = false;
 			table = t; // volatile: the table's slots are visible with it
 		}
 	}

@@ -64,6 +64,9 @@ class PendingMapTest {
 				if ( what == 9 ) {
 					assertSame( model.get( id ), map.get( id ), "get " + id );
 					assertEquals( model.containsKey( id ), map.containsKey( id ) );
+					if ( random.nextInt( 50 ) == 0 ) {
+						map.trim(); // the flusher's shrink of sparse tables, at any moment
+					}
 				}
 				else if ( remove ) {
 					PendingWrite old = model.remove( id );
@@ -225,6 +228,44 @@ class PendingMapTest {
 		for ( long id = 0; id < 1_000; id++ ) {
 			assertEquals( id, map.get( id ).id );
 		}
+	}
+
+	@Test
+	void anEmptiedTableIsReplacedAtOnceAndASparseOneShrunkByTrim() {
+		PendingMap map = new PendingMap();
+		int initial = map.capacity();
+		for ( long id = 0; id < 100_000; id++ ) {
+			put( map, id );
+		}
+		int grown = map.capacity();
+		// down to 1,000: sparse, but not rebuilt on the way down (that would read every removed write)
+		for ( long id = 1_000; id < 100_000; id++ ) {
+			long key = id;
+			map.computeIfPresent( key, (k, w) -> null );
+		}
+		assertEquals( 1_000, map.size() );
+		assertEquals( grown, map.capacity() );
+		map.trim();
+		assertTrue( map.capacity() <= 4 * 1_000 + initial, "shrunk by trim: " + map.capacity() );
+		for ( long id = 0; id < 100_000; id++ ) {
+			PendingWrite write = map.get( id );
+			if ( id < 1_000 ) {
+				assertEquals( id, write.id );
+			}
+			else {
+				assertNull( write, "removed " + id );
+			}
+		}
+		// emptied: back to the initial tables without a trim
+		for ( long id = 0; id < 1_000; id++ ) {
+			long key = id;
+			map.computeIfCurrent( map.get( key ), (k, w) -> null );
+		}
+		assertEquals( 0, map.size() );
+		assertEquals( initial, map.capacity() );
+		assertEquals( 0, map.values().count() );
+		map.trim();
+		assertEquals( initial, map.capacity() );
 	}
 
 	@Test
@@ -411,6 +452,9 @@ class PendingMapTest {
 									throw new AssertionError( "a stream saw " + seen.size() + " of " + stable
 											+ " stable writes, or one of them twice" );
 								}
+							}
+							if ( reader == 0 && random.nextInt( 100 ) == 0 ) {
+								map.trim(); // as a flusher thread does when idle, racing the computes and reads
 							}
 							readsChecked.incrementAndGet();
 						}
