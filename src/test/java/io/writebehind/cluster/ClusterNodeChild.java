@@ -96,7 +96,7 @@ public final class ClusterNodeChild {
 			}
 			configuration.property( args[i].substring( 0, eq ), args[i].substring( eq + 1 ) );
 		}
-		EntityManagerFactory emf = configuration.createEntityManagerFactory();
+		EntityManagerFactory emf = boot( configuration );
 		WriteBehindRuntime runtime = WriteBehindRuntime.of( emf.unwrap( SessionFactory.class ) );
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos( 30 );
 		while ( !runtime.coherence().listening() ) {
@@ -246,6 +246,32 @@ public final class ClusterNodeChild {
 		}
 		catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
+		}
+	}
+
+	/**
+	 * Builds the factory, again after a failure to read the JDBC metadata at boot (before write-behind starts): H2
+	 * 2.3's TCP server can fail the metadata query of a new session with a NullPointerException while it closes the
+	 * sessions of a node just killed (seen in {@code SeparateJvmNodesTest}'s restart); a real application's restart
+	 * would be retried the same way.
+	 */
+	private static EntityManagerFactory boot(HibernatePersistenceConfiguration configuration)
+			throws InterruptedException {
+		for ( int attempt = 1; ; attempt++ ) {
+			try {
+				return configuration.createEntityManagerFactory();
+			}
+			catch (RuntimeException e) {
+				boolean metadata = false;
+				for ( Throwable t = e; t != null; t = t.getCause() ) {
+					metadata |= String.valueOf( t.getMessage() ).contains( "JDBC metadata" );
+				}
+				if ( !metadata || attempt == 5 ) {
+					throw e;
+				}
+				System.err.println( "boot attempt " + attempt + " could not read the JDBC metadata, again: " + e );
+				Thread.sleep( 500 );
+			}
 		}
 	}
 }
