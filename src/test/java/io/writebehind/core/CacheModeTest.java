@@ -86,6 +86,17 @@ class CacheModeTest extends WriteBehindTestBase {
 	}
 
 	@Test
+	void theEntityManagersStoreModePropertyActsAsItsSetter() {
+		inTransaction( em -> {
+			em.setProperty( "jakarta.persistence.cache.storeMode", CacheStoreMode.BYPASS );
+			em.persist( new Counter( 1L, "a", 1 ) );
+		} );
+		writeBehind().flush();
+		assertEquals( 1, count( "select count(*) from wb_counter" ) );
+		assertEquals( 0, writeBehind().stats().cacheSize() );
+	}
+
+	@Test
 	void theLatestCommitOfAnIdDecides() {
 		inTransaction( BYPASS_STORE, em -> em.persist( new Counter( 1L, "a", 1 ) ) );
 		inTransaction( em -> em.find( Counter.class, 1L ).setTotal( 2 ) );
