@@ -58,6 +58,13 @@ final class Goals {
 			json.put( goal.name, g );
 		}
 		table.print( out );
+		Double bypass = at( drain, "insertsStoreBypass", "flusherOverRaw" );
+		if ( bypass != null ) {
+			// not a goal: what the read cache costs the flusher per inserted row, left out
+			out.println( "  for reference (not a goal): drain, inserts committed with CacheStoreMode.BYPASS (no read-cache"
+					+ " entry kept): flusher / raw JDBC " + Table.f( bypass, 3 ) );
+			json.put( "reference: drain, inserts committed with CacheStoreMode.BYPASS", bypass );
+		}
 		return json;
 	}
 

@@ -50,6 +50,10 @@ class BenchmarkTest {
 		// the commit-cost floor found every entity in Hibernate's second-level cache and ran no SQL (it throws otherwise)
 		assertTrue( text.contains( "\"floorSqlStatementsDuringRounds\": 0" ), text );
 		assertTrue( text.contains( "\"threadCpuWriteBehindOverFloor\": " ), text );
+		// the drain's row of inserts committed with CacheStoreMode.BYPASS, and its reference line under the goals
+		assertTrue( text.contains( "\"insertsStoreBypass\": {" ), text );
+		assertTrue( printed.contains( "inserts, CacheStoreMode.BYPASS" ) && printed.contains( "for reference (not a goal)" ),
+				printed );
 		// every goal has a figure: the scenarios it reads from all ran
 		assertEquals( 0, count( printed, "not run" ), printed );
 	}
