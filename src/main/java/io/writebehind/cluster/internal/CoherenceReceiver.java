@@ -200,13 +200,14 @@ final class CoherenceReceiver implements CoherenceChannel.Listener {
 		if ( closed ) {
 			return;
 		}
-		listening = false;
 		Leases leases = this.leases;
 		if ( leases != null ) {
 			leases.hearing( false );
 		}
 		entities.cacheLoads( false );
 		entities.evictAll();
+		// last: whoever sees "not listening" (stats, health, metrics) finds the clean entries evicted already
+		listening = false;
 		LOG.channelLost( logPrefix, reason );
 	}
 
