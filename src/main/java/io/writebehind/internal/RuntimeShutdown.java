@@ -9,8 +9,7 @@ import java.util.TreeMap;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 
 import io.writebehind.WriteBehindSettings;
-import io.writebehind.internal.queue.Partition;
-import io.writebehind.internal.queue.PendingWrite;
+import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.internal.queue.WriteQueue;
 
 /**
@@ -74,10 +73,13 @@ final class RuntimeShutdown {
 		}
 		LOG.drainingOnClose( logPrefix, pending, why, shutdownTimeoutMs );
 		if ( !runtime.flush( Duration.ofMillis( shutdownTimeoutMs ) ) ) {
+			// per entity, from the regions' pending writes: those a flush cycle holds right now (out of the partitions'
+			// queues while it retries them) count too
 			Map<String, Integer> left = new TreeMap<>();
-			for ( Partition partition : queue.partitions() ) {
-				for ( PendingWrite write : partition.queuedWrites() ) {
-					left.merge( write.region().entityName(), 1, Integer::sum );
+			for ( EntityRegion region : queue.regions() ) {
+				int count = region.pendingCount();
+				if ( count > 0 ) {
+					left.merge( region.entityName(), count, Integer::sum );
 				}
 			}
 			LOG.writesLeftOnClose( logPrefix, queue.pending(), why, shutdownTimeoutMs, left );
