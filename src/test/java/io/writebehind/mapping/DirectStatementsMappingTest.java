@@ -345,6 +345,115 @@ class DirectStatementsMappingTest extends MappingTestBase {
 		assertEquals( 1 + 250 + 149, writeBehind().stats().flushed() );
 	}
 
+	/** The flusher's updates and deletes joined with a values list (PostgreSQL's form), by table. */
+	private long joined(String keyword) {
+		return connections.sql().executions( e -> e.is( keyword ) && e.touches( "wbm_ds_item" ) && e.sql().contains( " (values (" ) );
+	}
+
+	@Test
+	void updatesAndDeletesInOneStatementPerChunkOnPostgresqlAStaleRowBisected() {
+		inTransaction( em -> em.persist( new Owner( 1L, "first" ) ) );
+		inTransaction( em -> {
+			for ( long id = 1; id <= 250; id++ ) {
+				em.persist( full( em.getReference( Owner.class, 1L ), id ) );
+			}
+		} );
+		writeBehind().flush();
+		inTransaction( em -> {
+			for ( long id = 1; id <= 200; id++ ) {
+				Item item = em.find( Item.class, id );
+				item.amount += 1000;
+				if ( id == 7 ) {
+					item.name = null;
+					item.due = null;
+					item.address = null;
+					item.owner = null;
+					item.size = null;
+				}
+			}
+			for ( long id = 201; id <= 250; id++ ) {
+				em.remove( em.find( Item.class, id ) );
+			}
+		} );
+		connections.sql().clear();
+		flushWithoutSelect();
+		boolean postgres = database == io.writebehind.testing.TestDatabase.POSTGRESQL;
+		// hibernate.jdbc.batch_size=100: on PostgreSQL updates of 100 and 100 rows, a delete of 50
+		assertEquals( postgres ? 2 : 0, joined( "update" ), connections.sql()::toString );
+		assertEquals( postgres ? 1 : 0, joined( "delete" ), connections.sql()::toString );
+		assertEquals( 199, count( "select count(*) from wbm_ds_item where version = 1 and amount = id + 1000 and name = concat( 'item-', id )" ) );
+		Map<String, Object> seven = row( "select * from wbm_ds_item where id = 7" );
+		assertNull( seven.get( "name" ) );
+		assertNull( seven.get( "due" ) );
+		assertNull( seven.get( "street" ) );
+		assertNull( seven.get( "owner_id" ) );
+		assertNull( seven.get( "item_size" ) );
+		assertEquals( 1007L, longValue( seven, "amount" ) );
+		Map<String, Object> eight = row( "select * from wbm_ds_item where id = 8" );
+		assertEquals( "street 8", string( eight, "street" ) );
+		assertEquals( LocalDate.of( 2026, 1, 1 ).plusDays( 8 ).toString(), string( eight, "due" ) );
+		assertEquals( 1L, longValue( eight, "owner_id" ) );
+		assertEquals( 0, count( "select count(*) from wbm_ds_item where id > 200" ) );
+
+		// rows changed behind write-behind's back in the middle of a chunk: those fail alone, each other row once
+		update( "update wbm_ds_item set version = version + 1, amount = -1 where id in (50, 180)" );
+		inTransaction( em -> {
+			for ( long id = 1; id <= 200; id++ ) {
+				em.find( Item.class, id ).amount += 1;
+			}
+			em.persist( full( em.getReference( Owner.class, 1L ), 300 ) );
+		} );
+		writeBehind().flush();
+		inTransaction( em -> {
+			for ( long id = 101; id <= 200; id++ ) {
+				if ( id != 180 ) {
+					em.remove( em.find( Item.class, id ) );
+				}
+			}
+		} );
+		update( "update wbm_ds_item set version = version + 1 where id = 150" );
+		writeBehind().flush();
+		List<FailedWrite> failed = writeBehind().failedWrites();
+		assertEquals( List.of( 50L, 150L, 180L ), failed.stream().map( f -> (Long) f.id() ).sorted().toList(), failed::toString );
+		assertTrue( failed.stream().allMatch( f -> f.reason() == FailedWrite.Reason.CONFLICT ), failed::toString );
+		assertEquals( 3, writeBehind().stats().conflicts() );
+		assertEquals( 99, count( "select count(*) from wbm_ds_item where id <= 100 and version = 2 and amount = id + 1001" ) );
+		assertEquals( -1, count( "select amount from wbm_ds_item where id = 50" ) );
+		// of 101..200 only 150 (changed before its delete reached the database: the delete conflicted) and 180 are left
+		assertEquals( 2, count( "select count(*) from wbm_ds_item where id between 101 and 200" ) );
+		assertEquals( 1, count( "select count(*) from wbm_ds_item where id = 150" ) );
+		assertEquals( 1, count( "select count(*) from wbm_ds_item where id = 300" ) );
+	}
+
+	@Test
+	void aMultiRowFormTheDatabaseRefusesIsNotUsedAgainAndNoRowIsLost() {
+		inTransaction( em -> {
+			for ( long id = 1; id <= 150; id++ ) {
+				em.persist( new Item( id, "item-" + id, id ) );
+			}
+		} );
+		writeBehind().flush();
+		// as a database would refuse a statement it cannot type (SQL state class 42)
+		connections.refuse( " (values (", "42804" );
+		for ( int round = 1; round <= 2; round++ ) {
+			inTransaction( em -> {
+				for ( long id = 1; id <= 150; id++ ) {
+					em.find( Item.class, id ).amount += 1;
+				}
+			} );
+			connections.sql().clear();
+			writeBehind().flush();
+			assertEquals( 150, count( "select count(*) from wbm_ds_item where version = " + round + " and amount = id + " + round ) );
+			assertTrue( writeBehind().failedWrites().isEmpty(), () -> writeBehind().failedWrites().toString() );
+			if ( round == 2 ) {
+				assertEquals( 0, joined( "update" ), connections.sql()::toString );
+			}
+		}
+		boolean postgres = database == io.writebehind.testing.TestDatabase.POSTGRESQL;
+		assertEquals( postgres ? 1 : 0, logs.lines().stream().filter( l -> l.startsWith( "WB000473" ) ).count(), logs.lines()::toString );
+		connections.refuse( null, null );
+	}
+
 	private static Item full(Owner owner, long id) {
 		Item item = new Item( id, "item-" + id, id );
 		item.optional = (int) id * 2;

@@ -30,6 +30,9 @@ public final class CountingConnectionProvider implements ConnectionProvider {
 	private final Map<Thread, AtomicInteger> acquiredByThread = new ConcurrentHashMap<>();
 	private final SqlLog sql = new SqlLog();
 	private volatile boolean down;
+	/** Statements whose SQL contains this fail at execution with {@link #refusedState}; null: none. */
+	private volatile String refusedSql;
+	private volatile String refusedState;
 	private final AtomicInteger commitsToLose = new AtomicInteger();
 
 	public CountingConnectionProvider(TestDatabase.Schema schema, boolean autocommitOff) {
@@ -63,6 +66,15 @@ public final class CountingConnectionProvider implements ConnectionProvider {
 
 	public SqlLog sql() {
 		return sql;
+	}
+
+	/**
+	 * From now on, executing a statement whose SQL contains {@code sqlPart} fails with an {@link SQLException} of
+	 * {@code sqlState}, as when the database refuses the statement; null: no statement is refused.
+	 */
+	public void refuse(String sqlPart, String sqlState) {
+		this.refusedState = sqlState;
+		this.refusedSql = sqlPart;
 	}
 
 	/** While down, acquiring a connection and executing a statement fail with a connection error (SQLState 08001). */
@@ -184,6 +196,11 @@ public final class CountingConnectionProvider implements ConnectionProvider {
 				String name = method.getName();
 				if ( name.startsWith( "execute" ) ) {
 					checkUp();
+					String refused = refusedSql;
+					String text = preparedSql != null ? preparedSql : args != null && args.length > 0 && args[0] instanceof String s ? s : lastBatchSql[0];
+					if ( refused != null && text != null && text.contains( refused ) ) {
+						throw new SQLException( "refused by the test: " + refused, refusedState );
+					}
 				}
 				switch ( name ) {
 					case "addBatch" -> {
@@ -208,10 +225,13 @@ public final class CountingConnectionProvider implements ConnectionProvider {
 		} );
 	}
 
-	/** The rows one execution of {@code sql} writes: those of a multi-row {@code insert ... values (...),(...)}, else 1. */
+	/**
+	 * The rows one execution of {@code sql} writes: those of a multi-row {@code insert ... values (...),(...)} or of
+	 * an update or delete joined with {@code (values (...),(...))}, else 1.
+	 */
 	private static int rowsOf(String sql) {
 		int values = sql == null ? -1 : sql.indexOf( " values (" );
-		if ( values < 0 || !sql.regionMatches( true, 0, "insert", 0, 6 ) ) {
+		if ( values < 0 || !sql.regionMatches( true, 0, "insert", 0, 6 ) && !sql.contains( " (values (" ) ) {
 			return 1;
 		}
 		int rows = 1;

@@ -150,6 +150,11 @@ public interface WriteBehindLogger extends BasicLogger {
 	@Message(id = 32, value = "%sFlusher statement: %s")
 	void directStatement(String prefix, Object statement);
 
+	@LogMessage(level = WARN)
+	@Message(id = 473, value = "%sThe database refused the flusher's multi-row %s of %s (SQL state %s: %s); its rows "
+			+ "are written as JDBC batches of single-row statements from now on (the failed flush is retried so)")
+	void multiRowRefused(String prefix, Object kind, String entityName, String sqlState, String message);
+
 	@LogMessage(level = DEBUG)
 	@Message(id = 20, value = "%sCould not read %s back")
 	void couldNotReadBack(String prefix, Object item, @Cause Throwable cause);

@@ -69,6 +69,8 @@ public final class WriteBehindConfig {
 	public final boolean directStatements;
 	/** Multi-row inserts on the direct path ({@link InternalSettings#MULTI_ROW_INSERTS}); null: by the database. */
 	public final Boolean multiRowInserts;
+	/** Joined multi-row updates and deletes on PostgreSQL ({@link InternalSettings#MULTI_ROW_UPDATES}); null: by the database. */
+	public final Boolean multiRowUpdates;
 
 	/** The {@code journal.*} settings: crash durability. */
 	public final io.writebehind.internal.journal.JournalConfig journal;
@@ -192,6 +194,8 @@ public final class WriteBehindConfig {
 		directStatements = bool( settings, InternalSettings.DIRECT_STATEMENTS, true );
 		multiRowInserts = settings.get( InternalSettings.MULTI_ROW_INSERTS ) == null ? null
 				: bool( settings, InternalSettings.MULTI_ROW_INSERTS, false );
+		multiRowUpdates = settings.get( InternalSettings.MULTI_ROW_UPDATES ) == null ? null
+				: bool( settings, InternalSettings.MULTI_ROW_UPDATES, false );
 		Object handler = settings.get( FAILURE_HANDLER );
 		if ( handler == null ) {
 			failureHandler = null;

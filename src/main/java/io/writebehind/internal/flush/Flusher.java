@@ -53,7 +53,8 @@ public final class Flusher {
 		ForeignKeyGuard foreignKeys = new ForeignKeyGuard( factory, regions );
 		EntityWriter writer = new EntityWriter( factory );
 		this.batches = new BatchWriter( factory, writer,
-				new DirectStatements( factory, logPrefix, config.directStatements, config.multiRowInserts ), logPrefix );
+				new DirectStatements( factory, logPrefix, config.directStatements, config.multiRowInserts,
+						config.multiRowUpdates ), logPrefix );
 		Settlement settlement = new Settlement( factory, counters, failures, listeners, writer, logPrefix );
 		for ( Partition partition : queue.partitions() ) {
 			FlushWorker worker = new FlushWorker( partition, config, queue, counters, listeners, logPrefix, foreignKeys,

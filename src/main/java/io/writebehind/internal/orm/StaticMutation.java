@@ -86,9 +86,18 @@ public final class StaticMutation {
 	private final int parameters;
 	/** Where the values tuple of a plain insert starts in {@link #sql}; -1 for other statements. */
 	private final int valuesStart;
+	/** The pieces of the update or delete joined with a values list ({@link #joinedSql}); null when it has none. */
+	private final Joined joined;
+
+	/**
+	 * An update or delete joined with a {@code VALUES} list, PostgreSQL's form: {@code head}, the rows (the first one
+	 * {@code firstRow}, the others {@code row}), {@code tail}.
+	 */
+	private record Joined(String head, String firstRow, String row, String tail) {
+	}
 
 	private StaticMutation(String entityName, Kind kind, String sql, String unsupported, Part[] parts, Part id,
-			Part version, boolean checksRowCount, int parameters) {
+			Part version, boolean checksRowCount, int parameters, Joined joined) {
 		this.entityName = entityName;
 		this.kind = kind;
 		this.sql = sql;
@@ -99,10 +108,11 @@ public final class StaticMutation {
 		this.checksRowCount = checksRowCount;
 		this.parameters = parameters;
 		this.valuesStart = sql == null ? -1 : valuesStart( kind, sql, parameters );
+		this.joined = joined;
 	}
 
 	private static StaticMutation unsupported(EntityPersister persister, Kind kind, String reason) {
-		return new StaticMutation( persister.getEntityName(), kind, null, reason, null, null, null, false, 0 );
+		return new StaticMutation( persister.getEntityName(), kind, null, reason, null, null, null, false, 0, null );
 	}
 
 	/** The statement of {@code kind} for the entity, or one that says why it cannot be written directly. */
@@ -183,10 +193,13 @@ public final class StaticMutation {
 
 		String table = operation.getTableDetails().getTableName();
 		BitSet bound = new BitSet();
+		// by JDBC position: the column each parameter sets or restricts
+		String[] columns = new String[operation.getParameterBinders().size() + 1];
+		boolean[] restricts = new boolean[columns.length];
 		List<Part> parts = new ArrayList<>();
 		Part versionPart = null;
 		ParameterUsage idUsage = kind == Kind.INSERT ? ParameterUsage.SET : ParameterUsage.RESTRICT;
-		Part idPart = part( -1, idMapping, null, false, idMapping, operation, table, idUsage, kind, bound );
+		Part idPart = part( -1, idMapping, null, false, idMapping, operation, table, idUsage, kind, bound, columns, restricts );
 		if ( idPart == null ) {
 			return unsupported( persister, kind, "an id column bound twice" );
 		}
@@ -215,12 +228,13 @@ public final class StaticMutation {
 								+ " with a composite foreign key or to a unique key" );
 					}
 					Type idType = entityType.getIdentifierOrUniqueKeyType( factory.getRuntimeMetamodels() );
-					part = part( stateIndex, fk, idType, true, fk.getKeyPart(), operation, table, ParameterUsage.SET, kind, bound );
+					part = part( stateIndex, fk, idType, true, fk.getKeyPart(), operation, table, ParameterUsage.SET, kind, bound,
+							columns, restricts );
 				}
 				else if ( attribute instanceof BasicValuedModelPart
 						|| attribute instanceof EmbeddableValuedModelPart embedded && basicOnly( embedded.getEmbeddableTypeDescriptor() ) ) {
 					part = part( stateIndex, attribute, types[stateIndex], false, attribute, operation, table,
-							ParameterUsage.SET, kind, bound );
+							ParameterUsage.SET, kind, bound, columns, restricts );
 				}
 				else {
 					return unsupported( persister, kind, "the attribute " + attribute.getAttributeName() + " ("
@@ -234,7 +248,7 @@ public final class StaticMutation {
 		}
 		if ( kind != Kind.INSERT && persister.isVersioned() ) {
 			versionPart = part( -1, persister.getVersionMapping(), null, false, persister.getVersionMapping(), operation,
-					table, ParameterUsage.RESTRICT, kind, bound );
+					table, ParameterUsage.RESTRICT, kind, bound, columns, restricts );
 			if ( versionPart == null || versionPart.slots()[0].position() == 0 ) {
 				return unsupported( persister, kind, "no version restriction" );
 			}
@@ -245,7 +259,62 @@ public final class StaticMutation {
 					+ bound.cardinality() + " of " + parameters + " bound)" );
 		}
 		return new StaticMutation( persister.getEntityName(), kind, operation.getSqlString(), null,
-				parts.toArray( Part[]::new ), idPart, versionPart, checksRowCount, parameters );
+				parts.toArray( Part[]::new ), idPart, versionPart, checksRowCount, parameters,
+				joined( kind, table, operation.getSqlString(), columns, restricts ) );
+	}
+
+	/**
+	 * The update or delete joined with a values list, for SQL of exactly Hibernate's standard form ({@code update t set
+	 * a=?,b=? where id=? and version=?}, {@code delete from t where id=? and version=?}); null for any other form (write
+	 * expressions of {@code @ColumnTransformer}, for example) and for an insert. Each row of values is one row's
+	 * parameters in the statement's own order, named {@code p1 ... pn} by their JDBC position; the first row's values
+	 * take the type of their column ({@code coalesce(?, (null::t).c)}: the row type of the table has it), so that a
+	 * parameter the driver sends untyped (a timestamp, a date) resolves as it would in the single-row statement.
+	 */
+	private static Joined joined(Kind kind, String table, String sql, String[] columns, boolean[] restricts) {
+		if ( kind == Kind.INSERT ) {
+			return null;
+		}
+		int n = columns.length - 1;
+		StringBuilder set = new StringBuilder();
+		StringBuilder where = new StringBuilder();
+		StringBuilder joinedSet = new StringBuilder();
+		StringBuilder joinedWhere = new StringBuilder();
+		StringBuilder names = new StringBuilder();
+		StringBuilder firstRow = new StringBuilder( "(" );
+		StringBuilder row = new StringBuilder( "(" );
+		for ( int position = 1; position <= n; position++ ) {
+			String column = columns[position];
+			if ( column == null ) {
+				return null;
+			}
+			String parameter = "wb_v.p" + position;
+			if ( restricts[position] ) {
+				where.append( where.isEmpty() ? "" : " and " ).append( column ).append( "=?" );
+				joinedWhere.append( joinedWhere.isEmpty() ? "" : " and " ).append( "wb_t." ).append( column ).append( '=' ).append( parameter );
+			}
+			else {
+				set.append( set.isEmpty() ? "" : "," ).append( column ).append( "=?" );
+				joinedSet.append( joinedSet.isEmpty() ? "" : "," ).append( column ).append( '=' ).append( parameter );
+			}
+			names.append( position == 1 ? "p" : ",p" ).append( position );
+			firstRow.append( position == 1 ? "" : "," ).append( "coalesce(?,(null::" ).append( table ).append( ")." ).append( column ).append( ')' );
+			row.append( position == 1 ? "?" : ",?" );
+		}
+		firstRow.append( ')' );
+		row.append( ')' );
+		String values = " (values ";
+		String alias = ") as wb_v(" + names + ") where " + joinedWhere;
+		if ( kind == Kind.UPDATE ) {
+			if ( set.isEmpty() || where.isEmpty() || !sql.equals( "update " + table + " set " + set + " where " + where ) ) {
+				return null;
+			}
+			return new Joined( "update " + table + " as wb_t set " + joinedSet + " from" + values, firstRow.toString(), row.toString(), alias );
+		}
+		if ( where.isEmpty() || !set.isEmpty() || !sql.equals( "delete from " + table + " where " + where ) ) {
+			return null;
+		}
+		return new Joined( "delete from " + table + " as wb_t using" + values, firstRow.toString(), row.toString(), alias );
 	}
 
 	private static boolean basicOnly(EmbeddableMappingType embeddable) {
@@ -269,7 +338,8 @@ public final class StaticMutation {
 	/** The slots of a model part's columns in {@code operation}; null when a position would be bound twice. */
 	@SuppressWarnings("unchecked")
 	private static Part part(int stateIndex, ModelPart decomposer, Type assembler, boolean toOne, ModelPart columns,
-			MutationOperation operation, String table, ParameterUsage usage, Kind kind, BitSet bound) {
+			MutationOperation operation, String table, ParameterUsage usage, Kind kind, BitSet bound,
+			String[] columnAt, boolean[] restricts) {
 		List<Slot> slots = new ArrayList<>();
 		boolean[] twice = new boolean[1];
 		columns.forEachSelectable( (index, selectable) -> {
@@ -286,6 +356,10 @@ public final class StaticMutation {
 						twice[0] = true;
 					}
 					bound.set( position );
+					if ( position < columnAt.length ) {
+						columnAt[position] = descriptor.getColumnName();
+						restricts[position] = usage == ParameterUsage.RESTRICT;
+					}
 				}
 			}
 			while ( slots.size() < index ) {
@@ -339,12 +413,12 @@ public final class StaticMutation {
 	}
 
 	/**
-	 * Binds one row of a {@linkplain #multiRowSql multi-row insert}: {@code row} (from 0) is the row's place in the
-	 * statement.
+	 * Binds one row of a {@linkplain #multiRowSql multi-row insert} or a {@linkplain #joinedSql joined update or
+	 * delete}: {@code row} (from 0) is the row's place in the statement.
 	 */
 	public void bindRow(PreparedStatement statement, int row, Object idValue, IntFunction<Serializable> state,
-			SharedSessionContractImplementor session) throws SQLException {
-		bind( statement, row * parameters, idValue, state, null, session );
+			Object dbVersion, SharedSessionContractImplementor session) throws SQLException {
+		bind( statement, row * parameters, idValue, state, dbVersion, session );
 	}
 
 	/** The JDBC parameters of one row. */
@@ -371,6 +445,27 @@ public final class StaticMutation {
 			sb.append( tuple );
 		}
 		return sb.toString();
+	}
+
+	/**
+	 * For an update or delete of Hibernate's standard form: the statement for {@code rows} rows at once, joined with
+	 * a values list of their parameters, in PostgreSQL's form ({@code update t as wb_t set a=wb_v.p1,... from (values
+	 * (...),(...)) as wb_v(p1,...) where wb_t.id=wb_v.p3 and wb_t.version=wb_v.p4}, {@code delete from t as wb_t
+	 * using (values ...) ...}). Its row count is the number of rows whose restriction matched. Null for an insert or
+	 * another form of SQL.
+	 */
+	public String joinedSql(int rows) {
+		Joined j = joined;
+		if ( j == null ) {
+			return null;
+		}
+		StringBuilder sb = new StringBuilder( j.head().length() + j.firstRow().length() + ( rows - 1 ) * ( j.row().length() + 1 )
+				+ j.tail().length() );
+		sb.append( j.head() ).append( j.firstRow() );
+		for ( int i = 1; i < rows; i++ ) {
+			sb.append( ',' ).append( j.row() );
+		}
+		return sb.append( j.tail() ).toString();
 	}
 
 	private static int valuesStart(Kind kind, String sql, int parameters) {
