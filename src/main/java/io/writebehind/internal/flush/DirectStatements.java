@@ -58,7 +58,10 @@ final class DirectStatements {
 	/** Whether versioned updates and deletes go out joined with a values list (PostgreSQL only). */
 	private final boolean multiRowUpdates;
 	private final ConcurrentHashMap<String, StaticMutation[]> statements = new ConcurrentHashMap<>();
-	/** The statements whose multi-row form the database refused: written as JDBC batches from then on. */
+	/**
+	 * The statements whose multi-row form the database refused: written as JDBC batches from then on. Shared by the
+	 * flusher threads (added to by the one that saw the refusal).
+	 */
 	private final Set<StaticMutation> singleRowOnly = ConcurrentHashMap.newKeySet();
 
 	DirectStatements(SessionFactoryImplementor factory, String logPrefix, boolean enabled, Boolean multiRowInserts,
@@ -212,7 +215,10 @@ final class DirectStatements {
 								item.dbVersion, session );
 					}
 					int count = ps.executeUpdate();
-					if ( statement.checksRowCount() && count != rows && count != Statement.SUCCESS_NO_INFO ) {
+					// an insert without a count (SUCCESS_NO_INFO) succeeded, as in a batch; an update or delete must count its rows
+					boolean counted = count == rows
+							|| statement.kind() == StaticMutation.Kind.INSERT && count == Statement.SUCCESS_NO_INFO;
+					if ( statement.checksRowCount() && !counted ) {
 						throw new HibernateException( "a multi-row " + statement.kind() + " of " + rows + " "
 								+ statement.entityName() + " rows reported " + count + " rows"
 								+ ( statement.kind() == StaticMutation.Kind.INSERT ? ""
