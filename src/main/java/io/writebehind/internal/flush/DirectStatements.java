@@ -163,10 +163,8 @@ final class DirectStatements {
 
 	/** Whether the statement has a multi-row form this database takes. */
 	private boolean multiRow(StaticMutation statement) {
-		boolean form = statement.kind() == StaticMutation.Kind.INSERT
-				? multiRowInserts && statement.multiRowSql( 1 ) != null
-				: multiRowUpdates && statement.joinedSql( 1 ) != null;
-		return form && ( singleRowOnly.isEmpty() || !singleRowOnly.contains( statement ) );
+		boolean enabled = statement.kind() == StaticMutation.Kind.INSERT ? multiRowInserts : multiRowUpdates;
+		return enabled && statement.hasMultiRowForm() && ( singleRowOnly.isEmpty() || !singleRowOnly.contains( statement ) );
 	}
 
 	private String multiRowSql(StaticMutation statement, int rows) {

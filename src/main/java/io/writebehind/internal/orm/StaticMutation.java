@@ -421,6 +421,14 @@ public final class StaticMutation {
 		bind( statement, row * parameters, idValue, state, dbVersion, session );
 	}
 
+	/**
+	 * Whether the statement has a multi-row form: {@link #multiRowSql} for an insert, {@link #joinedSql} for an update
+	 * or delete.
+	 */
+	public boolean hasMultiRowForm() {
+		return kind == Kind.INSERT ? valuesStart >= 0 : joined != null;
+	}
+
 	/** The JDBC parameters of one row. */
 	public int parameters() {
 		return parameters;
