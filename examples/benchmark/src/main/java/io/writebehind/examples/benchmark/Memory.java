@@ -1,6 +1,9 @@
 package io.writebehind.examples.benchmark;
 
 import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -42,6 +45,7 @@ final class Memory {
 			// warm-up: the code paths and Hibernate's caches, flushed away
 			commit( db, WARM_UP_FIRST_ID, 2_000, null );
 			db.writeBehind().flush();
+			settle( db, env );
 
 			long before = Heap.usedAfterGc();
 			long start = System.nanoTime();
@@ -102,6 +106,31 @@ final class Memory {
 			json.put( "flushRowsPerSecond", pending / flushSeconds );
 		}
 		return json;
+	}
+
+	/**
+	 * Embedded H2 shares this JVM's heap: its file store keeps the write buffers (1 MB and more) it grows to store a
+	 * chunk in a pool, and one allocated inside the window was counted as write-behind's: after the drain scenario, in
+	 * whose database the pool had held it, 8 bytes per pending write more than in a fresh JVM (class histograms of the
+	 * two windows: the same write-behind objects, one 1,048,576-byte array more). A checkpoint before the window
+	 * stores the chunk now, so that the window holds only what the commits add.
+	 */
+	private static void settle(Db db, Env env) {
+		if ( !env.kind.equals( "h2" ) ) {
+			return;
+		}
+		try {
+			Connection c = db.pool.getConnection();
+			try ( Statement s = c.createStatement() ) {
+				s.execute( "CHECKPOINT SYNC" );
+			}
+			finally {
+				db.pool.closeConnection( c );
+			}
+		}
+		catch (SQLException e) {
+			throw new IllegalStateException( "memory: CHECKPOINT SYNC on H2 failed", e );
+		}
 	}
 
 	private static void commit(Db db, long firstId, int n, Progress bar) {
