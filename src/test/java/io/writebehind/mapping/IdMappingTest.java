@@ -277,6 +277,71 @@ class IdMappingTest extends MappingTestBase {
 		assertEquals( 1, count( "select count(*) from wbm_order_line" ) );
 	}
 
+	/**
+	 * Many rows of composite-id entities in one flush: inserts, versioned updates and deletes in chunks (on PostgreSQL
+	 * multi-row inserts and updates and deletes joined with a values list, whose key is two columns), a row changed
+	 * behind write-behind's back failing alone.
+	 */
+	@Test
+	void compositeIdsManyRowsPerFlushAStaleRowFailsAlone() {
+		inTransaction( em -> {
+			for ( int line = 1; line <= 150; line++ ) {
+				OrderLine orderLine = new OrderLine();
+				orderLine.id = new LineId( 700L + line % 3, line );
+				orderLine.quantity = line;
+				em.persist( orderLine );
+				Shipment shipment = new Shipment();
+				shipment.carrier = line % 2 == 0 ? "DHL" : "UPS";
+				shipment.number = line;
+				shipment.destination = "d" + line;
+				em.persist( shipment );
+			}
+		} );
+		flushWithoutSelect();
+		assertEquals( 150, count( "select count(*) from wbm_order_line where quantity = line and orderno = 700 + mod( line, 3 )" ) );
+		assertEquals( 150, count( "select count(*) from wbm_shipment where destination = concat( 'd', number )" ) );
+
+		update( "update wbm_order_line set version = version + 1 where orderno = 701 and line = 31" );
+		update( "update wbm_shipment set version = version + 1 where carrier = 'DHL' and number = 40" );
+		sql().clear();
+		inTransaction( em -> {
+			for ( int line = 1; line <= 150; line++ ) {
+				em.find( OrderLine.class, new LineId( 700L + line % 3, line ) ).quantity += 1000;
+				em.find( Shipment.class, new ShipmentKey( line % 2 == 0 ? "DHL" : "UPS", line ) ).destination = "e" + line;
+			}
+		} );
+		writeBehind().flush();
+		if ( database == io.writebehind.testing.TestDatabase.POSTGRESQL ) {
+			// hibernate.jdbc.batch_size=100: 100 and 50 rows per statement, each table
+			assertTrue( sql().executions( e -> e.is( "update" ) && e.touches( "wbm_order_line" )
+					&& e.sql().contains( " (values (" ) ) >= 2, sql()::toString );
+		}
+		List<Object> failed = writeBehind().failedWrites().stream().map( f -> f.id() ).toList();
+		assertEquals( 2, failed.size(), failed::toString );
+		assertTrue( failed.contains( new LineId( 701L, 31 ) ), failed::toString );
+		assertTrue( failed.contains( new ShipmentKey( "DHL", 40L ) ), failed::toString );
+		assertEquals( 149, count( "select count(*) from wbm_order_line where quantity = line + 1000 and version = 1" ) );
+		assertEquals( 31, count( "select quantity from wbm_order_line where orderno = 701 and line = 31" ) );
+		assertEquals( 149, count( "select count(*) from wbm_shipment where destination = concat( 'e', number ) and version = 1" ) );
+		assertEquals( "d40", string( row( "select destination from wbm_shipment where carrier = 'DHL' and number = 40" ),
+				"destination" ) );
+
+		inTransaction( em -> {
+			for ( int line = 1; line <= 120; line++ ) {
+				if ( line != 31 && line != 40 ) {
+					em.remove( em.find( OrderLine.class, new LineId( 700L + line % 3, line ) ) );
+					em.remove( em.find( Shipment.class, new ShipmentKey( line % 2 == 0 ? "DHL" : "UPS", line ) ) );
+				}
+			}
+		} );
+		writeBehind().flush();
+		assertEquals( 2, writeBehind().failedWrites().size(), () -> writeBehind().failedWrites().toString() );
+		assertEquals( 32, count( "select count(*) from wbm_order_line" ) );
+		assertEquals( 32, count( "select count(*) from wbm_shipment" ) );
+		assertEquals( 1, count( "select count(*) from wbm_order_line where orderno = 701 and line = 31" ) );
+		assertEquals( 1, count( "select count(*) from wbm_shipment where carrier = 'DHL' and number = 40" ) );
+	}
+
 	@Test
 	void idClass() {
 		inTransaction( em -> {
