@@ -27,12 +27,15 @@ import jakarta.persistence.RollbackException;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
 
+import io.writebehind.testing.NeedsServers;
+
 /**
  * Issue 18 on two nodes (two factories on one database, the Redis coherence channel): an entity whose id the database
  * generates is visible to the other node's loads as soon as it is committed; the other node learns of its later
  * (written-behind) changes through the coherence channel, a commit based on a replaced version is refused, and a
  * removal on one node is seen by the other.
  */
+@NeedsServers
 class IdentityTwoNodesTest extends WriteBehindTestBase {
 
 	@Entity(name = "WbiNodeCounter")

@@ -43,6 +43,8 @@ import io.writebehind.testing.TestDatabase;
 import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.EntityManagerFactory;
 
+import io.writebehind.testing.NeedsServers;
+
 /**
  * Issue 17, point 4: {@code cluster.version_check=lease} under faults, with real processes and a real network. Three
  * application nodes, each in a JVM of its own ({@link ClusterNodeChild}, no journal), on the suite's database, with a
@@ -61,6 +63,7 @@ import jakarta.persistence.EntityManagerFactory;
  * On H2 the nodes share the test's in-memory database through an H2 TCP server in this JVM. The children's standard
  * error is kept under target/lease-faults/.
  */
+@NeedsServers
 class LeaseFaultsTest extends WriteBehindTestBase {
 
 	private static final int NODES = 3;

@@ -4,7 +4,10 @@ import java.util.Map;
 
 import io.writebehind.WriteBehindSettings;
 
+import io.writebehind.testing.NeedsServers;
+
 /** The scenarios of {@link LeaseJournalTestBase} with Redis pub/sub (the shared server, a channel of the test's own). */
+@NeedsServers
 class LeaseJournalRedisTest extends LeaseJournalTestBase {
 
 	@Override

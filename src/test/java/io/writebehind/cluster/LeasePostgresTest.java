@@ -4,7 +4,10 @@ import java.util.Map;
 
 import io.writebehind.WriteBehindSettings;
 
+import io.writebehind.testing.NeedsServers;
+
 /** The scenarios of {@link LeaseTestBase} with PostgreSQL LISTEN/NOTIFY. */
+@NeedsServers
 class LeasePostgresTest extends LeaseTestBase {
 
 	@Override

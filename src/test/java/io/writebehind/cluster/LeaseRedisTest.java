@@ -10,7 +10,10 @@ import org.junit.jupiter.api.BeforeAll;
 import io.writebehind.WriteBehindSettings;
 import io.writebehind.testing.RedisServerProcess;
 
+import io.writebehind.testing.NeedsServers;
+
 /** The scenarios of {@link LeaseTestBase} with Redis pub/sub, on a redis-server of their own. */
+@NeedsServers
 class LeaseRedisTest extends LeaseTestBase {
 
 	private static RedisServerProcess redis;

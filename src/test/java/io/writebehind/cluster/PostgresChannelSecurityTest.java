@@ -11,11 +11,14 @@ import io.writebehind.internal.config.WriteBehindConfig;
 import io.writebehind.testing.PostgresServerProcess;
 import jakarta.persistence.EntityManagerFactory;
 
+import io.writebehind.testing.NeedsServers;
+
 /**
  * Issue 19, point 2 on PostgreSQL: a test-owned server that accepts only TLS connections authenticated by
  * SCRAM-SHA-256; the channel connects with {@code sslmode=verify-full} against the server's test CA, and its password
  * never appears in a log line or message. The suite's database (whatever the profile) holds the entities.
  */
+@NeedsServers
 class PostgresChannelSecurityTest extends ChannelSecurityTestBase {
 
 	private static Map<String, Object> postgresql(String url) {

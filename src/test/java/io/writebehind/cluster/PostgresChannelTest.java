@@ -14,7 +14,10 @@ import io.writebehind.model.Counter;
 import io.writebehind.testing.Await;
 import jakarta.persistence.EntityManagerFactory;
 
+import io.writebehind.testing.NeedsServers;
+
 /** The scenarios of {@link ClusterCoherenceTestBase} on PostgreSQL LISTEN/NOTIFY, and a killed listener connection. */
+@NeedsServers
 class PostgresChannelTest extends ClusterCoherenceTestBase {
 
 	@Override

@@ -19,11 +19,14 @@ import io.writebehind.testing.FreezableProxy;
 import io.writebehind.testing.RedisServerProcess;
 import jakarta.persistence.EntityManagerFactory;
 
+import io.writebehind.testing.NeedsServers;
+
 /**
  * The scenarios of {@link ClusterCoherenceTestBase} on Redis pub/sub, Redis stopped and restarted, and a connection
  * that dies silently. They run on a redis-server of their own ({@link RedisServerProcess}, on a free port), which they
  * stop and restart; the machine's shared Redis is never touched.
  */
+@NeedsServers
 class RedisChannelTest extends ClusterCoherenceTestBase {
 
 	private static RedisServerProcess redis;

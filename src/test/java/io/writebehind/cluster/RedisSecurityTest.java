@@ -28,10 +28,13 @@ import io.writebehind.testing.RedisServerProcess;
 import io.writebehind.testing.TestCertificates;
 import jakarta.persistence.EntityManagerFactory;
 
+import io.writebehind.testing.NeedsServers;
+
 /**
  * Issue 19, points 2 and 3 on Redis: test-owned servers with a password, an ACL user and TLS; no credential in any log
  * line or message; garbled and forged messages are counted and ignored, and the node keeps hearing valid ones.
  */
+@NeedsServers
 class RedisSecurityTest extends ChannelSecurityTestBase {
 
 	private static final String DEFAULT_PASSWORD = "rEdis-default-pw-19";

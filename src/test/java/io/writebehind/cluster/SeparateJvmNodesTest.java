@@ -40,6 +40,8 @@ import io.writebehind.testing.TestDatabase;
 import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.EntityManagerFactory;
 
+import io.writebehind.testing.NeedsServers;
+
 /**
  * Issue 9, points 3 and 4: three application nodes, each in a JVM of its own ({@link ClusterNodeChild}), on the suite's
  * database with a coherence channel, the version ledger and a journal each, increment eight hot ids (two threads per
@@ -58,6 +60,7 @@ import jakarta.persistence.EntityManagerFactory;
  * On H2 the nodes share the test's in-memory database through an H2 TCP server in this JVM; on PostgreSQL and MariaDB
  * they use the test's schema. The children's standard error is kept under target/separate-jvm-nodes/.
  */
+@NeedsServers
 class SeparateJvmNodesTest extends WriteBehindTestBase {
 
 	private static final int NODES = 3;

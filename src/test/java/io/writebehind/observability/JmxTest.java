@@ -17,6 +17,8 @@ import io.writebehind.model.Counter;
 import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.EntityManagerFactory;
 
+import io.writebehind.testing.NeedsServers;
+
 /** Issue 8: one MBean per persistence unit, its attributes and operations, no collisions, unregistered on close. */
 class JmxTest extends WriteBehindTestBase {
 
@@ -122,6 +124,7 @@ class JmxTest extends WriteBehindTestBase {
 			"ClusterFlushRequestsServed", "ClusterLeasesAcquired", "ClusterLeasesRenewed", "ClusterLeaseHandOvers" };
 
 	@Test
+	@NeedsServers
 	void clusterAttributesWithARedisChannel() throws Exception {
 		emf.close();
 		String channel = "wbtest_jmx_" + java.util.UUID.randomUUID().toString().replace( "-", "" ).substring( 0, 12 );

@@ -22,6 +22,8 @@ import io.writebehind.testing.Await;
 import io.writebehind.testing.FakeTicker;
 import io.writebehind.testing.WriteBehindTestBase;
 
+import io.writebehind.testing.NeedsServers;
+
 /**
  * Issue 8: the Micrometer meters (scraped from a {@link SimpleMeterRegistry}) and {@link WriteBehindStats} against a
  * known workload: inserts, coalesced updates, a conflict made with plain JDBC, a failure made with a too-long value,
@@ -206,6 +208,7 @@ class MetricsTest extends WriteBehindTestBase {
 	}
 
 	@Test
+	@NeedsServers
 	void withARedisChannelTheClusterMetersTellTheClusterFigures() {
 		emf.close();
 		String channel = "wbtest_metrics_" + java.util.UUID.randomUUID().toString().replace( "-", "" ).substring( 0, 12 );

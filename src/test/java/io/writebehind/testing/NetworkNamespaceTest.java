@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * reset), the other links keep working, a mended link works again, a JVM inside reaches PostgreSQL through a proxy on
  * its link, and closing leaves nothing behind.
  */
+@NeedsServers
 class NetworkNamespaceTest {
 
 	/** What {@code timeout} exits with when the command ran out of time. */

@@ -11,6 +11,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 
 /** The test-owned Redis server: two at once on their own ports, killed and restarted on the same port. */
+@NeedsServers
 class RedisServerProcessTest {
 
 	@Test
