@@ -26,6 +26,7 @@ import org.hibernate.mapping.Property;
 import org.hibernate.mapping.ToOne;
 import org.hibernate.persister.entity.EntityPersister;
 import org.hibernate.service.spi.SessionFactoryServiceRegistry;
+import org.hibernate.resource.transaction.spi.TransactionCoordinatorBuilder;
 
 import io.writebehind.internal.orm.DatasourceLoadListener;
 import io.writebehind.internal.orm.HibernateInternals;
@@ -178,7 +179,10 @@ public class WriteBehindIntegrator implements Integrator {
 				|| !( factory.getJdbcServices().getJdbcMutationExecutor() instanceof BulkStatements.Executor ) ) {
 			LOG.queriesOutsideTransactionsNotSeen( runtime.logPrefix(), factory.getJdbcServices().getClass().getName() );
 		}
-		if ( !Boolean.parseBoolean( String.valueOf( settings.get( JdbcSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT ) ) ) ) {
+		// resource-local transactions only: under JTA the transaction manager begins the transaction, and Hibernate
+		// neither switches autocommit nor reads the setting
+		boolean jta = factory.getServiceRegistry().requireService( TransactionCoordinatorBuilder.class ).isJta();
+		if ( !jta && !Boolean.parseBoolean( String.valueOf( settings.get( JdbcSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT ) ) ) ) {
 			LOG.autocommitHint( runtime.logPrefix(), JdbcSettings.CONNECTION_PROVIDER_DISABLES_AUTOCOMMIT );
 		}
 	}

@@ -29,6 +29,7 @@ import io.writebehind.WriteBehindSettings;
 import io.writebehind.model.Counter;
 import io.writebehind.model.Note;
 import io.writebehind.testing.Await;
+import io.writebehind.testing.LogCapture;
 import io.writebehind.testing.WriteBehindTestBase;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.RollbackException;
@@ -153,6 +154,19 @@ class JtaTest extends WriteBehindTestBase {
 		writeBehind().flush();
 		assertEquals( 5, count( "select total from wb_counter where id = 1" ) );
 		assertEquals( 0, pending() );
+	}
+
+	/**
+	 * The hint WB000004 (let the pool hand out connections with autocommit off) is about resource-local transactions:
+	 * under JTA the transaction manager begins the transaction and Hibernate reads no such setting, so it is not logged.
+	 */
+	@Test
+	void noAutocommitHintUnderJta() {
+		try ( LogCapture logs = LogCapture.start( java.util.logging.Level.INFO, "io.writebehind" ) ) {
+			reopen( Map.of( "hibernate.connection.provider_disables_autocommit", "false" ) );
+			assertTrue( logs.lines().stream().anyMatch( l -> l.startsWith( "WB000001: " ) ), logs.lines()::toString );
+			assertTrue( logs.lines().stream().noneMatch( l -> l.startsWith( "WB000004: " ) ), logs.lines()::toString );
+		}
 	}
 
 	/** As with resource-local transactions: a JTA transaction on cached opted-in entities borrows no connection. */

@@ -74,4 +74,22 @@ class LogMessagesTest extends WriteBehindTestBase {
 			}
 		}
 	}
+
+	/**
+	 * WB000004 tells a resource-local application how to commit write-behind transactions without a connection; it is
+	 * not logged when the pool already hands out connections with autocommit off (nor under JTA: see JtaTest).
+	 */
+	@Test
+	void theAutocommitHintOnlyWhenHibernateSwitchesAutocommitAtBegin() {
+		emf.close();
+		emf = buildFactory( connections, Map.of( "hibernate.connection.provider_disables_autocommit", "false" ) );
+		assertEquals( 1, records.stream().filter( r -> text( r ).startsWith( "WB000004: [write-behind wb-test] Hint: " ) )
+				.count(), records.stream().map( LogMessagesTest::text ).toList()::toString );
+		emf.close();
+		records.clear();
+		emf = buildFactory( connections, Map.of( "hibernate.connection.provider_disables_autocommit", "true" ) );
+		assertTrue( records.stream().anyMatch( r -> text( r ).startsWith( "WB000001: " ) ), records::toString );
+		assertTrue( records.stream().noneMatch( r -> text( r ).startsWith( "WB000004: " ) ),
+				records.stream().map( LogMessagesTest::text ).toList()::toString );
+	}
 }
