@@ -214,6 +214,10 @@ final class TransactionWrites implements BeforeCompletionCallback, AfterCompleti
 		}
 		session.getJdbcCoordinator().executeBatch();
 		for ( CapturedWrite write : toWrite ) {
+			if ( !write.latest.isDeleted() || write.dbExists() ) {
+				runtime.statistics().written( write.latest.isDeleted() ? Operation.DELETE
+						: write.dbExists() ? Operation.UPDATE : Operation.INSERT, write.latest.entityName() );
+			}
 			write.writtenInTransaction = write.latest;
 			write.entity = null;
 		}

@@ -31,6 +31,7 @@ import io.writebehind.internal.flush.FailureHandling;
 import io.writebehind.internal.flush.FlushCounters;
 import io.writebehind.internal.flush.FlushListeners;
 import io.writebehind.internal.flush.Flusher;
+import io.writebehind.internal.flush.HibernateStatistics;
 import io.writebehind.internal.journal.JournalParticipant;
 import io.writebehind.internal.journal.JournalSupport;
 import io.writebehind.internal.queue.CommitParticipant;
@@ -69,6 +70,8 @@ public final class WriteBehindRuntime {
 	private final FlushCounters counters = new FlushCounters();
 	private final FailureHandling failures;
 	private final Flusher flusher;
+	/** The rows written, counted in Hibernate's statistics when they are enabled. */
+	private final HibernateStatistics statistics;
 	private final FlushListeners listeners;
 	private final RuntimeStats stats;
 	private final RuntimeShutdown shutdown;
@@ -112,6 +115,7 @@ public final class WriteBehindRuntime {
 				() -> journal );
 		this.shutdown = new RuntimeShutdown( this, factory, queue, logPrefix, config.shutdownTimeoutMs );
 		this.handle = new WriteBehindHandle( this );
+		this.statistics = new HibernateStatistics( factory.getStatistics() );
 	}
 
 	/** The runtime of a factory (or of a proxy of one), or {@code null} when write-behind does not run on it. */
@@ -140,6 +144,8 @@ public final class WriteBehindRuntime {
 			flusher.observer( journal );
 			participants.add( new JournalParticipant( journal ) );
 		}
+		// after the journal, which is told first
+		flusher.observer( statistics );
 		if ( config.cluster.enabled() ) {
 			try {
 				coherence = new ClusterCoherence( factory, config.cluster, unitName, logPrefix, queue.regions(),
@@ -323,6 +329,11 @@ public final class WriteBehindRuntime {
 			}
 		}
 		return found == null ? Set.of() : found;
+	}
+
+	/** Hibernate's statistics of the rows written (for the rows an application transaction writes itself). */
+	public HibernateStatistics statistics() {
+		return statistics;
 	}
 
 	public WriteQueue queue() {
