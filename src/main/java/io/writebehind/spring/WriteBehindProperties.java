@@ -63,7 +63,7 @@ public class WriteBehindProperties implements Validator {
 	/** How long a commit waits for room in a full queue before WriteBehindQueueFullException. Default: 5s. */
 	private Duration queueFullTimeout;
 
-	/** Flusher threads; the writes of one id are always applied by one thread, in commit order. Default: 1. */
+	/** Flusher threads; the writes of one id are always applied by one thread, in commit order. Default: 2. */
 	private Integer flusherThreads;
 
 	/** Whether a JVM shutdown hook drains the queue on normal JVM exit. Default: true. */

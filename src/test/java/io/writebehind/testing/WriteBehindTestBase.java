@@ -91,6 +91,9 @@ public abstract class WriteBehindTestBase {
 		properties.put( WriteBehindSettings.FLUSH_THRESHOLD, BASE_FLUSH_SIZE );
 		properties.put( WriteBehindSettings.FLUSH_TRANSACTION_SIZE, BASE_FLUSH_SIZE );
 		properties.put( WriteBehindSettings.FLUSH_ON_SHUTDOWN, "false" );
+		// one flush transaction per flush(): the statements, batches and commits a test counts are those of one thread;
+		// the tests of several flusher threads set it (matrices over flusher_threads, the memory and concurrency tests)
+		properties.put( WriteBehindSettings.FLUSHER_THREADS, "1" );
 		return properties;
 	}
 
