@@ -26,7 +26,9 @@ class FlushSizeSettingsTest {
 		assertEquals( 5_000, config.flushTransactionSize );
 		assertEquals( 500, config.jdbcBatchSize );
 		assertNull( config.deprecatedBatchSize );
-		assertEquals( 10_000, config.partitionFlushThreshold() );
+		// two flusher threads, each at its share: 5,000 ids, still far above a hot set of 1,000
+		assertEquals( 2, config.flusherThreads );
+		assertEquals( 5_000, config.partitionFlushThreshold() );
 		assertTrue( config.toString().contains( "flush_threshold=10000, flush_transaction_size=5000, jdbc_batch_size=500" ),
 				config.toString() );
 	}
