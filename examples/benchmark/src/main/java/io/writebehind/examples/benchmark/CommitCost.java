@@ -74,8 +74,8 @@ final class CommitCost {
 		// then recreates its own (bench_l2 is not one of them)
 		try ( Db floor = Db.open( env, floorSettings(), CachedItem.class ); Db wb = Db.open( env, Map.of() ) ) {
 			seed( floor, wb, ids );
-			Op wbOp = op( wb, WbItem.class, ids );
-			Op floorOp = op( floor, CachedItem.class, ids );
+			Op wbOp = writeBehindOp( wb, ids );
+			Op floorOp = floorOp( floor, ids );
 			// warm-up: both paths, as long as two rounds
 			for ( int i = 0; i < 2; i++ ) {
 				round( wb, wbOp, mode.commitRoundSeconds(), true, 7 + i );
@@ -140,8 +140,14 @@ final class CommitCost {
 		void run(SplittableRandom random);
 	}
 
-	private static Op op(Db db, Class<? extends Item> type, int ids) {
-		return random -> db.tx( em -> em.find( type, 1L + random.nextInt( ids ) ).add( 1 ) );
+	// one method (and so one lambda class) per variant, so that a profile of the scenario tells the variants apart by
+	// the frames CommitCost.lambda$writeBehindOp$N and CommitCost.lambda$floorOp$N
+	private static Op writeBehindOp(Db db, int ids) {
+		return random -> db.tx( em -> em.find( WbItem.class, 1L + random.nextInt( ids ) ).add( 1 ) );
+	}
+
+	private static Op floorOp(Db db, int ids) {
+		return random -> db.tx( em -> em.find( CachedItem.class, 1L + random.nextInt( ids ) ).add( 1 ) );
 	}
 
 	private static void seed(Db floor, Db wb, int ids) {
