@@ -33,7 +33,8 @@ class LayeringTest {
 	/** The runtime's own package (not its subpackages): {@code WriteBehindRuntime} and what assembles the unit. */
 	private static final String RUNTIME = "io.writebehind.internal";
 	/**
-	 * The leaf every layer may use: the message logger (every log line goes through it) and the cause-chain helpers.
+	 * The leaf every layer may use: the message logger (every log line goes through it), the cause-chain helpers and
+	 * the reader of setting values.
 	 * It uses nothing of write-behind but the public API.
 	 */
 	private static final String COMMON = "io.writebehind.internal.common..";

@@ -1,6 +1,7 @@
 package io.writebehind.internal.config;
 
 import static io.writebehind.WriteBehindSettings.*;
+import static io.writebehind.internal.common.SettingValues.whole;
 
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -97,16 +98,16 @@ public final class ClusterConfig {
 			throw new WriteBehindConfigurationException( CLUSTER_LEASE_TABLE + " was '" + leaseTableValue
 					+ "', must be a table name, optionally qualified by a schema (letters, digits, '_')" );
 		}
-		leaseBuckets = (int) number( settings, CLUSTER_LEASE_BUCKETS, DEFAULT_CLUSTER_LEASE_BUCKETS, 1, 65_536,
+		leaseBuckets = (int) whole( settings, CLUSTER_LEASE_BUCKETS, DEFAULT_CLUSTER_LEASE_BUCKETS, 1, 65_536,
 				"buckets" );
-		leaseTtlMillis = number( settings, CLUSTER_LEASE_TTL_MS, DEFAULT_CLUSTER_LEASE_TTL_MS, 100, 600_000, "ms" );
-		leaseWaitMillis = number( settings, CLUSTER_LEASE_WAIT_MS, DEFAULT_CLUSTER_LEASE_WAIT_MS, 0, 600_000, "ms" );
+		leaseTtlMillis = whole( settings, CLUSTER_LEASE_TTL_MS, DEFAULT_CLUSTER_LEASE_TTL_MS, 100, 600_000, "ms" );
+		leaseWaitMillis = whole( settings, CLUSTER_LEASE_WAIT_MS, DEFAULT_CLUSTER_LEASE_WAIT_MS, 0, 600_000, "ms" );
 		if ( settings.get( CLUSTER_LEASE_MIN_HOLD_MS ) == null ) {
 			// not set: the default, shortened to half a shorter wait
 			leaseMinHoldMillis = Math.min( DEFAULT_CLUSTER_LEASE_MIN_HOLD_MS, leaseWaitMillis / 2 );
 		}
 		else {
-			leaseMinHoldMillis = number( settings, CLUSTER_LEASE_MIN_HOLD_MS, DEFAULT_CLUSTER_LEASE_MIN_HOLD_MS, 0,
+			leaseMinHoldMillis = whole( settings, CLUSTER_LEASE_MIN_HOLD_MS, DEFAULT_CLUSTER_LEASE_MIN_HOLD_MS, 0,
 					10_000, "ms" );
 			if ( leaseMinHoldMillis > 0 && leaseMinHoldMillis >= leaseWaitMillis ) {
 				throw new WriteBehindConfigurationException( CLUSTER_LEASE_MIN_HOLD_MS + " was " + leaseMinHoldMillis
@@ -216,27 +217,6 @@ public final class ClusterConfig {
 						+ "TLS: use a rediss:// URI, or leave the certificates out" );
 			}
 		}
-	}
-
-	/** A whole number setting within {@code min..max} ({@code unit} for the message), else its default. */
-	private static long number(Map<String, ?> settings, String key, long defaultValue, long min, long max, String unit) {
-		Object value = settings.get( key );
-		if ( value == null ) {
-			return defaultValue;
-		}
-		long parsed;
-		try {
-			parsed = value instanceof Number n ? n.longValue() : Long.parseLong( value.toString().trim().replace( "_", "" ) );
-		}
-		catch (NumberFormatException e) {
-			throw new WriteBehindConfigurationException( key + " was '" + value + "', must be a whole number ("
-					+ min + " to " + max + " " + unit + ")" );
-		}
-		if ( parsed < min || parsed > max ) {
-			throw new WriteBehindConfigurationException( key + " was " + parsed + ", must be " + min + " to " + max + " "
-					+ unit );
-		}
-		return parsed;
 	}
 
 	/** A secret setting: never quoted in a message. */

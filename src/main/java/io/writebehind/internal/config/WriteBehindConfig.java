@@ -1,12 +1,13 @@
 package io.writebehind.internal.config;
 
 import static io.writebehind.WriteBehindSettings.*;
+import static io.writebehind.internal.common.SettingValues.bool;
+import static io.writebehind.internal.common.SettingValues.whole;
 
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-
 import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -89,14 +90,14 @@ public final class WriteBehindConfig {
 		rejectUnknownKeys( settings, cluster );
 		journal = io.writebehind.internal.journal.JournalConfig.from( settings );
 		enabled = bool( settings, ENABLED, DEFAULT_ENABLED );
-		maxDelayMs = longValue( settings, MAX_DELAY_MS, DEFAULT_MAX_DELAY_MS, 0, Long.MAX_VALUE / 2_000_000 );
-		queueCapacity = (int) longValue( settings, QUEUE_CAPACITY, DEFAULT_QUEUE_CAPACITY, 1, Integer.MAX_VALUE );
+		maxDelayMs = whole( settings, MAX_DELAY_MS, DEFAULT_MAX_DELAY_MS, 0, Long.MAX_VALUE / 2_000_000 );
+		queueCapacity = (int) whole( settings, QUEUE_CAPACITY, DEFAULT_QUEUE_CAPACITY, 1, Integer.MAX_VALUE );
 		deprecatedBatchSize = settings.get( BATCH_SIZE ) == null ? null
-				: (int) longValue( settings, BATCH_SIZE, 0, 1, 1_000_000 );
+				: (int) whole( settings, BATCH_SIZE, 0, 1, 1_000_000 );
 		Integer threshold = settings.get( FLUSH_THRESHOLD ) == null ? null
-				: (int) longValue( settings, FLUSH_THRESHOLD, 0, 1, 1_000_000_000 );
+				: (int) whole( settings, FLUSH_THRESHOLD, 0, 1, 1_000_000_000 );
 		Integer transactionSize = settings.get( FLUSH_TRANSACTION_SIZE ) == null ? null
-				: (int) longValue( settings, FLUSH_TRANSACTION_SIZE, 0, 1, 1_000_000 );
+				: (int) whole( settings, FLUSH_TRANSACTION_SIZE, 0, 1, 1_000_000 );
 		if ( deprecatedBatchSize != null ) {
 			disagree( BATCH_SIZE, deprecatedBatchSize, FLUSH_THRESHOLD, threshold );
 			disagree( BATCH_SIZE, deprecatedBatchSize, FLUSH_TRANSACTION_SIZE, transactionSize );
@@ -119,7 +120,7 @@ public final class WriteBehindConfig {
 		flushTransactionSize = transactionSize != null ? transactionSize
 				: deprecatedBatchSize != null ? deprecatedBatchSize : DEFAULT_FLUSH_TRANSACTION_SIZE;
 		if ( settings.get( JDBC_BATCH_SIZE ) != null ) {
-			jdbcBatchSize = (int) longValue( settings, JDBC_BATCH_SIZE, 0, 1, 1_000_000 );
+			jdbcBatchSize = (int) whole( settings, JDBC_BATCH_SIZE, 0, 1, 1_000_000 );
 			if ( jdbcBatchSize > flushTransactionSize ) {
 				throw new WriteBehindConfigurationException( JDBC_BATCH_SIZE + " was " + jdbcBatchSize + ", must be <= "
 						+ FLUSH_TRANSACTION_SIZE + " (" + flushTransactionSize + "): a JDBC batch never spans two flush "
@@ -129,22 +130,22 @@ public final class WriteBehindConfig {
 		else {
 			// Hibernate reads 0 as "no batching": the flusher then sends one statement per execution
 			long fallback = deprecatedBatchSize != null ? deprecatedBatchSize : DEFAULT_JDBC_BATCH_SIZE;
-			long hibernate = Math.max( 1, longValue( settings, HIBERNATE_JDBC_BATCH_SIZE, fallback, 0, 1_000_000 ) );
+			long hibernate = Math.max( 1, whole( settings, HIBERNATE_JDBC_BATCH_SIZE, fallback, 0, 1_000_000 ) );
 			jdbcBatchSize = (int) Math.min( hibernate, flushTransactionSize );
 		}
-		queueFullTimeoutMs = longValue( settings, QUEUE_FULL_TIMEOUT_MS, DEFAULT_QUEUE_FULL_TIMEOUT_MS, 0, Long.MAX_VALUE / 2_000_000 );
-		cacheMaximumSize = longValue( settings, CACHE_MAXIMUM_SIZE, DEFAULT_CACHE_MAXIMUM_SIZE, 0, Long.MAX_VALUE );
-		flusherThreads = (int) longValue( settings, FLUSHER_THREADS, DEFAULT_FLUSHER_THREADS, 1, 64 );
+		queueFullTimeoutMs = whole( settings, QUEUE_FULL_TIMEOUT_MS, DEFAULT_QUEUE_FULL_TIMEOUT_MS, 0, Long.MAX_VALUE / 2_000_000 );
+		cacheMaximumSize = whole( settings, CACHE_MAXIMUM_SIZE, DEFAULT_CACHE_MAXIMUM_SIZE, 0, Long.MAX_VALUE );
+		flusherThreads = (int) whole( settings, FLUSHER_THREADS, DEFAULT_FLUSHER_THREADS, 1, 64 );
 		flushOnShutdown = bool( settings, FLUSH_ON_SHUTDOWN, DEFAULT_FLUSH_ON_SHUTDOWN );
-		shutdownTimeoutMs = longValue( settings, SHUTDOWN_TIMEOUT_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, Long.MAX_VALUE / 2_000_000 );
-		readFlushTimeoutMs = longValue( settings, READ_FLUSH_TIMEOUT_MS, DEFAULT_READ_FLUSH_TIMEOUT_MS, 0, Long.MAX_VALUE / 2_000_000 );
-		retryInitialBackoffMs = longValue( settings, RETRY_INITIAL_BACKOFF_MS, DEFAULT_RETRY_INITIAL_BACKOFF_MS, 1, 3_600_000 );
-		retryMaxBackoffMs = longValue( settings, RETRY_MAX_BACKOFF_MS, DEFAULT_RETRY_MAX_BACKOFF_MS, 1, 3_600_000 );
+		shutdownTimeoutMs = whole( settings, SHUTDOWN_TIMEOUT_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, Long.MAX_VALUE / 2_000_000 );
+		readFlushTimeoutMs = whole( settings, READ_FLUSH_TIMEOUT_MS, DEFAULT_READ_FLUSH_TIMEOUT_MS, 0, Long.MAX_VALUE / 2_000_000 );
+		retryInitialBackoffMs = whole( settings, RETRY_INITIAL_BACKOFF_MS, DEFAULT_RETRY_INITIAL_BACKOFF_MS, 1, 3_600_000 );
+		retryMaxBackoffMs = whole( settings, RETRY_MAX_BACKOFF_MS, DEFAULT_RETRY_MAX_BACKOFF_MS, 1, 3_600_000 );
 		if ( retryMaxBackoffMs < retryInitialBackoffMs ) {
 			throw new WriteBehindConfigurationException( RETRY_MAX_BACKOFF_MS + " was " + retryMaxBackoffMs
 					+ ", must be >= " + RETRY_INITIAL_BACKOFF_MS + " (" + retryInitialBackoffMs + ")" );
 		}
-		deadLetterCapacity = (int) longValue( settings, DEAD_LETTER_CAPACITY, DEFAULT_DEAD_LETTER_CAPACITY, 0, Integer.MAX_VALUE );
+		deadLetterCapacity = (int) whole( settings, DEAD_LETTER_CAPACITY, DEFAULT_DEAD_LETTER_CAPACITY, 0, Integer.MAX_VALUE );
 		Object policy = settings.get( CONFLICT_POLICY );
 		ConflictPolicy parsedPolicy = DEFAULT_CONFLICT_POLICY;
 		ConflictResolver parsedResolver = null;
@@ -374,50 +375,6 @@ public final class WriteBehindConfig {
 	/** The flush threshold of one partition (one flusher thread's share of the ids): its share, rounded up. */
 	public int partitionFlushThreshold() {
 		return (int) ( ( (long) flushThreshold + flusherThreads - 1 ) / flusherThreads );
-	}
-
-	private static boolean bool(Map<String, ?> settings, String key, boolean defaultValue) {
-		Object value = settings.get( key );
-		if ( value == null ) {
-			return defaultValue;
-		}
-		if ( value instanceof Boolean b ) {
-			return b;
-		}
-		String text = value.toString().trim().toLowerCase( Locale.ROOT );
-		if ( text.equals( "true" ) ) {
-			return true;
-		}
-		if ( text.equals( "false" ) ) {
-			return false;
-		}
-		throw new WriteBehindConfigurationException( key + " was '" + value + "', must be true or false" );
-	}
-
-	private static long longValue(Map<String, ?> settings, String key, long defaultValue, long min, long max) {
-		Object value = settings.get( key );
-		if ( value == null ) {
-			return defaultValue;
-		}
-		long parsed;
-		if ( value instanceof Number n && !( value instanceof Double || value instanceof Float ) ) {
-			parsed = n.longValue();
-		}
-		else {
-			try {
-				parsed = Long.parseLong( value.toString().trim().replace( "_", "" ) );
-			}
-			catch (NumberFormatException e) {
-				throw new WriteBehindConfigurationException( key + " was '" + value + "', must be a whole number" );
-			}
-		}
-		if ( parsed < min ) {
-			throw new WriteBehindConfigurationException( key + " was " + parsed + ", must be >= " + min );
-		}
-		if ( parsed > max ) {
-			throw new WriteBehindConfigurationException( key + " was " + parsed + ", must be <= " + max );
-		}
-		return parsed;
 	}
 
 	@Override

@@ -1,6 +1,7 @@
 package io.writebehind.internal.journal;
 
 import static io.writebehind.WriteBehindSettings.*;
+import static io.writebehind.internal.common.SettingValues.whole;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,9 +53,9 @@ public final class JournalConfig {
 						+ "', must be ALWAYS, INTERVAL or NEVER" );
 			}
 		}
-		long interval = number( settings, JOURNAL_FSYNC_INTERVAL_MS, DEFAULT_JOURNAL_FSYNC_INTERVAL_MS, 1, 60_000 );
-		long segment = number( settings, JOURNAL_SEGMENT_BYTES, DEFAULT_JOURNAL_SEGMENT_BYTES, 4096, 1L << 30 );
-		long checkpoint = number( settings, JOURNAL_CHECKPOINT_INTERVAL_MS, DEFAULT_JOURNAL_CHECKPOINT_INTERVAL_MS, 10, 3_600_000 );
+		long interval = whole( settings, JOURNAL_FSYNC_INTERVAL_MS, DEFAULT_JOURNAL_FSYNC_INTERVAL_MS, 1, 60_000 );
+		long segment = whole( settings, JOURNAL_SEGMENT_BYTES, DEFAULT_JOURNAL_SEGMENT_BYTES, 4096, 1L << 30 );
+		long checkpoint = whole( settings, JOURNAL_CHECKPOINT_INTERVAL_MS, DEFAULT_JOURNAL_CHECKPOINT_INTERVAL_MS, 10, 3_600_000 );
 		Object dirValue = settings.get( JOURNAL_DIR );
 		Path dir = null;
 		if ( dirValue != null && !dirValue.toString().isBlank() ) {
@@ -87,27 +88,6 @@ public final class JournalConfig {
 					+ "path (leave it out to turn the journal off)" );
 		}
 		return new JournalConfig( dir, fsync, interval, segment, checkpoint );
-	}
-
-	private static long number(Map<String, ?> settings, String key, long defaultValue, long min, long max) {
-		Object value = settings.get( key );
-		if ( value == null ) {
-			return defaultValue;
-		}
-		long parsed;
-		try {
-			parsed = value instanceof Number n ? n.longValue() : Long.parseLong( value.toString().trim().replace( "_", "" ) );
-		}
-		catch (NumberFormatException e) {
-			throw new WriteBehindConfigurationException( key + " was '" + value + "', must be a whole number" );
-		}
-		if ( parsed < min ) {
-			throw new WriteBehindConfigurationException( key + " was " + parsed + ", must be >= " + min );
-		}
-		if ( parsed > max ) {
-			throw new WriteBehindConfigurationException( key + " was " + parsed + ", must be <= " + max );
-		}
-		return parsed;
 	}
 
 	@Override
