@@ -198,32 +198,15 @@ final class LeaseTable {
 	 * without a journal, else how long after its expiry the lease still blocks the others.
 	 */
 	Outcome take(String entity, int bucket, String node, long ttlMillis, boolean extendOwn, long dirtyMillis) {
-		return LedgerTable.inOwnTransaction( factory, connection -> {
-			for ( int attempt = 0; ; attempt++ ) {
-				int updated;
-				try ( PreparedStatement statement = connection.prepareStatement( take ) ) {
-					statement.setString( 1, node );
-					statement.setLong( 2, ttlMillis );
-					statement.setString( 3, node );
-					statement.setLong( 4, dirtyMillis );
-					statement.setString( 5, entity );
-					statement.setInt( 6, bucket );
-					statement.setString( 7, extendOwn ? node : "" );
-					updated = statement.executeUpdate();
-				}
-				Outcome found = read( connection, entity, bucket );
-				if ( updated > 0 ) {
-					return new Outcome( true, node, found.epoch() );
-				}
-				if ( found != null || attempt > 0 ) {
-					return found == null ? new Outcome( false, "?", 0 ) : found;
-				}
-				// no row yet: the first node to insert it holds the lease at epoch 1
-				if ( inserted( connection, entity, bucket, node, ttlMillis, dirtyMillis ) ) {
-					return new Outcome( true, node, 1 );
-				}
-			}
-		} );
+		return updateElseInsert( take, statement -> {
+			statement.setString( 1, node );
+			statement.setLong( 2, ttlMillis );
+			statement.setString( 3, node );
+			statement.setLong( 4, dirtyMillis );
+			statement.setString( 5, entity );
+			statement.setInt( 6, bucket );
+			statement.setString( 7, extendOwn ? node : "" );
+		}, entity, bucket, node, ttlMillis, dirtyMillis );
 	}
 
 	/**
@@ -232,15 +215,33 @@ final class LeaseTable {
 	 * when there is no row yet; the row is then dirty ({@code dirtyMillis}). Otherwise reports the row's owner.
 	 */
 	Outcome reclaim(String entity, int bucket, String node, long ttlMillis, long dirtyMillis) {
+		return updateElseInsert( reclaim, statement -> {
+			statement.setLong( 1, ttlMillis );
+			statement.setLong( 2, dirtyMillis );
+			statement.setString( 3, entity );
+			statement.setInt( 4, bucket );
+			statement.setString( 5, node );
+		}, entity, bucket, node, ttlMillis, dirtyMillis );
+	}
+
+	/** Binds the parameters of {@link #take} or {@link #reclaim}'s update. */
+	@FunctionalInterface
+	private interface Binder {
+		void bind(PreparedStatement statement) throws SQLException;
+	}
+
+	/**
+	 * In a transaction of its own: the update ({@code sql}, bound by {@code binder}) that takes the bucket's row for
+	 * {@code node}; when no row was updated, the row as it is; when there is no row yet, the first node to insert it
+	 * holds the lease at epoch 1 (a node that lost that race reads the winner's row on the second attempt).
+	 */
+	private Outcome updateElseInsert(String sql, Binder binder, String entity, int bucket, String node, long ttlMillis,
+			long dirtyMillis) {
 		return LedgerTable.inOwnTransaction( factory, connection -> {
 			for ( int attempt = 0; ; attempt++ ) {
 				int updated;
-				try ( PreparedStatement statement = connection.prepareStatement( reclaim ) ) {
-					statement.setLong( 1, ttlMillis );
-					statement.setLong( 2, dirtyMillis );
-					statement.setString( 3, entity );
-					statement.setInt( 4, bucket );
-					statement.setString( 5, node );
+				try ( PreparedStatement statement = connection.prepareStatement( sql ) ) {
+					binder.bind( statement );
 					updated = statement.executeUpdate();
 				}
 				Outcome found = read( connection, entity, bucket );
