@@ -20,6 +20,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 
+import org.hibernate.SessionFactory;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.hibernate.engine.spi.SharedSessionContractImplementor;
 import org.hibernate.jpa.HibernatePersistenceConfiguration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,10 +31,15 @@ import io.writebehind.FailedWrite;
 import io.writebehind.WriteBehind;
 import io.writebehind.WriteBehindConfigurationException;
 import io.writebehind.WriteBehindSettings;
+import io.writebehind.internal.WriteBehindRuntime;
+import io.writebehind.internal.cache.EntitySnapshot;
 import io.writebehind.internal.config.WriteBehindConfig;
+import io.writebehind.internal.journal.StateCodec;
+import io.writebehind.internal.queue.EntityRegion;
 import io.writebehind.testing.Await;
 import io.writebehind.testing.CountingConnectionProvider;
 import io.writebehind.testing.WriteBehindTestBase;
+import jakarta.persistence.CacheStoreMode;
 import jakarta.persistence.EntityManagerFactory;
 
 /**
@@ -154,6 +162,84 @@ class JournalTest extends WriteBehindTestBase {
 				return null;
 			}
 		} );
+	}
+
+	/**
+	 * A transaction committed with JPA's {@code CacheStoreMode.BYPASS} leaves no clean entry of its writes once they
+	 * are written; a write replayed from the journal after a crash keeps that: the store mode is journaled with it (the
+	 * latest commit of an id decides, as without a restart).
+	 */
+	@Test
+	void aReplayedWriteKeepsTheCacheStoreModeOfItsCommit() throws IOException {
+		inTransaction( em -> em.persist( item( 1 ) ) );
+		inTransaction( em -> {
+			em.setCacheStoreMode( CacheStoreMode.BYPASS );
+			em.persist( item( 2 ) );
+		} );
+		inTransaction( em -> em.persist( item( 3 ) ) );
+		inTransaction( em -> {
+			em.setCacheStoreMode( CacheStoreMode.BYPASS );
+			em.find( JournalItem.class, 3L ).total = 33;
+		} );
+		inTransaction( em -> {
+			em.setCacheStoreMode( CacheStoreMode.BYPASS );
+			em.persist( item( 4 ) );
+		} );
+		inTransaction( em -> em.find( JournalItem.class, 4L ).total = 44 );
+		Path image = crash();
+		assertEquals( 0, count( "select count(*) from wb_journal_item" ) );
+
+		EntityManagerFactory restarted = restart( image, JournalItem.class, "none" );
+		try {
+			assertTrue( WriteBehind.of( restarted ).flush( Duration.ofSeconds( 30 ) ) );
+			assertEquals( List.of(), WriteBehind.of( restarted ).failedWrites() );
+			EntityRegion region = WriteBehindRuntime.of( restarted.unwrap( SessionFactory.class ) )
+					.regionOf( JournalItem.class.getName() );
+			assertNotNull( region.lookup( 1L ), "committed storing into the cache: cached once written" );
+			assertNull( region.lookup( 2L ), "committed with CacheStoreMode.BYPASS: not cached once written" );
+			assertNull( region.lookup( 3L ), "its latest commit bypassed the cache" );
+			assertNotNull( region.lookup( 4L ), "its latest commit stored into the cache" );
+		}
+		finally {
+			restarted.close();
+		}
+		assertEquals( 4, count( "select count(*) from wb_journal_item" ) );
+		assertEquals( 1, count( "select count(*) from wb_journal_item where id = 3 and total = 33" ) );
+		assertEquals( 1, count( "select count(*) from wb_journal_item where id = 4 and total = 44" ) );
+	}
+
+	/**
+	 * A journal written before the store mode was journaled (write format 1: the same writes without that flag) is
+	 * still read: its writes are cached once written, as they were by the version that wrote it.
+	 */
+	@Test
+	void aJournalOfWriteFormatOneIsStillRead() {
+		SessionFactoryImplementor factory = emf.unwrap( SessionFactoryImplementor.class );
+		StateCodec codec = new StateCodec( factory );
+		String entity = JournalItem.class.getName();
+		inTransaction( em -> em.persist( item( 7 ) ) );
+		EntitySnapshot snapshot = WriteBehindRuntime.of( factory ).regionOf( entity ).lookup( 7L );
+		assertNotNull( snapshot );
+		byte[] format2 = fromTransaction( em -> codec.encode( List.of( new StateCodec.JournalWrite( entity, 7L,
+				snapshot, false, null, null, false ) ), em.unwrap( SharedSessionContractImplementor.class ) ) );
+		// format 2: format, count, JPA name, id (a tag and a long), deleted, lowExists, then the store-mode flag
+		String jpaName = factory.getMappingMetamodel().getEntityDescriptor( entity ).getJpaEntityName();
+		int flag = 4 + 4 + 4 + jpaName.getBytes( java.nio.charset.StandardCharsets.UTF_8 ).length + 1 + 8 + 1 + 1;
+		assertEquals( 0, format2[flag], "the flag of a write committed with BYPASS" );
+		ByteBuffer format1 = ByteBuffer.allocate( format2.length - 1 );
+		format1.put( format2, 0, flag ).put( format2, flag + 1, format2.length - flag - 1 ).flip();
+		format1.putInt( 0, 1 );
+		Map<String, StateCodec.Schema> schemas = Map.of( jpaName, codec.currentSchema( entity ) );
+		for ( ByteBuffer payload : new ByteBuffer[] { format1, ByteBuffer.wrap( format2 ) } ) {
+			List<StateCodec.JournalWrite> writes = fromTransaction( em -> codec.decode( payload, schemas,
+					em.unwrap( SharedSessionContractImplementor.class ), "test" ) );
+			assertEquals( 1, writes.size() );
+			StateCodec.JournalWrite write = writes.get( 0 );
+			assertEquals( 7L, write.id() );
+			assertEquals( payload == format1, write.cacheWhenWritten(), "format 1: cached; format 2: as journaled" );
+			assertTrue( java.util.Arrays.deepEquals( snapshot.entry().getDisassembledState(),
+					write.snapshot().entry().getDisassembledState() ), "the state read back" );
+		}
 	}
 
 	/**

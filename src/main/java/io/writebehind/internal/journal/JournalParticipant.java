@@ -30,6 +30,8 @@ public final class JournalParticipant implements CommitParticipant {
 		List<Integer> alreadyWritten = null;
 		// the position of each write in the record, -1 for one not in it
 		int[] index = new int[writes.size()];
+		// JPA's CacheStoreMode of the session as it commits, as the publish reads it (TransactionWrites)
+		boolean cacheWhenWritten = session.getCacheMode().isPutEnabled();
 		for ( int i = 0; i < index.length; i++ ) {
 			CommitWrite write = writes.get( i );
 			if ( write.insertedAtCommit() && write.alreadyWritten() ) {
@@ -47,7 +49,7 @@ public final class JournalParticipant implements CommitParticipant {
 				alreadyWritten.add( entries.size() );
 			}
 			entries.add( JournalSupport.write( write.state().entityName(), write.id(), write.state(), low.exists(),
-					low.version(), write.state().isDeleted() ? write.row().version() : null ) );
+					low.version(), write.state().isDeleted() ? write.row().version() : null, cacheWhenWritten ) );
 		}
 		if ( entries.isEmpty() ) {
 			return null;

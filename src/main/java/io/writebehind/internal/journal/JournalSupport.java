@@ -126,7 +126,7 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 			Latest l = entry.getValue();
 			entry.getKey().region().replays().recovered( l.write().id(), l.write().snapshot(),
 					new RowState( l.base().lowExists(), l.base().lowVersion() ), l.base(),
-					new JournalPosition( l.seq(), l.index() ) );
+					new JournalPosition( l.seq(), l.index() ), l.write().cacheWhenWritten() );
 		}
 		if ( replay.records > 0 ) {
 			MESSAGES.journalReplayed( logPrefix, config, config.dir, replay.records, replay.latest.size(), replay.skipped,
@@ -415,7 +415,7 @@ public final class JournalSupport implements FlushObserver, AutoCloseable {
 
 	/** For the writes of a transaction: the journaled form. */
 	public static JournalWrite write(String entityName, Object id, EntitySnapshot snapshot,
-			boolean lowExists, Object lowVersion, Object deleteBaseVersion) {
-		return new JournalWrite( entityName, id, snapshot, lowExists, lowVersion, deleteBaseVersion );
+			boolean lowExists, Object lowVersion, Object deleteBaseVersion, boolean cacheWhenWritten) {
+		return new JournalWrite( entityName, id, snapshot, lowExists, lowVersion, deleteBaseVersion, cacheWhenWritten );
 	}
 }

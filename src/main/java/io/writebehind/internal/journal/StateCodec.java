@@ -49,16 +49,25 @@ import io.writebehind.internal.cache.EntityState;
  */
 public final class StateCodec {
 
-	/** One write of a transaction, as journaled. */
+	/**
+	 * One write of a transaction, as journaled; {@code cacheWhenWritten}: whether its transaction's session stored into
+	 * the cache (false with JPA's {@code CacheStoreMode.BYPASS}), so that a replayed write, once written, is kept in the
+	 * read cache or not as it would have been without the restart.
+	 */
 	public record JournalWrite(String entityName, Object id, EntitySnapshot snapshot, boolean lowExists,
-			Object lowVersion, Object deleteBaseVersion) {
+			Object lowVersion, Object deleteBaseVersion, boolean cacheWhenWritten) {
 	}
 
 	/** The schema of an entity as written in a segment. */
 	public record Schema(String entityName, List<String> propertyNames, List<String> typeNames) {
 	}
 
-	private static final int WRITE_FORMAT = 1;
+	/**
+	 * The format of a transaction record's writes: 2 since the store mode of each write's transaction is journaled
+	 * (format 1, without it, is still read: its writes are cached once written, as they were then).
+	 */
+	private static final int WRITE_FORMAT = 2;
+	private static final int WRITE_FORMAT_WITHOUT_STORE_MODE = 1;
 
 	private static final byte NULL = 0, UNFETCHED = 1, BACKREF_UNKNOWN = 2, STRING = 3, LONG = 4, INT = 5, SHORT = 6,
 			BYTE = 7, BOOLEAN = 8, DOUBLE = 9, FLOAT = 10, BIG_DECIMAL = 11, BIG_INTEGER = 12, UUID_ = 13, BYTES = 14,
@@ -149,6 +158,7 @@ public final class StateCodec {
 			EntitySnapshot snapshot = write.snapshot();
 			out.bool( snapshot.isDeleted() );
 			out.bool( write.lowExists() );
+			out.bool( write.cacheWhenWritten() );
 			Type versionType = persister.isVersioned() ? persister.getPropertyTypes()[persister.getVersionPropertyIndex()] : null;
 			value( out, versionType, write.lowVersion(), write.entityName(), "version" );
 			value( out, versionType, write.deleteBaseVersion(), write.entityName(), "version" );
@@ -170,7 +180,7 @@ public final class StateCodec {
 			SharedSessionContractImplementor session, String where) {
 		In in = new In( payload.duplicate() );
 		int format = in.integer();
-		if ( format != WRITE_FORMAT ) {
+		if ( format != WRITE_FORMAT && format != WRITE_FORMAT_WITHOUT_STORE_MODE ) {
 			throw new JournalException( where + ": write format " + format + " is not readable by this version ("
 					+ WRITE_FORMAT + ")" );
 		}
@@ -196,6 +206,7 @@ public final class StateCodec {
 			Object id = idType.assemble( (Serializable) read( in, idType ), session, null );
 			boolean deleted = in.bool();
 			boolean lowExists = in.bool();
+			boolean cacheWhenWritten = format == WRITE_FORMAT_WITHOUT_STORE_MODE || in.bool();
 			Type versionType = persister.isVersioned() ? persister.getPropertyTypes()[persister.getVersionPropertyIndex()] : null;
 			Object lowVersion = read( in, versionType );
 			Object deleteBase = read( in, versionType );
@@ -217,7 +228,7 @@ public final class StateCodec {
 				Object version = persister.isVersioned() ? state[persister.getVersionPropertyIndex()] : null;
 				snapshot = EntitySnapshot.of( EntityState.restore( state, entityName, version ) );
 			}
-			writes.add( new JournalWrite( entityName, id, snapshot, lowExists, lowVersion, deleteBase ) );
+			writes.add( new JournalWrite( entityName, id, snapshot, lowExists, lowVersion, deleteBase, cacheWhenWritten ) );
 		}
 		return writes;
 	}

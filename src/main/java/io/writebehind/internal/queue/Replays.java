@@ -58,8 +58,11 @@ public final class Replays {
 	 * checked against the row before it is written ({@code check}, on the flusher thread: the row may hold it
 	 * already, be ours to write, or be a conflict for the entity's policy). {@code known}: the row as the feature
 	 * knew it. The queue takes it even beyond its capacity: an acknowledged write is never dropped.
+	 * {@code cacheWhenWritten}: whether its commit's session stored into the cache (not with JPA's
+	 * {@code CacheStoreMode.BYPASS}), so whether the state is kept in the read cache once written.
 	 */
-	public void recovered(Object id, EntitySnapshot snapshot, RowState known, RowCheck check, Object attachment) {
+	public void recovered(Object id, EntitySnapshot snapshot, RowState known, RowCheck check, Object attachment,
+			boolean cacheWhenWritten) {
 		pending.compute( id, (key, write) -> {
 			if ( write == null ) {
 				write = new PendingWrite( region, id, known.exists(), known.version() );
@@ -67,6 +70,7 @@ public final class Replays {
 			}
 			write.setLatest( snapshot );
 			write.needsRebase( true );
+			write.cacheWhenWritten( cacheWhenWritten );
 			if ( check != null ) {
 				rowChecks.put( id, check );
 			}
