@@ -381,6 +381,9 @@ class DirectStatementsMappingTest extends MappingTestBase {
 		// hibernate.jdbc.batch_size=100: on PostgreSQL updates of 100 and 100 rows, a delete of 50
 		assertEquals( postgres ? 2 : 0, joined( "update" ), connections.sql()::toString );
 		assertEquals( postgres ? 1 : 0, joined( "delete" ), connections.sql()::toString );
+		// the planner told to join by the primary key once in the flush transaction, for its updates and its deletes
+		assertEquals( postgres ? 1 : 0, connections.sql().executions( e -> e.sql() != null
+				&& e.sql().startsWith( "set local enable_hashjoin = off" ) ), connections.sql()::toString );
 		assertEquals( 199, count( "select count(*) from wbm_ds_item where version = 1 and amount = id + 1000 and name = concat( 'item-', id )" ) );
 		Map<String, Object> seven = row( "select * from wbm_ds_item where id = 7" );
 		assertNull( seven.get( "name" ) );

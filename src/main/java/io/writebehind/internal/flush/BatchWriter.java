@@ -80,6 +80,7 @@ final class BatchWriter {
 				boolean reliable = jdbcBatchSize <= 1 || batchRowCountsReliable( session );
 				boolean unbatchedChecks = !reliable;
 				int n = items.size();
+				DirectStatements.InTransaction inTransaction = new DirectStatements.InTransaction();
 				for ( int i = 0; i < n; ) {
 					FlushItem item = items.get( i );
 					StaticMutation statement = direct.statementFor( item );
@@ -98,7 +99,8 @@ final class BatchWriter {
 							end++;
 						}
 						boolean oneByOne = jdbcBatchSize <= 1 || statement.versionChecked() && !rowCountsReliable();
-						direct.write( items.subList( i, end ), statement, oneByOne ? 1 : jdbcBatchSize, implementor );
+						direct.write( items.subList( i, end ), statement, oneByOne ? 1 : jdbcBatchSize, implementor,
+								inTransaction );
 						i = end;
 						continue;
 					}

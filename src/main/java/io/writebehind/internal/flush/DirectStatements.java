@@ -45,12 +45,22 @@ final class DirectStatements {
 	private static final int MAX_PARAMETERS = 32_767;
 
 	/**
-	 * Sent before a run of joined updates or deletes, for the rest of the flush transaction: the values are joined to
+	 * Sent once per flush transaction, before its first joined update or delete ({@code set local}: for the rest of the
+	 * transaction; {@link InTransaction} remembers it was sent): the values are joined to
 	 * the table row by row through its primary key, as the single-row statements find them. Without it PostgreSQL's
 	 * planner chose a hash join over a scan of the whole table whenever the table's statistics were behind its size (a
 	 * table that has just grown, the usual case under write-behind): 3x to 10x slower than JDBC batches, measured.
 	 */
 	static final String JOIN_BY_INDEX = "set local enable_hashjoin = off; set local enable_mergejoin = off";
+
+	/**
+	 * What one flush transaction has sent already: created per flush transaction and used only by the flusher thread
+	 * that runs it.
+	 */
+	static final class InTransaction {
+		/** Whether {@link #JOIN_BY_INDEX} was sent in this transaction. */
+		private boolean joinByIndex;
+	}
 
 	private final boolean enabled;
 	/** Whether inserts go out as multi-row {@code insert ... values (...),(...)} statements instead of JDBC batches. */
@@ -123,12 +133,13 @@ final class DirectStatements {
 	 * own row count) when {@code batchSize} is 1. A row that matched nothing fails the run with a
 	 * {@link StaleObjectStateException} naming it; a database error with Hibernate's conversion of it.
 	 */
-	void write(List<FlushItem> run, StaticMutation statement, int batchSize, SharedSessionContractImplementor session) {
+	void write(List<FlushItem> run, StaticMutation statement, int batchSize, SharedSessionContractImplementor session,
+			InTransaction transaction) {
 		JdbcCoordinator jdbc = session.getJdbcCoordinator();
 		// what Hibernate's coordinators queued before goes first: the statement order is the foreign keys' order
 		jdbc.executeBatch();
 		if ( batchSize > 1 && run.size() > 1 && multiRow( statement ) ) {
-			writeMultiRow( run, statement, batchSize, session );
+			writeMultiRow( run, statement, batchSize, session, transaction );
 			return;
 		}
 		PreparedStatement ps = jdbc.getMutationStatementPreparer().prepareStatement( statement.sql(), false );
@@ -180,17 +191,18 @@ final class DirectStatements {
 	 * database refuses as such (SQL state class 42: syntax, types) is not used again for this entity.
 	 */
 	private void writeMultiRow(List<FlushItem> run, StaticMutation statement, int batchSize,
-			SharedSessionContractImplementor session) {
+			SharedSessionContractImplementor session, InTransaction transaction) {
 		JdbcCoordinator jdbc = session.getJdbcCoordinator();
 		int perStatement = Math.max( 1, Math.min( batchSize, MAX_PARAMETERS / Math.max( 1, statement.parameters() ) ) );
 		PreparedStatement full = null;
 		String sql = null;
 		try {
-			if ( statement.kind() != StaticMutation.Kind.INSERT ) {
+			if ( statement.kind() != StaticMutation.Kind.INSERT && !transaction.joinByIndex ) {
 				sql = JOIN_BY_INDEX;
 				try ( Statement st = jdbc.getLogicalConnection().getPhysicalConnection().createStatement() ) {
 					st.execute( JOIN_BY_INDEX );
 				}
+				transaction.joinByIndex = true;
 			}
 			for ( int from = 0; from < run.size(); from += perStatement ) {
 				int rows = Math.min( perStatement, run.size() - from );
