@@ -50,7 +50,7 @@ import jakarta.persistence.EntityManagerFactory;
  */
 class JournalCrashTest extends WriteBehindTestBase {
 
-	static final int DEFAULT_RUNS = 20;
+	static final int DEFAULT_RUNS = 12;
 	static final int RUNS = Integer.getInteger( "writebehind.test.crash_runs", DEFAULT_RUNS );
 	private static final int THREADS = 4;
 	private static final int IDS_PER_THREAD = 25;
