@@ -3,9 +3,7 @@ package io.writebehind.observability;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
-import org.hibernate.SessionEventListener;
 import org.hibernate.SessionFactory;
 import org.hibernate.stat.Statistics;
 import org.junit.jupiter.api.Test;
@@ -28,31 +26,6 @@ class HibernateStatisticsTest extends WriteBehindTestBase {
 	@Override
 	protected void properties(Map<String, Object> properties) {
 		properties.put( "hibernate.generate_statistics", "true" );
-		properties.put( "hibernate.session.events.auto", FlusherJdbcEvents.class.getName() );
-	}
-
-	/** Counts the JDBC executions Hibernate's session events report on the flusher's threads. */
-	public static final class FlusherJdbcEvents implements SessionEventListener {
-		static final AtomicInteger BATCHES = new AtomicInteger();
-		static final AtomicInteger STATEMENTS = new AtomicInteger();
-
-		private static boolean flusher() {
-			return Thread.currentThread().getName().startsWith( "write-behind-flusher-" );
-		}
-
-		@Override
-		public void jdbcExecuteBatchStart() {
-			if ( flusher() ) {
-				BATCHES.incrementAndGet();
-			}
-		}
-
-		@Override
-		public void jdbcExecuteStatementStart() {
-			if ( flusher() ) {
-				STATEMENTS.incrementAndGet();
-			}
-		}
 	}
 
 	private Statistics statistics() {
@@ -70,37 +43,6 @@ class HibernateStatisticsTest extends WriteBehindTestBase {
 		assertEquals( inserts, entity.getInsertCount(), counts );
 		assertEquals( updates, entity.getUpdateCount(), counts );
 		assertEquals( deletes, entity.getDeleteCount(), counts );
-	}
-
-	/**
-	 * The flusher's own statements (the persister's SQL, in JDBC batches or multi-row statements) reach Hibernate's
-	 * session events, as Hibernate's own batches do: the per-session metrics of {@code hibernate.generate_statistics}
-	 * and any {@code hibernate.session.events.auto} listener count them (they counted none before).
-	 */
-	@Test
-	void theFlushersStatementsReachHibernatesSessionEvents() {
-		FlusherJdbcEvents.BATCHES.set( 0 );
-		FlusherJdbcEvents.STATEMENTS.set( 0 );
-		inTransaction( em -> {
-			for ( long id = 1; id <= 250; id++ ) {
-				em.persist( new Counter( id, "c" + id, id ) );
-			}
-		} );
-		connections.sql().clear();
-		writeBehind().flush();
-		inTransaction( em -> {
-			for ( long id = 1; id <= 250; id++ ) {
-				em.find( Counter.class, id ).increment();
-			}
-		} );
-		writeBehind().flush();
-		long batches = connections.sql().executions( e -> e.touches( "wb_counter" ) && e.batch()
-				&& e.thread().startsWith( "write-behind-flusher-" ) );
-		long statements = connections.sql().executions( e -> e.touches( "wb_counter" ) && !e.batch()
-				&& ( e.is( "insert" ) || e.is( "update" ) ) && e.thread().startsWith( "write-behind-flusher-" ) );
-		assertTrue( batches + statements > 0, connections.sql()::toString );
-		assertEquals( batches, FlusherJdbcEvents.BATCHES.get(), connections.sql()::toString );
-		assertEquals( statements, FlusherJdbcEvents.STATEMENTS.get(), connections.sql()::toString );
 	}
 
 	@Test

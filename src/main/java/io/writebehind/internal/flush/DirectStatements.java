@@ -150,17 +150,17 @@ final class DirectStatements {
 				statement.bind( ps, item.id(), item.snapshot.isDeleted() ? null : item.snapshot.entry()::value,
 						item.dbVersion, session );
 				if ( batchSize <= 1 ) {
-					check( statement, JdbcExecution.executeUpdate( jdbc, ps, statement.sql() ), item, false );
+					check( statement, ps.executeUpdate(), item, false );
 					continue;
 				}
 				ps.addBatch();
 				if ( ++batched == batchSize ) {
-					checkBatch( statement, JdbcExecution.executeBatch( jdbc, ps, statement.sql() ), run, i + 1 - batched );
+					checkBatch( statement, ps.executeBatch(), run, i + 1 - batched );
 					batched = 0;
 				}
 			}
 			if ( batched > 0 ) {
-				checkBatch( statement, JdbcExecution.executeBatch( jdbc, ps, statement.sql() ), run, run.size() - batched );
+				checkBatch( statement, ps.executeBatch(), run, run.size() - batched );
 			}
 		}
 		catch (SQLException e) {
@@ -224,7 +224,7 @@ final class DirectStatements {
 						statement.bindRow( ps, r, item.id(), item.snapshot.isDeleted() ? null : item.snapshot.entry()::value,
 								item.dbVersion, session );
 					}
-					int count = JdbcExecution.executeUpdate( jdbc, ps, sql );
+					int count = ps.executeUpdate();
 					// an insert without a count (SUCCESS_NO_INFO) succeeded, as in a batch; an update or delete must count its rows
 					boolean counted = count == rows
 							|| statement.kind() == StaticMutation.Kind.INSERT && count == Statement.SUCCESS_NO_INFO;
