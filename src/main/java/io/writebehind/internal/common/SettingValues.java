@@ -49,17 +49,11 @@ public final class SettingValues {
 				throw new WriteBehindConfigurationException( key + " was '" + value + "', must be a whole number" + range );
 			}
 		}
-		if ( unit != null && ( parsed < min || parsed > max ) ) {
-			throw new WriteBehindConfigurationException( key + " was " + parsed + ", must be " + min + " to " + max + " "
-					+ unit );
+		if ( parsed >= min && parsed <= max ) {
+			return parsed;
 		}
-		if ( parsed < min ) {
-			throw new WriteBehindConfigurationException( key + " was " + parsed + ", must be >= " + min );
-		}
-		if ( parsed > max ) {
-			throw new WriteBehindConfigurationException( key + " was " + parsed + ", must be <= " + max );
-		}
-		return parsed;
+		throw new WriteBehindConfigurationException( key + " was " + parsed + ", must be " + ( unit != null
+				? min + " to " + max + " " + unit : parsed < min ? ">= " + min : "<= " + max ) );
 	}
 
 	/** {@code true} or {@code false} (a {@link Boolean}, or the word in any case); any other value is refused. */
